@@ -1,0 +1,1 @@
+"""The command line. Only this package (and tui/) knows about Typer."""

@@ -1,0 +1,42 @@
+"""Shared CLI pieces: the workspace from the context, option aliases, output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from fertui.errors import UserError
+from fertui.workspace import Workspace, open_workspace
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+SetOption = Annotated[list[str] | None, typer.Option("--set", "-s", metavar="KEY=VALUE",
+                                                     help="Override a config key, e.g. optim.lr=4e-4.")]
+
+
+def workspace(ctx: typer.Context) -> Workspace:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Workspace):
+        root.obj = open_workspace(root.params.get("workspace"))
+    return root.obj
+
+
+def command_after_dashes(ctx: typer.Context) -> list[str]:
+    """What followed ``--`` on the command line (see FertuiGroup.parse_args)."""
+    return list(ctx.find_root().meta.get("fertui.command", []))
+
+
+def print_json(data: Any) -> None:
+    from fertui.jsonio import dumps
+
+    sys.stdout.write(dumps(data) + "\n")
+
+
+def fail(message: str) -> None:
+    raise UserError(message)
+
+
+def dumps_pretty(data: Any) -> str:
+    return json.dumps(data, indent=2, default=str)

@@ -1,0 +1,87 @@
+"""The ``fertui`` entry point: global options, error handling, and the command groups."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from fertui.errors import UserError
+
+
+class FertuiGroup(TyperGroup):
+    """Splits off ``-- COMMAND...`` before Click sees it, and turns user errors into one line."""
+
+    def parse_args(self, ctx, args):
+        if "--" in args:
+            cut = args.index("--")
+            ctx.meta["fertui.command"] = args[cut + 1:]
+            args = args[:cut]
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            if os.environ.get("FERTUI_DEBUG"):
+                raise
+            typer.echo(f"fertui: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+app = typer.Typer(
+    cls=FertuiGroup,
+    name="fertui",
+    help="Terminal experiment manager for facial expression recognition research.",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[str | None, typer.Option(
+        "--workspace", "-w", envvar="FERTUI_HOME",
+        help="Folder holding runs/ and configs/ (default: current directory).")] = None,
+) -> None:
+    """With no command, opens the interactive console."""
+    if ctx.invoked_subcommand is None:
+        from fertui.cli.common import workspace as get_workspace
+
+        try:
+            from fertui.tui.app import run_console
+        except ImportError:  # the console is optional while it is being built
+            typer.echo(ctx.get_help())
+            return
+        run_console(get_workspace(ctx))
+
+
+def _register() -> None:
+    from fertui.cli import runs
+
+    runs.register(app)
+    for module_name in ("models_cmd", "control", "daemon", "sweeps", "bench", "data"):
+        try:
+            module = __import__(f"fertui.cli.{module_name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"fertui.cli.{module_name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="fertui")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""Read experiment configs: TOML files, ``base`` inheritance, ``--set`` overrides, validation."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from fertui.config.schema import FREE_SECTIONS, SCHEMA, TOP_LEVEL, Field, defaults, field_for
+from fertui.errors import ConfigError
+
+ROLE_CHOICES = ("scientific", "nuisance", "fixed")
+# A resolver for ``base = "best-of:SWEEP"``: returns the flat config of that sweep's best run.
+BaseResolver = Callable[[str], dict[str, Any]]
+
+
+@dataclass
+class RunConfig:
+    """One resolved experiment: every section filled with defaults, already validated."""
+
+    source: str
+    data: dict[str, dict[str, Any]]
+    sweep: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def flat(self) -> dict[str, Any]:
+        out = {f"{s}.{k}": v for s, keys in self.data.items() for k, v in keys.items()}
+        out.update({f"params.{k}": v for k, v in flatten_free(self.params).items()})
+        return out
+
+    def get(self, dotted: str) -> Any:
+        return self.flat()[dotted]
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = copy.deepcopy(self.data)
+        if self.params:
+            out["params"] = copy.deepcopy(self.params)
+        if self.sweep:
+            out["sweep"] = copy.deepcopy(self.sweep)
+        return out
+
+
+def flatten_free(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in tree.items():
+        if isinstance(v, dict):
+            out.update(flatten_free(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(str(path), None, "file not found")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read: {exc}") from None
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k not in ("axes", "roles"):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _unflatten_into(target: dict[str, Any], flat: dict[str, Any]) -> None:
+    for dotted, value in flat.items():
+        section, _, key = dotted.partition(".")
+        if section in SCHEMA and section != "sweep":
+            target.setdefault(section, {})[key] = value
+
+
+def load_layers(path: Path, resolver: BaseResolver | None, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw merged tree of PATH and its ``base`` chain (child wins)."""
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise ConfigError(str(path), "base", f"inheritance cycle: {chain}")
+    tree = read_toml(path)
+    base = tree.pop("base", None)
+    if base is None:
+        return tree
+    if not isinstance(base, str):
+        raise ConfigError(str(path), "base", f"expected a file name string, got {type(base).__name__}")
+    if base.startswith("best-of:"):
+        if resolver is None:
+            raise ConfigError(str(path), "base", "best-of: needs a workspace with sweeps")
+        parent: dict[str, Any] = {}
+        try:
+            _unflatten_into(parent, resolver(base.removeprefix("best-of:")))
+        except ConfigError:
+            raise
+        except Exception as exc:  # the resolver reports a user-facing reason
+            raise ConfigError(str(path), "base", str(exc)) from None
+        return deep_merge(parent, tree)
+    base_path = (path.parent / base)
+    if not base_path.is_file():
+        raise ConfigError(str(path), "base", f"base file not found: {base_path}")
+    return deep_merge(load_layers(base_path, resolver, (*seen, path)), tree)
+
+
+def check_value(source: str, dotted: str, spec: Field, value: Any) -> Any:
+    """VALUE converted to SPEC's type, or a ConfigError saying what was expected."""
+
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(source, dotted, f"expected {expected}, got {value!r}")
+
+    kind = spec.type
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail("an integer")
+    elif kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail("a number")
+        value = float(value)
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            raise fail("true or false")
+    elif kind == "str":
+        if not isinstance(value, str):
+            raise fail("a string")
+    elif kind == "table":
+        if not isinstance(value, dict):
+            raise fail("a table")
+    elif kind.startswith("list["):
+        item = kind[5:-1]
+        if not isinstance(value, list):
+            raise fail(f"a list of {item}s")
+        value = [check_value(source, f"{dotted}[{i}]", Field(item, None), v) for i, v in enumerate(value)]
+    if spec.check is not None and not kind.startswith("list") and kind != "table":
+        expected = spec.check(value)
+        if expected:
+            raise fail(expected)
+    return value
+
+
+def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
+    data = defaults()
+    params: dict[str, Any] = {}
+    sweep: dict[str, Any] | None = None
+    known_sections = sorted([*SCHEMA, *FREE_SECTIONS, *TOP_LEVEL])
+    for section, values in tree.items():
+        if section in TOP_LEVEL:
+            continue
+        if section not in SCHEMA and section not in FREE_SECTIONS:
+            raise ConfigError(source, section, f"unknown section{suggest(section, known_sections)}; "
+                              f"expected one of {', '.join(known_sections)}")
+        if not isinstance(values, dict):
+            raise ConfigError(source, section, f"expected a [{section}] table, got {values!r}")
+        if section in FREE_SECTIONS:
+            params = deep_merge(params, values)
+            continue
+        target = sweep if section == "sweep" else data[section]
+        if section == "sweep":
+            sweep = target = {k: copy.deepcopy(f.default) for k, f in SCHEMA["sweep"].items()}
+        for key, value in values.items():
+            spec = SCHEMA[section].get(key)
+            if spec is None:
+                raise ConfigError(source, f"{section}.{key}",
+                                  f"unknown key{suggest(key, list(SCHEMA[section]))}; "
+                                  f"expected one of {', '.join(SCHEMA[section])}")
+            target[key] = check_value(source, f"{section}.{key}", spec, value)
+    if data["job"]["command"] and data["job"]["kind"] == "train" and "kind" not in tree.get("job", {}):
+        data["job"]["kind"] = "command"
+    if data["job"]["kind"] == "command" and not data["job"]["command"]:
+        raise ConfigError(source, "job.command", "expected a non-empty command list for kind = 'command'")
+    for k, v in data["job"]["env"].items():
+        if not isinstance(v, (str, int, float)) or isinstance(v, bool):
+            raise ConfigError(source, f"job.env.{k}", f"expected a string, got {v!r}")
+    if sweep is not None:
+        _validate_sweep(source, sweep, params)
+    return RunConfig(source=source, data=data, sweep=sweep, params=params)
+
+
+def _validate_sweep(source: str, sweep: dict[str, Any], params: dict[str, Any]) -> None:
+    for key, axis in sweep["axes"].items():
+        where = f"sweep.axes.{key}"
+        if field_for(key) is None and not key.startswith("params."):
+            known = [f"{s}.{k}" for s, ks in SCHEMA.items() if s != "sweep" for k in ks]
+            raise ConfigError(source, where, f"unknown key{suggest(key, known)}; expected a dotted config key")
+        if isinstance(axis, list):
+            if not axis:
+                raise ConfigError(source, where, "expected a non-empty list of values")
+            spec = field_for(key)
+            if spec is not None:
+                for i, v in enumerate(axis):
+                    check_value(source, f"{where}[{i}]", spec, v)
+        elif not isinstance(axis, str):
+            raise ConfigError(source, where, f'expected a list or "range(...)"/"logspace(...)", got {axis!r}')
+    for key, role in sweep["roles"].items():
+        if key not in sweep["axes"]:
+            raise ConfigError(source, f"sweep.roles.{key}", "names no axis of this sweep")
+        if role not in ROLE_CHOICES:
+            raise ConfigError(source, f"sweep.roles.{key}", f"expected one of {', '.join(ROLE_CHOICES)}, got {role!r}")
+
+
+def parse_set(text: str) -> tuple[str, Any]:
+    """``key=value`` from ``--set``, the value typed by the schema (or as TOML where free-form)."""
+    source = "--set"
+    if "=" not in text:
+        raise ConfigError(source, text, "expected KEY=VALUE, e.g. optim.lr=4e-4")
+    dotted, raw = (part.strip() for part in text.split("=", 1))
+    section, _, key = dotted.partition(".")
+    if not key:
+        raise ConfigError(source, dotted, "expected a dotted key such as optim.lr")
+    if section in FREE_SECTIONS or dotted.startswith(("sweep.axes.", "sweep.roles.")):
+        return dotted, _parse_toml_value(raw)
+    if section not in SCHEMA:
+        known = sorted([*SCHEMA, *FREE_SECTIONS])
+        raise ConfigError(source, dotted, f"unknown section '{section}'{suggest(section, known)}")
+    spec = SCHEMA[section].get(key)
+    if spec is None:
+        raise ConfigError(source, dotted, f"unknown key{suggest(key, list(SCHEMA[section]))}")
+    return dotted, check_value(source, dotted, spec, _coerce(source, dotted, spec, raw))
+
+
+def _parse_toml_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _coerce(source: str, dotted: str, spec: Field, raw: str) -> Any:
+    kind = spec.type
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            low = raw.lower()
+            if low in ("true", "1", "yes", "on"):
+                return True
+            if low in ("false", "0", "no", "off"):
+                return False
+            raise ValueError
+        if kind == "str":
+            return raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" else raw
+        if kind.startswith("list["):
+            value = _parse_toml_value(raw if raw.startswith("[") else f"[{raw}]")
+            if isinstance(value, str):  # bare words, e.g. tags=a,b
+                value = [w.strip() for w in raw.split(",") if w.strip()]
+            return value
+        return _parse_toml_value(raw)
+    except ValueError:
+        expected = {"int": "an integer", "float": "a number", "bool": "true or false"}[kind]
+        raise ConfigError(source, dotted, f"expected {expected}, got {raw!r}") from None
+
+
+def apply_sets(tree: dict[str, Any], sets: list[str]) -> dict[str, Any]:
+    tree = copy.deepcopy(tree)
+    for text in sets:
+        dotted, value = parse_set(text)
+        section, _, key = dotted.partition(".")
+        if dotted.startswith(("sweep.axes.", "sweep.roles.")):
+            sub, axis_key = key.split(".", 1)
+            tree.setdefault("sweep", {}).setdefault(sub, {})[axis_key] = value
+        elif section in FREE_SECTIONS:
+            node = tree.setdefault(section, {})
+            *parents, leaf = key.split(".")
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[leaf] = value
+        else:
+            tree.setdefault(section, {})[key] = value
+    return tree
+
+
+def load_config(path: str | Path, sets: list[str] = (), resolver: BaseResolver | None = None) -> RunConfig:
+    """PATH merged over its bases, with ``--set`` overrides applied last, validated."""
+    path = Path(path)
+    tree = apply_sets(load_layers(path, resolver), list(sets))
+    return validate_tree(str(path), tree)
+
+
+def config_from_command(command: list[str], sets: list[str] = ()) -> RunConfig:
+    """A command job given after ``--`` on the command line, with no config file."""
+    tree = apply_sets({"job": {"kind": "command", "command": list(command)},
+                       "run": {"name": Path(command[0]).name if command else "command"}}, list(sets))
+    return validate_tree("<command>", tree)

@@ -1,0 +1,168 @@
+"""The typed schema of experiment configs: every section, key, type, default and range.
+
+Keys are addressed as dotted paths (``optim.lr``) everywhere: in ``--set``, sweeps, boards
+and name templates. ``[params]`` is free-form, for a user's own command jobs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+Check = Callable[[Any], str | None]  # returns what was expected, or None when the value is fine
+
+
+@dataclass(frozen=True)
+class Field:
+    type: str  # "int" | "float" | "bool" | "str" | "list[str]" | "list[int]" | "list[float]" | "table"
+    default: Any
+    check: Check | None = None
+    help: str = ""
+
+
+def positive(v: Any) -> str | None:
+    return None if v > 0 else "a number > 0"
+
+
+def non_negative(v: Any) -> str | None:
+    return None if v >= 0 else "a number >= 0"
+
+
+def at_least(n: int) -> Check:
+    return lambda v: None if v >= n else f"an integer >= {n}"
+
+
+def unit_open(v: Any) -> str | None:
+    return None if 0 <= v < 1 else "a number in [0, 1)"
+
+
+def unit_closed(v: Any) -> str | None:
+    return None if 0 <= v <= 1 else "a number in [0, 1]"
+
+
+def one_of(*choices: Any) -> Check:
+    return lambda v: None if v in choices else "one of " + ", ".join(repr(c) for c in choices)
+
+
+def finite(v: Any) -> str | None:
+    return None if math.isfinite(v) else "a finite number"
+
+
+SCHEMA: dict[str, dict[str, Field]] = {
+    "run": {
+        "name": Field("str", "{model.name}", help="run name or template with {dotted.key} placeholders"),
+        "seed": Field("int", 0, at_least(0)),
+        "tags": Field("list[str]", []),
+        "priority": Field("int", 0, help="higher runs first; FIFO within a priority"),
+    },
+    "job": {
+        "kind": Field("str", "train", one_of("train", "bench", "command")),
+        "command": Field("list[str]", [], help="external command; {dotted.key} placeholders allowed"),
+        "env": Field("table", {}, help="extra environment variables for the job"),
+    },
+    "model": {
+        "name": Field("str", "clsfer_tiny"),
+        "backbone": Field("str", "", help="IR backbone name; empty = the model's default"),
+        "depth": Field("int", 2, at_least(1)),
+        "dim": Field("int", 0, at_least(0), help="token width; 0 = the model's default"),
+        "num_heads": Field("int", 0, at_least(0), help="0 = the model's default"),
+        "mlp_ratio": Field("float", 4.0, positive),
+        "qkv_bias": Field("bool", True),
+        "drop_path": Field("float", 0.0, unit_open),
+        "attn_drop": Field("float", 0.0, unit_open),
+        "proj_drop": Field("float", 0.0, unit_open),
+        "pos_embed": Field("bool", True),
+        "layer_scale": Field("float", 0.0, non_negative, help="CaiT layer-scale init; 0 = off"),
+        "feature_stage": Field("int", 4, one_of(3, 4)),
+        "num_classes": Field("int", 7, at_least(2)),
+        "input_size": Field("int", 112, at_least(16)),
+        "pretrained": Field("str", "", help="path to a face.evoLVe/InsightFace IR checkpoint"),
+    },
+    "data": {
+        "name": Field("str", "synthetic", one_of("synthetic", "rafdb", "ferplus", "affectnet", "imagefolder")),
+        "root": Field("str", ""),
+        "layout": Field("str", "auto", one_of("auto", "official", "imagefolder")),
+        "affectnet_classes": Field("int", 7, one_of(7, 8)),
+        "synthetic_train": Field("int", 1400, at_least(7)),
+        "synthetic_test": Field("int", 350, at_least(7)),
+        "batch_size": Field("int", 64, at_least(1)),
+        "num_workers": Field("int", 0, at_least(0)),
+        "pin_memory": Field("bool", True),
+        "persistent_workers": Field("bool", True),
+        "balanced_sampler": Field("bool", False),
+        "hflip": Field("bool", True),
+        "random_erasing": Field("float", 0.0, unit_closed),
+        "color_jitter": Field("float", 0.0, non_negative),
+        "mean": Field("list[float]", [0.5, 0.5, 0.5]),
+        "std": Field("list[float]", [0.5, 0.5, 0.5]),
+    },
+    "optim": {
+        "name": Field("str", "adamw", one_of("adamw", "adam", "sgd")),
+        "lr": Field("float", 2e-4, positive),
+        "eps": Field("float", 1e-8, positive),
+        "beta1": Field("float", 0.9, unit_open),
+        "beta2": Field("float", 0.999, unit_open),
+        "weight_decay": Field("float", 0.0, non_negative),
+        "momentum": Field("float", 0.9, unit_open),
+        "clip_grad": Field("float", 0.0, non_negative, help="max grad norm; 0 = off"),
+    },
+    "sched": {
+        "name": Field("str", "cosine", one_of("none", "cosine", "step", "exponential")),
+        "warmup_epochs": Field("float", 0.0, non_negative),
+        "step_size": Field("int", 10, at_least(1)),
+        "gamma": Field("float", 0.1, positive),
+        "min_lr": Field("float", 0.0, non_negative),
+    },
+    "train": {
+        "epochs": Field("int", 10, at_least(1)),
+        "label_smoothing": Field("float", 0.0, unit_open),
+        "mixup_alpha": Field("float", 0.0, non_negative),
+        "cutmix_alpha": Field("float", 0.0, non_negative),
+        "amp": Field("str", "bf16", one_of("bf16", "fp16", "off")),
+        "channels_last": Field("bool", True),
+        "compile": Field("bool", False),
+        "device": Field("str", "auto", one_of("auto", "cpu", "cuda")),
+        "on_nan": Field("str", "stop", one_of("stop", "skip_step", "continue")),
+        "log_every": Field("int", 10, at_least(1), help="steps between train/* events"),
+        "max_steps_per_epoch": Field("int", 0, at_least(0), help="0 = whole epoch"),
+        "threads": Field("int", 0, at_least(0), help="CPU threads for torch; 0 = torch's default"),
+    },
+    "bench": {
+        "models": Field("list[str]", ["baseline_ir50", "clsfer_ir50"]),
+        "batch_sizes": Field("list[int]", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]),
+        "mode": Field("str", "both", one_of("train", "infer", "both")),
+        "device": Field("str", "auto", one_of("auto", "cpu", "cuda")),
+        "steps": Field("int", 10, at_least(1)),
+        "warmup": Field("int", 3, at_least(0)),
+        "amp": Field("str", "bf16", one_of("bf16", "fp16", "off")),
+    },
+    "sweep": {
+        "name": Field("str", ""),
+        "strategy": Field("str", "grid", one_of("grid", "optuna-grid", "tpe", "random")),
+        "objective": Field("str", "val/acc"),
+        "direction": Field("str", "maximize", one_of("maximize", "minimize")),
+        "seeds": Field("list[int]", [0]),
+        "budget": Field("int", 0, at_least(0), help="runs for tpe/random; 0 = grid size"),
+        "axes": Field("table", {}, help='dotted key -> list, "range(a, b[, step])" or "logspace(a, b, per_decade=n)"'),
+        "roles": Field("table", {}, help="dotted key -> scientific | nuisance | fixed"),
+        "pruner": Field("str", "none", one_of("none", "median", "successive_halving")),
+        "pruner_warmup": Field("int", 1, at_least(0), help="epochs before pruning may act"),
+    },
+}
+
+FREE_SECTIONS = {"params"}  # free-form keys for external commands
+TOP_LEVEL = {"base"}
+
+
+def field_for(dotted: str) -> Field | None:
+    section, _, key = dotted.partition(".")
+    return SCHEMA.get(section, {}).get(key)
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    return {s: {k: _copy(f.default) for k, f in keys.items()} for s, keys in SCHEMA.items() if s != "sweep"}
+
+
+def _copy(v: Any) -> Any:
+    return list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v

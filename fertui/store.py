@@ -1,0 +1,203 @@
+"""The store: one TinyDB file (runs/fertui.json) with runs, sweeps, benchmarks and alerts.
+
+Every write replaces the file atomically (temp file, fsync, rename) under a cross-process
+file lock, so a reader never needs the lock and never sees a torn file. Non-finite floats
+are tagged so the file stays valid JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from filelock import FileLock
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from fertui.errors import UserError
+from fertui.jsonio import dumps, loads
+
+RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost")
+ACTIVE_STATES = ("queued", "running")
+FINAL_STATES = tuple(s for s in RUN_STATES if s not in ACTIVE_STATES)
+TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
+LOCK_TIMEOUT_S = 60
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Replace PATH with TEXT so that a crash at any point leaves the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_json_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    if not text.strip():
+        return {}
+    try:
+        return loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}: the store is not valid JSON ({exc}); restore it from a backup") from None
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that writes through :func:`atomic_write_text`."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+
+    def read(self) -> dict[str, Any] | None:
+        return read_json_file(self.path) or None
+
+    def write(self, data: dict[str, Any]) -> None:
+        atomic_write_text(self.path, dumps(data))
+
+    def close(self) -> None:
+        pass
+
+
+def run_id_for(seq: int) -> str:
+    return f"{seq:05d}"
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+
+    @contextmanager
+    def transaction(self) -> Iterator[TinyDB]:
+        """Exclusive read-modify-write: one read and one atomic write for the whole block."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.lock:
+            db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))
+            try:
+                yield db
+            finally:
+                db.close()  # flushes the cached writes in one atomic write
+
+    def snapshot(self) -> dict[str, dict[str, dict]]:
+        """All tables as {table: {doc_id: doc}}, read without the lock."""
+        return read_json_file(self.path)
+
+    def table(self, name: str) -> list[dict]:
+        return list(self.snapshot().get(name, {}).values())
+
+    # ---- runs -------------------------------------------------------------------------
+    def runs(self) -> list[dict]:
+        return sorted(self.table("runs"), key=lambda r: r["id"])
+
+    def get_run(self, run_id: str) -> dict | None:
+        return self.snapshot().get("runs", {}).get(str(int(run_id))) if run_id.isdigit() else None
+
+    def resolve_run(self, ref: str) -> dict:
+        """A run by id (leading zeros optional) or by unique name; UserError otherwise."""
+        run = self.get_run(ref.strip())
+        if run is not None:
+            return run
+        named = [r for r in self.table("runs") if r.get("name") == ref]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            ids = ", ".join(r["id"] for r in named[:5])
+            raise UserError(f"run name '{ref}' is ambiguous ({ids}...); use an id")
+        raise UserError(f"no run '{ref}' in {self.path}")
+
+    def add_runs(self, docs: list[dict], prepare=None) -> list[str]:
+        """Insert DOCS as queued runs; PREPARE(run_id, doc) runs first (e.g. writes its folder).
+
+        All or nothing: if PREPARE or the write fails, no run is inserted.
+        """
+        now = time.time()
+        with self.transaction() as db:
+            meta = db.table("meta")
+            counter = meta.get(doc_id=1)
+            seq = counter["next_run"] if counter else 1
+            runs, ids = db.table("runs"), []
+            n = seq
+            for doc in docs:
+                while (self.path.parent / run_id_for(n)).exists():  # a folder left by an older store
+                    n += 1
+                run_id = run_id_for(n)
+                full = {"id": run_id, "status": "queued", "created": now, "attempts": 0, **doc}
+                if prepare:
+                    prepare(run_id, full)
+                runs.insert(Document(full, doc_id=n))
+                ids.append(run_id)
+                n += 1
+            meta.upsert(Document({"next_run": n}, doc_id=1))
+        return ids
+
+    def update_runs(self, changes: dict[str, dict]) -> None:
+        """Apply {run_id: {field: value}} in one write; nested ``summary`` dicts are merged."""
+        if not changes:
+            return
+        with self.transaction() as db:
+            runs = db.table("runs")
+            for run_id, fields in changes.items():
+                doc_id = int(run_id)
+                current = runs.get(doc_id=doc_id)
+                if current is None:
+                    continue
+                if "summary" in fields and isinstance(current.get("summary"), dict):
+                    fields = {**fields, "summary": {**current["summary"], **fields["summary"]}}
+                runs.update(fields, doc_ids=[doc_id])
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        self.update_runs({run_id: fields})
+
+    # ---- alerts -----------------------------------------------------------------------
+    def add_alert(self, run_id: str | None, kind: str, message: str, **extra: Any) -> None:
+        with self.transaction() as db:
+            db.table("alerts").insert({"run": run_id, "kind": kind, "message": message,
+                                       "time": time.time(), "acked": False, **extra})
+
+    def alerts(self) -> list[dict]:
+        rows = [{"doc_id": int(k), **v} for k, v in self.snapshot().get("alerts", {}).items()]
+        return sorted(rows, key=lambda a: a["time"])
+
+    def ack_alerts(self, doc_ids: list[int]) -> None:
+        with self.transaction() as db:
+            db.table("alerts").update({"acked": True}, doc_ids=doc_ids)
+
+    # ---- sweeps and benchmarks ----------------------------------------------------------
+    def sweeps(self) -> list[dict]:
+        return self.table("sweeps")
+
+    def get_sweep(self, name: str) -> dict | None:
+        return next((s for s in self.sweeps() if s.get("name") == name), None)
+
+    def put_sweep(self, doc: dict) -> None:
+        from tinydb import Query
+
+        with self.transaction() as db:
+            db.table("sweeps").upsert(doc, Query().name == doc["name"])
+
+    def add_benchmark(self, doc: dict) -> None:
+        with self.transaction() as db:
+            db.table("benchmarks").insert({"time": time.time(), **doc})
+
+    def benchmarks(self) -> list[dict]:
+        return self.table("benchmarks")

@@ -1,0 +1,77 @@
+"""The workspace: the folder holding configs/, runs/ and the optional fertui.toml."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fertui.errors import ConfigError
+
+SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
+    "scheduler": {
+        "gpus": "auto",
+        "jobs_per_gpu": 1,
+        "cpu_slots": 1,
+        "retry": 1,
+        "min_free_memory_mb": 0,
+        "cancel_grace_s": 10.0,
+    },
+    "executor": {"kind": "local"},
+    "optuna": {"storage": "runs/optuna.journal"},
+}
+
+
+@dataclass
+class Workspace:
+    root: Path
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def configs_dir(self) -> Path:
+        return self.root / "configs"
+
+    @property
+    def store_path(self) -> Path:
+        return self.runs_dir / "fertui.json"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+    def setting(self, section: str, key: str) -> Any:
+        return self.settings.get(section, {}).get(key, SETTINGS_DEFAULTS[section][key])
+
+
+def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"not valid TOML ({exc})") from None
+    for section, values in data.items():
+        if section not in SETTINGS_DEFAULTS:
+            raise ConfigError(str(path), section, f"unknown section; expected one of {sorted(SETTINGS_DEFAULTS)}")
+        if not isinstance(values, dict):
+            raise ConfigError(str(path), section, "expected a [table]")
+        if section == "executor":
+            continue  # executor kinds carry their own keys (partition, account, ...)
+        for key in values:
+            if key not in SETTINGS_DEFAULTS[section]:
+                known = sorted(SETTINGS_DEFAULTS[section])
+                raise ConfigError(str(path), f"{section}.{key}", f"unknown key; expected one of {known}")
+    return data
+
+
+def open_workspace(root: str | os.PathLike | None = None) -> Workspace:
+    """The workspace at ROOT, $FERTUI_HOME, or the current directory, in that order."""
+    base = Path(root or os.environ.get("FERTUI_HOME") or os.getcwd()).expanduser().resolve()
+    if base.exists() and not base.is_dir():
+        raise ConfigError(str(base), None, "workspace must be a directory")
+    return Workspace(root=base, settings=_read_settings(base / "fertui.toml"))
