@@ -113,3 +113,8 @@ def close() -> None:
     if _writer is not None:
         _writer.close()
         _writer = None
+
+
+# Exit codes the built-in jobs use so the manager can classify an ending without parsing logs.
+EXIT_NAN = 3
+EXIT_OOM = 4
