@@ -150,7 +150,8 @@ def _print_runs_table(runs: list[dict]) -> None:
 
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("id", "name", "status", "sweep", "params", "progress", "best", "age"):
-        table.add_column(column, no_wrap=column in ("id", "status"), overflow="fold")
+        # ids, names and states are what people grep and copy: never wrap them
+        table.add_column(column, no_wrap=column in ("id", "name", "status"), overflow="ellipsis")
     now = time.time()
     for r in runs:
         style = STATUS_STYLE.get(r["status"], "")
