@@ -119,7 +119,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "label_smoothing": Field("float", 0.0, unit_open),
         "mixup_alpha": Field("float", 0.0, non_negative),
         "cutmix_alpha": Field("float", 0.0, non_negative),
-        "amp": Field("str", "bf16", one_of("bf16", "fp16", "off")),
+        "amp": Field("str", "auto", one_of("auto", "bf16", "fp16", "off"),
+                     help="auto = bf16 on GPU, off on CPU; fp16 uses a GradScaler"),
         "channels_last": Field("bool", True),
         "compile": Field("bool", False),
         "device": Field("str", "auto", one_of("auto", "cpu", "cuda")),
@@ -127,6 +128,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "log_every": Field("int", 10, at_least(1), help="steps between train/* events"),
         "max_steps_per_epoch": Field("int", 0, at_least(0), help="0 = whole epoch"),
         "threads": Field("int", 0, at_least(0), help="CPU threads for torch; 0 = torch's default"),
+        "inject_nan_at_step": Field("int", 0, at_least(0), help="testing aid: make this step's loss NaN; 0 = off"),
     },
     "bench": {
         "models": Field("list[str]", ["baseline_ir50", "clsfer_ir50"]),
@@ -135,7 +137,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "device": Field("str", "auto", one_of("auto", "cpu", "cuda")),
         "steps": Field("int", 10, at_least(1)),
         "warmup": Field("int", 3, at_least(0)),
-        "amp": Field("str", "bf16", one_of("bf16", "fp16", "off")),
+        "amp": Field("str", "auto", one_of("auto", "bf16", "fp16", "off"), help="auto = bf16 on GPU, off on CPU"),
+        "input_size": Field("int", 0, at_least(0), help="image side in pixels; 0 = the model's default"),
+        "max_memory_mb": Field("int", 0, at_least(0), help="CPU: address-space cap above the start; 0 = off"),
     },
     "sweep": {
         "name": Field("str", ""),
