@@ -1,0 +1,81 @@
+"""How a run's process is started, watched and stopped: the executor interface and its factory.
+
+The scheduler decides *what* runs *where* (queue order, slots); an executor only knows how
+to start one job (locally, or through a batch system such as Slurm) and how to find it again.
+Everything an executor needs to re-find a job after a scheduler restart goes into the fields
+``launch`` returns, which the scheduler stores in the run document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fertui.workspace import Workspace
+
+POLL_STATES = ("pending", "running", "exited", "vanished")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One place a job can run: a share of some GPUs, or a CPU slot (no GPU)."""
+
+    name: str                      # "gpu0", "gpu0.1" (second job on GPU 0), "cpu0"
+    gpus: tuple[int, ...] = ()     # NVML indices (PCI bus order); empty = CPU only
+
+    def env(self) -> dict[str, str]:
+        return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID",
+                "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpus)}
+
+
+@dataclass
+class Executor:
+    """Base class. Subclasses implement every method; ``kind`` names them in fertui.toml."""
+
+    kind: str = "base"
+    options: dict = field(default_factory=dict)   # the [executor] table of fertui.toml
+
+    def launch(self, run: dict, run_dir: Path, argv: list[str], env: dict[str, str], slot: Slot) -> dict:
+        """Start ARGV for RUN; return the fields to store in the run doc (e.g. pid, pid_start)."""
+        raise NotImplementedError
+
+    def poll(self, run: dict) -> str:
+        """One of POLL_STATES: pending (accepted, not started), running, exited (an outcome
+        is known or readable), vanished (gone without a trace of how it ended)."""
+        raise NotImplementedError
+
+    def cancel(self, run: dict, grace_s: float) -> None:
+        """Stop the whole job (SIGTERM, then SIGKILL after GRACE_S); may block up to GRACE_S."""
+        raise NotImplementedError
+
+    def read_exit(self, run: dict, run_dir: Path) -> dict | None:
+        """The job's exit record ({"exit_code", "signal", "ended"}), or None if unknown."""
+        raise NotImplementedError
+
+    def adopt(self, run: dict) -> bool:
+        """After a scheduler restart: True if RUN's job still exists and is now watched again."""
+        raise NotImplementedError
+
+    def slots(self, workspace: "Workspace") -> list[Slot] | None:
+        """The slots this executor offers, or None to use the machine's GPU/CPU inventory."""
+        return None
+
+
+def make_executor(workspace: "Workspace") -> Executor:
+    """The executor named by ``[executor] kind`` in the workspace's fertui.toml."""
+    from fertui.errors import ConfigError
+
+    kind = workspace.setting("executor", "kind")
+    options = dict(workspace.settings.get("executor", {}))
+    if kind == "local":
+        from fertui.scheduler.local import LocalExecutor
+
+        return LocalExecutor(options=options)
+    if kind == "slurm":
+        from fertui.scheduler.slurm import SlurmExecutor  # optional: only Slurm users need it
+
+        return SlurmExecutor(options=options)
+    raise ConfigError(str(workspace.root / "fertui.toml"), "executor.kind",
+                      f"unknown executor {kind!r}; expected 'local' or 'slurm'")
