@@ -8,7 +8,7 @@ Everything an executor needs to re-find a job after a scheduler restart goes int
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,12 +30,13 @@ class Slot:
                 "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpus)}
 
 
-@dataclass
 class Executor:
-    """Base class. Subclasses implement every method; ``kind`` names them in fertui.toml."""
+    """Base class. Subclasses set ``kind`` (its name in fertui.toml) and implement every method."""
 
     kind: str = "base"
-    options: dict = field(default_factory=dict)   # the [executor] table of fertui.toml
+
+    def __init__(self, options: dict | None = None):
+        self.options = dict(options or {})   # the [executor] table of fertui.toml
 
     def launch(self, run: dict, run_dir: Path, argv: list[str], env: dict[str, str], slot: Slot) -> dict:
         """Start ARGV for RUN; return the fields to store in the run doc (e.g. pid, pid_start)."""
