@@ -24,8 +24,13 @@ def _untag(obj: dict) -> Any:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(tag_nonfinite(data), allow_nan=False, separators=(",", ":"))
+    try:  # the common case has no NaN: skip the tagging walk
+        return json.dumps(data, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        return json.dumps(tag_nonfinite(data), allow_nan=False, separators=(",", ":"))
 
 
 def loads(text: str) -> Any:
+    if '"$float"' not in text:
+        return json.loads(text)
     return json.loads(text, object_hook=_untag)
