@@ -86,6 +86,11 @@ def nan(step: int, epoch: float | None = None, metric: str = "train/loss", lr: f
     _get().write({"type": "nan", "step": step, "epoch": epoch, "metric": metric, "lr": lr, **extra})
 
 
+def oom(**info: Any) -> None:
+    """Record that the job ran out of memory (the built-in jobs then exit with EXIT_OOM)."""
+    _get().write({"type": "oom", **info})
+
+
 def start(**info: Any) -> None:
     """Record what the job knows up front: epochs, steps_per_epoch, classes, objective..."""
     _get().write({"type": "start", **info})
