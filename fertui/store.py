@@ -168,6 +168,25 @@ class Store:
     def update_run(self, run_id: str, **fields: Any) -> None:
         self.update_runs({run_id: fields})
 
+    def claim_run(self, run_id: str, expect: tuple[str, ...], fields) -> dict | None:
+        """Apply FIELDS to RUN_ID only if its status is in EXPECT, atomically; the new doc or None.
+
+        FIELDS may be a callable(doc) -> dict | None, called under the lock (e.g. to launch the
+        job and record its pid in the same write); returning None leaves the run unchanged.
+        """
+        with self.transaction() as db:
+            runs = db.table("runs")
+            current = runs.get(doc_id=int(run_id))
+            if current is None or current.get("status") not in expect:
+                return None
+            changes = fields(dict(current)) if callable(fields) else dict(fields)
+            if changes is None:
+                return None
+            if isinstance(changes.get("summary"), dict) and isinstance(current.get("summary"), dict):
+                changes["summary"] = {**current["summary"], **changes["summary"]}
+            runs.update(changes, doc_ids=[int(run_id)])
+            return {**current, **changes}
+
     # ---- alerts -----------------------------------------------------------------------
     def add_alert(self, run_id: str | None, kind: str, message: str, **extra: Any) -> None:
         with self.transaction() as db:

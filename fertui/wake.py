@@ -30,3 +30,56 @@ def wake_scheduler(workspace: Workspace) -> None:
         pass  # pipe full: the scheduler has wake-ups pending anyway
     finally:
         os.close(fd)
+
+
+class WakeListener:
+    """The scheduler's end of the pipe: ``wait(timeout)`` returns early when someone wakes it.
+
+    The listener also holds a write end itself, so the pipe never reports end-of-file between
+    writers (which would make select() spin), and so a signal handler can ``poke()`` it.
+    """
+
+    def __init__(self, workspace: Workspace):
+        import stat
+
+        path = wake_path(workspace)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if not stat.S_ISFIFO(os.stat(path).st_mode):
+                path.unlink()  # a stray regular file: replace it with the pipe
+                os.mkfifo(path)
+        except FileNotFoundError:
+            try:
+                os.mkfifo(path)
+            except FileExistsError:
+                pass
+        self._read_fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self._write_fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to TIMEOUT seconds; True if woken (all pending wake-ups are consumed)."""
+        import select
+
+        ready, _, _ = select.select([self._read_fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            while os.read(self._read_fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        return True
+
+    def poke(self) -> None:
+        """Wake the waiting loop (safe from a signal handler)."""
+        try:
+            os.write(self._write_fd, b"s")
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        for fd in (self._read_fd, self._write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass

@@ -1,0 +1,127 @@
+"""Control of runs and of the queue, shared by the CLI and the console.
+
+Queued runs are changed directly in the store (a conditional, atomic write). A running job is
+stopped by signalling its process group; whichever scheduler watches it records the end, or,
+when no scheduler is alive, this module does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from fertui.errors import UserError
+from fertui.store import FINAL_STATES, Store
+from fertui.workspace import Workspace
+
+QUEUE_STATES = ("active", "paused", "draining")
+QUEUE_DOC_ID = 2  # meta doc 1 holds the run counter
+CLONED_FIELDS = ("name", "kind", "command", "config", "params", "sweep", "tags", "priority", "source")
+
+
+def queue_state(ws: Workspace) -> str:
+    """"active" (starting runs), "paused" (starting none) or "draining" (the daemon exits when idle)."""
+    doc = Store(ws.store_path).snapshot().get("meta", {}).get(str(QUEUE_DOC_ID), {})
+    return doc.get("queue", "active")
+
+
+def _set_queue(ws: Workspace, state: str) -> None:
+    from tinydb.table import Document
+
+    with Store(ws.store_path).transaction() as db:
+        db.table("meta").upsert(Document({"queue": state, "changed": time.time()}, doc_id=QUEUE_DOC_ID))
+    from fertui.wake import wake_scheduler
+
+    wake_scheduler(ws)
+
+
+def pause(ws: Workspace) -> None:
+    _set_queue(ws, "paused")
+
+
+def resume(ws: Workspace) -> None:
+    _set_queue(ws, "active")
+
+
+def drain(ws: Workspace) -> None:
+    _set_queue(ws, "draining")
+
+
+def set_priority(ws: Workspace, run_ref: str, priority: int) -> dict:
+    store = Store(ws.store_path)
+    run = store.resolve_run(run_ref)
+    store.update_run(run["id"], priority=int(priority))
+    from fertui.wake import wake_scheduler
+
+    wake_scheduler(ws)
+    return {**run, "priority": int(priority)}
+
+
+def clone_for_retry(run: dict, attempts: int) -> dict:
+    """A fresh queued run with RUN's config (the old one keeps its logs and outcome)."""
+    return {**{k: run[k] for k in CLONED_FIELDS if k in run}, "attempts": attempts, "retry_of": run["id"]}
+
+
+def retry_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, str]]:
+    """Queue each final-state run again as a NEW run; [(old id, new id)]. All checked first."""
+    from fertui.plan import enqueue
+
+    store = Store(ws.store_path)
+    runs = [store.resolve_run(ref) for ref in refs]
+    for run in runs:
+        if run["status"] not in FINAL_STATES:
+            raise UserError(f"run {run['id']} is {run['status']}; only finished runs can be retried "
+                            f"(cancel it first with `fertui cancel {run['id']}`)")
+    new_ids = enqueue(ws, [clone_for_retry(r, r.get("attempts", 0) + 1) for r in runs])
+    return list(zip((r["id"] for r in runs), new_ids))
+
+
+def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tuple[str, str]]:
+    """Cancel runs by id or name; [(id, what happened)]. Unknown ids fail before anything changes."""
+    from fertui.scheduler.daemon import daemon_status
+    from fertui.scheduler.executor import make_executor
+
+    store = Store(ws.store_path)
+    runs = list({r["id"]: r for r in (store.resolve_run(ref) for ref in refs)}.values())
+    results: dict[str, str] = {}
+    stopping: list[dict] = []
+    now = time.time()
+    for run in runs:
+        if store.claim_run(run["id"], ("queued",), {"status": "cancelled", "ended": now}):
+            results[run["id"]] = "cancelled (was queued)"
+            continue
+        marked = store.claim_run(run["id"], ("running",), {"stop_requested": "cancel"})
+        if marked:
+            stopping.append(marked)
+        else:
+            results[run["id"]] = f"already {store.get_run(run['id'])['status']}"
+    if stopping:
+        executor = make_executor(ws)
+        grace = float(ws.setting("scheduler", "cancel_grace_s"))
+        threads = [threading.Thread(target=executor.cancel, args=(run, grace)) for run in stopping]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for run in stopping:
+            results[run["id"]] = _wait_recorded(ws, store, executor, run, wait_s)
+    return [(run["id"], results[run["id"]]) for run in runs]
+
+
+def _wait_recorded(ws: Workspace, store: Store, executor, run: dict, wait_s: float) -> str:
+    """Let the watching scheduler record the end; record it here if none does in time."""
+    from fertui.scheduler.daemon import daemon_status
+    from fertui.scheduler.outcome import classify
+
+    deadline = time.monotonic() + (wait_s if daemon_status(ws) else 0)
+    while True:
+        status = store.get_run(run["id"])["status"]
+        if status != "running":
+            return status
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    run_dir = ws.run_dir(run["id"])
+    fields = classify(run, executor.read_exit(run, run_dir) or {"ended": time.time()}, run_dir)
+    done = store.claim_run(run["id"], ("running",), fields)
+    return done["status"] if done else store.get_run(run["id"])["status"]

@@ -1,0 +1,321 @@
+"""The scheduler loop, shared by the daemon and a foreground ``fertui run``.
+
+Each tick: read the store once; ingest the events of every watched job; close the jobs that
+ended; start queued runs (priority, then FIFO) on free slots; write the summaries at most
+about once a second in one store write. Between ticks it sleeps on the wake pipe, so
+``fertui add`` (and a job's exit, via SIGCHLD) wakes it at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from fertui.scheduler.executor import Executor, Slot, make_executor
+from fertui.scheduler.ingest import RunIngest
+from fertui.scheduler.outcome import classify
+from fertui.scheduler.slots import SlotPool
+from fertui.store import Store
+from fertui.workspace import Workspace
+
+log = logging.getLogger("fertui.scheduler")
+FLUSH_EVERY_S = 1.0
+BUSY_TICK_S = 0.5
+IDLE_TICK_S = 2.0
+ALERT_STATES = ("failed", "oom", "lost", "nan")
+JOB_MODULES = {"train": "fertui.train", "bench": "fertui.bench"}
+
+
+@dataclass
+class Tracked:
+    run: dict
+    slot: str
+    run_dir: Path
+    ingest: RunIngest
+
+
+def flat_config(tree: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(flat_config(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def job_argv(run: dict) -> list[str]:
+    if run.get("kind") in JOB_MODULES:
+        return [sys.executable, "-m", JOB_MODULES[run["kind"]]]
+    return list(run.get("command") or [])
+
+
+def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({str(k): str(v) for k, v in (run.get("config", {}).get("job", {}).get("env") or {}).items()})
+    env.update(slot.env())
+    env.update({"FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": run["id"],
+                "FERTUI_PARAMS": json.dumps(flat_config(run.get("config") or {}), default=str)})
+    # `python` in a job's command means the interpreter fertui runs in (it has fertui.report).
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class Scheduler:
+    def __init__(self, ws: Workspace, executor: Executor | None = None, inventory=None):
+        self.ws = ws
+        self.store = Store(ws.store_path)
+        self.executor = executor or make_executor(ws)
+        pool_args = {"inventory": inventory} if inventory else {}
+        self.pool = SlotPool(ws, slots=self.executor.slots(ws), **pool_args)
+        self.grace_s = float(ws.setting("scheduler", "cancel_grace_s"))
+        self.retry = int(ws.setting("scheduler", "retry"))
+        self.tracked: dict[str, Tracked] = {}
+        self.pending: dict[str, dict] = {}
+        self.runs: dict[str, dict] = {}       # the store's runs as of the last tick
+        self.queue = "active"
+        self.started_ids: list[str] = []
+        self.finished_ids: list[str] = []
+        self._last_flush = 0.0
+        self._stopping: set[str] = set()
+        self._stop = False
+        self._wake = None
+        self._lifecycle = None
+
+    # ---- start-up ---------------------------------------------------------------------
+    def recover(self) -> None:
+        """Watch again every job still running; close the ones that ended while nobody watched."""
+        for run in self.store.runs():
+            if run["status"] != "running":
+                continue
+            tracked = self._track(run, run.get("slot") or "?")
+            if self.executor.adopt(run):
+                log.info("%s adopted (pid %s on %s)", run["id"], run.get("pid"), run.get("slot"))
+            else:
+                self._close(tracked, self.executor.read_exit(run, tracked.run_dir))
+        self._flush(force=True)
+
+    # ---- the loop ---------------------------------------------------------------------
+    def serve(self, until: Callable[["Scheduler"], bool] | None = None,
+              on_tick: Callable[["Scheduler"], None] | None = None) -> None:
+        from fertui.wake import WakeListener
+
+        self._wake = WakeListener(self.ws)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGCHLD, lambda *_: self._wake.poke())  # a job ended: look now
+        try:
+            while not self._stop:
+                try:
+                    self.tick()
+                except Exception:  # one bad tick (full disk, a torn config) must not end the service
+                    log.exception("scheduler tick failed")
+                if on_tick:
+                    on_tick(self)
+                if self._stop or (until and until(self)):
+                    break
+                self._wake.wait(BUSY_TICK_S if self.tracked else IDLE_TICK_S)
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            self._flush(force=True)
+            self._wake.close()
+
+    def request_stop(self) -> None:
+        self._stop = True
+        if self._wake:
+            self._wake.poke()
+
+    def tick(self) -> None:
+        snapshot = self.store.snapshot()
+        self.runs = {r["id"]: r for r in snapshot.get("runs", {}).values()}
+        self.queue = snapshot.get("meta", {}).get("2", {}).get("queue", "active")
+        for run_id, tracked in list(self.tracked.items()):
+            doc = self.runs.get(run_id)
+            if doc is None or doc["status"] != "running":  # recorded elsewhere (cancel with no scheduler)
+                self.tracked.pop(run_id)
+                self.pending.pop(run_id, None)
+                continue
+            tracked.run = doc
+            self._ingest(tracked)
+            state = self.executor.poll(doc)
+            if state in ("exited", "vanished"):
+                record = self.executor.read_exit(doc, tracked.run_dir) if state == "exited" else None
+                self._close(tracked, record)
+        if self.queue == "active":
+            self._start_queued()
+        self._flush()
+
+    # ---- starting ---------------------------------------------------------------------
+    def _start_queued(self) -> None:
+        queued = sorted((r for r in self.runs.values() if r["status"] == "queued"),
+                        key=lambda r: (-int(r.get("priority") or 0), int(r["id"])))
+        if not queued:
+            return
+        free = self.pool.free({t.slot for t in self.tracked.values()})
+        for run, slot in zip(queued, free):
+            self._start(run, slot)
+
+    def _start(self, run: dict, slot: Slot) -> None:
+        run_dir = self.ws.run_dir(run["id"])
+        run_dir.mkdir(parents=True, exist_ok=True)
+        argv = job_argv(run)
+        now = time.time()
+
+        def launch(doc: dict) -> dict:
+            if not argv:
+                return {"status": "failed", "ended": now, "error": "the run has no command to start"}
+            try:
+                fields = self.executor.launch(doc, run_dir, argv, job_env(doc, run_dir, slot), slot)
+            except Exception as exc:
+                log.exception("%s could not start", doc["id"])
+                return {"status": "failed", "ended": time.time(), "error": f"could not start: {exc}"}
+            return {"status": "running", "started": now, "slot": slot.name, **fields}
+
+        doc = self.store.claim_run(run["id"], ("queued",), launch)
+        if doc is None:
+            return  # cancelled (or taken) since the snapshot
+        self.runs[doc["id"]] = doc
+        if doc["status"] == "running":
+            self._track(doc, slot.name)
+            self.started_ids.append(doc["id"])
+            log.info("%s %s started on %s (pid %s)", doc["id"], doc["name"], slot.name, doc.get("pid"))
+        else:
+            self._alert(doc, "failed", f"{doc['name']} could not start: {doc.get('error')}")
+
+    def _track(self, run: dict, slot: str) -> Tracked:
+        run_dir = self.ws.run_dir(run["id"])
+        ingest = RunIngest(run, run_dir)
+        if run.get("sweep"):
+            sweep = self.store.get_sweep(run["sweep"]) or {}
+            ingest.objective = sweep.get("objective")
+        tracked = self.tracked[run["id"]] = Tracked(run, slot, run_dir, ingest)
+        return tracked
+
+    # ---- ingest -----------------------------------------------------------------------
+    def _ingest(self, tracked: Tracked) -> None:
+        run = tracked.run
+        happenings, changed = tracked.ingest.read()
+        bad = tracked.ingest.new_bad_lines()
+        if bad:
+            log.warning("%s: skipped %d unreadable line(s) in %s", run["id"], bad, tracked.ingest.tail.path)
+            tracked.ingest.summary["bad_event_lines"] = tracked.ingest.tail.bad_lines
+            changed = True
+        if changed:
+            self.pending[run["id"]] = {"summary": dict(tracked.ingest.summary)}
+        for item in happenings:
+            event = item.event
+            if item.kind == "nan":
+                self._alert(run, "nan", f"{run['name']}: {event.get('metric', 'loss')} is not finite "
+                                        f"at step {event.get('step')}")
+                on_nan = (run.get("config") or {}).get("train", {}).get("on_nan", "stop")
+                if run.get("kind") == "command" and on_nan == "stop":  # built-in jobs stop themselves
+                    self._request_stop(tracked, "nan")
+            elif item.kind == "oom":
+                self._alert(run, "oom", f"{run['name']}: out of memory")
+            elif item.kind == "epoch" and run.get("sweep") and run["id"] not in self._stopping:
+                if self._hook("report_epoch", run, event["epoch"], item.value):
+                    self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
+
+    def _request_stop(self, tracked: Tracked, reason: str, summary: dict | None = None) -> None:
+        run_id = tracked.run["id"]
+        if run_id in self._stopping:
+            return
+        self._stopping.add(run_id)
+        fields = {"stop_requested": reason, **({"summary": summary} if summary else {})}
+        doc = self.store.claim_run(run_id, ("running",), fields)
+        if doc is None:
+            return
+        tracked.run = doc
+        if summary:
+            tracked.ingest.summary.update(summary)
+        log.info("%s stopping (%s)", run_id, reason)
+        threading.Thread(target=self._cancel_quietly, args=(doc,), daemon=True).start()
+
+    def _cancel_quietly(self, run: dict) -> None:
+        try:
+            self.executor.cancel(run, self.grace_s)
+        except Exception:
+            log.exception("%s: stopping the job failed", run["id"])
+        if self._wake:
+            self._wake.poke()
+
+    # ---- ending -----------------------------------------------------------------------
+    def _close(self, tracked: Tracked, record: dict | None) -> None:
+        run = tracked.run
+        self._ingest(tracked)  # the last events, written just before the exit
+        fields = classify(run, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
+                          oom_seen=tracked.ingest.oom_seen)
+        fields["summary"] = dict(tracked.ingest.summary)
+        doc = self.store.claim_run(run["id"], ("running",), fields)
+        self.tracked.pop(run["id"], None)
+        self.pending.pop(run["id"], None)
+        self._stopping.discard(run["id"])
+        if doc is None:
+            return  # someone else recorded the end first
+        self.runs[doc["id"]] = doc
+        self.finished_ids.append(doc["id"])
+        status = doc["status"]
+        log.info("%s %s ended: %s", doc["id"], doc["name"], status)
+        already = (status == "nan" and tracked.ingest.nan_seen) or (status == "oom" and tracked.ingest.oom_seen)
+        if status in ALERT_STATES and not already:
+            first_line = (doc.get("error") or "").splitlines()[:1]
+            self._alert(doc, status, f"{doc['name']}: {status}" + (f" ({first_line[0]})" if first_line else ""))
+        if status == "lost" and doc.get("attempts", 0) < self.retry:
+            self._requeue(doc)
+        self._hook("run_finished", doc)
+
+    def _requeue(self, doc: dict) -> None:
+        from fertui.plan import enqueue
+        from fertui.scheduler.control import clone_for_retry
+
+        try:
+            (new_id,) = enqueue(self.ws, [clone_for_retry(doc, doc.get("attempts", 0) + 1)])
+        except Exception:
+            log.exception("%s: requeueing the lost run failed", doc["id"])
+            return
+        self.store.update_run(doc["id"], requeued_as=new_id)
+        log.info("%s lost; requeued as %s", doc["id"], new_id)
+
+    # ---- store writes, alerts, sweep hooks --------------------------------------------
+    def _flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.pending and (force or now - self._last_flush >= FLUSH_EVERY_S):
+            changes, self.pending = self.pending, {}
+            self.store.update_runs(changes)
+            self._last_flush = now
+
+    def _alert(self, run: dict, kind: str, message: str) -> None:
+        try:
+            self.store.add_alert(run["id"], kind, message)
+        except Exception:
+            log.exception("%s: writing the %s alert failed", run["id"], kind)
+
+    def _hook(self, name: str, *args):
+        """Call fertui.sweeps.lifecycle.NAME(ws, *args); skip if sweeps are not installed."""
+        if self._lifecycle is None:
+            try:
+                self._lifecycle = importlib.import_module("fertui.sweeps.lifecycle")
+            except ModuleNotFoundError as exc:
+                if exc.name not in ("fertui.sweeps", "fertui.sweeps.lifecycle"):
+                    log.exception("sweep hooks cannot be imported")
+                self._lifecycle = False
+            except Exception:
+                log.exception("sweep hooks cannot be imported")
+                self._lifecycle = False
+        if not self._lifecycle:
+            return None
+        try:
+            return getattr(self._lifecycle, name)(self.ws, *args)
+        except Exception:
+            log.exception("sweep hook %s failed for run %s", name, args[0].get("id") if args else "?")
+            return None

@@ -1,0 +1,109 @@
+"""Turning a running job's events.jsonl into the run's ``summary`` (scheduler side).
+
+One RunIngest per running job keeps its EventTail (the byte offset lives in memory; after a
+restart the summary is recomputed from the start of the file). ``read()`` returns what the
+scheduler must act on: NaN events, OOM events and per-epoch objective values.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fertui.events import EventTail
+
+
+@dataclass
+class Happening:
+    kind: str                 # "nan" | "oom" | "epoch"
+    event: dict[str, Any]
+    value: float | None = None  # the objective's value, for "epoch"
+
+
+def better(metric: str, new: float, old: float | None) -> bool:
+    """Lower is better for names containing "loss", higher for everything else."""
+    if old is None:
+        return True
+    return new < old if "loss" in metric else new > old
+
+
+class RunIngest:
+    def __init__(self, run: dict, run_dir: Path):
+        self.tail = EventTail(run_dir / "events.jsonl")
+        self.started = run.get("started") or time.time()
+        self.summary: dict[str, Any] = {"last": {}, "best": {}}
+        self.objective = run.get("objective_hint")
+        self.nan_seen = False
+        self.oom_seen = False
+        self.bad_lines_reported = 0
+
+    def read(self) -> tuple[list[Happening], bool]:
+        """Process new events; (what happened, whether the summary changed)."""
+        events = self.tail.read()
+        happenings: list[Happening] = []
+        for event in events:
+            happenings += self._apply(event)
+        if events:
+            self._update_eta()
+            self.summary["updated"] = time.time()
+        return happenings, bool(events)
+
+    def new_bad_lines(self) -> int:
+        fresh = self.tail.bad_lines - self.bad_lines_reported
+        self.bad_lines_reported = self.tail.bad_lines
+        return fresh
+
+    def _apply(self, event: dict[str, Any]) -> list[Happening]:
+        s, kind = self.summary, event.get("type")
+        if kind == "start":
+            for key in ("epochs", "steps_per_epoch", "objective"):
+                if event.get(key) is not None:
+                    s[key] = event[key]
+            return []
+        if kind == "nan":
+            self.nan_seen = True
+            s["nan_step"] = event.get("step")
+            return [Happening("nan", event)]
+        if kind == "oom":
+            self.oom_seen = True
+            return [Happening("oom", event)]
+        if kind == "summary" and isinstance(event.get("values"), dict):
+            s.setdefault("values", {}).update(event["values"])
+            return []
+        if kind != "log" or not isinstance(event.get("metrics"), dict):
+            return []
+        if isinstance(event.get("step"), (int, float)):
+            s["step"] = event["step"]
+        for metric, value in event["metrics"].items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            s["last"][metric] = value
+            if math.isfinite(value) and better(metric, value, s["best"].get(metric)):
+                s["best"][metric] = value
+            if metric == "perf/img_per_s":
+                s["img_per_s"] = value
+        if event.get("epoch") is None:
+            return []
+        s["epoch"] = event["epoch"]
+        objective = s.get("objective") or self.objective or "val/acc"
+        value = event["metrics"].get(objective)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return [Happening("epoch", event, float(value))]
+        return []
+
+    def _update_eta(self) -> None:
+        s = self.summary
+        elapsed = time.time() - self.started
+        total_steps = (s.get("epochs") or 0) * (s.get("steps_per_epoch") or 0)
+        if total_steps and s.get("step"):
+            done = min(s["step"] / total_steps, 1.0)
+        elif s.get("epochs") and s.get("epoch"):
+            done = min(float(s["epoch"]) / s["epochs"], 1.0)
+        else:
+            return
+        if done > 0:
+            s["progress"] = round(done, 4)
+            s["eta_s"] = round(elapsed * (1 - done) / done, 1)

@@ -1,0 +1,55 @@
+"""How a run ended: from the stop the scheduler asked for, the exit record and the log's tail."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fertui.report import EXIT_NAN, EXIT_OOM
+
+TAIL_LINES = 12
+OOM_MARKERS = ("out of memory", "outofmemoryerror", "cannot allocate memory")
+
+
+def log_tail(path: Path, lines: int = TAIL_LINES, max_bytes: int = 16384) -> str:
+    """The last LINES lines of PATH (read from its end, so a huge log costs nothing)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - max_bytes))
+            data = fh.read()
+    except FileNotFoundError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+def classify(run: dict, exit_record: dict | None, run_dir: Path, *, nan_seen: bool = False,
+             oom_seen: bool = False) -> dict:
+    """The fields that close RUN: status, exit_code, signal, ended and (when it helps) error."""
+    record = exit_record or {}
+    code, sig = record.get("exit_code"), record.get("signal")
+    fields = {"exit_code": code, "signal": sig, "ended": record.get("ended") or time.time()}
+    stop = run.get("stop_requested")
+    tail = log_tail(run_dir / "stdout.log")
+    if stop in ("pruned", "nan"):
+        status = stop
+    elif stop == "cancel":
+        status = "cancelled"
+    elif exit_record is None:
+        status = "lost"
+        fields["error"] = "the job vanished without an exit record (machine or wrapper crash?)"
+    elif code == 0:
+        status = "done"
+    elif code == EXIT_NAN or nan_seen:
+        status = "nan"
+    elif code == EXIT_OOM or oom_seen or any(m in tail.lower() for m in OOM_MARKERS):
+        status = "oom"
+    else:
+        status = "failed"
+    if status in ("failed", "oom") or (status == "lost" and tail):
+        how = f"exit code {code}" if code is not None else f"signal {sig}" if sig else "no exit record"
+        fields["error"] = f"{how}\n{tail}".strip() if status != "lost" else f"{fields['error']}\n{tail}"
+    fields["status"] = status
+    return fields

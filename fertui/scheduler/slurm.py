@@ -1,0 +1,158 @@
+"""The Slurm executor: each run is one ``sbatch`` job running the usual launch wrapper.
+
+Slurm owns the queue and the machines; fertui submits, watches and cancels through the
+documented CLIs (see slurm_cli.py). The run folder contract is unchanged: the job writes
+events.jsonl, stdout.log and exit.json into ``runs/<id>/`` on the shared filesystem.
+The run doc keeps ``slurm_job``, ``partition`` and ``node`` for the console's Queue screen.
+
+How Slurm's end states become fertui's (see ``read_exit``):
+COMPLETED/FAILED -> the wrapper's exit record, as for local jobs; CANCELLED -> cancelled when
+fertui asked, else failed; OUT_OF_MEMORY -> oom; TIMEOUT, PREEMPTED, NODE_FAIL, BOOT_FAIL ->
+requeued within ``[scheduler] retry`` (the trainer resumes from checkpoints/last.pt).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fertui.report import EXIT_OOM
+from fertui.scheduler import slurm_cli
+from fertui.scheduler.executor import Executor, Slot
+from fertui.scheduler.slurm_script import DEFAULT_MAX_JOBS, batch_script, check_options
+from fertui.scheduler.wrapper import EXIT_FILE
+
+if TYPE_CHECKING:
+    from fertui.workspace import Workspace
+
+SCRIPT_FILE = "slurm.sh"
+# Slurm end states after which the run goes back to the queue (a new attempt, same run folder).
+REQUEUE_STATES = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "BOOT_FAIL"}
+STATE_WORDS = {"TIMEOUT": "time limit reached", "PREEMPTED": "preempted", "NODE_FAIL": "node failure",
+               "BOOT_FAIL": "node boot failure", "OUT_OF_MEMORY": "out of memory (Slurm memory limit)",
+               "DEADLINE": "deadline reached", "CANCELLED": "cancelled outside fertui"}
+
+
+class SlurmExecutor(Executor):
+    kind = "slurm"
+
+    def __init__(self, options: dict | None = None):
+        super().__init__(check_options(dict(options or {})))
+        self._queue = slurm_cli.QueueCache(self._env)
+
+    def _env(self) -> dict[str, str]:
+        """The environment for Slurm's commands (SLURM_CONF from fertui.toml when given)."""
+        env = dict(os.environ)
+        if self.options.get("slurm_conf"):
+            env["SLURM_CONF"] = str(Path(self.options["slurm_conf"]).expanduser())
+        return env
+
+    # ---- the Executor interface --------------------------------------------------------
+    def slots(self, workspace: "Workspace") -> list[Slot]:
+        """Slurm queues and places jobs itself: fertui only caps how many it submits at once."""
+        count = int(self.options.get("max_jobs", DEFAULT_MAX_JOBS))
+        return [Slot(f"slurm{i}") for i in range(count)]
+
+    def launch(self, run: dict, run_dir: Path, argv: list[str], env: dict[str, str], slot: Slot) -> dict:
+        (run_dir / EXIT_FILE).unlink(missing_ok=True)
+        job_env = {k: v for k, v in env.items() if k != "CUDA_VISIBLE_DEVICES"}  # Slurm sets it from --gres
+        script = run_dir / SCRIPT_FILE
+        script.write_text(batch_script(self.options, run, run_dir, argv, job_env), encoding="utf-8")
+        job_id = slurm_cli.submit(str(script), env={**self._env(), **job_env})
+        self._queue.invalidate()
+        info = self._job(job_id) or {}
+        return {"executor": self.kind, "slurm_job": job_id, "pid": None, "pid_start": None,
+                "partition": info.get("partition") or self.options.get("partition") or "",
+                "node": info.get("node") or "", "slurm_state": info.get("state") or "PENDING"}
+
+    def poll(self, run: dict) -> str:
+        job_id = run.get("slurm_job")
+        if not job_id:
+            return "vanished"
+        info = self._job(job_id)
+        if info is None:
+            info = slurm_cli.accounting(job_id, self._env())
+        if info is None:  # slurmctld forgot it and there is no accounting: the wrapper's record decides
+            return "exited"
+        state = info["state"]
+        if state in slurm_cli.PENDING_STATES:
+            return "pending"
+        if state in slurm_cli.RUNNING_STATES:
+            return "running"
+        return "exited"
+
+    def cancel(self, run: dict, grace_s: float) -> None:
+        """``scancel``; then wait up to GRACE_S (plus Slurm's own KillWait) until it has left the queue."""
+        job_id = run.get("slurm_job")
+        if not job_id:
+            return
+        slurm_cli.cancel(job_id, env=self._env())
+        deadline = time.monotonic() + max(0.0, grace_s) + 30.0
+        while time.monotonic() < deadline:
+            info = self._job(job_id, fresh=True)
+            if info is None or info["state"] not in slurm_cli.PENDING_STATES | slurm_cli.RUNNING_STATES:
+                return
+            time.sleep(0.2)
+
+    def read_exit(self, run: dict, run_dir: Path) -> dict | None:
+        """The wrapper's exit.json, corrected by what Slurm knows about how the job ended."""
+        record = _read_json(run_dir / EXIT_FILE)
+        job_id = run.get("slurm_job")
+        detail = self._final_detail(job_id) if job_id else None
+        if detail is None:
+            return record  # no Slurm record left: exactly the local executor's rule
+        state = detail["state"]
+        record = dict(record or {})
+        record.setdefault("ended", time.time())
+        record.update({"slurm_state": state, "node": detail.get("node") or run.get("node", "")})
+        if "exit_code" not in record and "signal" not in record:  # the wrapper never finished
+            record["exit_code"], record["signal"] = slurm_cli.split_exit(detail.get("exit", ""))
+        if state in REQUEUE_STATES:
+            record["requeue"] = True
+            record["error"] = f"Slurm job {job_id}: {STATE_WORDS[state]}"
+        elif state == "OUT_OF_MEMORY":
+            record["exit_code"], record["error"] = EXIT_OOM, f"Slurm job {job_id}: {STATE_WORDS[state]}"
+        elif state in ("CANCELLED", "DEADLINE") and record.get("exit_code") in (0, None):
+            # Stopped by Slurm or by hand (not through fertui): never report that as success.
+            record["exit_code"] = record.get("exit_code") or 1
+            record["error"] = f"Slurm job {job_id}: {STATE_WORDS[state]}"
+        return record
+
+    def adopt(self, run: dict) -> bool:
+        """True while Slurm still has the job queued or running (the scheduler watches it again)."""
+        job_id = run.get("slurm_job")
+        if not job_id:
+            return False
+        info = self._job(job_id, fresh=True)
+        return info is not None and info["state"] in slurm_cli.PENDING_STATES | slurm_cli.RUNNING_STATES
+
+    # ---- helpers -----------------------------------------------------------------------
+    def _job(self, job_id: str, fresh: bool = False) -> dict | None:
+        return self._queue.get(job_id, fresh=fresh)
+
+    def job_fields(self, run: dict) -> dict:
+        """Current partition/node/state of RUN's job, for the run doc (empty when unknown)."""
+        info = self._job(run["slurm_job"]) if run.get("slurm_job") else None
+        if not info:
+            return {}
+        return {"partition": info["partition"], "node": info["node"] or run.get("node", ""),
+                "slurm_state": info["state"]}
+
+    def _final_detail(self, job_id: str) -> dict | None:
+        """State, exit code and node of a finished job: scontrol while slurmctld remembers it, else sacct."""
+        shown = slurm_cli.show_job(job_id, self._env())
+        if shown is not None:
+            return {"state": slurm_cli.base_state(shown.get("JobState", "")), "exit": shown.get("ExitCode", ""),
+                    "node": "" if shown.get("NodeList") == "(null)" else shown.get("NodeList", "")}
+        return slurm_cli.accounting(job_id, self._env())
+
+
+def _read_json(path: Path) -> dict | None:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
