@@ -253,6 +253,8 @@ class Scheduler:
     def _close(self, tracked: Tracked, record: dict | None) -> None:
         run = tracked.run
         self._ingest(tracked)  # the last events, written just before the exit
+        if record and record.get("requeue") and self._requeue_in_place(tracked, record):
+            return
         fields = classify(run, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
                           oom_seen=tracked.ingest.oom_seen)
         fields["summary"] = dict(tracked.ingest.summary)
@@ -273,6 +275,26 @@ class Scheduler:
         if status == "lost" and doc.get("attempts", 0) < self.retry:
             self._requeue(doc)
         self._hook("run_finished", doc)
+
+    def _requeue_in_place(self, tracked: Tracked, record: dict) -> bool:
+        """A batch system stopped the job (time limit, preemption, node failure; see slurm.py):
+        queue the same run again in the same folder, so the trainer resumes from checkpoints/last.pt."""
+        run = tracked.run
+        if run.get("stop_requested") or run.get("attempts", 0) >= self.retry:
+            return False  # out of retries: classify() records it as failed, with the reason
+        reason = record.get("error") or "stopped by the batch system"
+        history = [*(run.get("requeues") or []), {"time": time.time(), "reason": reason,
+                                                   "slurm_job": run.get("slurm_job")}]
+        fields = {"status": "queued", "attempts": run.get("attempts", 0) + 1, "error": reason,
+                  "requeues": history, "summary": dict(tracked.ingest.summary)}
+        doc = self.store.claim_run(run["id"], ("running",), fields)
+        self.tracked.pop(run["id"], None)
+        self.pending.pop(run["id"], None)
+        if doc is not None:
+            self.runs[doc["id"]] = doc
+            log.info("%s %s requeued: %s", doc["id"], doc["name"], reason)
+            self._alert(doc, "requeued", f"{doc['name']}: {reason}; requeued (attempt {fields['attempts'] + 1})")
+        return True
 
     def _requeue(self, doc: dict) -> None:
         from fertui.plan import enqueue

@@ -51,5 +51,7 @@ def classify(run: dict, exit_record: dict | None, run_dir: Path, *, nan_seen: bo
     if status in ("failed", "oom") or (status == "lost" and tail):
         how = f"exit code {code}" if code is not None else f"signal {sig}" if sig else "no exit record"
         fields["error"] = f"{how}\n{tail}".strip() if status != "lost" else f"{fields['error']}\n{tail}"
+    if record.get("error") and status in ("failed", "oom"):  # e.g. the slurm executor's "time limit reached"
+        fields["error"] = f"{record['error']}\n{fields['error']}"
     fields["status"] = status
     return fields

@@ -41,6 +41,7 @@ class SlurmExecutor(Executor):
     def __init__(self, options: dict | None = None):
         super().__init__(check_options(dict(options or {})))
         self._queue = slurm_cli.QueueCache(self._env)
+        self._store_path: Path | None = None  # set by slots(): where to note where a job landed
 
     def _env(self) -> dict[str, str]:
         """The environment for Slurm's commands (SLURM_CONF from fertui.toml when given)."""
@@ -52,6 +53,7 @@ class SlurmExecutor(Executor):
     # ---- the Executor interface --------------------------------------------------------
     def slots(self, workspace: "Workspace") -> list[Slot]:
         """Slurm queues and places jobs itself: fertui only caps how many it submits at once."""
+        self._store_path = workspace.store_path
         count = int(self.options.get("max_jobs", DEFAULT_MAX_JOBS))
         return [Slot(f"slurm{i}") for i in range(count)]
 
@@ -77,6 +79,7 @@ class SlurmExecutor(Executor):
         if info is None:  # slurmctld forgot it and there is no accounting: the wrapper's record decides
             return "exited"
         state = info["state"]
+        self._note_placement(run, info)
         if state in slurm_cli.PENDING_STATES:
             return "pending"
         if state in slurm_cli.RUNNING_STATES:
@@ -132,13 +135,19 @@ class SlurmExecutor(Executor):
     def _job(self, job_id: str, fresh: bool = False) -> dict | None:
         return self._queue.get(job_id, fresh=fresh)
 
-    def job_fields(self, run: dict) -> dict:
-        """Current partition/node/state of RUN's job, for the run doc (empty when unknown)."""
-        info = self._job(run["slurm_job"]) if run.get("slurm_job") else None
-        if not info:
-            return {}
-        return {"partition": info["partition"], "node": info["node"] or run.get("node", ""),
-                "slurm_state": info["state"]}
+    def _note_placement(self, run: dict, info: dict) -> None:
+        """Keep the run doc's partition/node/slurm_state current (the Queue screen shows them).
+
+        Written only when they change (pending -> running mostly), and only while the run runs.
+        """
+        fields = {"partition": info.get("partition") or run.get("partition", ""),
+                  "node": info.get("node") or run.get("node", ""), "slurm_state": info["state"]}
+        if self._store_path is None or all(run.get(k) == v for k, v in fields.items()):
+            return
+        from fertui.store import Store
+
+        if Store(self._store_path).claim_run(run["id"], ("running",), fields) is not None:
+            run.update(fields)
 
     def _final_detail(self, job_id: str) -> dict | None:
         """State, exit code and node of a finished job: scontrol while slurmctld remembers it, else sacct."""
