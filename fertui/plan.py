@@ -59,6 +59,7 @@ def enqueue(workspace: Workspace, docs: list[dict]) -> list[str]:
         write_run_folder(workspace, run_id, doc)
         created.append(workspace.run_dir(run_id))
 
+    sweep_specs = [doc.pop("sweep_spec") for doc in docs if "sweep_spec" in doc]  # stored by fertui.sweeps
     store = Store(workspace.store_path)
     try:
         ids = store.add_runs(docs, prepare=prepare)
@@ -66,6 +67,10 @@ def enqueue(workspace: Workspace, docs: list[dict]) -> list[str]:
         for folder in created:
             shutil.rmtree(folder, ignore_errors=True)
         raise
+    if any(doc.get("sweep") for doc in docs):
+        from fertui.sweeps.study import on_enqueued  # keeps the sweep spec, gives each run an Optuna trial
+
+        on_enqueued(workspace, ids, docs, sweep_specs)
     from fertui.wake import wake_scheduler
 
     wake_scheduler(workspace)

@@ -1,0 +1,88 @@
+"""From a config with [sweep] to run documents: cells × seeds, in the strategy's order.
+
+Nothing is written here: ``fertui add`` validates every config first, then enqueues all or
+nothing; the spec goes along on the first run doc (``sweep_spec``) and is persisted by
+:func:`fertui.sweeps.study.on_enqueued` right after the runs are inserted.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from fertui.config import RunConfig
+from fertui.errors import ConfigError
+from fertui.sweeps.spec import SweepSpec, load_spec, merged, spec_from_config
+from fertui.workspace import Workspace
+
+MAX_GRID_RUNS = 20000
+INITIAL_TRIALS = 4  # tpe/random: cells queued up front; each finished run asks for the next
+
+
+def grid_cells(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The full cartesian product, first axis slowest (the order the config lists them)."""
+    keys = [a.key for a in spec.axes]
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(a.values for a in spec.axes))]
+
+
+def optuna_grid_order(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """CELLS in the order Optuna's GridSampler visits them (shuffled, seeded by the first seed)."""
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = {a.key: list(a.values) for a in spec.axes}
+    study = optuna.create_study(sampler=optuna.samplers.GridSampler(space, seed=spec.seeds[0]))
+    dists = {a.key: CategoricalDistribution(list(a.values)) for a in spec.axes}
+    order = []
+    for _ in cells:
+        trial = study.ask(dists)
+        order.append({a.key: trial.params[a.key] for a in spec.axes})
+        study.tell(trial, 0.0)
+    return order
+
+
+def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
+    """Run docs for every cell × seed the sweep starts with (tpe/random: the first few)."""
+    spec = spec_from_config(cfg)
+    if not spec.axes:
+        raise ConfigError(cfg.source, "sweep.axes", 'expected at least one axis, e.g. "optim.lr" = [1e-4, 2e-4]')
+    grid_runs = spec.grid_size() * len(spec.seeds)
+    if spec.strategy in ("grid", "optuna-grid") and grid_runs > MAX_GRID_RUNS:
+        raise ConfigError(cfg.source, "sweep.axes", f"the grid has {grid_runs} runs (at most {MAX_GRID_RUNS}); "
+                                                    "use strategy = \"tpe\" with a budget")
+    old = load_spec(ws, spec.name)
+    if old is not None:
+        spec = merged(old, spec)
+    return cell_docs(spec, _first_cells(spec, ws))
+
+
+def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict]:
+    """Run docs for CELLS × the sweep's seeds; the first carries the spec for on_enqueued."""
+    from fertui.plan import run_doc
+
+    docs = []
+    for cell in cells:
+        for seed in spec.seeds:
+            doc = run_doc(spec.cell_config(cell, seed), sweep=spec.name, cell={**cell, "run.seed": seed})
+            doc["objective_hint"] = spec.objective  # the scheduler's ingest reports this metric per epoch
+            docs.append(doc)
+    if docs:
+        docs[0]["sweep_spec"] = spec.to_doc()
+    return docs
+
+
+def _first_cells(spec: SweepSpec, ws: Workspace) -> list[dict[str, Any]]:
+    if spec.strategy == "grid":
+        return grid_cells(spec)
+    if spec.strategy == "optuna-grid":
+        return optuna_grid_order(spec, grid_cells(spec))
+    from fertui.sweeps.ranking import propose_cells
+    from fertui.sweeps.results import sweep_observations
+
+    observations, taken = sweep_observations(ws, spec)
+    per_cell = len(spec.seeds)
+    room = max(0, spec.run_budget() - sum(taken.values())) // per_cell
+    count = min(INITIAL_TRIALS, room)
+    picks = propose_cells(spec, observations, set(taken), count, sampler=spec.strategy, seed=len(taken))
+    return [p.cell for p in picks]

@@ -1,0 +1,94 @@
+"""A sweep's runs as the analysis sees them: cell values, seed, state and objective value."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from fertui.config import flatten_free
+from fertui.errors import UserError
+from fertui.events import read_all
+from fertui.store import Store
+from fertui.sweeps.spec import SweepSpec, cell_of
+from fertui.workspace import Workspace
+
+UNTRIED_STATES = ("cancelled",)  # a cancelled cell may be suggested again
+
+
+@dataclass
+class Observation:
+    run_id: str
+    name: str
+    status: str
+    cell: dict[str, Any]
+    seed: int
+    value: float | None  # the metric, for finished runs that reported a finite value
+    pruned_epoch: int | None = None
+    run: dict = field(default_factory=dict, repr=False)
+
+
+def flat_config(run: dict) -> dict[str, Any]:
+    config = run.get("config") or {}
+    flat = {f"{s}.{k}": v for s, keys in config.items() if s != "params" and isinstance(keys, dict)
+            for k, v in keys.items()}
+    flat.update({f"params.{k}": v for k, v in flatten_free(config.get("params", {})).items()})
+    return flat
+
+
+def lookup(run: dict, key: str) -> Any:
+    """KEY's value in RUN: its sweep cell first, then its resolved config."""
+    params = run.get("params") or {}
+    if key in params:
+        return params[key]
+    return flat_config(run).get(key)
+
+
+def metric_value(ws: Workspace, run: dict, metric: str, maximize: bool) -> float | None:
+    """The run's best METRIC in the sweep's direction, or None when it has none."""
+    summary = run.get("summary") or {}
+    # The scheduler's summary keeps the min for "*loss*" names and the max otherwise.
+    if maximize != ("loss" in metric):
+        value = (summary.get("best") or {}).get(metric)
+        if value is None and "values" in summary:
+            value = summary["values"].get(metric)
+    else:
+        seen = [e["metrics"][metric] for e in read_all(ws.run_dir(run["id"]) / "events.jsonl")
+                if e.get("type") == "log" and isinstance(e.get("metrics"), dict)
+                and isinstance(e["metrics"].get(metric), (int, float))]
+        finite = [v for v in seen if math.isfinite(v)]
+        value = (max if maximize else min)(finite) if finite else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def sweep_runs(ws: Workspace, name: str) -> list[dict]:
+    return [r for r in Store(ws.store_path).runs() if r.get("sweep") == name]
+
+
+def observe(ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None) -> Observation:
+    metric = metric or spec.objective
+    maximize = spec.maximize if metric == spec.objective else "loss" not in metric
+    value = metric_value(ws, run, metric, maximize) if run["status"] == "done" else None
+    summary = run.get("summary") or {}
+    return Observation(run_id=run["id"], name=run.get("name", ""), status=run["status"],
+                       cell={a.key: lookup(run, a.key) for a in spec.axes},
+                       seed=int(lookup(run, "run.seed") or 0), value=value,
+                       pruned_epoch=summary.get("pruned_epoch"), run=run)
+
+
+def sweep_observations(ws: Workspace, spec: SweepSpec, metric: str | None = None
+                       ) -> tuple[list[Observation], Counter]:
+    """Every run of the sweep observed, and how many runs each tried cell has."""
+    observations = [observe(ws, spec, r, metric) for r in sweep_runs(ws, spec.name)]
+    taken = Counter(cell_of(spec, o.cell) for o in observations if o.status not in UNTRIED_STATES)
+    return observations, taken
+
+
+def require_runs(ws: Workspace, spec: SweepSpec, metric: str | None = None) -> list[Observation]:
+    observations, _ = sweep_observations(ws, spec, metric)
+    if not observations:
+        raise UserError(f"sweep '{spec.name}' has no runs yet")
+    return observations
