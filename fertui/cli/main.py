@@ -66,7 +66,7 @@ def _register() -> None:
     from fertui.cli import runs
 
     runs.register(app)
-    for module_name in ("models_cmd", "control", "daemon", "sweeps", "bench", "data"):
+    for module_name in ("models_cmd", "control", "daemon", "run_cmd", "sweeps", "bench", "data"):
         try:
             module = __import__(f"fertui.cli.{module_name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -1,0 +1,46 @@
+"""``fertui run``: queue runs, then schedule them here with a live view (or hand them to the daemon)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fertui.cli.common import SetOption, command_after_dashes, workspace
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        ctx: typer.Context,
+        configs: Annotated[list[str] | None, typer.Argument(help="Config or sweep files (TOML).")] = None,
+        sets: SetOption = None,
+        detach: Annotated[bool, typer.Option("--detach", "-d",
+                                             help="Hand the runs to the daemon and return at once.")] = False,
+    ) -> None:
+        """Queue runs (configs, sweeps or '-- COMMAND...'), then run the queue here until it drains.
+
+        With no CONFIG and no COMMAND it runs whatever is queued. Exit code 1 if any run
+        failed, hit NaN, ran out of memory or was lost. If the daemon already runs, this
+        follows its progress instead of competing with it.
+        """
+        from fertui.plan import enqueue
+
+        ws = workspace(ctx)
+        ids: list[str] = []
+        if configs or command_after_dashes(ctx):
+            from fertui.cli.runs import plan_from_cli
+
+            docs = plan_from_cli(ctx, configs or [], sets or [])
+            ids = enqueue(ws, docs)
+            for run_id, doc in zip(ids, docs):
+                typer.echo(f"queued {run_id}  {doc['name']}")
+        if detach:
+            from fertui.scheduler.daemon import ensure_daemon
+
+            pid = ensure_daemon(ws)
+            typer.echo(f"the scheduler (pid {pid}) runs the queue; watch with `fertui ls` or `fertui logs ID -f`")
+            return
+        from fertui.scheduler.foreground import run_foreground
+
+        raise typer.Exit(run_foreground(ws, ids))

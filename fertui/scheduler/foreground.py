@@ -1,0 +1,102 @@
+"""``fertui run`` without --detach: schedule here, or follow the daemon if one already runs."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from fertui.scheduler.daemon import SchedulerLock, daemon_status, setup_logging
+from fertui.scheduler.view import RunView
+from fertui.store import FINAL_STATES, Store
+from fertui.workspace import Workspace
+
+FOLLOW_EVERY_S = 0.5
+
+
+def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -> int:
+    """Run (or follow) until IDS are final — with no IDS, until the queue drains. The exit code."""
+    view = view or RunView(ids)
+    view.interrupted = False
+    lock = SchedulerLock(ws)
+    with view:
+        if daemon_status(ws) is None and lock.acquire("foreground"):
+            try:
+                stopped = _schedule(ws, view)
+            finally:
+                lock.release()
+        else:
+            owner = daemon_status(ws) or {}
+            view.say(f"the {owner.get('mode', 'other')} scheduler (pid {owner.get('pid', '?')}) runs the queue; following")
+            stopped = _follow(ws, ids, view)
+    if stopped:
+        running = [r["id"] for r in view.final_status() if r["status"] == "running"]
+        if running:
+            view.say(f"{len(running)} run(s) keep running ({', '.join(running)}); "
+                     "`fertui daemon start` watches them, `fertui cancel ID` stops them")
+    return view.summary() or (1 if stopped else 0)
+
+
+def _schedule(ws: Workspace, view: RunView) -> bool:
+    """Be the scheduler until the queue drains; True if a signal ended it early."""
+    from fertui.scheduler.core import Scheduler
+
+    setup_logging(ws)
+    scheduler = Scheduler(ws)
+    interrupted = []
+
+    def stop(signum, _frame):
+        interrupted.append(signum)
+        scheduler.request_stop()
+
+    # Jobs live in their own sessions: a hang-up or Ctrl-C ends only this process, never them.
+    old = {s: signal.signal(s, stop) for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)}
+    told_paused = []
+
+    def until(s: Scheduler) -> bool:
+        if s.tracked:
+            return False
+        queued = [r for r in s.runs.values() if r["status"] == "queued"]
+        if queued and s.queue != "active" and not told_paused:
+            told_paused.append(True)
+            view.say(f"the queue is {s.queue}: {len(queued)} run(s) stay queued (`fertui queue resume`)")
+        return not queued or s.queue != "active"
+
+    try:
+        scheduler.recover()
+        scheduler.serve(until=until, on_tick=lambda s: view.update(s.runs))
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    view.update(scheduler.runs)
+    return bool(interrupted)
+
+
+def _follow(ws: Workspace, ids: list[str], view: RunView) -> bool:
+    store = Store(ws.store_path)
+    try:
+        while True:
+            runs = {r["id"]: r for r in store.runs()}
+            view.update(runs)
+            if ids:
+                if all(runs.get(i, {}).get("status", "done") in FINAL_STATES for i in ids):
+                    return False
+            elif not any(r["status"] in ("queued", "running") for r in runs.values()):
+                return False
+            if daemon_status(ws) is None and _take_over(ws, view):
+                return view.interrupted
+            time.sleep(FOLLOW_EVERY_S)
+    except KeyboardInterrupt:
+        return True
+
+
+def _take_over(ws: Workspace, view: RunView) -> bool:
+    """The scheduler went away: become it (True), unless another one got there first (False)."""
+    lock = SchedulerLock(ws)
+    if not lock.acquire("foreground"):
+        return False
+    try:
+        view.say("the scheduler stopped; scheduling here")
+        view.interrupted = _schedule(ws, view)
+    finally:
+        lock.release()
+    return True
