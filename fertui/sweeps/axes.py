@@ -185,6 +185,7 @@ def step_beyond(axis: Axis, value: Any, direction: int) -> Any | None:
     a, b = (ordered[0], ordered[1]) if direction < 0 else (ordered[-1], ordered[-2])
     if axis.log:
         new = round_sig(value * (a / b))
+        new = int(round(new)) if axis.integer else new
     else:
         new = value + (a - b)
         new = int(new) if axis.integer else round(new, 12)

@@ -1,0 +1,187 @@
+"""``fertui board``, ``compare``, ``suggest``, ``export`` and ``sweeps``: reading sweeps."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from fertui.cli.common import JsonFlag, print_json, workspace
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+class View(str, enum.Enum):
+    pivot = "pivot"
+    isolation = "isolation"
+
+
+SweepArg = Annotated[str, typer.Argument(help="Sweep name (see `fertui sweeps`).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | md | csv | json")]
+MetricOpt = Annotated[str | None, typer.Option("--metric", "-m", help="Metric (default: the sweep's objective).")]
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _emit_rows(fmt: Format, header: list[str], rows: list[list[str]], title: str, extra: list[str]) -> None:
+    from fertui.sweeps import render
+
+    if fmt is Format.md:
+        typer.echo(render.md_table(header, rows) + ("\n\n" + "\n".join(extra) if extra else ""))
+    elif fmt is Format.csv:
+        typer.echo(render.rows_csv(header, rows), nl=False)
+    else:
+        console = _console()
+        console.print(render.plain_table(header, rows, title))
+        for line in extra:
+            console.print(line, markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("board")
+    def board(
+        ctx: typer.Context,
+        sweep: SweepArg,
+        rows: Annotated[str | None, typer.Option("--rows", help="Row key (default model.depth).")] = None,
+        cols: Annotated[str | None, typer.Option("--cols", help="Column key (default optim.lr).")] = None,
+        metric: MetricOpt = None,
+        view: Annotated[View, typer.Option("--view", help="pivot | isolation (best over nuisance axes)")] = View.pivot,
+        fmt: FormatOpt = Format.table,
+        references: Annotated[bool, typer.Option("--references/--no-references",
+                                                 help="Published results on the same dataset.")] = True,
+    ) -> None:
+        """Leaderboard of a sweep: mean ± std over seeds, best cell marked, NaN/failed/pruned shown."""
+        from fertui.sweeps import render
+        from fertui.sweeps.board import isolation, pivot
+        from fertui.sweeps.references import references_for
+
+        ws = workspace(ctx)
+        if view is View.isolation:
+            iso = isolation(ws, sweep, key=rows, metric=metric)
+            if fmt is Format.json:
+                print_json(_iso_json(iso))
+                return
+            bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
+            header, lines = render.isolation_rows(iso, bold)
+            _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}", [])
+            return
+        result = pivot(ws, sweep, rows=rows, cols=cols, metric=metric)
+        refs = references_for(ws, result.dataset, result.metric) if references else None
+        if fmt is Format.json:
+            print_json(render.board_json(result, refs))
+        elif fmt is Format.md:
+            typer.echo(render.board_markdown(result, refs), nl=False)
+        elif fmt is Format.csv:
+            typer.echo(render.board_csv(result), nl=False)
+        else:
+            _console().print(render.board_rich(result, refs))
+
+    @app.command("compare")
+    def compare_cmd(
+        ctx: typer.Context,
+        sweep: SweepArg,
+        by: Annotated[str, typer.Option("--by", help="The key whose values compete, e.g. model.name.")],
+        across: Annotated[str | None, typer.Option("--across", help="One row per value (default optim.lr).")] = None,
+        metric: MetricOpt = None,
+        fmt: FormatOpt = Format.table,
+    ) -> None:
+        """A-vs-B table: winner per row, wins, mean difference and a paired sign test."""
+        from fertui.sweeps import render
+        from fertui.sweeps.compare import compare
+
+        result = compare(workspace(ctx), sweep, by=by, across=across, metric=metric)
+        if fmt is Format.json:
+            print_json(_compare_json(result))
+            return
+        bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
+        header, lines = render.compare_rows(result, bold)
+        _emit_rows(fmt, header, lines, f"{result.sweep}: {result.metric} by {result.by}",
+                   render.pair_lines(result) if fmt is not Format.csv else [])
+
+    @app.command("suggest")
+    def suggest_cmd(
+        ctx: typer.Context,
+        sweep: SweepArg,
+        n: Annotated[int, typer.Option("-n", "--count", help="How many suggestions.")] = 5,
+        enqueue: Annotated[bool, typer.Option("--enqueue", help="Queue them as runs of the sweep.")] = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """What to run next: untried cells ranked by Optuna, edge extensions, a finer LR grid."""
+        from fertui.sweeps.ranking import describe
+        from fertui.sweeps.suggest import enqueue_suggestions, suggest
+
+        ws = workspace(ctx)
+        found = suggest(ws, sweep, n)
+        ids = enqueue_suggestions(ws, sweep, found) if enqueue and found else []
+        if as_json:
+            print_json({"suggestions": [{"params": s.params, "reason": s.reason, "kind": s.kind} for s in found],
+                        "queued": ids})
+            return
+        if not found:
+            typer.echo(f"nothing left to suggest in '{sweep}': every grid cell is queued or tried")
+            return
+        for i, s in enumerate(found, 1):
+            typer.echo(f"{i}. [{s.kind}] {describe(s.params)}\n   {s.reason}")
+        if ids:
+            typer.echo(f"queued {len(ids)} run(s): {', '.join(ids)}")
+
+    @app.command("export")
+    def export_cmd(
+        ctx: typer.Context,
+        sweep: SweepArg,
+        out: Annotated[str | None, typer.Option("--out", "-o", help="Folder (default runs/exports/SWEEP).")] = None,
+    ) -> None:
+        """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves)."""
+        from pathlib import Path
+
+        from fertui.sweeps.export import export
+
+        ws = workspace(ctx)
+        folder = Path(out) if out else ws.runs_dir / "exports" / sweep
+        for path in export(ws, sweep, folder):
+            typer.echo(str(path))
+
+    @app.command("sweeps")
+    def sweeps_cmd(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+        """List sweeps: strategy, axes, runs by state and the best objective so far."""
+        from fertui.sweeps.listing import sweep_summaries
+
+        rows = sweep_summaries(workspace(ctx))
+        if as_json:
+            print_json(rows)
+            return
+        if not rows:
+            typer.echo("no sweeps")
+            return
+        for r in rows:
+            best = "—" if r["best"] is None else f"{r['best']:.4g}"
+            states = " ".join(f"{k}={v}" for k, v in sorted(r["states"].items()))
+            typer.echo(f"{r['name']:32} {r['strategy']:11} {r['objective']}={best:8} {states}   axes: {r['axes']}")
+
+
+def _iso_json(iso) -> dict:
+    return {"sweep": iso.sweep, "metric": iso.metric, "key": iso.key, "nuisance": iso.nuisance,
+            "rows": [{"value": r.value, "mean": r.stats.mean if r.stats else None,
+                      "std": r.stats.std if r.stats else None, "n": r.stats.n if r.stats else 0,
+                      "params": r.stats.params if r.stats else {}, "tried": r.tried, "best": r.best}
+                     for r in iso.rows]}
+
+
+def _compare_json(cmp) -> dict:
+    return {"sweep": cmp.sweep, "metric": cmp.metric, "by": cmp.by, "across": cmp.across,
+            "rows": [{"across": row.across_value, "winner": row.winner,
+                      "means": {str(b): s.mean for b, s in row.stats.items()},
+                      "stds": {str(b): s.std for b, s in row.stats.items()}} for row in cmp.rows],
+            "wins": {str(b): w for b, w in cmp.wins.items()},
+            "pairs": [{"a": p.a, "b": p.b, "n": p.n, "mean_diff": p.mean_diff, "a_wins": p.a_wins,
+                       "b_wins": p.b_wins, "ties": p.ties, "p_value": p.p_value} for p in cmp.pairs]}

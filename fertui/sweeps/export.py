@@ -1,0 +1,185 @@
+"""``fertui export``: a sweep's tables (markdown, CSV) and PNG figures, named like the notes'.
+
+Files start with the dataset's display name, e.g. ``RAF-DB_CLSFERBaseline_SearchDepthLR.png``
+(objective vs the column key, one line per row value), ``..._heatmap.png``, ``..._loss.png``,
+and one ``RAF-DB_<run name>.png`` per run name when the name template splits the sweep
+(``CLSFERBaseline_depth8_SearchLR``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from pathlib import Path
+
+from fertui.config import compact, sanitize_name
+from fertui.events import read_all
+from fertui.store import atomic_write_text
+from fertui.sweeps import render
+from fertui.sweeps.board import Board, isolation, pivot
+from fertui.sweeps.references import display_name, references_for
+from fertui.sweeps.results import Observation, require_runs
+from fertui.sweeps.spec import require_spec
+from fertui.workspace import Workspace
+
+MAX_LOSS_CURVES = 16
+LOSS_METRICS = ("train/loss", "val/loss")
+
+
+def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
+    """Write every table and figure of SWEEP into OUT; the paths written."""
+    spec = require_spec(ws, sweep)
+    observations = require_runs(ws, spec)
+    board = pivot(ws, sweep)
+    prefix = sanitize_name(f"{display_name(ws, spec.dataset)}_{spec.name}")
+    out.mkdir(parents=True, exist_ok=True)
+    written = [_write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
+               _write(out / f"{prefix}_board.csv", render.board_csv(board)),
+               _write(out / f"{prefix}_runs.csv", _runs_csv(spec.axes, observations))]
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on a server
+    if board.cols_key is not None:
+        written.append(_lines_plot(board, out / f"{prefix}.png", f"{display_name(ws, spec.dataset)} {spec.name}"))
+        written.append(_heatmap(board, out / f"{prefix}_heatmap.png"))
+        written += _per_name_plots(ws, spec, board, observations, out)
+    loss = _loss_plot(ws, observations, out / f"{prefix}_loss.png", spec.name)
+    if loss is not None:
+        written.append(loss)
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    atomic_write_text(path, text)
+    return path
+
+
+def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
+    refs = references_for(ws, board.dataset, board.metric)
+    iso = isolation(ws, sweep)
+    header, rows = render.isolation_rows(iso, lambda t: f"**{t}**")
+    return (f"# {sweep}: {board.metric}\n\n{render.board_markdown(board, refs)}\n"
+            f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n")
+
+
+def _runs_csv(axes, observations: list[Observation]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["id", "name", "status", *[a.key for a in axes], "run.seed", "objective", "pruned_epoch"])
+    for o in observations:
+        writer.writerow([o.run_id, o.name, o.status, *[o.cell.get(a.key) for a in axes], o.seed,
+                         "" if o.value is None else repr(o.value), o.pruned_epoch or ""])
+    return buf.getvalue()
+
+
+def _is_log(board: Board, spec_axis) -> bool:
+    return bool(spec_axis is not None and spec_axis.log)
+
+
+def _lines_plot(board: Board, path: Path, title: str, only_row=None) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    numeric = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in board.col_values)
+    for r in board.row_values:
+        if only_row is not None and r != only_row:
+            continue
+        xs, ys, errs = [], [], []
+        for i, c in enumerate(board.col_values):
+            stats = board.cell(r, c)
+            if stats is not None and stats.mean is not None:
+                xs.append(c if numeric else i)
+                ys.append(stats.mean)
+                errs.append(stats.std or 0.0)
+        if xs:
+            ax.errorbar(xs, ys, yerr=errs if any(errs) else None, marker="o", capsize=3,
+                        label=f"{board.rows_key.split('.')[-1]}={compact(r)}")
+    if numeric and board.col_values and min(board.col_values) > 0 and \
+            max(board.col_values) / min(board.col_values) >= 10:
+        ax.set_xscale("log")
+    if not numeric:
+        ax.set_xticks(range(len(board.col_values)), [compact(c) for c in board.col_values])
+    ax.set_xlabel(board.cols_key)
+    ax.set_ylabel(board.metric)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _heatmap(board: Board, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    grid = np.full((len(board.row_values), len(board.col_values)), np.nan)
+    for i, r in enumerate(board.row_values):
+        for j, c in enumerate(board.col_values):
+            stats = board.cell(r, c)
+            if stats is not None and stats.mean is not None:
+                grid[i, j] = stats.mean
+    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(board.col_values), 1.2 + 0.6 * len(board.row_values)))
+    image = ax.imshow(grid, cmap="viridis" if board.maximize else "viridis_r", aspect="auto")
+    fmt = render.number_format([v for v in grid.flatten() if v == v])
+    for i, r in enumerate(board.row_values):
+        for j, c in enumerate(board.col_values):
+            stats = board.cell(r, c)
+            text = fmt(grid[i, j]) if grid[i, j] == grid[i, j] else (render.cell_text(stats, fmt) if stats else "")
+            ax.text(j, i, text + (" *" if stats is not None and stats.best else ""), ha="center", va="center",
+                    fontsize=7, color="white" if grid[i, j] == grid[i, j] else "black")
+    ax.set_xticks(range(len(board.col_values)), [compact(c) for c in board.col_values], rotation=45)
+    ax.set_yticks(range(len(board.row_values)), [compact(r) for r in board.row_values])
+    ax.set_xlabel(board.cols_key)
+    ax.set_ylabel(board.rows_key)
+    ax.set_title(f"{board.sweep}: {board.metric}")
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observation], out: Path) -> list[Path]:
+    """One figure per run name when the name template gives each row its own name."""
+    names = defaultdict(set)
+    for o in observations:
+        names[o.name].add(o.cell.get(board.rows_key))
+    if len(names) < 2 or any(len(rows) != 1 for rows in names.values()):
+        return []
+    display = display_name(ws, spec.dataset)
+    return [_lines_plot(board, out / f"{sanitize_name(f'{display}_{name}')}.png", f"{display} {name}",
+                        only_row=next(iter(rows))) for name, rows in sorted(names.items())]
+
+
+def _loss_plot(ws: Workspace, observations: list[Observation], path: Path, title: str) -> Path | None:
+    import matplotlib.pyplot as plt
+
+    curves = []
+    for o in sorted(observations, key=lambda o: o.run_id):
+        series: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for e in read_all(ws.run_dir(o.run_id) / "events.jsonl"):
+            metrics = e.get("metrics") if e.get("type") == "log" else None
+            for m in LOSS_METRICS:
+                if isinstance(metrics, dict) and isinstance(metrics.get(m), (int, float)):
+                    series[m].append((e.get("step", 0), metrics[m]))
+        metric = next((m for m in LOSS_METRICS if series.get(m)), None)
+        if metric:
+            label = " ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in o.cell.items()) + f" s{o.seed}"
+            curves.append((label + (f" ({o.status})" if o.status != "done" else ""), metric, series[metric]))
+    if not curves:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, metric, points in curves[:MAX_LOSS_CURVES]:
+        ax.plot([p[0] for p in points], [p[1] for p in points], label=label, linewidth=1)
+    ax.set_xlabel("step")
+    ax.set_ylabel(curves[0][1])
+    ax.set_title(f"{title}: loss" + (f" (first {MAX_LOSS_CURVES} runs)" if len(curves) > MAX_LOSS_CURVES else ""))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
