@@ -73,6 +73,9 @@ def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:
 
 class Scheduler:
     def __init__(self, ws: Workspace, executor: Executor | None = None, inventory=None):
+        from fertui.scheduler.daemon import setup_logging
+
+        setup_logging(ws)
         self.ws = ws
         self.store = Store(ws.store_path)
         self.executor = executor or make_executor(ws)

@@ -121,8 +121,11 @@ def setup_logging(ws: Workspace) -> None:
     """Scheduler events and hook failures go to runs/daemon.log, in either mode."""
     logger = logging.getLogger("fertui.scheduler")
     path = str(ws.runs_dir / LOG_FILE)
-    if any(getattr(h, "baseFilename", None) == path for h in logger.handlers):
-        return
+    for handler in list(logger.handlers):  # one process schedules one workspace at a time
+        if getattr(handler, "baseFilename", None) == path:
+            return
+        logger.removeHandler(handler)
+        handler.close()
     ws.runs_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(message)s"))
