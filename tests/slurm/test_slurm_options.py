@@ -1,0 +1,80 @@
+"""The slurm executor's settings and batch script, without a cluster (fast; always runs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import tomli_w
+
+from fertui.errors import ConfigError
+from fertui.scheduler import slurm_cli
+from fertui.scheduler.executor import make_executor
+from fertui.scheduler.slurm_script import batch_script
+from fertui.workspace import open_workspace
+
+OPTIONS = {"kind": "slurm", "partition": "gpu", "account": "fer-lab", "gres": "gpu:1", "time": "2:00:00",
+           "mem": "32G", "cpus": 8, "max_jobs": 3, "sbatch_lines": ["--constraint=a100", "#SBATCH --exclusive"],
+           "preamble": ["export FROM_PREAMBLE=yes", "echo preamble ran"]}
+
+
+def _workspace(tmp_path, executor: dict):
+    (tmp_path / "fertui.toml").write_text(tomli_w.dumps({"executor": executor}), encoding="utf-8")
+    return open_workspace(tmp_path)
+
+
+def test_fertui_toml_selects_slurm_with_its_options(tmp_path):
+    ws = _workspace(tmp_path, OPTIONS)
+    executor = make_executor(ws)
+    assert executor.kind == "slurm" and executor.options["partition"] == "gpu"
+    assert [s.name for s in executor.slots(ws)] == ["slurm0", "slurm1", "slurm2"]  # max_jobs in flight
+
+
+@pytest.mark.parametrize("executor, key, expected", [
+    ({"kind": "slurm", "parttion": "gpu"}, "executor.parttion", "unknown key for kind 'slurm'"),
+    ({"kind": "slurm", "cpus": "8"}, "executor.cpus", "CPUs per job"),
+    ({"kind": "slurm", "cpus": 0}, "executor.cpus", "CPUs per job"),
+    ({"kind": "slurm", "preamble": [1]}, "executor.preamble", "strings only"),
+    ({"kind": "slurm", "requeue": "yes"}, "executor.requeue", "true or false"),
+    ({"kind": "slurm", "max_jobs": True}, "executor.max_jobs", "an integer >= 1"),
+])
+def test_bad_settings_name_file_key_and_expectation(tmp_path, executor, key, expected):
+    with pytest.raises(ConfigError) as info:
+        make_executor(_workspace(tmp_path, executor))
+    message = str(info.value)
+    assert message.startswith("fertui.toml: ") and key in message and expected in message
+    assert "\n" not in message
+
+
+def test_batch_script_carries_every_option_and_runs_the_wrapper(tmp_path):
+    run_dir = tmp_path / "runs" / "00007"
+    run_dir.mkdir(parents=True)
+    env = {"FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": "00007", "FERTUI_PARAMS": '{"optim.lr": 0.001}'}
+    argv = [sys.executable, "-c", "import os; print('job sees', os.environ['FERTUI_RUN_ID'], "
+                                  "os.environ['FROM_PREAMBLE'], os.environ['FERTUI_PARAMS'])"]
+    script = batch_script(OPTIONS, {"id": "00007", "name": "probe"}, run_dir, argv, env)
+    directives = [line.split(" ", 1)[1] for line in script.splitlines() if line.startswith("#SBATCH")]
+    assert directives == [
+        "--job-name=fertui-00007-probe", f"--chdir={tmp_path}", f"--output={run_dir / 'stdout.log'}",
+        "--open-mode=append", "--partition=gpu", "--account=fer-lab", "--gres=gpu:1", "--time=2:00:00",
+        "--mem=32G", "--cpus-per-task=8", "--requeue", "--constraint=a100", "--exclusive"]
+    lines = script.splitlines()
+    assert lines.index("echo preamble ran") < next(i for i, l in enumerate(lines) if l.startswith("exec "))
+
+    # Outside Slurm the #SBATCH lines are comments: the script itself must run the job to the end.
+    (run_dir / "exit.json").write_text('{"exit_code": 9}')  # a previous attempt's record goes first
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert 'job sees 00007 yes {"optim.lr": 0.001}' in done.stdout
+    assert json.loads((run_dir / "exit.json").read_text())["exit_code"] == 0
+
+
+def test_slurm_fields_are_parsed_as_documented():
+    assert slurm_cli.base_state("CANCELLED by 0") == "CANCELLED"
+    assert slurm_cli.base_state("COMPLETING+") == "COMPLETING"
+    assert slurm_cli.split_exit("0:0") == (0, None)
+    assert slurm_cli.split_exit("143:0") == (143, None)
+    assert slurm_cli.split_exit("0:9") == (0, 9)
+    assert slurm_cli.split_exit("") == (None, None)
