@@ -49,13 +49,13 @@ def _colour(rng: np.random.Generator, low: float = 0, high: float = 255) -> tupl
 
 
 def _background(rng: np.random.Generator, size: int) -> Image.Image:
-    """A linear gradient between two random colours at a random angle."""
-    a, b = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+    """A linear gradient between two random colours at a random angle (drawn small, scaled up)."""
+    a, b = rng.uniform(0, 255, 3).astype(np.float32), rng.uniform(0, 255, 3).astype(np.float32)
     angle = rng.uniform(0, 2 * math.pi)
-    axis = np.linspace(-1, 1, size)
-    t = (np.cos(angle) * axis[None, :] + np.sin(angle) * axis[:, None]) * 0.5 + 0.5
-    img = a[None, None, :] + t[..., None] * (b - a)[None, None, :]
-    return Image.fromarray(img.astype(np.uint8), "RGB")
+    axis = np.linspace(-1, 1, 16, dtype=np.float32)
+    t = (math.cos(angle) * axis[None, :] + math.sin(angle) * axis[:, None]) * 0.5 + 0.5
+    img = a + t[..., None] * (b - a)
+    return Image.fromarray(img.astype(np.uint8), "RGB").resize((size, size), Image.BILINEAR)
 
 
 def _mouth(rng: np.random.Generator, spec: dict, p: dict) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -138,7 +138,7 @@ def draw_face(rng: np.random.Generator, label: int, size: int) -> np.ndarray:
         shape((x, y, x + w, y + h), fill=_colour(rng))
 
     small = np.asarray(img.reduce(supersample), dtype=np.float32)
-    small += rng.normal(0, rng.uniform(0, 12), small.shape).astype(np.float32)
+    small += rng.standard_normal(small.shape, dtype=np.float32) * np.float32(rng.uniform(0, 12))
     return np.clip(small, 0, 255).astype(np.uint8)
 
 

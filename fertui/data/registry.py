@@ -17,6 +17,8 @@ def sections(config: Any) -> tuple[dict[str, dict[str, Any]], str]:
     """The nested section dict and a name for error messages, from a RunConfig or a plain dict."""
     if hasattr(config, "to_toml_dict"):
         return config.data, config.source
+    if os.environ.get("FERTUI_RUN_DIR"):  # inside a job the dict came from the run's config.toml
+        return config, str(Path(os.environ["FERTUI_RUN_DIR"]) / "config.toml")
     return config, "config"
 
 
@@ -106,7 +108,7 @@ def _synthetic(tree: dict[str, dict[str, Any]], split: str, base: str | Path | N
     data = tree["data"]
     split = "test" if split == "val" else split
     if split not in ("train", "test"):
-        raise ConfigError("config", "data.name", f"the synthetic set has splits train and test, not {split!r}")
+        raise ConfigError(sections(tree)[1], "data.name", f"the synthetic set has splits train and test, not {split!r}")
     count = data["synthetic_train"] if split == "train" else data["synthetic_test"]
     root = workspace_root(base)
     cache = root / "runs" / ".cache" if root is not None else None

@@ -109,7 +109,8 @@ def test_imagefolder_classes_sorted_and_valid_split_is_val(imagefolder_root: Pat
         open_dataset(cfg, "val")
 
 
-def test_bad_roots_are_config_errors(tmp_path: Path):
+def test_bad_roots_are_config_errors(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("FERTUI_RUN_DIR", raising=False)
     with pytest.raises(ConfigError, match=r"^config: data\.root: .*nowhere: no such folder$"):
         open_dataset(config("rafdb", tmp_path / "nowhere"), "train")
     with pytest.raises(ConfigError, match=r"data\.root: expected the folder holding the rafdb data set"):
@@ -129,3 +130,12 @@ def test_corrupt_image_is_reported_by_check_and_raised_on_read(rafdb_root: Path)
     assert train["sizes"] == {"100x100": 13} and report["splits"][1]["role"] == "val"
     with pytest.raises(UserError, match="train_00002_aligned.jpg: unreadable image"):
         open_dataset(cfg, "train")[1]
+
+
+def test_inside_a_job_relative_roots_start_at_the_workspace(tmp_path: Path, rafdb_root: Path, monkeypatch):
+    run_dir = tmp_path / "runs" / "00001"
+    monkeypatch.setenv("FERTUI_RUN_DIR", str(run_dir))
+    monkeypatch.chdir(run_dir.parent.parent.parent)  # any other folder
+    assert len(open_dataset(config("rafdb", rafdb_root.relative_to(tmp_path)), "train")) == 14
+    with pytest.raises(ConfigError, match=rf"^{run_dir / 'config.toml'}: data\.root: {tmp_path / 'gone'}: no such"):
+        open_dataset(config("rafdb", "gone"), "train")
