@@ -1,0 +1,1 @@
+"""The Textual console (``fertui`` with no command). Only this package imports Textual."""

@@ -1,0 +1,135 @@
+"""The console's one watcher thread: store snapshots and event tails, posted as messages.
+
+Every source is checked by stat first (mtime, size, inode), so an idle store costs a few
+system calls a tick. The thread never touches a widget; it calls POST (the app's
+thread-safe ``post_message``) and waits for the app to take a snapshot before parsing the
+next one, so a busy UI is never flooded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
+from fertui.errors import UserError
+from fertui.events import EventTail
+from fertui.store import read_json_file
+from fertui.tui.messages import LogTail, RunEvents, StoreChanged
+from fertui.workspace import Workspace
+
+LOG_TAIL_BYTES = 16 << 10
+LOG_TAIL_LINES = 60
+
+
+def file_signature(path: Path):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class Watcher:
+    def __init__(self, ws: Workspace, post: Callable[[object], object], interval: float = 0.2):
+        self.ws = ws
+        self.post = post
+        self.interval = interval
+        self.stop_event = threading.Event()
+        self.snapshot_taken = threading.Event()
+        self.snapshot_taken.set()
+        self.wanted: frozenset[str] = frozenset()  # runs the UI shows curves of (set from the UI thread)
+        self.log_run: str | None = None
+        self._store_sig = None
+        self._running: frozenset[str] = frozenset()
+        self._tails: dict[str, EventTail] = {}
+        self._log_sig = None
+
+    # ---- called from the UI thread --------------------------------------------------------
+    def want(self, run_ids) -> None:
+        self.wanted = frozenset(run_ids)
+
+    def show_log(self, run_id: str | None) -> None:
+        self.log_run = run_id
+        self._log_sig = None
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    # ---- the thread -----------------------------------------------------------------------
+    def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        while not self.stop_event.is_set() and not cancelled():
+            self.poll_once()
+            self.stop_event.wait(self.interval)
+
+    def poll_once(self) -> None:
+        self._poll_store()
+        self._poll_events()
+        self._poll_log()
+
+    def _poll_store(self) -> None:
+        if not self.snapshot_taken.is_set():
+            return  # back-pressure: the app has not taken the previous snapshot yet
+        sig = file_signature(self.ws.store_path)
+        if sig == self._store_sig:
+            return
+        try:
+            snapshot = read_json_file(self.ws.store_path)
+        except UserError:
+            return  # a store being restored by hand: keep the last good view
+        self._store_sig = sig
+        runs = snapshot.get("runs", {})
+        self._running = frozenset(r["id"] for r in runs.values() if r.get("status") == "running")
+        self.snapshot_taken.clear()
+        self.post(StoreChanged(snapshot))
+
+    def _poll_events(self) -> None:
+        active = self._running | self.wanted
+        for run_id in active:
+            tail = self._tails.get(run_id)
+            if tail is None:
+                tail = self._tails[run_id] = EventTail(self.ws.run_dir(run_id) / "events.jsonl")
+                self._read(run_id, tail, reset=True)
+            else:
+                self._read(run_id, tail)
+        for run_id in list(self._tails):
+            if run_id not in active:  # finished and not shown: one last read, then let go
+                self._read(run_id, self._tails.pop(run_id))
+
+    def _read(self, run_id: str, tail: EventTail, reset: bool = False) -> None:
+        try:
+            size = os.stat(tail.path).st_size
+        except FileNotFoundError:
+            size = 0
+        if size < tail.offset:  # the run was retried and its events file started over
+            tail.offset, reset = 0, True
+        if size == tail.offset and not reset:
+            return
+        events = tail.read()
+        if events or reset:
+            self.post(RunEvents(run_id, events, reset))
+
+    def _poll_log(self) -> None:
+        run_id = self.log_run
+        if run_id is None:
+            return
+        path = self.ws.run_dir(run_id) / "stdout.log"
+        sig = file_signature(path)
+        if sig == self._log_sig:
+            return
+        self._log_sig = sig
+        self.post(LogTail(run_id, read_last_lines(path)))
+
+
+def read_last_lines(path: Path, max_bytes: int = LOG_TAIL_BYTES, lines: int = LOG_TAIL_LINES) -> list[str]:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - max_bytes))
+            data = fh.read()
+    except FileNotFoundError:
+        return []
+    text = data.decode("utf-8", errors="replace").replace("\r", "\n")
+    return text.splitlines()[-lines:]

@@ -1,0 +1,175 @@
+"""Pilot tests of every screen and key against a store filled by real jobs (no daemon)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fertui.store import Store
+from fertui.tui.app import make_app
+from fertui.tui.screens.alerts import AlertsScreen
+from fertui.tui.screens.benchmarks import BenchmarksScreen
+from fertui.tui.screens.detail import DetailScreen
+from fertui.tui.screens.gpus import GpusScreen
+from fertui.tui.screens.help import HelpScreen
+from fertui.tui.screens.leaderboard import LeaderboardScreen
+from fertui.tui.screens.queue import QueueScreen
+from fertui.tui.screens.runs import RunsScreen
+from fertui.tui.screens.suggestions import SuggestionsScreen
+from fertui.tui.widgets.keyed_table import KeyedTable
+from fertui.tui.widgets.metric_chart import MetricChart
+from fertui.tui.widgets.runs_table import RunsTable
+
+from conftest import wait_until
+
+SIZE = (100, 30)
+
+
+def shown_ids(app) -> list[str]:
+    table = app.screen.query_one(RunsTable)
+    return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+
+
+async def loaded(pilot):
+    await wait_until(pilot, lambda: pilot.app.runs and pilot.app.screen.query_one(RunsTable).row_count,
+                     what="the runs table to fill")
+
+
+@pytest.mark.parametrize("key,screen_cls", [
+    ("1", RunsScreen), ("2", DetailScreen), ("3", QueueScreen), ("4", LeaderboardScreen),
+    ("5", SuggestionsScreen), ("6", BenchmarksScreen), ("7", AlertsScreen), ("8", GpusScreen)])
+async def test_number_keys_switch_screens(filled_ws, key, screen_cls):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press(key)
+        await wait_until(pilot, lambda: isinstance(app.screen, screen_cls), what=f"{screen_cls.__name__}")
+
+
+async def test_runs_table_lists_runs_newest_first_with_summaries(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        assert shown_ids(app) == ["00007", "00006", "00005", "00004", "00003", "00002", "00001"]
+        table = app.screen.query_one(RunsTable)
+        assert table.get_cell("00007", "status").plain == "nan"
+        assert table.get_cell("00007", "loss").plain == "NaN"
+        assert table.get_cell("00005", "best") == "79"
+        assert table.get_cell("00005", "progress") == "3/3"
+
+
+async def test_filter_by_name_glob_and_clear(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"depth4", "enter")
+        await wait_until(pilot, lambda: len(shown_ids(app)) == 3, what="the filter")
+        assert shown_ids(app) == ["00006", "00005", "00004"]
+        await pilot.press("slash", "ctrl+u", *"*_lr0.001", "enter")
+        await wait_until(pilot, lambda: shown_ids(app) == ["00006", "00003"], what="the glob filter")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(shown_ids(app)) == 7, what="the filter to clear")
+
+
+async def test_sort_keeps_the_cursor_on_its_run(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("down", "down")  # 00005
+        table = app.screen.query_one(RunsTable)
+        assert table.current_run_id() == "00005"
+        await pilot.press("s")  # by status
+        await pilot.press("s")  # by best
+        assert table.sort_column == "best"
+        assert table.current_run_id() == "00005"
+        assert shown_ids(app)[0] == "00005"  # best val/acc 79.0
+
+
+async def test_enter_opens_run_with_charts_and_nan_mark(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")  # cursor starts on the newest run: the NaN one
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the run screen")
+        assert app.detail_run == "00007"
+        loss = app.screen.query_one("#chart-loss", MetricChart)
+        await wait_until(pilot, lambda: loss.curves_drawn == 1 and loss.nan_steps == [6], what="the loss chart")
+        acc = app.screen.query_one("#chart-acc", MetricChart)
+        await wait_until(pilot, lambda: acc.points_drawn == 1, what="one val/acc point before the NaN")
+        await wait_until(pilot, lambda: "loss is NaN at step 6" in app.log_lines.get("00007", [""])[-1],
+                         what="the stdout tail")
+        await pilot.press("o")
+        assert app.screen.query_one("#detail-switch").current == "config"
+
+
+async def test_marked_runs_are_overlaid(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("down", "space", "space")  # marks 00006 and 00005, cursor moves down
+        assert app.marked == {"00006", "00005"}
+        assert app.screen.query_one(RunsTable).get_cell("00006", "id").plain == "*00006"
+        await pilot.press("up", "up", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the run screen")
+        loss = app.screen.query_one("#chart-loss", MetricChart)
+        await wait_until(pilot, lambda: loss.curves_drawn == 2, what="two overlaid curves")
+        await pilot.press("u")
+        await wait_until(pilot, lambda: loss.curves_drawn == 1, what="back to one curve")
+
+
+async def test_alerts_screen_lists_nan_and_acknowledges(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("7")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen), what="alerts")
+        table = app.screen.query_one(KeyedTable)
+        await wait_until(pilot, lambda: table.row_count == 1, what="the NaN alert")
+        assert table.get_row_at(0)[2] == "00007"
+        await pilot.press("k")
+        await wait_until(pilot, lambda: all(a["acked"] for a in Store(filled_ws.store_path).alerts()),
+                         what="the store to record the acknowledgement")
+        assert table.row_count == 0 and app.open_alert_count() == 0
+
+
+async def test_help_lists_screen_keys(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen), what="back to runs")
+
+
+async def test_command_palette_lists_every_action(filled_ws):
+    from fertui.tui.app import _modes
+
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for screen_cls in _modes().values():
+            for binding in screen_cls.BINDINGS:
+                assert f"{screen_cls.TITLE}: {binding.description}" in titles
+        assert {"Add config or sweep", "Help", "Quit"} <= titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Alerts: Ack all")
+        await pilot.press("escape", "escape")
+
+
+async def test_gpus_screen_without_gpu_shows_host(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("8")
+        head = lambda: str(app.screen.query_one("#gpus-head").render())
+        await wait_until(pilot, lambda: "CPU" in head() or "GPU(s)" in head(), what="the probe")
+
+
+async def test_quit_leaves_store_untouched(filled_ws):
+    before = filled_ws.store_path.read_bytes()  # bytes: NaN != NaN in a dict comparison
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("q")
+    assert filled_ws.store_path.read_bytes() == before
