@@ -66,8 +66,9 @@ class IRBackbone(nn.Module):
     reported as ignored by the loader).
     """
 
-    def __init__(self, spec: IRSpec, feature_stage: int = 4):
+    def __init__(self, spec: IRSpec, feature_stage: int = 4, name: str = "ir"):
         super().__init__()
+        self.name = name
         if feature_stage not in (3, 4):
             raise UserError(f"model.feature_stage: expected 3 or 4, got {feature_stage!r}")
         self.spec, self.feature_stage = spec, feature_stage
@@ -106,12 +107,13 @@ class IRBackbone(nn.Module):
 
 
 def create_backbone(name: str, feature_stage: int = 4) -> IRBackbone:
-    key = name.lower().replace("-", "").replace("_", "") if name else ""
-    specs = {k.replace("_", ""): v for k, v in IR_SPECS.items()}
-    if key not in specs:
+    # "IR-50", "ir_50" and "ir50" all name the same trunk.
+    canonical = {k.replace("_", ""): k for k in IR_SPECS}
+    key = canonical.get(name.lower().replace("-", "").replace("_", "") if name else "")
+    if key is None:
         raise UserError(f"model.backbone: unknown IR backbone {name!r}; expected one of "
                         + ", ".join(IR_SPECS))
-    return IRBackbone(specs[key], feature_stage)
+    return IRBackbone(IR_SPECS[key], feature_stage, name=key)
 
 
 def list_backbones() -> list[str]:

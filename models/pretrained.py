@@ -87,8 +87,14 @@ def load_backbone_state(model_or_backbone: nn.Module, state: dict[str, torch.Ten
     problems = [_listing(what, items) for what, items in
                 (("missing", missing), ("unexpected", unexpected), ("with wrong shape", wrong_shape)) if items]
     if problems:
-        arch = f"{type(backbone).__name__} stage {getattr(backbone, 'feature_stage', '?')}"
-        raise UserError(f"{source}: does not fit the {arch} backbone: " + "; ".join(problems))
+        arch = f"{getattr(backbone, 'name', type(backbone).__name__)} backbone"
+        if hasattr(backbone, "feature_stage"):
+            arch += f" (feature stage {backbone.feature_stage})"
+        file_units = {int(m.group(1)) + 1 for k in state if (m := _BODY_KEY.match(k))}
+        if file_units and hasattr(backbone, "spec") and max(file_units) != sum(backbone.spec.units):
+            problems.append(f"the file has {max(file_units)} body units, this backbone "
+                            f"{sum(backbone.spec.units)} (a different IR depth?)")
+        raise UserError(f"{source}: does not fit the {arch}: " + "; ".join(problems))
     filled = {k: state[k] for k in expected if k in state}
     backbone.load_state_dict(filled, strict=False)
     return LoadReport(loaded=len(filled), ignored=ignored, kept_counters=counters)
