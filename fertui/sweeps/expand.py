@@ -35,10 +35,11 @@ def optuna_grid_order(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict
     study = optuna.create_study(sampler=optuna.samplers.GridSampler(space, seed=spec.seeds[0]))
     dists = {a.key: CategoricalDistribution(list(a.values)) for a in spec.axes}
     order = []
-    for _ in cells:
+    for i in range(len(cells)):
         trial = study.ask(dists)
         order.append({a.key: trial.params[a.key] for a in spec.axes})
-        study.tell(trial, 0.0)
+        if i < len(cells) - 1:  # telling the last cell makes GridSampler call study.stop(), an error here
+            study.tell(trial, 0.0)
     return order
 
 
