@@ -13,7 +13,10 @@ from pathlib import Path
 import psutil
 
 from fertui.scheduler.executor import Executor, Slot
+from fertui.scheduler import wrapper
 from fertui.scheduler.wrapper import EXIT_FILE
+
+WRAPPER_SCRIPT = wrapper.__file__
 
 
 def process_alive(pid: int | None, create_time: float | None) -> bool:
@@ -54,7 +57,8 @@ class LocalExecutor(Executor):
 
     def launch(self, run: dict, run_dir: Path, argv: list[str], env: dict[str, str], slot: Slot) -> dict:
         (run_dir / EXIT_FILE).unlink(missing_ok=True)
-        wrapper = [sys.executable, "-m", "fertui.scheduler.wrapper", str(run_dir), "--", *argv]
+        # -I -S: the wrapper needs only the standard library; skipping site set-up starts it faster
+        wrapper = [sys.executable, "-I", "-S", WRAPPER_SCRIPT, str(run_dir), "--", *argv]
         with open(run_dir / "stdout.log", "ab") as log:
             proc = subprocess.Popen(wrapper, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     env=env, cwd=run_dir.parent.parent, start_new_session=True, close_fds=True)

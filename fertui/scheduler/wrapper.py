@@ -1,6 +1,7 @@
 """The launch wrapper: ``python -m fertui.scheduler.wrapper RUN_DIR -- ARGV...`` (stdlib only).
 
-The scheduler starts this wrapper as the leader of a new session and process group, with
+It can also run as a plain script (``python -S .../wrapper.py``), which the local executor
+does to save the interpreter's site set-up on every job start. The scheduler starts this wrapper as the leader of a new session and process group, with
 stdin closed and stdout/stderr appended to RUN_DIR/stdout.log. The job inherits that group,
 so one signal to the group reaches the job and every process it forks (DataLoader workers).
 The wrapper outlives the job just long enough to write RUN_DIR/exit.json atomically, so the
@@ -9,10 +10,8 @@ outcome survives a crash or restart of the scheduler.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -20,6 +19,8 @@ EXIT_FILE = "exit.json"
 
 
 def write_exit(run_dir: str, record: dict) -> None:
+    import json  # imported late: the job's start is what must be fast
+
     path = os.path.join(run_dir, EXIT_FILE)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -60,18 +61,19 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGHUP, lambda *_: None)  # a dropped SSH session must not stop the job
     started = time.time()
-    try:
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    try:  # posix_spawn, not subprocess: importing subprocess would delay every job's start
+        pid = os.posix_spawnp(command[0], command, os.environ)
     except OSError as exc:
         print(f"fertui: cannot start {command[0]!r}: {exc}", file=sys.stderr, flush=True)
         write_exit(run_dir, {"exit_code": 127, "signal": None, "started": started,
                              "ended": time.time(), "error": str(exc)})
         return 127
-    code = child.wait()
+    _, status = os.waitpid(pid, 0)  # retried by Python itself when a signal interrupts it
+    code = os.waitstatus_to_exitcode(status)
     sig = -code if code < 0 else None
     write_exit(run_dir, {"exit_code": None if sig else code, "signal": sig,
                          "signal_name": signal.Signals(sig).name if sig else None,
-                         "pid": child.pid, "started": started, "ended": time.time()})
+                         "pid": pid, "started": started, "ended": time.time()})
     return code if code >= 0 else 128 + sig
 
 
