@@ -6,6 +6,17 @@ import typer
 
 from fertui.cli.common import JsonFlag, print_json
 
+# (header, row key, format); rows from a user's own model file may lack the architecture keys.
+COLUMNS = (
+    ("model", "name", "{}"),
+    ("backbone", "backbone", "{}"),
+    ("head", "head_block", "{}"),
+    ("depth", "depth", "{}"),
+    ("params (M)", "params_m", "{:.3f}"),
+    ("GMACs", "gmacs", "{:.3f}"),
+    ("input", "input_size", "{}"),
+)
+
 
 def register(app: typer.Typer) -> None:
     @app.command("models")
@@ -17,12 +28,16 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(rows)
             return
+        if not rows:
+            typer.echo("no models registered")
+            return
         from rich.console import Console
         from rich.table import Table
 
         table = Table(box=None, header_style="bold")
-        for col in ("model", "params (M)", "GMACs", "input"):
-            table.add_column(col, justify="left" if col == "model" else "right")
+        for header, _, _ in COLUMNS:
+            table.add_column(header, justify="left" if header in ("model", "backbone", "head") else "right",
+                             no_wrap=True)
         for r in rows:
-            table.add_row(r["name"], f"{r['params_m']:.3f}", f"{r['gmacs']:.3f}", str(r["input_size"]))
-        typer.echo("no models registered") if not rows else Console().print(table)
+            table.add_row(*(fmt.format(r[key]) if key in r else "-" for _, key, fmt in COLUMNS))
+        Console().print(table)
