@@ -137,7 +137,8 @@ FER_KWARGS = ("backbone", "feature_stage", "input_size", "num_classes", "dim", "
               "pretrained")
 
 
-def _create_fer(variant: str, head_block: str, defaults: dict[str, Any], kwargs: dict[str, Any]):
+def create_fer(variant: str, head_block: str, defaults: dict[str, Any], kwargs: dict[str, Any]):
+    """Build ``FERTransformer`` from a variant's defaults overridden by ``kwargs`` (a config's [model] keys)."""
     unknown = sorted(set(kwargs) - set(FER_KWARGS))
     if unknown:
         raise UserError(f"model {variant!r} takes no argument {unknown[0]!r}; it takes: {', '.join(FER_KWARGS)}")
@@ -161,52 +162,52 @@ _TINY = dict(backbone="ir_tiny", feature_stage=4, input_size=48, dim=64, depth=2
 @register_model
 def baseline_ir50(**kwargs):
     """IR-50 (stage 4, 7x7 tokens) + 8 ViT blocks, dim 512: the research notes' Baseline."""
-    return _create_fer("baseline_ir50", "vit", _IR50, kwargs)
+    return create_fer("baseline_ir50", "vit", _IR50, kwargs)
 
 
 @register_model
 def clsfer_ir50(**kwargs):
     """IR-50 (stage 4) + 8 class-attention blocks, dim 512: the research notes' CLSFER."""
-    return _create_fer("clsfer_ir50", "class_attn", _IR50, kwargs)
+    return create_fer("clsfer_ir50", "class_attn", _IR50, kwargs)
 
 
 @register_model
 def baseline_ir18(**kwargs):
-    return _create_fer("baseline_ir18", "vit", {**_IR50, "backbone": "ir18"}, kwargs)
+    return create_fer("baseline_ir18", "vit", {**_IR50, "backbone": "ir18"}, kwargs)
 
 
 @register_model
 def clsfer_ir18(**kwargs):
-    return _create_fer("clsfer_ir18", "class_attn", {**_IR50, "backbone": "ir18"}, kwargs)
+    return create_fer("clsfer_ir18", "class_attn", {**_IR50, "backbone": "ir18"}, kwargs)
 
 
 @register_model
 def baseline_ir34(**kwargs):
-    return _create_fer("baseline_ir34", "vit", {**_IR50, "backbone": "ir34"}, kwargs)
+    return create_fer("baseline_ir34", "vit", {**_IR50, "backbone": "ir34"}, kwargs)
 
 
 @register_model
 def clsfer_ir34(**kwargs):
-    return _create_fer("clsfer_ir34", "class_attn", {**_IR50, "backbone": "ir34"}, kwargs)
+    return create_fer("clsfer_ir34", "class_attn", {**_IR50, "backbone": "ir34"}, kwargs)
 
 
 @register_model
 def baseline_ir100(**kwargs):
-    return _create_fer("baseline_ir100", "vit", {**_IR50, "backbone": "ir100"}, kwargs)
+    return create_fer("baseline_ir100", "vit", {**_IR50, "backbone": "ir100"}, kwargs)
 
 
 @register_model
 def clsfer_ir100(**kwargs):
-    return _create_fer("clsfer_ir100", "class_attn", {**_IR50, "backbone": "ir100"}, kwargs)
+    return create_fer("clsfer_ir100", "class_attn", {**_IR50, "backbone": "ir100"}, kwargs)
 
 
 @register_model
 def baseline_tiny(**kwargs):
     """Narrow 1-unit-per-stage IR + 2 ViT blocks at 48x48: CPU tests and the quickstart."""
-    return _create_fer("baseline_tiny", "vit", _TINY, kwargs)
+    return create_fer("baseline_tiny", "vit", _TINY, kwargs)
 
 
 @register_model
 def clsfer_tiny(**kwargs):
     """Narrow 1-unit-per-stage IR + 2 class-attention blocks at 48x48: CPU tests and the quickstart."""
-    return _create_fer("clsfer_tiny", "class_attn", _TINY, kwargs)
+    return create_fer("clsfer_tiny", "class_attn", _TINY, kwargs)

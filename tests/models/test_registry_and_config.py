@@ -72,6 +72,25 @@ def test_a_dropped_in_model_file_is_registered_and_built_from_config(tmp_path, m
         create_model("my_fer_net", depth=6)
 
 
+def test_readme_example_model_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(_registry, "_model_entrypoints", dict(_registry._model_entrypoints))
+    (tmp_path / "my_wide_net.py").write_text(textwrap.dedent("""
+        from models import register_model
+        from models.fer_heads import create_fer
+
+        @register_model
+        def clsfer_ir50_wide(**kwargs):  # [model] name = "clsfer_ir50_wide"
+            defaults = dict(backbone="ir50", dim=768, num_heads=12, depth=8)
+            return create_fer("clsfer_ir50_wide", "class_attn", defaults, kwargs)
+    """))
+    monkeypatch.setattr(models, "__path__", [*models.__path__, str(tmp_path)])
+    models._import_all_model_files()
+    section = defaults()["model"] | {"name": "clsfer_ir50_wide", "depth": 1, "input_size": 32}
+    model = build_from_config(section)
+    assert (model.backbone_name, model.dim, model.num_heads, model.head_block) == ("ir50", 768, 12, "class_attn")
+    assert isinstance(model.proj, torch.nn.Linear)  # 512 channels -> 768
+
+
 def test_a_broken_model_file_names_itself(tmp_path, monkeypatch):
     (tmp_path / "broken_net.py").write_text("raise RuntimeError('oops')\n")
     monkeypatch.setattr(models, "__path__", [str(tmp_path)])
