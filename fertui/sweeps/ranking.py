@@ -71,7 +71,8 @@ def propose_cells(spec: SweepSpec, observations: Iterable, taken: set, k: int, s
     space = CellSpace(spec.axes)
     rng = random.Random(seed)
     observations = list(observations)
-    tried = [o.cell for o in observations if all(o.cell.get(a.key) is not None for a in spec.axes)]
+    tried = [o.cell for o in observations if getattr(o, "status", "done") != "cancelled"
+             and all(o.cell.get(a.key) is not None for a in spec.axes)]
     picks: list[Pick] = []
     lies: list[tuple[dict, float]] = []
     while candidates and len(picks) < k:

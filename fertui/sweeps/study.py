@@ -57,10 +57,11 @@ def optuna_lock(ws: Workspace) -> FileLock:
 def make_pruner(spec: SweepSpec):
     import optuna
 
+    # Steps are 1-based epochs: with pruner_warmup = W, epochs 1..W are never pruned.
     if spec.pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=spec.pruner_warmup)
+        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=spec.pruner_warmup + 1)
     if spec.pruner == "successive_halving":
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, spec.pruner_warmup), reduction_factor=3)
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=spec.pruner_warmup + 1, reduction_factor=3)
     return optuna.pruners.NopPruner()
 
 
