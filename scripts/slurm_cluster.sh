@@ -106,6 +106,19 @@ EOF
 }
 
 stop() {
+  # Jobs first: slurmstepd and the job's processes would outlive slurmd otherwise.
+  if [ -f "$dir/run/slurmctld.pid" ] && kill -0 "$(cat "$dir/run/slurmctld.pid")" 2>/dev/null; then
+    local jobs
+    jobs=$(SLURM_CONF=$conf squeue -h -o '%i' 2>/dev/null || true)
+    if [ -n "$jobs" ]; then
+      # shellcheck disable=SC2086  # one argument per job id
+      SLURM_CONF=$conf scancel $jobs 2>/dev/null || true
+      for _ in $(seq 100); do
+        [ -z "$(SLURM_CONF=$conf squeue -h -o '%i' 2>/dev/null)" ] && break
+        sleep 0.2
+      done
+    fi
+  fi
   stop_pidfile "$dir/run/slurmd.pid"
   stop_pidfile "$dir/run/slurmctld.pid"
   stop_pidfile "$dir/run/munged.pid"
