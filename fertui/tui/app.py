@@ -18,7 +18,7 @@ from fertui.tui.watcher import Watcher
 from fertui.tui.widgets.screen_tabs import SCREENS
 from fertui.workspace import Workspace
 
-ALERT_KINDS_TOASTED = ("nan", "failed", "oom", "lost")
+ALERT_TITLES = {"nan": "NaN loss", "failed": "Run failed", "oom": "Out of memory", "lost": "Run lost"}
 
 
 def _modes() -> dict:
@@ -142,7 +142,7 @@ class FertuiApp(App):
         return sum(1 for a in self.alerts() if not a.get("acked"))
 
     def _nan_seen(self, run_id: str, event: dict) -> None:
-        if (event.get("time") or 0) < self.started_at - 5:
+        if (event.get("time") or 0) < self.started_at:
             return  # an old NaN from before this console opened: the Alerts screen has it
         run = self.runs.get(run_id, {})
         step = event.get("step")
@@ -155,9 +155,9 @@ class FertuiApp(App):
 
     def _toast_new_store_alerts(self) -> None:
         for alert in self.snapshot.get("alerts", {}).values():
-            if alert.get("acked") or alert.get("kind") not in ALERT_KINDS_TOASTED:
+            if alert.get("acked") or alert.get("kind") not in ALERT_TITLES:
                 continue
-            if (alert.get("time") or 0) < self.started_at - 5:
+            if (alert.get("time") or 0) < self.started_at:
                 continue
             run = self.runs.get(alert.get("run") or "", {})
             self._toast(alert.get("run"), alert["kind"],
@@ -167,7 +167,7 @@ class FertuiApp(App):
         if (run_id, kind) in self.toasted:
             return
         self.toasted.add((run_id, kind))
-        self.notify(text, title=kind.upper(), severity="error", timeout=15, markup=False)
+        self.notify(text, title=ALERT_TITLES.get(kind, kind), severity="error", timeout=15, markup=False)
         self.bells += 1
         self.bell()
 

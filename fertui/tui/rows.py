@@ -64,7 +64,8 @@ def short_key(dotted: str) -> str:
 
 def key_params(run: dict) -> str:
     params = run.get("params") or {}
-    return " ".join(f"{short_key(k)}={fmt_num(v)}" for k, v in params.items() if not k.startswith("seed"))
+    return " ".join(f"{short_key(k)}={fmt_num(v)}" for k, v in params.items()
+                    if not (short_key(k) == "seed" and v == 0))  # seed 0 is every sweep's default
 
 
 def objective(run: dict) -> str:

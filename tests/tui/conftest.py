@@ -32,6 +32,8 @@ import math, sys, time
 import fertui.report as r
 lr, depth, epochs, spe, pause, nan_at = (float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
                                          int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]))
+if nan_at < 0 and lr >= 0.01:
+    nan_at = 2 * spe - 2  # the notes: a large LR turns the loss NaN
 r.start(epochs=epochs, steps_per_epoch=spe, objective='val/acc')
 print('training depth', depth, 'lr', lr, flush=True)
 for step in range(epochs * spe):
@@ -51,7 +53,24 @@ for step in range(epochs * spe):
     time.sleep(pause)
 """
 
-GRID = [(depth, lr) for depth in (2, 4) for lr in (1e-4, 3e-4, 1e-3)]
+SWEEP = "CLSFER_SearchDepthLR"
+
+
+def sweep_config(root: Path) -> Path:
+    """A real LR x depth sweep config whose job is TRAIN_JOB with the cell's values."""
+    import tomli_w
+
+    config = {
+        "run": {"name": "CLSFER_depth{model.depth}_SearchLR_lr{optim.lr}"},
+        "job": {"command": [sys.executable, "-c", TRAIN_JOB, "{optim.lr}", "{model.depth}", "3", "4", "0", "-1"]},
+        "sweep": {"name": SWEEP, "strategy": "grid", "objective": "val/acc",
+                  "axes": {"model.depth": [2, 4], "optim.lr": [1e-4, 3e-4, 1e-3, 1e-2]},
+                  "roles": {"model.depth": "scientific", "optim.lr": "nuisance"}},
+    }
+    path = root / "configs" / "search_depth_lr.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomli_w.dumps(config))
+    return path
 
 
 def train_command(lr: float, depth: int, epochs: int = 3, spe: int = 4, pause: float = 0.0,
@@ -100,15 +119,16 @@ def write_settings(root: Path, cpu_slots: int = 2) -> None:
 
 @pytest.fixture(scope="session")
 def filled_template(tmp_path_factory) -> Path:
-    """A workspace whose runs all ran for real: six grid runs and one NaN run."""
+    """A workspace whose runs all ran for real: an LR x depth sweep of eight runs, the two
+    at LR 1e-2 ending in NaN, queued the way the console's `a` picker queues it."""
+    from fertui.config import load_config
+    from fertui.plan import plan_runs
     from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 
     root = tmp_path_factory.mktemp("filled")
     write_settings(root, cpu_slots=2)
     ws = open_workspace(root)
-    for depth, lr in GRID:
-        queue_job(ws, f"CLSFER_depth{depth}_SearchLR_lr{lr:g}", train_command(lr, depth))
-    queue_job(ws, "CLSFER_depth8_SearchLR_lr0.01", train_command(1e-2, 8, nan_at=6))
+    enqueue(ws, plan_runs(load_config(sweep_config(root)), ws))
     try:
         ensure_daemon(ws)
         store = Store(ws.store_path)

@@ -49,7 +49,7 @@ async def test_cancel_a_running_job(filled_ws):
         run_id = queue_job(filled_ws, "long_run", train_command(1e-4, 2, epochs=100, spe=10, pause=0.2))
         await wait_until(pilot, lambda: app.runs.get(run_id, {}).get("status") == "running", what="running")
         table = app.screen.query_one(RunsTable)
-        await wait_until(pilot, lambda: table.row_count == 8, what="the new row")
+        await wait_until(pilot, lambda: table.row_count == 9, what="the new row")
         table.move_cursor(row=table.get_row_index(run_id))
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, Confirm), what="the question")
@@ -89,26 +89,26 @@ async def test_retry_a_nan_run(filled_ws):
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(RunsTable)
-        await wait_until(pilot, lambda: table.row_count == 7, what="rows")
-        assert table.current_run_id() == "00007"
+        await wait_until(pilot, lambda: table.row_count == 8, what="rows")
+        assert table.current_run_id() == "00008"
         await pilot.press("r")
-        await wait_until(pilot, lambda: "00008" in app.runs, what="the retried run")
-        assert app.runs["00008"]["retry_of"] == "00007" and app.runs["00008"]["status"] == "queued"
+        await wait_until(pilot, lambda: "00009" in app.runs, what="the retried run")
+        assert app.runs["00009"]["retry_of"] == "00008" and app.runs["00009"]["status"] == "queued"
 
 
 async def test_add_config_bad_then_good(filled_ws):
     configs = filled_ws.configs_dir
-    configs.mkdir()
+    configs.mkdir(exist_ok=True)
     (configs / "bad.toml").write_text('[optim]\nlrr = 1e-3\n')
     (configs / "good.toml").write_text('[run]\nname = "from_picker"\n[job]\ncommand = ["python", "-c", "pass"]\n')
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: len(app.runs) == 7, what="the store")
+        await wait_until(pilot, lambda: len(app.runs) == 8, what="the store")
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfigPicker), what="the picker")
         await pilot.press("enter")  # bad.toml is first
         await wait_until(pilot, lambda: any("lrr" in t for t in toasts(app)), what="the config error")
-        assert len(Store(filled_ws.store_path).runs()) == 7
+        assert len(Store(filled_ws.store_path).runs()) == 8
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfigPicker), what="the picker again")
         await pilot.press("down", "enter")

@@ -49,12 +49,13 @@ async def test_runs_table_lists_runs_newest_first_with_summaries(filled_ws):
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        assert shown_ids(app) == ["00007", "00006", "00005", "00004", "00003", "00002", "00001"]
+        assert shown_ids(app) == ["00008", "00007", "00006", "00005", "00004", "00003", "00002", "00001"]
         table = app.screen.query_one(RunsTable)
-        assert table.get_cell("00007", "status").plain == "nan"
-        assert table.get_cell("00007", "loss").plain == "NaN"
-        assert table.get_cell("00005", "best") == "79"
-        assert table.get_cell("00005", "progress") == "3/3"
+        assert table.get_cell("00008", "status").plain == "nan"
+        assert table.get_cell("00008", "loss").plain == "NaN"
+        assert table.get_cell("00006", "best") == "79"
+        assert table.get_cell("00006", "progress") == "3/3"
+        assert table.get_cell("00006", "params") == "depth=4 lr=0.0003"
 
 
 async def test_filter_by_name_glob_and_clear(filled_ws):
@@ -62,26 +63,26 @@ async def test_filter_by_name_glob_and_clear(filled_ws):
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         await pilot.press("slash", *"depth4", "enter")
-        await wait_until(pilot, lambda: len(shown_ids(app)) == 3, what="the filter")
-        assert shown_ids(app) == ["00006", "00005", "00004"]
-        await pilot.press("slash", "ctrl+u", *"*_lr0.001", "enter")
-        await wait_until(pilot, lambda: shown_ids(app) == ["00006", "00003"], what="the glob filter")
+        await wait_until(pilot, lambda: len(shown_ids(app)) == 4, what="the filter")
+        assert shown_ids(app) == ["00008", "00007", "00006", "00005"]
+        await pilot.press("slash", "ctrl+u", *"*_lr1e-3", "enter")
+        await wait_until(pilot, lambda: shown_ids(app) == ["00007", "00003"], what="the glob filter")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: len(shown_ids(app)) == 7, what="the filter to clear")
+        await wait_until(pilot, lambda: len(shown_ids(app)) == 8, what="the filter to clear")
 
 
 async def test_sort_keeps_the_cursor_on_its_run(filled_ws):
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        await pilot.press("down", "down")  # 00005
+        await pilot.press("down", "down")  # 00006
         table = app.screen.query_one(RunsTable)
-        assert table.current_run_id() == "00005"
+        assert table.current_run_id() == "00006"
         await pilot.press("s")  # by status
         await pilot.press("s")  # by best
         assert table.sort_column == "best"
-        assert table.current_run_id() == "00005"
-        assert shown_ids(app)[0] == "00005"  # best val/acc 79.0
+        assert table.current_run_id() == "00006"
+        assert shown_ids(app)[0] == "00006"  # best val/acc 79.0
 
 
 async def test_enter_opens_run_with_charts_and_nan_mark(filled_ws):
@@ -90,12 +91,12 @@ async def test_enter_opens_run_with_charts_and_nan_mark(filled_ws):
         await loaded(pilot)
         await pilot.press("enter")  # cursor starts on the newest run: the NaN one
         await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the run screen")
-        assert app.detail_run == "00007"
+        assert app.detail_run == "00008"
         loss = app.screen.query_one("#chart-loss", MetricChart)
         await wait_until(pilot, lambda: loss.curves_drawn == 1 and loss.nan_steps == [6], what="the loss chart")
         acc = app.screen.query_one("#chart-acc", MetricChart)
         await wait_until(pilot, lambda: acc.points_drawn == 1, what="one val/acc point before the NaN")
-        await wait_until(pilot, lambda: "loss is NaN at step 6" in app.log_lines.get("00007", [""])[-1],
+        await wait_until(pilot, lambda: "loss is NaN at step 6" in app.log_lines.get("00008", [""])[-1],
                          what="the stdout tail")
         await pilot.press("o")
         assert app.screen.query_one("#detail-switch").current == "config"
@@ -105,8 +106,8 @@ async def test_marked_runs_are_overlaid(filled_ws):
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        await pilot.press("down", "space", "space")  # marks 00006 and 00005, cursor moves down
-        assert app.marked == {"00006", "00005"}
+        await pilot.press("down", "space", "space")  # marks 00007 and 00006, cursor moves down
+        assert app.marked == {"00007", "00006"}
         assert app.screen.query_one(RunsTable).get_cell("00006", "id").plain == "*00006"
         await pilot.press("up", "up", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen), what="the run screen")
@@ -123,12 +124,17 @@ async def test_alerts_screen_lists_nan_and_acknowledges(filled_ws):
         await pilot.press("7")
         await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen), what="alerts")
         table = app.screen.query_one(KeyedTable)
-        await wait_until(pilot, lambda: table.row_count == 1, what="the NaN alert")
-        assert table.get_row_at(0)[2] == "00007"
+        await wait_until(pilot, lambda: table.row_count == 2, what="the two NaN alerts")
+        assert [table.get_row_at(i)[2] for i in range(2)] == ["00008", "00004"]  # newest first
         await pilot.press("k")
+        await wait_until(pilot, lambda: table.row_count == 1, what="one acknowledged")
+        assert app.open_alert_count() == 1
+        await pilot.press("K")
         await wait_until(pilot, lambda: all(a["acked"] for a in Store(filled_ws.store_path).alerts()),
-                         what="the store to record the acknowledgement")
+                         what="the store to record the acknowledgements")
         assert table.row_count == 0 and app.open_alert_count() == 0
+        await pilot.press("h")
+        await wait_until(pilot, lambda: table.row_count == 2, what="acknowledged alerts on request")
 
 
 async def test_help_lists_screen_keys(filled_ws):
@@ -173,3 +179,41 @@ async def test_quit_leaves_store_untouched(filled_ws):
         await loaded(pilot)
         await pilot.press("q")
     assert filled_ws.store_path.read_bytes() == before
+
+
+async def test_leaderboard_pivot_isolation_compare(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("4")
+        await wait_until(pilot, lambda: isinstance(app.screen, LeaderboardScreen), what="the board")
+        table = app.screen.query_one(KeyedTable)
+        cell = lambda r, c: str(table.get_cell(r, f"c{c}"))
+        await wait_until(pilot, lambda: table.row_count == 2, what="the pivot (depth 2 and 4)")
+        assert cell("4", 2) == "79.00 *"  # best: depth 4 at lr 3e-4, starred
+        assert cell("2", 4) == "NaN" and cell("4", 4) == "NaN"  # LR 1e-2 diverged
+        await pilot.press("v")
+        await wait_until(pilot, lambda: table.row_count == 2 and "lr=" in cell("4", 2), what="isolation")
+        assert cell("4", 1) == "79.00 *" and cell("2", 1) == "69.50"
+        await pilot.press("v")
+        await wait_until(pilot, lambda: table.row_count == 5, what="the compare table")
+        assert [str(c) for c in table.get_row("wins")] == ["wins", "0", "3", ""]
+        assert "sign test" in str(app.screen.query_one("#board-foot").render())
+
+
+async def test_suggestions_listed_with_reasons_and_enqueued_with_e(filled_ws):
+    from conftest import SWEEP
+
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("5")
+        await wait_until(pilot, lambda: isinstance(app.screen, SuggestionsScreen), what="suggestions")
+        await wait_until(pilot, lambda: app.screen.suggestions, what="suggestions from the sweep", timeout=60)
+        first = app.screen.suggestions[0]
+        assert first.reason and "why:" in str(app.screen.query_one("#suggest-reason").render())
+        await pilot.press("e")
+        await wait_until(pilot, lambda: len(app.runs) == 9, what="the suggested run queued")
+        new = app.runs["00009"]
+        assert new["sweep"] == SWEEP and new["status"] == "queued"
+        assert all(new["params"][k] == v for k, v in first.params.items())

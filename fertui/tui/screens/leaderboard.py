@@ -1,34 +1,145 @@
-"""Screen 4, Board: the sweep's pivot as a heatmap, the isolation view, and A-vs-B compare."""
+"""Screen 4, Board: a sweep's pivot as a heatmap, the isolation view, and the A-vs-B compare."""
 
 from __future__ import annotations
 
+import time
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from fertui.tui.integrations import optional_function
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.screens.sweep_choice import next_sweep
+from fertui.tui.widgets.heatmap import heat_cell
+from fertui.tui.widgets.keyed_table import KeyedTable
+
+VIEWS = ("pivot", "isolation", "compare")
+RECOMPUTE_EVERY_S = 2.0  # a board reads every run of the sweep: not on every store write
 
 
 class LeaderboardScreen(ConsoleScreen):
     MODE = "board"
     TITLE = "Board"
-    BINDINGS = [Binding("s", "next_sweep", "Next sweep")]
+    BINDINGS = [
+        Binding("s", "next_sweep", "Next sweep"),
+        Binding("v", "next_view", "Pivot/isolation/compare"),
+    ]
 
     def __init__(self):
         super().__init__()
         self.sweep: str | None = None
+        self.view = "pivot"
+        self._computed_at = 0.0
+        self._computed_for = None
+        self._pending = False
+
+    def on_mount(self) -> None:
+        self.set_interval(RECOMPUTE_EVERY_S, self._catch_up)
+
+    def _catch_up(self) -> None:
+        if self._pending and self.app.screen is self:
+            self.refresh_state()
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="board-head", classes="status-line")
-        yield Static(id="board-body")
+        yield KeyedTable(id="board-table", cursor_type="cell")
+        yield Static(id="board-foot")
 
     def refresh_state(self) -> None:
         if self.sweep is None:
             self.sweep = next_sweep(self.app, None)
-        self.query_one("#board-head", Static).update(f"sweep {self.sweep or '(none yet)'}")
-        self.query_one("#board-body", Static).update("sweeps not available (fertui.sweeps.board is missing)")
+        head = self.query_one("#board-head", Static)
+        if optional_function("fertui.sweeps.board", "pivot") is None:
+            head.update("sweeps not available (fertui.sweeps.board is missing)")
+            return
+        if self.sweep is None:
+            head.update("no sweeps yet: press a and pick a sweep config (one with a [sweep] table)")
+            return
+        key = (self.sweep, self.view)
+        if key == self._computed_for and time.monotonic() - self._computed_at < RECOMPUTE_EVERY_S:
+            self._pending = True  # the timer picks it up
+            return
+        self._pending = False
+        self._computed_for, self._computed_at = key, time.monotonic()
+        self._compute(self.sweep, self.view)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="board")
+    def _compute(self, sweep: str, view: str) -> None:
+        from fertui.errors import UserError
+
+        try:
+            columns, rows, lines = build_view(self.app.ws, sweep, view)
+        except UserError as exc:  # e.g. no finished runs yet, or nothing to compare
+            self.app.call_from_thread(self._show, sweep, view, (("msg", ""),), [], [str(exc)])
+            return
+        self.app.call_from_thread(self._show, sweep, view, columns, rows, lines)
+
+    def _show(self, sweep, view, columns, rows, lines) -> None:
+        if (sweep, view) != (self.sweep, self.view):
+            return  # the user moved on while this was computed
+        self.query_one(KeyedTable).set_rows(columns, rows)
+        self.query_one("#board-head", Static).update(f"sweep {sweep} · {view} (v: next view, s: next sweep)")
+        self.query_one("#board-foot", Static).update("\n".join(lines))
 
     def action_next_sweep(self) -> None:
         self.sweep = next_sweep(self.app, self.sweep)
+        self._computed_for = None
         self.refresh_state()
+
+    def action_next_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self._computed_for = None
+        self.refresh_state()
+
+
+def build_view(ws, sweep: str, view: str):
+    """(columns, keyed rows, lines under the table) of one view; runs off the UI thread."""
+    from fertui.sweeps import board as boards
+    from fertui.sweeps import render
+
+    if view == "pivot":
+        board = boards.pivot(ws, sweep)
+        values = [c.mean for c in board.cells.values() if c.mean is not None]
+        lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
+        fmt = render.number_format([v for c in board.cells.values() for v in c.values])
+        header = render.board_header(board)
+        columns = tuple((f"c{i}", name) for i, name in enumerate(header))
+        rows = []
+        for r in board.row_values:
+            cells = [Text(render.label(r), style="bold")]
+            for c in board.col_values:
+                stats = board.cell(r, c)
+                if stats is None:
+                    cells.append("")
+                    continue
+                cells.append(heat_cell(render.cell_text(stats, fmt), stats.mean, lo, hi, board.maximize,
+                                       stats.best, render.state_marks(stats)))
+            rows.append((render.label(r), cells))
+        return columns, rows, [render.best_line(board), "colours: red worst · yellow · green · bright green best"]
+    if view == "isolation":
+        iso = boards.isolation(ws, sweep)
+        header, lines = render.isolation_rows(iso, bold=render.rich_bold)
+        title = [f"each {iso.key} at its own best {', '.join(iso.nuisance) or 'setting'} ({iso.metric})"]
+        return (*_plain(header, lines), title)
+    from fertui.sweeps.compare import compare
+    from fertui.sweeps.spec import require_spec
+
+    spec = require_spec(ws, sweep)
+    scientific = [a.key for a in spec.axes if spec.role(a.key) == "scientific"] or [spec.axes[0].key]
+    cmp = compare(ws, sweep, by=scientific[0])
+    header, lines = render.compare_rows(cmp, bold=render.rich_bold)
+    return (*_plain(header, lines), render.pair_lines(cmp))
+
+
+def _plain(header, lines):
+    from fertui.sweeps.render import RICH_BOLD
+
+    columns = tuple((f"c{i}", name) for i, name in enumerate(header))
+    rows = []
+    for line in lines:
+        cells = [Text(c[1:] + " *", style="bold green") if c.startswith(RICH_BOLD) else c for c in line]
+        rows.append((line[0], cells))
+    return columns, rows
