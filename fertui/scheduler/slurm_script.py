@@ -83,6 +83,8 @@ def batch_script(options: dict, run: dict, run_dir: Path, argv: list[str], env: 
     # A job Slurm requeued (preemption, node failure) must not leave the last attempt's record.
     lines.append(f"rm -f {shlex.quote(str(run_dir / 'exit.json'))}")
     python = options.get("python") or sys.executable
+    if argv and argv[0] == sys.executable:  # built-in jobs run under the nodes' interpreter too
+        argv = [python, *argv[1:]]
     command = [python, "-m", "fertui.scheduler.wrapper", str(run_dir), "--", *argv]
     # exec: Slurm's signals (time limit, scancel, --signal=B:...) reach the wrapper directly.
     lines.append("exec " + " ".join(shlex.quote(a) for a in command))

@@ -78,3 +78,12 @@ def test_slurm_fields_are_parsed_as_documented():
     assert slurm_cli.split_exit("143:0") == (143, None)
     assert slurm_cli.split_exit("0:9") == (0, 9)
     assert slurm_cli.split_exit("") == (None, None)
+
+
+def test_python_option_runs_wrapper_and_builtin_jobs_under_the_nodes_interpreter(tmp_path):
+    run_dir = tmp_path / "runs" / "00001"
+    script = batch_script({"kind": "slurm", "python": "/opt/fer/venv/bin/python"}, {"id": "00001"}, run_dir,
+                          [sys.executable, "-m", "fertui.train"], {})
+    exec_line = script.splitlines()[-1]
+    assert exec_line == (f"exec /opt/fer/venv/bin/python -m fertui.scheduler.wrapper {run_dir} -- "
+                         "/opt/fer/venv/bin/python -m fertui.train")
