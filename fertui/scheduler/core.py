@@ -31,6 +31,7 @@ log = logging.getLogger("fertui.scheduler")
 FLUSH_EVERY_S = 1.0
 BUSY_TICK_S = 0.5
 IDLE_TICK_S = 2.0
+FULL_READ_EVERY_S = 5.0
 ALERT_STATES = ("failed", "oom", "lost", "nan")
 JOB_MODULES = {"train": "fertui.train", "bench": "fertui.bench"}
 
@@ -90,6 +91,9 @@ class Scheduler:
         self.started_ids: list[str] = []
         self.finished_ids: list[str] = []
         self._last_flush = 0.0
+        self._flush_every = FLUSH_EVERY_S
+        self._store_key = None
+        self._last_read = 0.0
         self._stopping: set[str] = set()
         self._stop = False
         self._wake = None
@@ -116,17 +120,18 @@ class Scheduler:
         self._wake = WakeListener(self.ws)
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGCHLD, lambda *_: self._wake.poke())  # a job ended: look now
+        woken = True
         try:
             while not self._stop:
                 try:
-                    self.tick()
+                    self.tick(woken)
                 except Exception:  # one bad tick (full disk, a torn config) must not end the service
                     log.exception("scheduler tick failed")
                 if on_tick:
                     on_tick(self)
                 if self._stop or (until and until(self)):
                     break
-                self._wake.wait(BUSY_TICK_S if self.tracked else IDLE_TICK_S)
+                woken = self._wake.wait(BUSY_TICK_S if self.tracked else IDLE_TICK_S)
         finally:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -138,10 +143,8 @@ class Scheduler:
         if self._wake:
             self._wake.poke()
 
-    def tick(self) -> None:
-        snapshot = self.store.snapshot()
-        self.runs = {r["id"]: r for r in snapshot.get("runs", {}).values()}
-        self.queue = snapshot.get("meta", {}).get("2", {}).get("queue", "active")
+    def tick(self, woken: bool = True) -> None:
+        self._refresh(force=woken)
         for run_id, tracked in list(self.tracked.items()):
             doc = self.runs.get(run_id)
             if doc is None or doc["status"] != "running":  # recorded elsewhere (cancel with no scheduler)
@@ -157,6 +160,20 @@ class Scheduler:
         if self.queue == "active":
             self._start_queued()
         self._flush()
+
+    def _refresh(self, force: bool) -> None:
+        """Re-read the store if it changed (or when woken, or every few seconds regardless)."""
+        try:
+            st = os.stat(self.store.path)
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except FileNotFoundError:
+            key = None
+        if not force and key == self._store_key and time.monotonic() - self._last_read < FULL_READ_EVERY_S:
+            return
+        self._store_key, self._last_read = key, time.monotonic()
+        snapshot = self.store.snapshot()
+        self.runs = {r["id"]: r for r in snapshot.get("runs", {}).values()}
+        self.queue = snapshot.get("meta", {}).get("2", {}).get("queue", "active")
 
     # ---- starting ---------------------------------------------------------------------
     def _start_queued(self) -> None:
@@ -258,10 +275,13 @@ class Scheduler:
         self._ingest(tracked)  # the last events, written just before the exit
         if record and record.get("requeue") and self._requeue_in_place(tracked, record):
             return
-        fields = classify(run, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
-                          oom_seen=tracked.ingest.oom_seen)
-        fields["summary"] = dict(tracked.ingest.summary)
-        doc = self.store.claim_run(run["id"], ("running",), fields)
+
+        def closing(current: dict) -> dict:  # the store's doc: a cancel may have been asked a moment ago
+            fields = classify(current, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
+                              oom_seen=tracked.ingest.oom_seen)
+            return {**fields, "summary": dict(tracked.ingest.summary)}
+
+        doc = self.store.claim_run(run["id"], ("running",), closing)
         self.tracked.pop(run["id"], None)
         self.pending.pop(run["id"], None)
         self._stopping.discard(run["id"])
@@ -314,10 +334,12 @@ class Scheduler:
     # ---- store writes, alerts, sweep hooks --------------------------------------------
     def _flush(self, force: bool = False) -> None:
         now = time.monotonic()
-        if self.pending and (force or now - self._last_flush >= FLUSH_EVERY_S):
+        if self.pending and (force or now - self._last_flush >= self._flush_every):
             changes, self.pending = self.pending, {}
             self.store.update_runs(changes)
-            self._last_flush = now
+            self._last_flush = time.monotonic()
+            # A big store makes each write dear: keep writing it under ~10 % of the time.
+            self._flush_every = max(FLUSH_EVERY_S, 10 * (self._last_flush - now))
 
     def _alert(self, run: dict, kind: str, message: str) -> None:
         try:

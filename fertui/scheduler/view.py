@@ -119,7 +119,7 @@ class RunView:
             self._last_plain = time.monotonic()
             for run_id in self.watched:
                 run = runs.get(run_id)
-                if run and run["status"] == "running" and run.get("summary"):
+                if run and run["status"] == "running" and (progress_text(run) or loss_value(run) is not None):
                     self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run)}")
 
     def _table(self) -> Table:
