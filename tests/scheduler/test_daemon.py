@@ -129,3 +129,19 @@ def test_foreground_run_follows_a_running_daemon(jobs):
     assert result.exit_code == 0, result.output
     assert "following" in result.output and "done" in result.output
     assert jobs.store.runs()[0]["status"] == "done"
+
+
+def test_detach_hands_runs_to_the_daemon_and_drain_stops_it_when_idle(jobs):
+    code = ("import os, time\n"
+            "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)")
+    result = cli(jobs, "run", "--detach", "--", "python", "-c", code)
+    assert result.exit_code == 0 and "runs the queue" in result.output, result.output
+    first = jobs.store.runs()[0]["id"]
+    jobs.wait_status(first, "running")
+    assert cli(jobs, "queue", "drain").exit_code == 0
+    second = jobs.add("pass")
+    (jobs.ws.run_dir(first) / "go").touch()
+    jobs.wait_status(first, "done")
+    wait_for(lambda: daemon_status(jobs.ws) is None, what="the drained daemon to exit")
+    assert jobs.status(second) == "queued"
+    assert cli(jobs, "queue").output.strip() == "queue active"
