@@ -61,6 +61,10 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
         if not isinstance(values, dict):
             raise ConfigError(str(path), section, "expected a [table]")
         if section == "executor":
+            if values.get("kind") == "slurm":  # checked here so a typo fails before anything is queued
+                from fertui.scheduler.slurm_script import check_options
+
+                check_options(values, source=str(path))
             continue  # executor kinds carry their own keys (partition, account, ...)
         for key in values:
             if key not in SETTINGS_DEFAULTS[section]:

@@ -36,20 +36,20 @@ OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
 DEFAULT_MAX_JOBS = 64
 
 
-def check_options(options: dict) -> dict:
-    """OPTIONS validated, or a ConfigError naming fertui.toml, the key and what was expected."""
+def check_options(options: dict, source: str = SETTINGS_FILE) -> dict:
+    """OPTIONS validated, or a ConfigError naming SOURCE (fertui.toml), the key and what was expected."""
     for key, value in options.items():
+        where = f"executor.{key}"
         if key not in OPTIONS:
-            raise ConfigError(SETTINGS_FILE, f"executor.{key}",
-                              f"unknown key for kind 'slurm'; expected one of {sorted(OPTIONS)}")
+            raise ConfigError(source, where, f"unknown key for kind 'slurm'; expected one of {sorted(OPTIONS)}")
         types, expected = OPTIONS[key]
         if isinstance(value, bool) and bool not in types or not isinstance(value, types):
-            raise ConfigError(SETTINGS_FILE, f"executor.{key}", f"expected {expected}, got {value!r}")
+            raise ConfigError(source, where, f"expected {expected}, got {value!r}")
         if key in ("cpus", "max_jobs") and value < 1:
-            raise ConfigError(SETTINGS_FILE, f"executor.{key}", f"expected {expected}, got {value!r}")
+            raise ConfigError(source, where, f"expected {expected}, got {value!r}")
         if key in ("sbatch_lines", "preamble") and isinstance(value, list) \
                 and not all(isinstance(v, str) for v in value):
-            raise ConfigError(SETTINGS_FILE, f"executor.{key}", f"expected {expected} (strings only)")
+            raise ConfigError(source, where, f"expected {expected} (strings only)")
     return options
 
 

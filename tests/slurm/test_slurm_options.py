@@ -8,7 +8,9 @@ import sys
 
 import pytest
 import tomli_w
+from typer.testing import CliRunner
 
+from fertui.cli.main import app
 from fertui.errors import ConfigError
 from fertui.scheduler import slurm_cli
 from fertui.scheduler.executor import make_executor
@@ -42,10 +44,18 @@ def test_fertui_toml_selects_slurm_with_its_options(tmp_path):
 ])
 def test_bad_settings_name_file_key_and_expectation(tmp_path, executor, key, expected):
     with pytest.raises(ConfigError) as info:
-        make_executor(_workspace(tmp_path, executor))
+        _workspace(tmp_path, executor)  # reading fertui.toml already checks the executor's keys
     message = str(info.value)
-    assert message.startswith("fertui.toml: ") and key in message and expected in message
+    assert message.startswith(f"{tmp_path / 'fertui.toml'}: ") and key in message and expected in message
     assert "\n" not in message
+
+
+def test_bad_settings_stop_the_cli_before_anything_is_queued(tmp_path):
+    (tmp_path / "fertui.toml").write_text('[executor]\nkind = "slurm"\nparttion = "gpu"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "add", "--", "python", "-c", "pass"])
+    assert result.exit_code == 2
+    assert "fertui.toml: executor.parttion: unknown key" in result.output
+    assert not (tmp_path / "runs" / "fertui.json").exists()
 
 
 def test_batch_script_carries_every_option_and_runs_the_wrapper(tmp_path):
