@@ -84,3 +84,16 @@ def test_add_keeps_the_spec_and_one_running_trial_per_run_in_the_journal(space):
     assert {t.state.name for t in study.trials} == {"RUNNING"}
     assert study.trials[0].distributions["optim.lr"].log
     assert not any("sweep_spec" in r for r in runs)
+
+
+def test_example_sweep_configs_plan(space):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "configs" / "sweeps"
+    sizes = {}
+    for path in sorted(folder.glob("*.toml")):
+        cfg = load_config(path, [], lambda name: {"optim.lr": 1e-4, "model.depth": 8})
+        if cfg.sweep is not None:
+            sizes[path.stem] = len(plan_sweep(cfg, space.ws))
+    assert sizes["CLSFERBaseline_SearchDepthLR"] == 36 and sizes["CLSFER_Compare"] == 30
+    assert sizes["CLSFERBaseline_WeightDecay"] == 4 and sizes["synthetic_tpe"] == 4
