@@ -135,6 +135,7 @@ class FERTransformer(nn.Module):
 FER_KWARGS = ("backbone", "feature_stage", "input_size", "num_classes", "dim", "depth", "num_heads",
               "mlp_ratio", "qkv_bias", "drop_path", "attn_drop", "proj_drop", "pos_embed", "layer_scale",
               "pretrained")
+_DEFAULT_IF_EMPTY = {"dim", "num_heads", "backbone"}
 
 
 def create_fer(variant: str, head_block: str, defaults: dict[str, Any], kwargs: dict[str, Any]):
@@ -152,8 +153,6 @@ def create_fer(variant: str, head_block: str, defaults: dict[str, Any], kwargs: 
         model.pretrained_report = load_backbone_checkpoint(model, pretrained)
     return model
 
-
-_DEFAULT_IF_EMPTY = {"dim", "num_heads", "backbone"}
 
 _IR50 = dict(backbone="ir50", feature_stage=4, input_size=112, dim=512, depth=8, num_heads=8)
 _TINY = dict(backbone="ir_tiny", feature_stage=4, input_size=48, dim=64, depth=2, num_heads=4)
