@@ -40,9 +40,12 @@ else:
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def timelimit_ws(slurm_conf, tmp_path_factory):
-    """A workspace (slurm executor, one-minute limit) with the job queued and the daemon running."""
+    """A workspace (slurm executor, one-minute limit) with the job queued and the daemon running.
+
+    Session scope: the two tests of this module are run apart (first and last), and a module
+    fixture would be torn down and rebuilt in between."""
     root = make_workspace(tmp_path_factory.mktemp("timelimit"), slurm_conf, time="1")
     ws = open_workspace(root)
     result = CliRunner().invoke(app, ["--workspace", str(root), "add", "--json", "--", "python", "-c", JOB])
@@ -88,6 +91,7 @@ def test_time_limit_marks_requeues_and_resumes(timelimit_ws, slurm_conf):
     run = wait_for(lambda: (r := _run(ws, run_id))["status"] in ("done", "failed", "lost") and r,
                    200, "the time-limited run to finish its second attempt", interval_s=1.0)
     assert run["status"] == "done", run.get("error")
+    assert f"{run_id} adopted" in (ws.runs_dir / "daemon.log").read_text()  # the job the first test saw
     assert run["attempts"] == 1
     (requeue,) = run["requeues"]
     assert "time limit" in requeue["reason"]
