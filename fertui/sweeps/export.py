@@ -40,10 +40,13 @@ def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on a server
+    title = f"{display_name(ws, spec.dataset)} {spec.name}"
     if board.cols_key is not None:
-        written.append(_lines_plot(board, out / f"{prefix}.png", f"{display_name(ws, spec.dataset)} {spec.name}"))
+        written.append(_lines_plot(board, out / f"{prefix}.png", title))
         written.append(_heatmap(board, out / f"{prefix}_heatmap.png"))
         written += _per_name_plots(ws, spec, board, observations, out)
+    else:  # one axis (e.g. an eps search): the objective along it
+        written.append(_axis_plot(board, out / f"{prefix}.png", title))
     loss = _loss_plot(ws, observations, out / f"{prefix}_loss.png", spec.name)
     if loss is not None:
         written.append(loss)
@@ -100,11 +103,37 @@ def _lines_plot(board: Board, path: Path, title: str, only_row=None) -> Path:
         ax.set_xscale("log")
     if not numeric:
         ax.set_xticks(range(len(board.col_values)), [compact(c) for c in board.col_values])
+    elif len(board.col_values) <= 12:  # label every grid value, as the notes' figures do
+        ax.set_xticks(board.col_values, [compact(c) for c in board.col_values], minor=False)
+        ax.minorticks_off()
     ax.set_xlabel(board.cols_key)
     ax.set_ylabel(board.metric)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _axis_plot(board: Board, path: Path, title: str) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    points = [(r, board.cell(r)) for r in board.row_values]
+    points = [(r, s) for r, s in points if s is not None and s.mean is not None]
+    numeric = all(isinstance(r, (int, float)) and not isinstance(r, bool) for r, _ in points)
+    xs = [r if numeric else i for i, (r, _) in enumerate(points)]
+    ax.errorbar(xs, [s.mean for _, s in points], yerr=[s.std or 0.0 for _, s in points], marker="o", capsize=3)
+    if numeric and xs and min(xs) > 0 and max(xs) / min(xs) >= 10:
+        ax.set_xscale("log")
+    if not numeric:
+        ax.set_xticks(xs, [compact(r) for r, _ in points])
+    ax.set_xlabel(board.rows_key)
+    ax.set_ylabel(board.metric)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -128,8 +157,9 @@ def _heatmap(board: Board, path: Path) -> Path:
         for j, c in enumerate(board.col_values):
             stats = board.cell(r, c)
             text = fmt(grid[i, j]) if grid[i, j] == grid[i, j] else (render.cell_text(stats, fmt) if stats else "")
+            bright = grid[i, j] == grid[i, j] and image.norm(grid[i, j]) > 0.6  # dark text on light cells
             ax.text(j, i, text + (" *" if stats is not None and stats.best else ""), ha="center", va="center",
-                    fontsize=7, color="white" if grid[i, j] == grid[i, j] else "black")
+                    fontsize=7, color="black" if bright or grid[i, j] != grid[i, j] else "white")
     ax.set_xticks(range(len(board.col_values)), [compact(c) for c in board.col_values], rotation=45)
     ax.set_yticks(range(len(board.row_values)), [compact(r) for r in board.row_values])
     ax.set_xlabel(board.cols_key)

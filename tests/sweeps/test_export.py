@@ -1,0 +1,52 @@
+"""Exports: markdown and CSV tables, PNG figures named like the notes' (dataset + sweep/run name)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from fertui.cli.main import app
+from tests.sweeps.conftest import DEPTH_LR, accuracy
+
+
+def test_export_writes_tables_and_figures_named_like_the_notes(space):
+    space.add("DepthLR.toml", DEPTH_LR)
+    for run in space.runs()[:4]:  # a few runs logged loss curves
+        with open(space.ws.run_dir(run["id"]) / "events.jsonl", "w") as fh:
+            for step in range(5):
+                fh.write(json.dumps({"type": "log", "step": step, "metrics": {"train/loss": 2.0 / (step + 1)}}) + "\n")
+    space.finish_all()
+    out = space.root / "results"
+    result = CliRunner().invoke(app, ["--workspace", str(space.root), "export", "DepthLR", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["RAF-DB_DepthLR_board.md", "RAF-DB_DepthLR_board.csv", "RAF-DB_DepthLR_runs.csv",
+                            "RAF-DB_DepthLR.png", "RAF-DB_DepthLR_heatmap.png", "RAF-DB_DepthLR_loss.png",
+                            "RAF-DB_CLSFERBaseline_depth2_SearchLR.png", "RAF-DB_CLSFERBaseline_depth4_SearchLR.png"])
+    for name in names:
+        if name.endswith(".png"):
+            assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (out / name).stat().st_size > 5000
+    md = (out / "RAF-DB_DepthLR_board.md").read_text()
+    assert "| model.depth \\\\ optim.lr | 1e-5 | 1.8e-5 | 3.2e-5 | 5.6e-5 | 1e-4 |" in md.replace("\\", "\\\\")
+    assert "**84.25 ± 0.35**" in md and "| POSTER++ | 92.21 |" in md and "at its best optim.lr" in md
+    rows = list(csv.DictReader((out / "RAF-DB_DepthLR_runs.csv").open()))
+    assert len(rows) == 20 and rows[0]["status"] == "done" and float(rows[0]["objective"]) == accuracy(2, 1e-5, 0)
+
+
+def test_export_of_a_one_axis_sweep_plots_along_that_axis(space):
+    space.add("eps.toml", """
+        [job]
+        command = ["true"]
+        [sweep]
+        name = "EPS"
+        [sweep.axes]
+        "optim.eps" = "logspace(1e-9, 1e-6, per_decade=1)"
+    """)
+    for i, run in enumerate(space.runs()):
+        space.finish(run["id"], "done", 80.0 + i)
+    out = space.root / "x"
+    CliRunner().invoke(app, ["--workspace", str(space.root), "export", "EPS", "--out", str(out)])
+    assert (out / "Synthetic_EPS.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| optim.eps | val/acc |" in (out / "Synthetic_EPS_board.md").read_text()
