@@ -16,7 +16,7 @@ FOLLOW_EVERY_S = 0.5
 def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -> int:
     """Run (or follow) until IDS are final — with no IDS, until the queue drains. The exit code."""
     view = view or RunView(ids)
-    view.interrupted = False
+    view.interrupted = 0
     lock = SchedulerLock(ws)
     with view:
         if daemon_status(ws) is None and lock.acquire("foreground"):
@@ -30,14 +30,30 @@ def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -
             stopped = _follow(ws, ids, view)
     if stopped:
         running = [r["id"] for r in view.final_status() if r["status"] == "running"]
-        if running:
+        if stopped == signal.SIGHUP:
+            _hand_to_daemon(ws, view)
+        elif running:
             view.say(f"{len(running)} run(s) keep running ({', '.join(running)}); "
                      "`fertui daemon start` watches them, `fertui cancel ID` stops them")
     return view.summary() or (1 if stopped else 0)
 
 
-def _schedule(ws: Workspace, view: RunView) -> bool:
-    """Be the scheduler until the queue drains; True if a signal ended it early."""
+def _hand_to_daemon(ws: Workspace, view: RunView) -> None:
+    """The terminal hung up (SSH dropped): let the daemon watch the jobs and run the rest."""
+    from fertui.scheduler.daemon import ensure_daemon
+
+    if not any(r["status"] in ("queued", "running") for r in Store(ws.store_path).runs()):
+        return
+    try:
+        pid = ensure_daemon(ws)
+    except Exception as exc:  # never lose the jobs over this: they run on, a later daemon adopts them
+        view.say(f"jobs keep running; starting the daemon failed ({exc}): `fertui daemon start`")
+        return
+    view.say(f"hung up: jobs keep running, the daemon (pid {pid}) watches them and runs the queue")
+
+
+def _schedule(ws: Workspace, view: RunView) -> int:
+    """Be the scheduler until the queue drains; the signal that ended it early, or 0."""
     from fertui.scheduler.core import Scheduler
 
     setup_logging(ws)
@@ -68,10 +84,10 @@ def _schedule(ws: Workspace, view: RunView) -> bool:
         for sig, handler in old.items():
             signal.signal(sig, handler)
     view.update(scheduler.runs)
-    return bool(interrupted)
+    return interrupted[0] if interrupted else 0
 
 
-def _follow(ws: Workspace, ids: list[str], view: RunView) -> bool:
+def _follow(ws: Workspace, ids: list[str], view: RunView) -> int:
     store = Store(ws.store_path)
     try:
         while True:
@@ -79,14 +95,14 @@ def _follow(ws: Workspace, ids: list[str], view: RunView) -> bool:
             view.update(runs)
             if ids:
                 if all(runs.get(i, {}).get("status", "done") in FINAL_STATES for i in ids):
-                    return False
+                    return 0
             elif not any(r["status"] in ("queued", "running") for r in runs.values()):
-                return False
+                return 0
             if daemon_status(ws) is None and _take_over(ws, view):
                 return view.interrupted
             time.sleep(FOLLOW_EVERY_S)
     except KeyboardInterrupt:
-        return True
+        return signal.SIGINT
 
 
 def _take_over(ws: Workspace, view: RunView) -> bool:

@@ -13,6 +13,7 @@ requeued within ``[scheduler] retry`` (the trainer resumes from checkpoints/last
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -27,7 +28,9 @@ from fertui.scheduler.wrapper import EXIT_FILE
 if TYPE_CHECKING:
     from fertui.workspace import Workspace
 
+log = logging.getLogger("fertui.scheduler")
 SCRIPT_FILE = "slurm.sh"
+EXIT_FILE_WAIT_S = 30.0  # how long to wait for a finished job's exit.json to show up on this host
 # Slurm end states after which the run goes back to the queue (a new attempt, same run folder).
 REQUEUE_STATES = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "BOOT_FAIL"}
 STATE_WORDS = {"TIMEOUT": "time limit reached", "PREEMPTED": "preempted", "NODE_FAIL": "node failure",
@@ -42,6 +45,8 @@ class SlurmExecutor(Executor):
         super().__init__(check_options(dict(options or {})))
         self._queue = slurm_cli.QueueCache(self._env)
         self._store_path: Path | None = None  # set by slots(): where to note where a job landed
+        self._warned_at = float("-inf")
+        self._ended_unseen: dict[str, float] = {}  # job id -> when Slurm said ended without exit.json
 
     def _env(self) -> dict[str, str]:
         """The environment for Slurm's commands (SLURM_CONF from fertui.toml when given)."""
@@ -64,7 +69,10 @@ class SlurmExecutor(Executor):
         script.write_text(batch_script(self.options, run, run_dir, argv, job_env), encoding="utf-8")
         job_id = slurm_cli.submit(str(script), env={**self._env(), **job_env})
         self._queue.invalidate()
-        info = self._job(job_id) or {}
+        try:
+            info = self._job(job_id) or {}
+        except slurm_cli.SlurmUnavailable:  # submitted all the same; poll() fills in the rest
+            info = {}
         return {"executor": self.kind, "slurm_job": job_id, "pid": None, "pid_start": None,
                 "partition": info.get("partition") or self.options.get("partition") or "",
                 "node": info.get("node") or "", "slurm_state": info.get("state") or "PENDING"}
@@ -73,7 +81,11 @@ class SlurmExecutor(Executor):
         job_id = run.get("slurm_job")
         if not job_id:
             return "vanished"
-        info = self._job(job_id)
+        try:
+            info = self._job(job_id)
+        except slurm_cli.SlurmUnavailable as exc:
+            self._warn_unavailable(str(exc))
+            return "running"  # unknown is not ended: keep watching until Slurm answers again
         if info is None:
             info = slurm_cli.accounting(job_id, self._env())
         if info is None:  # slurmctld forgot it and there is no accounting: the wrapper's record decides
@@ -82,7 +94,7 @@ class SlurmExecutor(Executor):
         self._note_placement(run, info)
         if state in slurm_cli.PENDING_STATES:
             return "pending"
-        if state in slurm_cli.RUNNING_STATES:
+        if state in slurm_cli.RUNNING_STATES or self._exit_file_lagging(run, state):
             return "running"
         return "exited"
 
@@ -94,8 +106,11 @@ class SlurmExecutor(Executor):
         slurm_cli.cancel(job_id, env=self._env())
         deadline = time.monotonic() + max(0.0, grace_s) + 30.0
         while time.monotonic() < deadline:
-            info = self._job(job_id, fresh=True)
-            if info is None or info["state"] not in slurm_cli.PENDING_STATES | slurm_cli.RUNNING_STATES:
+            try:
+                info = self._job(job_id, fresh=True)
+            except slurm_cli.SlurmUnavailable:
+                info = {"state": "UNKNOWN"}
+            if info is None or info["state"] in slurm_cli.FINAL_STATES:
                 return
             time.sleep(0.2)
 
@@ -128,12 +143,36 @@ class SlurmExecutor(Executor):
         job_id = run.get("slurm_job")
         if not job_id:
             return False
-        info = self._job(job_id, fresh=True)
+        try:
+            info = self._job(job_id, fresh=True)
+        except slurm_cli.SlurmUnavailable:
+            return True  # Slurm is down, the job may well live: watch it until Slurm answers
         return info is not None and info["state"] in slurm_cli.PENDING_STATES | slurm_cli.RUNNING_STATES
 
     # ---- helpers -----------------------------------------------------------------------
     def _job(self, job_id: str, fresh: bool = False) -> dict | None:
         return self._queue.get(job_id, fresh=fresh)
+
+    def _exit_file_lagging(self, run: dict, state: str) -> bool:
+        """True for a while after Slurm reports a normal end that the wrapper's exit.json does not
+        show yet: on NFS the login node may see the compute node's last writes seconds late."""
+        if state not in ("COMPLETED", "FAILED") or self._store_path is None:
+            return False
+        run_dir = self._store_path.parent / run["id"]
+        try:
+            if EXIT_FILE in os.listdir(run_dir):  # listing the folder revalidates NFS's cache
+                return False
+        except OSError:
+            return False
+        first = self._ended_unseen.setdefault(run["slurm_job"], time.monotonic())
+        return time.monotonic() - first < EXIT_FILE_WAIT_S
+
+    def _warn_unavailable(self, message: str) -> None:
+        """Log a Slurm outage once a minute, not on every tick."""
+        now = time.monotonic()
+        if now - self._warned_at >= 60.0:
+            self._warned_at = now
+            log.warning("Slurm does not answer (%s); runs stay as they are until it does", message)
 
     def _note_placement(self, run: dict, info: dict) -> None:
         """Keep the run doc's partition/node/slurm_state current (the Queue screen shows them).

@@ -109,6 +109,10 @@ def cancel(job_id: str, env: dict[str, str] | None = None, signal: str | None = 
     run_cli(argv, env=env, check=False)  # an already-finished job is not an error here
 
 
+class SlurmUnavailable(SlurmError):
+    """squeue failed (controller down or unreachable): how the jobs stand is unknown."""
+
+
 class QueueCache:
     """One ``squeue`` per scheduler tick instead of one per run: answers stay fresh for TTL_S."""
 
@@ -117,11 +121,21 @@ class QueueCache:
         self.ttl_s = ttl_s
         self._jobs: dict[str, dict] = {}
         self._at = float("-inf")
+        self.failure: str | None = None   # the last squeue error, until squeue answers again
 
     def get(self, job_id: str, fresh: bool = False) -> dict | None:
+        """The job's squeue entry, None if slurmctld no longer knows it; SlurmUnavailable if squeue fails."""
         if fresh or time.monotonic() - self._at > self.ttl_s:
-            self._jobs = queue(self._env_fn())
+            try:
+                self._jobs = queue(self._env_fn())
+            except (SlurmError, subprocess.TimeoutExpired, OSError) as exc:
+                self._at = time.monotonic()  # do not hammer a controller that is down
+                self.failure = str(exc)
+                raise SlurmUnavailable(self.failure) from None
             self._at = time.monotonic()
+            self.failure = None
+        elif self.failure is not None:
+            raise SlurmUnavailable(self.failure)
         return self._jobs.get(job_id)
 
     def invalidate(self) -> None:

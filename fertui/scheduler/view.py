@@ -76,7 +76,7 @@ class RunView:
         self.runs: dict[str, dict] = {}
         self._live: Live | None = None
         self._last_plain = time.monotonic()
-        self.interrupted = False  # set when a signal ended the scheduling early
+        self.interrupted = 0  # the signal that ended the scheduling early, if one did
 
     def __enter__(self) -> "RunView":
         if self.tty:

@@ -97,7 +97,7 @@ def test_cancel_with_no_scheduler_alive_records_it_itself(jobs):
     wait_for(lambda: not process_alive(child, None), what="the job's child to die")
 
 
-def test_sighup_to_foreground_run_leaves_jobs_running_and_daemon_adopts_them(jobs, tmp_path):
+def test_sighup_to_foreground_run_leaves_jobs_running_and_the_daemon_adopts_them(jobs, tmp_path):
     code = ("import fertui.report as r, os, time\n"
             "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)\n"
             "r.log({'train/loss': 0.25}, step=3)")
@@ -114,13 +114,12 @@ def test_sighup_to_foreground_run_leaves_jobs_running_and_daemon_adopts_them(job
         if proc.poll() is None:
             proc.kill()
     assert process_alive(run["pid"], run["pid_start"]) and jobs.status(run_id) == "running"
-    assert daemon_status(jobs.ws) is None
-    ensure_daemon(jobs.ws)
+    assert daemon_status(jobs.ws)["mode"] == "daemon"  # started by the hung-up `fertui run`
     (jobs.ws.run_dir(run_id) / "go").touch()
     done = jobs.wait_status(run_id, ("done", "failed", "lost"))
     assert done["status"] == "done" and done["summary"]["last"]["train/loss"] == 0.25
     assert f"{run_id} adopted" in (jobs.root / "runs" / "daemon.log").read_text()
-    assert "keep running" in (tmp_path / "run.out").read_text()
+    assert "hung up: jobs keep running, the daemon" in (tmp_path / "run.out").read_text()
 
 
 def test_foreground_run_follows_a_running_daemon(jobs):
