@@ -104,3 +104,13 @@ def test_unknown_sweep_and_same_rows_cols_are_one_line_errors(space):
     result = CliRunner().invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--rows", "optim.lr",
                                       "--cols", "optim.lr"])
     assert result.exit_code == 2 and "pick two different keys" in result.output
+
+
+def test_sweeps_listing_shows_strategy_states_and_best(space):
+    space.add("DepthLR.toml", DEPTH_LR)
+    space.finish_all(skip={space.runs()[0]["id"]})
+    out = _cli(space, "sweeps")
+    assert out.startswith("DepthLR") and "grid" in out and "val/acc=84.25" in out
+    assert "done=19 queued=1" in out and "optim.lr[5: 1e-5..1e-4]" in out
+    (row,) = json.loads(_cli(space, "sweeps", "--json"))
+    assert row["best_params"] == {"model.depth": 4, "optim.lr": 3.2e-5} and row["runs"] == 20
