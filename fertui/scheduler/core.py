@@ -8,12 +8,9 @@ about once a second in one store write. Between ticks it sleeps on the wake pipe
 
 from __future__ import annotations
 
-import importlib
-import json
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from fertui.scheduler.executor import Executor, Slot, make_executor
+from fertui.scheduler.hooks import SweepHooks
+from fertui.scheduler.jobspec import job_argv, job_env
 from fertui.scheduler.ingest import RunIngest
 from fertui.scheduler.outcome import classify
 from fertui.scheduler.slots import SlotPool
@@ -33,7 +32,6 @@ BUSY_TICK_S = 0.5
 IDLE_TICK_S = 2.0
 FULL_READ_EVERY_S = 5.0
 ALERT_STATES = ("failed", "oom", "lost", "nan")
-JOB_MODULES = {"train": "fertui.train", "bench": "fertui.bench"}
 
 
 @dataclass
@@ -42,34 +40,6 @@ class Tracked:
     slot: str
     run_dir: Path
     ingest: RunIngest
-
-
-def flat_config(tree: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(flat_config(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def job_argv(run: dict) -> list[str]:
-    if run.get("kind") in JOB_MODULES:
-        return [sys.executable, "-m", JOB_MODULES[run["kind"]]]
-    return list(run.get("command") or [])
-
-
-def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({str(k): str(v) for k, v in (run.get("config", {}).get("job", {}).get("env") or {}).items()})
-    env.update(slot.env())
-    env.update({"FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": run["id"],
-                "FERTUI_PARAMS": json.dumps(flat_config(run.get("config") or {}), default=str)})
-    # `python` in a job's command means the interpreter fertui runs in (it has fertui.report).
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
 
 
 class Scheduler:
@@ -97,7 +67,7 @@ class Scheduler:
         self._stopping: set[str] = set()
         self._stop = False
         self._wake = None
-        self._lifecycle = None
+        self.hooks = SweepHooks(ws)
 
     # ---- start-up ---------------------------------------------------------------------
     def recover(self) -> None:
@@ -243,7 +213,7 @@ class Scheduler:
             elif item.kind == "oom":
                 self._alert(run, "oom", f"{run['name']}: out of memory")
             elif item.kind == "epoch" and run.get("sweep") and run["id"] not in self._stopping:
-                if self._hook("report_epoch", run, event["epoch"], item.value):
+                if self.hooks.call("report_epoch", run, event["epoch"], item.value):
                     self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
 
     def _request_stop(self, tracked: Tracked, reason: str, summary: dict | None = None) -> None:
@@ -297,7 +267,7 @@ class Scheduler:
             self._alert(doc, status, f"{doc['name']}: {status}" + (f" ({first_line[0]})" if first_line else ""))
         if status == "lost" and doc.get("attempts", 0) < self.retry:
             self._requeue(doc)
-        self._hook("run_finished", doc)
+        self.hooks.call("run_finished", doc)
 
     def _requeue_in_place(self, tracked: Tracked, record: dict) -> bool:
         """A batch system stopped the job (time limit, preemption, node failure; see slurm.py):
@@ -331,7 +301,7 @@ class Scheduler:
         self.store.update_run(doc["id"], requeued_as=new_id)
         log.info("%s lost; requeued as %s", doc["id"], new_id)
 
-    # ---- store writes, alerts, sweep hooks --------------------------------------------
+    # ---- store writes and alerts ------------------------------------------------------
     def _flush(self, force: bool = False) -> None:
         now = time.monotonic()
         if self.pending and (force or now - self._last_flush >= self._flush_every):
@@ -346,23 +316,3 @@ class Scheduler:
             self.store.add_alert(run["id"], kind, message)
         except Exception:
             log.exception("%s: writing the %s alert failed", run["id"], kind)
-
-    def _hook(self, name: str, *args):
-        """Call fertui.sweeps.lifecycle.NAME(ws, *args); skip if sweeps are not installed."""
-        if self._lifecycle is None:
-            try:
-                self._lifecycle = importlib.import_module("fertui.sweeps.lifecycle")
-            except ModuleNotFoundError as exc:
-                if exc.name not in ("fertui.sweeps", "fertui.sweeps.lifecycle"):
-                    log.exception("sweep hooks cannot be imported")
-                self._lifecycle = False
-            except Exception:
-                log.exception("sweep hooks cannot be imported")
-                self._lifecycle = False
-        if not self._lifecycle:
-            return None
-        try:
-            return getattr(self._lifecycle, name)(self.ws, *args)
-        except Exception:
-            log.exception("sweep hook %s failed for run %s", name, args[0].get("id") if args else "?")
-            return None

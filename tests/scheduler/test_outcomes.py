@@ -83,7 +83,7 @@ def test_sweep_hooks_prune_and_finish_and_a_failing_hook_does_not_stop_schedulin
         calls.append(("finished", run["id"], run["status"]))
 
     scheduler = Scheduler(jobs.ws)
-    scheduler._lifecycle = types.SimpleNamespace(report_epoch=report_epoch, run_finished=run_finished)
+    scheduler.hooks.module = types.SimpleNamespace(report_epoch=report_epoch, run_finished=run_finished)
     scheduler.serve(until=lambda s: not s.tracked and all(r["status"] != "queued" for r in s.runs.values()))
     run = jobs.run(pruned)
     assert run["status"] == "pruned" and run["summary"]["pruned_epoch"] == 2

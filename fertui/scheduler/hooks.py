@@ -1,0 +1,40 @@
+"""The sweep lifecycle hooks the scheduler calls (fertui.sweeps.lifecycle), kept from hurting it.
+
+Sweeps are optional: without the module the hooks are skipped. A hook that raises is logged to
+runs/daemon.log and counts as "no answer"; it never stops the scheduler.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from fertui.workspace import Workspace
+
+log = logging.getLogger("fertui.scheduler")
+
+
+class SweepHooks:
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+        self.module = None  # None: not imported yet; False: not available
+
+    def call(self, name: str, *args):
+        """fertui.sweeps.lifecycle.NAME(ws, *args), or None if unavailable or it failed."""
+        if self.module is None:
+            try:
+                self.module = importlib.import_module("fertui.sweeps.lifecycle")
+            except ModuleNotFoundError as exc:
+                if exc.name not in ("fertui.sweeps", "fertui.sweeps.lifecycle"):
+                    log.exception("sweep hooks cannot be imported")
+                self.module = False
+            except Exception:
+                log.exception("sweep hooks cannot be imported")
+                self.module = False
+        if not self.module:
+            return None
+        try:
+            return getattr(self.module, name)(self.ws, *args)
+        except Exception:
+            log.exception("sweep hook %s failed for run %s", name, args[0].get("id") if args else "?")
+            return None
