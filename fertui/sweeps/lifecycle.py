@@ -67,3 +67,13 @@ def top_up(ws: Workspace, spec: SweepSpec) -> list[str]:
     if not picks:
         return []
     return enqueue(ws, cell_docs(spec, [p.cell for p in picks]))
+
+
+def reconcile(ws: Workspace) -> None:
+    """Sync every sweep's study with the store (e.g. when a scheduler starts after a crash):
+    runs without a trial get one; RUNNING trials of runs that ended are told."""
+    from fertui.store import Store
+    from fertui.sweeps.spec import SweepSpec
+
+    for doc in Store(ws.store_path).sweeps():
+        sync(ws, SweepSpec.from_doc(doc))

@@ -114,3 +114,16 @@ def test_best_of_an_unfinished_sweep_is_a_one_line_error(space):
     result = CliRunner().invoke(app, ["--workspace", str(space.root), "add", "next.toml"])
     assert result.exit_code == 2
     assert "next.toml: base: sweep 'DepthLR' has no finished run with val/acc yet" in result.output
+
+
+def test_reconcile_tells_every_sweep_after_a_crash(space):
+    from fertui.sweeps.lifecycle import reconcile
+
+    space.add("DepthLR.toml", DEPTH_LR)
+    runs = space.runs()
+    space.store.update_runs({r["id"]: {"status": "done", "summary": {"best": {"val/acc": 70.0 + i}}}
+                             for i, r in enumerate(runs)})  # every end recorded, none told
+    assert {t.state.name for t in space.study("DepthLR").trials} == {"RUNNING"}
+    reconcile(space.ws)
+    study = space.study("DepthLR")
+    assert {t.state.name for t in study.trials} == {"COMPLETE"} and study.best_value == 70.0 + len(runs) - 1
