@@ -77,9 +77,14 @@ def daemon_status(ws: Workspace) -> dict | None:
 
 def ensure_daemon(ws: Workspace) -> int:
     """The pid of the workspace's scheduler, starting the daemon if none runs."""
+    from fertui.scheduler.executor import make_executor
+    from fertui.scheduler.slots import validate_settings
+
     status = daemon_status(ws)
     if status:
         return status["pid"]
+    validate_settings(ws)  # a bad fertui.toml is the user's one-line error here, not a dead daemon
+    make_executor(ws)
     ws.runs_dir.mkdir(parents=True, exist_ok=True)
     with open(ws.runs_dir / LOG_FILE, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "fertui.scheduler.daemon", str(ws.root)],

@@ -61,11 +61,27 @@ def _int_setting(ws: Workspace, key: str, minimum: int) -> int:
     return value
 
 
+def validate_settings(ws: Workspace) -> None:
+    """Fail early, naming fertui.toml and the key, on a [scheduler] value of the wrong kind."""
+    for key, minimum in (("jobs_per_gpu", 1), ("cpu_slots", 1), ("retry", 0), ("min_free_memory_mb", 0)):
+        _int_setting(ws, key, minimum)
+    gpus = ws.setting("scheduler", "gpus")
+    if gpus != "auto" and not (isinstance(gpus, list) and all(
+            isinstance(g, int) and not isinstance(g, bool) and g >= 0 for g in gpus)):
+        raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.gpus",
+                          f'expected "auto" or a list of GPU indices like [0, 1], got {gpus!r}')
+    grace = ws.setting("scheduler", "cancel_grace_s")
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)) or grace < 0:
+        raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.cancel_grace_s",
+                          f"expected a number of seconds >= 0, got {grace!r}")
+
+
 class SlotPool:
     """The fixed list of slots, and which of them are free right now."""
 
     def __init__(self, ws: Workspace, inventory: Callable[[], list[GpuInfo]] = gpu_inventory,
                  slots: list[Slot] | None = None):
+        validate_settings(ws)
         self.inventory = inventory
         self.min_free_mb = _int_setting(ws, "min_free_memory_mb", 0)
         self.slots = slots if slots is not None else self._plan(ws)
@@ -73,13 +89,7 @@ class SlotPool:
     def _plan(self, ws: Workspace) -> list[Slot]:
         per_gpu = _int_setting(ws, "jobs_per_gpu", 1)
         wanted = ws.setting("scheduler", "gpus")
-        if wanted == "auto":
-            gpus = [g.index for g in self.inventory()]
-        elif isinstance(wanted, list) and all(isinstance(g, int) and not isinstance(g, bool) and g >= 0 for g in wanted):
-            gpus = list(dict.fromkeys(wanted))
-        else:
-            raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.gpus",
-                              f'expected "auto" or a list of GPU indices like [0, 1], got {wanted!r}')
+        gpus = [g.index for g in self.inventory()] if wanted == "auto" else list(dict.fromkeys(wanted))
         if gpus:
             return [Slot(f"gpu{g}" if per_gpu == 1 else f"gpu{g}.{k}", (g,)) for g in gpus for k in range(per_gpu)]
         return [Slot(f"cpu{k}") for k in range(_int_setting(ws, "cpu_slots", 1))]

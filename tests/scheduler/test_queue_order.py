@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from typer.testing import CliRunner
+
+from fertui.cli.main import app
 from fertui.errors import ConfigError
 from fertui.scheduler.core import Scheduler
 from fertui.scheduler.slots import GpuInfo, SlotPool
@@ -80,12 +83,17 @@ def test_slot_pool_from_inventory_jobs_per_gpu_and_free_memory(jobs, monkeypatch
 
 @pytest.mark.parametrize("text, key", [("[scheduler]\ngpus = \"all\"\n", "scheduler.gpus"),
                                        ("[scheduler]\ncpu_slots = 0\n", "scheduler.cpu_slots"),
-                                       ("[scheduler]\njobs_per_gpu = \"2\"\n", "scheduler.jobs_per_gpu")])
+                                       ("[scheduler]\njobs_per_gpu = \"2\"\n", "scheduler.jobs_per_gpu"),
+                                       ("[scheduler]\nretry = -1\n", "scheduler.retry"),
+                                       ("[scheduler]\ncancel_grace_s = \"soon\"\n", "scheduler.cancel_grace_s"),
+                                       ("[executor]\nkind = \"k8s\"\n", "executor.kind")])
 def test_bad_slot_settings_name_the_key(jobs, text, key):
     jobs.settings(text)
     with pytest.raises(ConfigError) as err:
-        SlotPool(jobs.ws, inventory=lambda: [])
+        Scheduler(jobs.ws, inventory=lambda: [])
     assert key in str(err.value) and "fertui.toml" in str(err.value)
+    result = CliRunner().invoke(app, ["--workspace", str(jobs.root), "daemon", "start"])
+    assert result.exit_code == 2 and key in result.output and len(result.output.splitlines()) == 1
 
 
 def test_job_gets_run_dir_params_and_job_env(jobs):
