@@ -12,7 +12,7 @@ from typing import Any
 
 from fertui.config import RunConfig
 from fertui.errors import ConfigError
-from fertui.sweeps.spec import SweepSpec, load_spec, merged, spec_from_config
+from fertui.sweeps.spec import SweepSpec, cell_of, load_spec, merged, spec_from_config
 from fertui.workspace import Workspace
 
 MAX_GRID_RUNS = 20000
@@ -52,19 +52,38 @@ def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
     if spec.strategy in ("grid", "optuna-grid") and grid_runs > MAX_GRID_RUNS:
         raise ConfigError(cfg.source, "sweep.axes", f"the grid has {grid_runs} runs (at most {MAX_GRID_RUNS}); "
                                                     "use strategy = \"tpe\" with a budget")
+    own = spec
     old = load_spec(ws, spec.name)
     if old is not None:
         spec = merged(old, spec)
-    return cell_docs(spec, _first_cells(spec, ws))
+    if spec.strategy not in ("grid", "optuna-grid"):
+        return cell_docs(spec, _search_cells(spec, ws))
+    cells = grid_cells(own) if spec.strategy == "grid" else optuna_grid_order(own, grid_cells(own))
+    existing = _existing_runs(spec, ws) if old is not None else set()
+    docs = cell_docs(spec, cells, skip=existing)
+    if not docs:  # adding the same sweep again queues only what is new (values or seeds)
+        raise ConfigError(cfg.source, "sweep", f"every cell × seed of sweep '{spec.name}' is already queued or "
+                                               "has run; add axis values or seeds, or `fertui retry` a run")
+    return docs
 
 
-def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict]:
-    """Run docs for CELLS × the sweep's seeds; the first carries the spec for on_enqueued."""
+def _existing_runs(spec: SweepSpec, ws: Workspace) -> set[tuple]:
+    from fertui.sweeps.results import sweep_observations
+
+    observations, _ = sweep_observations(ws, spec)
+    return {(cell_of(spec, o.cell), o.seed) for o in observations if o.status != "cancelled"}
+
+
+def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]], skip: set[tuple] = frozenset()) -> list[dict]:
+    """Run docs for CELLS × the sweep's seeds but those in SKIP ((cell, seed) pairs); the first
+    carries the spec for on_enqueued."""
     from fertui.plan import run_doc
 
     docs = []
     for cell in cells:
         for seed in spec.seeds:
+            if (cell_of(spec, cell), seed) in skip:
+                continue
             doc = run_doc(spec.cell_config(cell, seed), sweep=spec.name, cell={**cell, "run.seed": seed})
             doc["objective_hint"] = spec.objective  # the scheduler's ingest reports this metric per epoch
             docs.append(doc)
@@ -73,11 +92,8 @@ def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict]:
     return docs
 
 
-def _first_cells(spec: SweepSpec, ws: Workspace) -> list[dict[str, Any]]:
-    if spec.strategy == "grid":
-        return grid_cells(spec)
-    if spec.strategy == "optuna-grid":
-        return optuna_grid_order(spec, grid_cells(spec))
+def _search_cells(spec: SweepSpec, ws: Workspace) -> list[dict[str, Any]]:
+    """tpe/random: the first few cells; lifecycle.top_up asks for the rest as runs end."""
     from fertui.sweeps.ranking import propose_cells
     from fertui.sweeps.results import sweep_observations
 

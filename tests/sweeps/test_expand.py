@@ -97,3 +97,16 @@ def test_example_sweep_configs_plan(space):
             sizes[path.stem] = len(plan_sweep(cfg, space.ws))
     assert sizes["CLSFERBaseline_SearchDepthLR"] == 36 and sizes["CLSFER_Compare"] == 30
     assert sizes["CLSFERBaseline_WeightDecay"] == 4 and sizes["synthetic_tpe"] == 4
+
+
+def test_adding_a_sweep_again_queues_only_new_values_and_seeds(space):
+    space.add("DepthLR.toml", DEPTH_LR)
+    with pytest.raises(ConfigError, match="every cell × seed of sweep 'DepthLR' is already queued"):
+        space.add("DepthLR.toml", DEPTH_LR)
+    wider = DEPTH_LR.replace('"model.depth" = [2, 4]', '"model.depth" = [2, 4, 6]').replace("[0, 1]", "[0, 1, 2]")
+    new = [space.store.get_run(i) for i in space.add("DepthLR.toml", wider)]
+    assert len(new) == 3 * 5 * 3 - 20
+    assert {(r["params"]["model.depth"], r["params"]["run.seed"]) for r in new} >= {(6, 0), (2, 2)}
+    assert (2, 0) not in {(r["params"]["model.depth"], r["params"]["run.seed"]) for r in new}
+    assert space.store.get_sweep("DepthLR")["axes"][0]["values"] == [2, 4, 6]
+    assert len(space.study("DepthLR").trials) == 45
