@@ -13,7 +13,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -40,6 +40,7 @@ class Tracked:
     slot: str
     run_dir: Path
     ingest: RunIngest
+    alerted: set = field(default_factory=set)  # alert kinds already raised (one NaN alert, not one per step)
 
 
 class Scheduler:
@@ -75,7 +76,7 @@ class Scheduler:
         for run in self.store.runs():
             if run["status"] != "running":
                 continue
-            tracked = self._track(run, run.get("slot") or "?")
+            tracked = self._track(run, run.get("slot") or "?", adopted=True)
             if self.executor.adopt(run):
                 log.info("%s adopted (pid %s on %s)", run["id"], run.get("pid"), run.get("slot"))
             else:
@@ -182,13 +183,15 @@ class Scheduler:
         else:
             self._alert(doc, "failed", f"{doc['name']} could not start: {doc.get('error')}")
 
-    def _track(self, run: dict, slot: str) -> Tracked:
+    def _track(self, run: dict, slot: str, adopted: bool = False) -> Tracked:
         run_dir = self.ws.run_dir(run["id"])
         ingest = RunIngest(run, run_dir)
         if run.get("sweep"):
             sweep = self.store.get_sweep(run["sweep"]) or {}
             ingest.objective = sweep.get("objective")
         tracked = self.tracked[run["id"]] = Tracked(run, slot, run_dir, ingest)
+        if adopted:  # its events are replayed from the start, and their alerts were raised already
+            tracked.alerted = {a["kind"] for a in self.store.alerts() if a.get("run") == run["id"]}
         return tracked
 
     # ---- ingest -----------------------------------------------------------------------
@@ -205,13 +208,13 @@ class Scheduler:
         for item in happenings:
             event = item.event
             if item.kind == "nan":
-                self._alert(run, "nan", f"{run['name']}: {event.get('metric', 'loss')} is not finite "
-                                        f"at step {event.get('step')}")
+                self._alert_once(tracked, "nan", f"{run['name']}: {event.get('metric', 'loss')} is not finite "
+                                                 f"at step {event.get('step')}")
                 on_nan = (run.get("config") or {}).get("train", {}).get("on_nan", "stop")
                 if run.get("kind") == "command" and on_nan == "stop":  # built-in jobs stop themselves
                     self._request_stop(tracked, "nan")
             elif item.kind == "oom":
-                self._alert(run, "oom", f"{run['name']}: out of memory")
+                self._alert_once(tracked, "oom", f"{run['name']}: out of memory")
             elif item.kind == "epoch" and run.get("sweep") and run["id"] not in self._stopping:
                 if self.hooks.call("report_epoch", run, event["epoch"], item.value):
                     self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
@@ -261,8 +264,7 @@ class Scheduler:
         self.finished_ids.append(doc["id"])
         status = doc["status"]
         log.info("%s %s ended: %s", doc["id"], doc["name"], status)
-        already = (status == "nan" and tracked.ingest.nan_seen) or (status == "oom" and tracked.ingest.oom_seen)
-        if status in ALERT_STATES and not already:
+        if status in ALERT_STATES and status not in tracked.alerted:
             first_line = (doc.get("error") or "").splitlines()[:1]
             self._alert(doc, status, f"{doc['name']}: {status}" + (f" ({first_line[0]})" if first_line else ""))
         if status == "lost" and doc.get("attempts", 0) < self.retry:
@@ -310,6 +312,11 @@ class Scheduler:
             self._last_flush = time.monotonic()
             # A big store makes each write dear: keep writing it under ~10 % of the time.
             self._flush_every = max(FLUSH_EVERY_S, 10 * (self._last_flush - now))
+
+    def _alert_once(self, tracked: Tracked, kind: str, message: str) -> None:
+        if kind not in tracked.alerted:
+            tracked.alerted.add(kind)
+            self._alert(tracked.run, kind, message)
 
     def _alert(self, run: dict, kind: str, message: str) -> None:
         try:

@@ -65,7 +65,7 @@ class RunIngest:
             return []
         if kind == "nan":
             self.nan_seen = True
-            s["nan_step"] = event.get("step")
+            s.setdefault("nan_step", event.get("step"))  # the first non-finite step is the one that matters
             return [Happening("nan", event)]
         if kind == "oom":
             self.oom_seen = True

@@ -67,7 +67,7 @@ class SlurmExecutor(Executor):
         job_env = {k: v for k, v in env.items() if k != "CUDA_VISIBLE_DEVICES"}  # Slurm sets it from --gres
         script = run_dir / SCRIPT_FILE
         script.write_text(batch_script(self.options, run, run_dir, argv, job_env), encoding="utf-8")
-        job_id = slurm_cli.submit(str(script), env={**self._env(), **job_env})
+        job_id = slurm_cli.submit(str(script), env=submit_env({**self._env(), **job_env}))
         self._queue.invalidate()
         try:
             info = self._job(job_id) or {}
@@ -195,6 +195,14 @@ class SlurmExecutor(Executor):
             return {"state": slurm_cli.base_state(shown.get("JobState", "")), "exit": shown.get("ExitCode", ""),
                     "node": "" if shown.get("NodeList") == "(null)" else shown.get("NodeList", "")}
         return slurm_cli.accounting(job_id, self._env())
+
+
+def submit_env(env: dict[str, str]) -> dict[str, str]:
+    """What sbatch passes on to the job (--export=ALL): without this shell's GPU choice or the
+    variables of a Slurm job fertui itself may run in (an salloc session), which would mislead
+    sbatch and the job. SLURM_CONF and SBATCH_* defaults stay."""
+    return {k: v for k, v in env.items()
+            if k != "CUDA_VISIBLE_DEVICES" and (not k.startswith("SLURM_") or k == "SLURM_CONF")}
 
 
 def _read_json(path: Path) -> dict | None:

@@ -14,6 +14,7 @@ from fertui.scheduler.ingest import RunIngest
 NAN_JOB = ("import fertui.report as r, time\n"
            "for i in range(10): r.log({'train/loss': 1.0 / (i + 1)}, step=i)\n"
            "r.log({'train/loss': float('nan')}, step=10)\n"
+           "r.log({'train/loss': float('nan')}, step=11)\n"
            "time.sleep(120)")
 
 
