@@ -60,11 +60,9 @@ def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
         return cell_docs(spec, _search_cells(spec, ws))
     cells = grid_cells(own) if spec.strategy == "grid" else optuna_grid_order(own, grid_cells(own))
     existing = _existing_runs(spec, ws) if old is not None else set()
-    docs = cell_docs(spec, cells, skip=existing)
-    if not docs:  # adding the same sweep again queues only what is new (values or seeds)
-        raise ConfigError(cfg.source, "sweep", f"every cell × seed of sweep '{spec.name}' is already queued or "
-                                               "has run; add axis values or seeds, or `fertui retry` a run")
-    return docs
+    # Adding a sweep again queues only what is new (axis values, seeds); with nothing new it
+    # repeats the whole grid (`make run` twice runs the quickstart twice).
+    return cell_docs(spec, cells, skip=existing) or cell_docs(spec, cells)
 
 
 def _existing_runs(spec: SweepSpec, ws: Workspace) -> set[tuple]:

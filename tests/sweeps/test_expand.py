@@ -101,8 +101,6 @@ def test_example_sweep_configs_plan(space):
 
 def test_adding_a_sweep_again_queues_only_new_values_and_seeds(space):
     space.add("DepthLR.toml", DEPTH_LR)
-    with pytest.raises(ConfigError, match="every cell × seed of sweep 'DepthLR' is already queued"):
-        space.add("DepthLR.toml", DEPTH_LR)
     wider = DEPTH_LR.replace('"model.depth" = [2, 4]', '"model.depth" = [2, 4, 6]').replace("[0, 1]", "[0, 1, 2]")
     new = [space.store.get_run(i) for i in space.add("DepthLR.toml", wider)]
     assert len(new) == 3 * 5 * 3 - 20
@@ -110,3 +108,11 @@ def test_adding_a_sweep_again_queues_only_new_values_and_seeds(space):
     assert (2, 0) not in {(r["params"]["model.depth"], r["params"]["run.seed"]) for r in new}
     assert space.store.get_sweep("DepthLR")["axes"][0]["values"] == [2, 4, 6]
     assert len(space.study("DepthLR").trials) == 45
+    assert len(space.add("DepthLR.toml", wider)) == 45  # nothing new: the whole grid again
+
+
+def test_adding_a_finished_sweep_again_repeats_it(space):
+    first = space.add("DepthLR.toml", DEPTH_LR)
+    space.finish_all()
+    again = space.add("DepthLR.toml", DEPTH_LR)
+    assert len(again) == len(first) == 20 and len(space.study("DepthLR").trials) == 40
