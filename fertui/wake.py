@@ -44,17 +44,25 @@ class WakeListener:
 
         path = wake_path(workspace)
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.external = True
         try:
-            if not stat.S_ISFIFO(os.stat(path).st_mode):
-                path.unlink()  # a stray regular file: replace it with the pipe
-                os.mkfifo(path)
-        except FileNotFoundError:
             try:
-                os.mkfifo(path)
-            except FileExistsError:
-                pass
-        self._read_fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        self._write_fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                if not stat.S_ISFIFO(os.stat(path).st_mode):
+                    path.unlink()  # a stray regular file: replace it with the pipe
+                    os.mkfifo(path)
+            except FileNotFoundError:
+                try:
+                    os.mkfifo(path)
+                except FileExistsError:
+                    pass
+            self._read_fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            self._write_fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            # A filesystem without named pipes: others cannot wake us, the idle tick still runs.
+            self.external = False
+            self._read_fd, self._write_fd = os.pipe()
+            os.set_blocking(self._read_fd, False)
+            os.set_blocking(self._write_fd, False)
 
     def wait(self, timeout: float) -> bool:
         """Sleep up to TIMEOUT seconds; True if woken (all pending wake-ups are consumed)."""

@@ -89,9 +89,9 @@ class RunView:
             self._live.__exit__(*exc)
             self._live = None
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, style: str | None = None) -> None:
         try:
-            self.console.print(text, markup=False, highlight=False, soft_wrap=True)
+            self.console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
         except OSError:  # the terminal went away (SIGHUP): nothing left to show it to
             pass
 
@@ -110,7 +110,8 @@ class RunView:
             elif run["status"] in FINAL_STATES:
                 took = (run.get("ended") or 0) - (run.get("started") or run.get("ended") or 0)
                 extra = f"  ({fmt_duration(took)})" if run.get("started") else ""
-                self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run)}{extra}")
+                self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run)}{extra}",
+                         style=STATE_STYLE.get(run["status"]) if run["status"] in BAD_STATES else None)
                 if run["status"] in ("failed", "oom", "lost") and run.get("error"):
                     self.say("    " + "\n    ".join(run["error"].splitlines()[-5:]))
         if self._live:
