@@ -161,6 +161,9 @@ def serve_daemon(ws: Workspace) -> int:
 
         def until(s: Scheduler) -> bool:
             nonlocal drained
+            if not (ws.runs_dir / PID_FILE).exists():  # the workspace was deleted (or its pid file): leave
+                log.warning("%s is gone; the daemon stops", ws.runs_dir / PID_FILE)
+                return True
             drained = s.queue == "draining" and not s.tracked
             return drained
 

@@ -144,3 +144,12 @@ def test_detach_hands_runs_to_the_daemon_and_drain_stops_it_when_idle(jobs):
     wait_for(lambda: daemon_status(jobs.ws) is None, what="the drained daemon to exit")
     assert jobs.status(second) == "queued"
     assert cli(jobs, "queue").output.strip() == "queue active"
+
+
+def test_daemon_leaves_when_its_workspace_is_deleted(jobs):
+    import shutil
+
+    ensure_daemon(jobs.ws)
+    status = daemon_status(jobs.ws)
+    shutil.rmtree(jobs.root / "runs")
+    wait_for(lambda: not process_alive(status["pid"], status["create_time"]), what="the daemon to leave")
