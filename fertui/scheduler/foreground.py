@@ -33,8 +33,11 @@ def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -
         if stopped == signal.SIGHUP:
             _hand_to_daemon(ws, view)
         elif running:
-            view.say(f"{len(running)} run(s) keep running ({', '.join(running)}); "
-                     "`fertui daemon start` watches them, `fertui cancel ID` stops them")
+            owner = daemon_status(ws)
+            watcher = (f"the {owner['mode']} scheduler (pid {owner['pid']}) watches them" if owner
+                       else "`fertui daemon start` watches them")
+            view.say(f"{len(running)} run(s) keep running ({', '.join(running)}); {watcher}, "
+                     "`fertui cancel ID` stops them")
     return view.summary() or (1 if stopped else 0)
 
 
