@@ -1,12 +1,14 @@
 """Through the real one-node cluster: a small sweep gives the local executor's exact board;
-``fertui cancel`` removes the Slurm job from the queue and marks the run cancelled."""
+``fertui cancel`` removes the Slurm job from the queue and marks the run cancelled; a job
+cancelled with scancel by hand is a failure that says so."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
-from slurmkit import job_field, make_workspace, squeue_active, wait_for
+from slurmkit import job_field, make_workspace, slurm_env, squeue_active, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
@@ -102,3 +104,22 @@ def test_cancel_removes_the_slurm_job(slurm_conf, tmp_path):
         assert run["status"] == "cancelled"
     finally:
         stop_daemon(ws)
+
+
+def test_scancel_by_hand_is_a_failure_that_says_so(slurm_conf, tmp_path):
+    root = make_workspace(tmp_path / "ws", slurm_conf)
+    ws = open_workspace(root)
+    added = _cli(root, "add", "--json", "--", "python", "-c", "import time; time.sleep(600)")
+    run_id = json.loads(added.output)[0]["id"]
+    ensure_daemon(ws)
+    try:
+        run = wait_for(lambda: (r := Store(ws.store_path).get_run(run_id)).get("slurm_state") == "RUNNING" and r,
+                       60, "the Slurm job to run")
+        subprocess.run(["scancel", run["slurm_job"]], check=True, env=slurm_env(slurm_conf))
+        run = wait_for(lambda: (r := Store(ws.store_path).get_run(run_id))["status"] != "running" and r,
+                       60, "the end to be recorded")
+    finally:
+        stop_daemon(ws)
+    assert run["status"] == "failed"
+    assert run["error"].startswith(f"Slurm job {run['slurm_job']}: cancelled outside fertui")
+    assert any(a["kind"] == "failed" for a in Store(ws.store_path).alerts())
