@@ -100,7 +100,7 @@ class LocalExecutor(Executor):
             self._reap(run["id"])
             if not group_alive(pid):
                 return
-            time.sleep(0.1)
+            time.sleep(0.25)  # group_alive scans the process table: not too often
         _killpg(pid, signal.SIGKILL)
 
     def _reap(self, run_id: str) -> None:

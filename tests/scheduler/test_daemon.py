@@ -153,3 +153,16 @@ def test_daemon_leaves_when_its_workspace_is_deleted(jobs):
     status = daemon_status(jobs.ws)
     shutil.rmtree(jobs.root / "runs")
     wait_for(lambda: not process_alive(status["pid"], status["create_time"]), what="the daemon to leave")
+
+
+def test_a_job_ignoring_sigterm_is_killed_after_the_grace_period(jobs):
+    jobs.settings("[scheduler]\ncancel_grace_s = 1\n")
+    code = ("import os, signal, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'child.pid'), 'w').write(str(os.getpid()))\n"
+            "time.sleep(300)")
+    run_id = jobs.add(code)
+    ensure_daemon(jobs.ws)
+    job = child_pid(jobs, run_id)
+    assert cancel_runs(jobs.ws, [run_id]) == [(run_id, "cancelled")]
+    wait_for(lambda: not process_alive(job, None), what="the stubborn job to die")
