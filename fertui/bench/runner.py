@@ -59,17 +59,19 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
     from fertui.bench.memory import cpu_memory_cap, is_oom, release
     from fertui.train.device import pick_device, pick_precision
     from models import create_model
-    from models.counting import count_gmacs, count_params_m, default_input_size
+    from models.counting import count_gmacs, count_params
 
     precision = pick_precision(pick_device(device, "bench", "device"), amp)
     if max_memory_mb and precision.device.type != "cpu":
         raise UserError("--max-memory-mb caps CPU memory; a GPU stops at its own out-of-memory")
     rows: list[BenchRow] = []
     for name in names:
-        model = create_model(name)  # built on the CPU; each measurement copies it to the device
-        size = input_size or default_input_size(model)
+        # Built on the CPU; each measurement copies it to the device. Position embeddings fix
+        # the input size at build time, so a chosen size is a build argument.
+        model = create_model(name, **({"input_size": input_size} if input_size else {}))
+        size = input_size or int(getattr(model, "input_size", 112))
         info = dict(model=name, device=str(precision.device), precision=precision.label, input_size=size,
-                    params_m=count_params_m(model), gmacs=count_gmacs(model, size))
+                    params_m=count_params(model) / 1e6, gmacs=count_gmacs(model, size))
         num_classes = getattr(model, "num_classes", 7)
         for m in modes_for(mode):
             for batch in sorted(batch_sizes):

@@ -1,0 +1,58 @@
+"""The benchmark: the CLI with --json, an unknown model, and an OOM that stops a model cleanly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from fertui.cli.main import app
+from fertui.store import Store
+from trainjob import events, run_job, stdout_of
+
+
+def test_cli_bench_json_on_cpu(tmp_path):
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "bench", "clsfer_tiny", "--device", "cpu",
+                                      "--batch-sizes", "1,2", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["mode"], r["batch_size"]) for r in rows] == [("train", 1), ("train", 2), ("infer", 1), ("infer", 2)]
+    for r in rows:
+        assert r["model"] == "clsfer_tiny" and r["device"] == "cpu" and not r["oom"]
+        assert r["img_per_s"] > 0 and r["ms_per_step"] > 0 and r["memory_mb"] > 0
+        assert r["params_m"] > 0 and r["gmacs"] > 0
+
+
+def test_cli_bench_unknown_model_is_one_line_exit_2(tmp_path):
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "bench", "no_such_model", "--device", "cpu"])
+    assert result.exit_code == 2
+    assert "no_such_model" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_bench_markdown_table_has_the_notes_columns(tmp_path):
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "bench", "clsfer_tiny", "--device", "cpu",
+                                      "--batch-sizes", "2", "--mode", "infer", "--steps", "1", "--markdown"])
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0]
+    for col in ("Model", "Batch Size", "throughput", "FLOPs(G)", "Params(M)", "Memory(M)"):
+        assert col in header
+
+
+@pytest.mark.slow
+def test_bench_job_stops_a_model_at_its_first_oom_and_records_rows(make_run):
+    # 4096 images of 32 px need gigabytes of activations; the cap allows 200 MB more than at start.
+    run_dir = make_run(base={"job": {"kind": "bench"}, "bench": {
+        "models": ["clsfer_tiny"], "batch_sizes": [2, 4096, 8192, 1], "mode": "both", "device": "cpu",
+        "steps": 1, "warmup": 0, "input_size": 32, "max_memory_mb": 200}})
+    assert run_job(run_dir, "fertui.bench") == 0, stdout_of(run_dir)
+    rows = json.loads((run_dir / "bench.json").read_text())
+    assert [(r["mode"], r["batch_size"], r["oom"]) for r in rows] == [
+        ("train", 1, False), ("train", 2, False), ("train", 4096, True),
+        ("infer", 1, False), ("infer", 2, False), ("infer", 4096, True)]  # sorted; 8192 never tried
+    evs = events(run_dir)
+    assert [(e["mode"], e["batch_size"]) for e in evs if e["type"] == "oom"] == [("train", 4096), ("infer", 4096)]
+    assert len([e for e in evs if e["type"] == "log"]) == 4
+    stored = Store(run_dir.parent / "fertui.json").benchmarks()
+    assert len(stored) == 6 and {r["run"] for r in stored} == {run_dir.name}
+    assert "OOM" in (run_dir / "bench.md").read_text()
