@@ -138,7 +138,7 @@ def best_text(run: dict) -> str:
     s = run.get("summary") or {}
     best = s.get("best") or {}
     metric = s.get("objective") or ("val/acc" if "val/acc" in best else next(iter(best), None))
-    if metric is None:
+    if metric not in best:  # e.g. a run that went NaN before its first validation
         return ""
     value = best[metric]
     return f"{metric}={value:.4g}" if isinstance(value, float) else f"{metric}={value}"

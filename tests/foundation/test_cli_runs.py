@@ -54,3 +54,12 @@ def test_workspace_from_environment(tmp_path, monkeypatch):
     result = runner.invoke(app, ["add", "--", "true"])
     assert result.exit_code == 0
     assert (tmp_path / "runs" / "fertui.json").exists()
+
+
+def test_ls_shows_a_run_whose_objective_has_no_value_yet(tmp_path):
+    from fertui.store import Store
+
+    invoke(tmp_path, "add", "--", "true")
+    Store(tmp_path / "runs" / "fertui.json").update_run(
+        "00001", status="nan", summary={"objective": "val/acc", "best": {"train/loss": 2.0}})
+    assert "nan" in invoke(tmp_path, "ls").stdout
