@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -128,13 +129,22 @@ def filled_template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("filled")
     write_settings(root, cpu_slots=2)
     ws = open_workspace(root)
+    # A real (tiny, short) benchmark for the Bench screen, measured while the sweep runs.
+    bench = subprocess.Popen([sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), "bench",
+                              "clsfer_tiny", "--batch-sizes", "1,4", "--device", "cpu", "--mode", "infer",
+                              "--steps", "1", "--warmup", "0", "--save"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     enqueue(ws, plan_runs(load_config(sweep_config(root)), ws))
     try:
         ensure_daemon(ws)
         store = Store(ws.store_path)
         wait_for(lambda: all(r["status"] in FINAL_STATES for r in store.runs()), what="the fill jobs")
         stop_daemon(ws)
+        _, err = bench.communicate(timeout=WAIT_S)
+        assert bench.returncode == 0, err.decode()[-2000:]
     finally:
+        if bench.poll() is None:
+            bench.kill()
         stop_everything(root)
     return root
 
@@ -149,9 +159,12 @@ def filled_ws(filled_template, tmp_path):
 
 @pytest.fixture
 def frozen_ws(filled_ws, monkeypatch):
-    """The filled workspace with every time in the store set to FROZEN_TIME, shown in UTC."""
+    """The filled workspace plus two queued runs, with every time in the store set to
+    FROZEN_TIME and shown in UTC, so snapshots are the same on every machine and day."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
+    queue_job(filled_ws, "CLSFER_depth6_SearchLR_lr3e-4", train_command(3e-4, 6))
+    queue_job(filled_ws, "CLSFER_depth8_SearchLR_lr3e-4", train_command(3e-4, 8), "run.priority=2")
     store = Store(filled_ws.store_path)
     with store.transaction() as db:
         for name in ("runs", "alerts"):

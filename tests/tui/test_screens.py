@@ -217,3 +217,17 @@ async def test_suggestions_listed_with_reasons_and_enqueued_with_e(filled_ws):
         new = app.runs["00009"]
         assert new["sweep"] == SWEEP and new["status"] == "queued"
         assert all(new["params"][k] == v for k, v in first.params.items())
+
+
+async def test_benchmarks_screen_shows_the_measured_rows(filled_ws):
+    app = make_app(filled_ws, start_daemon=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("6")
+        await wait_until(pilot, lambda: isinstance(app.screen, BenchmarksScreen), what="bench")
+        table = app.screen.query_one(KeyedTable)
+        await wait_until(pilot, lambda: table.row_count == 2, what="the two measurements")
+        rows = [table.get_row_at(i) for i in range(2)]
+        assert [(r[0], r[1], r[3], r[4]) for r in rows] == [("clsfer_tiny", "cpu", "infer", "1"),
+                                                            ("clsfer_tiny", "cpu", "infer", "4")]
+        assert all(float(r[5]) > 0 for r in rows)  # img/s as measured

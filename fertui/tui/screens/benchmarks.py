@@ -10,18 +10,20 @@ from fertui.tui.rows import fmt_num
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.keyed_table import KeyedTable
 
-COLUMNS = (("model", "model"), ("device", "device"), ("mode", "mode"), ("batch", "batch"),
+COLUMNS = (("model", "model"), ("device", "device"), ("prec", "precision"), ("mode", "mode"), ("batch", "batch"),
            ("img_s", "img/s"), ("step", "ms/step"), ("gmacs", "GMACs"), ("params", "params M"),
            ("mem", "mem MB"))
 
 
 def bench_row(b: dict) -> tuple:
     oom = bool(b.get("oom"))
-    step = b.get("time_per_step")
-    return (str(b.get("model", "")), str(b.get("device", "")), str(b.get("mode", "")),
-            fmt_num(b.get("batch_size")),
+    ms = b.get("ms_per_step")
+    if ms is None and b.get("time_per_step") is not None:
+        ms = b["time_per_step"] * 1000
+    return (str(b.get("model", "")), str(b.get("device", "")), str(b.get("precision", "")),
+            str(b.get("mode", "")), fmt_num(b.get("batch_size")),
             Text("OOM", style="bold red") if oom else fmt_num(b.get("img_per_s")),
-            "" if oom or step is None else fmt_num(step * 1000),
+            "" if oom or ms is None else fmt_num(ms),
             fmt_num(b.get("gmacs")), fmt_num(b.get("params_m")), fmt_num(b.get("memory_mb")))
 
 

@@ -66,8 +66,8 @@ class DetailScreen(ConsoleScreen):
             return
         s = run.get("summary") or {}
         best = (s.get("best") or {}).get(objective(run))
-        parts = [f"{run['id']} {run.get('name', '')}", run.get("status", ""), f"progress {progress(run)}",
-                 f"loss {fmt_num(last_loss(s))}", f"best {objective(run)} {fmt_num(best)}"]
+        parts = [f"{run['id']} {run.get('name', '')}", run.get("status", ""),
+                 f"best {objective(run)} {fmt_num(best)}", f"epoch {progress(run)}", f"loss {fmt_num(last_loss(s))}"]
         if len(self.shown_runs()) > 1:
             parts.append(f"overlay {', '.join(self.shown_runs())}")
         head.update(" · ".join(p for p in parts if p.strip()))

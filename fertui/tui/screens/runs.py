@@ -17,7 +17,8 @@ class RunsScreen(ConsoleScreen):
     TITLE = "Runs"
     BINDINGS = [
         Binding("enter", "open", "Open"),
-        Binding("slash", "filter", "Filter"),
+        # priority: handled as the key arrives, so the keys typed right after it reach the box
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("space", "mark", "Mark"),
         Binding("c", "cancel", "Cancel"),
         Binding("r", "retry", "Retry"),
@@ -78,7 +79,7 @@ class RunsScreen(ConsoleScreen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after a refresh: the next keys are already on their way
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -89,7 +90,7 @@ class RunsScreen(ConsoleScreen):
     def _filter_done(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = bool(self.pattern)
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -97,7 +98,7 @@ class RunsScreen(ConsoleScreen):
         box.display = False
         self.pattern = ""
         self.refresh_state()
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_mark(self) -> None:
         run_id = self.table.current_run_id()

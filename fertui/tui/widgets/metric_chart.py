@@ -65,7 +65,9 @@ class MetricChart(PlotextPlot):
         nan_steps = [s for c in curves for s in c.nan_steps]
         self.nan_steps = nan_steps
         if nan_steps:
-            plt.title(f"{self.title}  NaN at step {min(nan_steps):g} (red line)")
+            # plotext drops a title wider than the plot: keep it short at 80 columns
+            long = f"{self.title}: NaN at step {min(nan_steps):g} (red line)"
+            plt.title(long if len(long) + 4 < self.size.width else f"{self.title} NaN@{min(nan_steps):g}")
         if not has_data:
             plt.title(f"{self.title}: no data yet")
         plt.xlabel(xlabel)
