@@ -196,7 +196,8 @@ def _print_run(doc: dict, folder) -> None:
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    for key in ("id", "name", "status", "kind", "sweep", "priority", "slot", "attempts", "error"):
+    for key in ("id", "name", "status", "kind", "sweep", "priority", "slot", "slurm_job", "partition", "node",
+                "attempts", "error"):
         if doc.get(key) not in (None, "", []):
             table.add_row(key, str(doc[key]))
     if doc.get("command"):

@@ -82,6 +82,7 @@ class Scheduler:
             else:
                 self._close(tracked, self.executor.read_exit(run, tracked.run_dir))
         self._flush(force=True)
+        self.hooks.call("reconcile")  # tell Optuna about trials whose runs ended while nobody watched
 
     # ---- the loop ---------------------------------------------------------------------
     def serve(self, until: Callable[["Scheduler"], bool] | None = None,

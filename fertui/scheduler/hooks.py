@@ -1,7 +1,7 @@
 """The sweep lifecycle hooks the scheduler calls (fertui.sweeps.lifecycle), kept from hurting it.
 
-Sweeps are optional: without the module the hooks are skipped. A hook that raises is logged to
-runs/daemon.log and counts as "no answer"; it never stops the scheduler.
+Imported lazily (Optuna is heavy). A hook that raises is logged to runs/daemon.log and counts as
+"no answer"; it never stops the scheduler.
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ class SweepHooks:
         if self.module is None:
             try:
                 self.module = importlib.import_module("fertui.sweeps.lifecycle")
-            except ModuleNotFoundError as exc:
-                if exc.name not in ("fertui.sweeps", "fertui.sweeps.lifecycle"):
-                    log.exception("sweep hooks cannot be imported")
-                self.module = False
             except Exception:
                 log.exception("sweep hooks cannot be imported")
                 self.module = False
