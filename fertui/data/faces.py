@@ -18,18 +18,18 @@ from PIL import Image, ImageDraw
 # eye openness, mouth (kind, half-width, height or curvature). Fear and Surprise overlap on
 # purpose (raised brows, wide eyes, open mouth); Sadness shares Fear's slanted brows.
 EXPRESSIONS: dict[str, dict] = {
-    "Surprise": dict(raise_=(0.10, 0.20), tilt=(-0.03, 0.03), eye=(0.80, 1.00),
-                     mouth="open", width=(0.12, 0.19), height=(0.17, 0.26), curve=(-0.01, 0.01)),
-    "Fear": dict(raise_=(0.06, 0.15), tilt=(-0.13, -0.05), eye=(0.75, 1.00),
-                 mouth="open", width=(0.22, 0.33), height=(0.07, 0.14), curve=(-0.05, 0.0)),
-    "Disgust": dict(raise_=(-0.09, -0.02), tilt=(0.02, 0.07), eye=(0.25, 0.45),
-                    mouth="sneer", width=(0.20, 0.28), height=(0.08, 0.13), curve=(-0.02, 0.02)),
+    "Surprise": dict(raise_=(0.14, 0.24), tilt=(-0.03, 0.03), eye=(0.80, 1.00),
+                     mouth="open", width=(0.12, 0.19), height=(0.20, 0.30), curve=(-0.01, 0.01)),
+    "Fear": dict(raise_=(0.08, 0.18), tilt=(-0.17, -0.08), eye=(0.75, 1.00),
+                 mouth="open", width=(0.24, 0.34), height=(0.08, 0.15), curve=(-0.06, 0.0)),
+    "Disgust": dict(raise_=(-0.10, -0.03), tilt=(0.03, 0.08), eye=(0.20, 0.40),
+                    mouth="sneer", width=(0.20, 0.28), height=(0.10, 0.16), curve=(-0.02, 0.02)),
     "Happiness": dict(raise_=(0.0, 0.05), tilt=(-0.02, 0.02), eye=(0.40, 0.60),
-                      mouth="smile", width=(0.26, 0.36), height=(0.0, 0.12), curve=(0.09, 0.16)),
-    "Sadness": dict(raise_=(-0.02, 0.05), tilt=(-0.13, -0.05), eye=(0.35, 0.55),
-                    mouth="line", width=(0.18, 0.27), height=(0.0, 0.0), curve=(-0.14, -0.07)),
-    "Anger": dict(raise_=(-0.13, -0.06), tilt=(0.07, 0.14), eye=(0.35, 0.55),
-                  mouth="line", width=(0.15, 0.23), height=(0.0, 0.0), curve=(-0.04, 0.0)),
+                      mouth="smile", width=(0.26, 0.36), height=(0.0, 0.14), curve=(0.12, 0.20)),
+    "Sadness": dict(raise_=(-0.02, 0.05), tilt=(-0.17, -0.08), eye=(0.35, 0.55),
+                    mouth="line", width=(0.18, 0.27), height=(0.0, 0.0), curve=(-0.18, -0.09)),
+    "Anger": dict(raise_=(-0.15, -0.07), tilt=(0.09, 0.17), eye=(0.30, 0.50),
+                  mouth="line", width=(0.15, 0.23), height=(0.0, 0.0), curve=(-0.05, 0.0)),
     "Neutral": dict(raise_=(-0.02, 0.03), tilt=(-0.02, 0.02), eye=(0.55, 0.75),
                     mouth="line", width=(0.19, 0.28), height=(0.0, 0.0), curve=(-0.02, 0.02)),
 }
@@ -55,7 +55,7 @@ def _background(rng: np.random.Generator, size: int) -> Image.Image:
     axis = np.linspace(-1, 1, 16, dtype=np.float32)
     t = (math.cos(angle) * axis[None, :] + math.sin(angle) * axis[:, None]) * 0.5 + 0.5
     img = a + t[..., None] * (b - a)
-    return Image.fromarray(img.astype(np.uint8), "RGB").resize((size, size), Image.BILINEAR)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB").resize((size, size), Image.BILINEAR)
 
 
 def _mouth(rng: np.random.Generator, spec: dict, p: dict) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -88,10 +88,10 @@ def draw_face(rng: np.random.Generator, label: int, size: int) -> np.ndarray:
     img = _background(rng, big)
     draw = ImageDraw.Draw(img)
 
-    # Head pose and framing: half face height 26-42 % of the image, shifted and turned.
-    scale = big * rng.uniform(0.26, 0.42)
-    angle = math.radians(rng.uniform(-20, 20))
-    centre = np.array([big / 2, big / 2]) + rng.uniform(-0.09, 0.09, 2) * big
+    # Head pose and framing: half face height 30-44 % of the image, shifted and turned.
+    scale = big * rng.uniform(0.30, 0.44)
+    angle = math.radians(rng.uniform(-15, 15))
+    centre = np.array([big / 2, big / 2]) + rng.uniform(-0.07, 0.07, 2) * big
     aspect = rng.uniform(0.72, 0.88)
     rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
 
@@ -110,7 +110,7 @@ def draw_face(rng: np.random.Generator, label: int, size: int) -> np.ndarray:
 
     # Eyes: whites, then a pupil clipped to the opening so narrow eyes show less of it.
     for sx in (-1, 1):
-        ex, ey, rx = sx * 0.33, -0.18, 0.16
+        ex, ey, rx = sx * 0.33, -0.18, 0.17
         ry = rx * p["eye"] * rng.uniform(0.92, 1.08)
         draw.polygon(px(_ellipse(ex, ey, rx, ry)), fill=(235, 235, 230))
         draw.polygon(px(_ellipse(ex + rng.uniform(-0.03, 0.03), ey, 0.065, min(0.065, ry))), fill=dark)
@@ -120,7 +120,7 @@ def draw_face(rng: np.random.Generator, label: int, size: int) -> np.ndarray:
     for sx in (-1, 1):
         inner = (sx * 0.11, base + p["tilt"] + rng.uniform(-0.015, 0.015))
         outer = (sx * 0.52, base + rng.uniform(-0.015, 0.015))
-        draw.line(px(np.array([inner, outer])), fill=dark, width=stroke(0.075))
+        draw.line(px(np.array([inner, outer])), fill=dark, width=stroke(0.09))
 
     draw.line(px(np.array([(0.0, 0.02), (0.04, 0.24), (-0.04, 0.26)])), fill=_shade(skin_rgb, 0.7),
               width=stroke(0.035))
@@ -129,10 +129,10 @@ def draw_face(rng: np.random.Generator, label: int, size: int) -> np.ndarray:
     for poly in fills:
         draw.polygon(px(poly), fill=(60, 20, 25), outline=lips, width=stroke(0.045))
     for line in lines:
-        draw.line(px(line), fill=lips, width=stroke(0.06), joint="curve")
+        draw.line(px(line), fill=lips, width=stroke(0.075), joint="curve")
 
-    if rng.random() < 0.3:  # an occluder (hand, mask, sticker) somewhere on the image
-        w, h = rng.uniform(0.15, 0.35, 2) * big
+    if rng.random() < 0.25:  # an occluder (hand, mask, sticker) somewhere on the image
+        w, h = rng.uniform(0.12, 0.30, 2) * big
         x, y = rng.uniform(0, big - w), rng.uniform(0, big - h)
         shape = draw.rectangle if rng.random() < 0.5 else draw.ellipse
         shape((x, y, x + w, y + h), fill=_colour(rng))
