@@ -7,19 +7,10 @@ import os
 import sys
 from pathlib import Path
 
+from fertui.config.loader import flatten_free
 from fertui.scheduler.executor import Slot
 
 JOB_MODULES = {"train": "fertui.train", "bench": "fertui.bench"}
-
-
-def flat_config(tree: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(flat_config(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def job_argv(run: dict) -> list[str]:
@@ -33,7 +24,7 @@ def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:
     env.update({str(k): str(v) for k, v in (run.get("config", {}).get("job", {}).get("env") or {}).items()})
     env.update(slot.env())
     env.update({"FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": run["id"],
-                "FERTUI_PARAMS": json.dumps(flat_config(run.get("config") or {}), default=str)})
+                "FERTUI_PARAMS": json.dumps(flatten_free(run.get("config") or {}), default=str)})
     # `python` in a job's command means the interpreter fertui runs in (it has fertui.report).
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONUNBUFFERED", "1")

@@ -30,11 +30,7 @@ class Observation:
 
 
 def flat_config(run: dict) -> dict[str, Any]:
-    config = run.get("config") or {}
-    flat = {f"{s}.{k}": v for s, keys in config.items() if s != "params" and isinstance(keys, dict)
-            for k, v in keys.items()}
-    flat.update({f"params.{k}": v for k, v in flatten_free(config.get("params", {})).items()})
-    return flat
+    return flatten_free(run.get("config") or {})
 
 
 def lookup(run: dict, key: str) -> Any:
