@@ -12,7 +12,7 @@ import numpy as np
 from fertui.data.base import ArrayDataset
 from fertui.data.faces import CLASSES, draw_set
 
-GENERATOR_VERSION = 2  # bump when faces.py draws differently, so old caches are not reused
+GENERATOR_VERSION = 3  # bump when faces.py draws differently, so old caches are not reused
 SPLIT_IDS = {"train": 0, "test": 1}
 
 
