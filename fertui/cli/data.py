@@ -23,7 +23,7 @@ def _config_path(ws, path: str) -> Path:
 @data_app.command("check")
 def check(
     ctx: typer.Context,
-    config: Annotated[str, typer.Argument(help="Experiment config (TOML) naming the data set.")],
+    config: Annotated[str, typer.Argument(metavar="CONFIG", help="Experiment config (TOML) naming the data set.")],
     sets: SetOption = None,
     as_json: JsonFlag = False,
 ) -> None:

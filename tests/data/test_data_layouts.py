@@ -139,3 +139,13 @@ def test_inside_a_job_relative_roots_start_at_the_workspace(tmp_path: Path, rafd
     assert len(open_dataset(config("rafdb", rafdb_root.relative_to(tmp_path)), "train")) == 14
     with pytest.raises(ConfigError, match=rf"^{run_dir / 'config.toml'}: data\.root: {tmp_path / 'gone'}: no such"):
         open_dataset(config("rafdb", "gone"), "train")
+
+
+def test_label_files_with_header_and_crlf_line_ends(ferplus_root: Path, rafdb_root: Path):
+    label_file = ferplus_root / "FER2013Test" / "label.csv"
+    header = "Image name,box,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\n"
+    label_file.write_text(header + label_file.read_text())
+    assert len(open_dataset(config("ferplus", ferplus_root), "test")) == 4
+    raf_labels = rafdb_root / "basic" / "EmoLabel" / "list_patition_label.txt"
+    raf_labels.write_bytes(raf_labels.read_bytes().replace(b"\n", b"\r\n"))
+    assert len(open_dataset(config("rafdb", rafdb_root), "train")) == 14
