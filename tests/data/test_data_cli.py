@@ -82,3 +82,16 @@ def test_bad_root_and_missing_config(tmp_path: Path):
                                      f"{tmp_path / 'no/such/dir'}: no such folder")
     result = _check(tmp_path, "missing.toml")
     assert result.exit_code == 2 and "missing.toml: file not found" in result.output
+
+
+def test_data_check_and_open_dataset_do_not_import_torch(tmp_path: Path, imagefolder_root: Path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from fertui.data import open_dataset; from fertui.data.check import check_dataset; "
+            f"cfg = {{'data': {{'name': 'imagefolder', 'root': {str(imagefolder_root)!r}, 'layout': 'auto'}}, "
+            "'model': {'input_size': 32}}; "
+            "assert check_dataset(cfg)['problems'] == 0; "
+            "print(sorted(m for m in ('torch', 'torchvision', 'textual') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
