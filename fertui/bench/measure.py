@@ -45,7 +45,7 @@ def measure(model: nn.Module, mode: str, batch_size: int, input_size: int, preci
             steps: int, warmup: int, num_classes: int) -> Timing:
     """Raises the allocator's error on out-of-memory; the caller decides what that means."""
     device = precision.device
-    channels_last = device.type == "cuda"  # faster convolutions on GPU; usually slower on CPU
+    channels_last = precision.channels_last(defaults()["train"]["channels_last"])  # as a default training run
     model = copy.deepcopy(model).to(device)  # optimizer state and BN statistics stay per measurement
     if channels_last:
         model = model.to(memory_format=torch.channels_last)

@@ -26,6 +26,10 @@ class Precision:
             return torch.amp.GradScaler(self.device.type)
         return None
 
+    def channels_last(self, requested: bool) -> bool:
+        """channels_last only on a GPU: on a CPU it was faster with 1 thread, 1.5x slower with 2."""
+        return requested and self.device.type == "cuda"
+
     @property
     def label(self) -> str:
         return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.amp_dtype]

@@ -43,7 +43,7 @@ def build_model(config: dict[str, Any], num_classes: int, precision: Precision):
 
     model = build_from_config({**config["model"], "num_classes": num_classes})
     model = model.to(precision.device)
-    if config["train"]["channels_last"]:
+    if precision.channels_last(config["train"]["channels_last"]):
         model = model.to(memory_format=torch.channels_last)
     return model
 
@@ -151,7 +151,7 @@ class Trainer:
 
     def validate(self, epoch: int) -> None:
         metrics, confusion = evaluate(self.model, self.loaders.val, self.precision, self.num_classes,
-                                      self.config["train"]["channels_last"])
+                                      self.step_fn.channels_last)
         report.log(metrics, step=self.progress.step, epoch=epoch)
         improved = metrics[OBJECTIVE] > self.progress.best.get(OBJECTIVE, float("-inf"))
         if improved:

@@ -47,7 +47,7 @@ class TrainStep:
         self.optimizer, self.scheduler, self.precision = optimizer, scheduler, precision
         self.scaler = precision.grad_scaler()
         self.mixup, self.criterion = build_criterion(train, num_classes)
-        self.channels_last = train["channels_last"]
+        self.channels_last = precision.channels_last(train["channels_last"])
         self.on_nan = train["on_nan"]
         self.inject_nan_at_step = train["inject_nan_at_step"]
         self.clip_grad = clip_grad
