@@ -61,6 +61,7 @@ class FertuiApp(App):
         self.marked: set[str] = set()
         self.detail_run: str | None = None
         self.toasted: set[tuple] = set()
+        self.acked_here: set[int] = set()
         self.seen_nans: list[dict] = []  # NaN events read from tails, before the daemon records them
         self.bells = 0
         self.watcher = Watcher(ws, self.post_message, interval=watch_interval)
@@ -104,9 +105,11 @@ class FertuiApp(App):
     def on_store_changed(self, message: StoreChanged) -> None:
         self.snapshot = message.snapshot
         self.runs = {r["id"]: r for r in self.snapshot.get("runs", {}).values()}
-        self.watcher.snapshot_taken.set()
-        self._toast_new_store_alerts()
-        self._refresh_screen()
+        try:
+            self._toast_new_store_alerts()
+            self._refresh_screen()
+        finally:  # only now may the watcher parse the next one: it would compete for the GIL
+            self.watcher.snapshot_taken.set()
 
     def on_run_events(self, message: RunEvents) -> None:
         if message.reset or message.run_id not in self.series:
@@ -127,7 +130,8 @@ class FertuiApp(App):
     def alerts(self) -> list[dict]:
         """Alerts grouped by (run, kind), oldest first: a job that logs NaN on every step
         after the first one is one alert to the researcher, not hundreds."""
-        rows = [{"doc_id": int(k), **v} for k, v in self.snapshot.get("alerts", {}).items()]
+        rows = [{"doc_id": int(k), **v, "acked": v.get("acked") or int(k) in self.acked_here}
+                for k, v in self.snapshot.get("alerts", {}).items()]
         recorded = {(a.get("run"), a.get("kind")) for a in rows}
         rows += [n for n in self.seen_nans if (n["run"], "nan") not in recorded]
         groups: dict[tuple, dict] = {}
@@ -176,8 +180,7 @@ class FertuiApp(App):
         doc_ids = [m["doc_id"] for m in members if m.get("doc_id") is not None]
         for member in members:
             member["acked"] = True  # a NaN the daemon has not recorded yet: hidden for this session
-        for doc_id in doc_ids:  # show it at once; the store write lands in the next snapshot
-            self.snapshot.get("alerts", {}).get(str(doc_id), {})["acked"] = True
+        self.acked_here.update(doc_ids)  # hidden at once, even if an older snapshot arrives first
         if doc_ids:
             self.run_worker(lambda: self.store.ack_alerts(doc_ids), thread=True, group="ack")
 

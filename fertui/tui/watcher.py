@@ -43,6 +43,7 @@ class Watcher:
         self.log_run: str | None = None
         self._store_sig = None
         self._running: frozenset[str] = frozenset()
+        self._queued: frozenset[str] = frozenset()
         self._tails: dict[str, EventTail] = {}
         self._log_sig = None
 
@@ -81,16 +82,19 @@ class Watcher:
         self._store_sig = sig
         runs = snapshot.get("runs", {})
         self._running = frozenset(r["id"] for r in runs.values() if r.get("status") == "running")
+        self._queued = frozenset(r["id"] for r in runs.values() if r.get("status") == "queued")
         self.snapshot_taken.clear()
         self.post(StoreChanged(snapshot))
 
     def _poll_events(self) -> None:
-        active = self._running | self.wanted
+        # Queued runs too: a job that starts and turns NaN between two store writes must still
+        # raise its alert within a second; a missing events file costs one failed stat.
+        active = self._running | self._queued | self.wanted
         for run_id in active:
             tail = self._tails.get(run_id)
             if tail is None:
                 tail = self._tails[run_id] = EventTail(self.ws.run_dir(run_id) / "events.jsonl")
-                self._read(run_id, tail, reset=True)
+                self._read(run_id, tail, reset=run_id in self.wanted)
             else:
                 self._read(run_id, tail)
         for run_id in list(self._tails):

@@ -127,7 +127,7 @@ def filled_template(tmp_path_factory) -> Path:
     from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 
     root = tmp_path_factory.mktemp("filled")
-    write_settings(root, cpu_slots=2)
+    write_settings(root, cpu_slots=1)  # one slot: slots in snapshots are the same every time
     ws = open_workspace(root)
     # A real (tiny, short) benchmark for the Bench screen, measured while the sweep runs.
     bench = subprocess.Popen([sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), "bench",

@@ -132,7 +132,7 @@ async def test_alerts_screen_lists_nan_and_acknowledges(filled_ws):
         await pilot.press("K")
         await wait_until(pilot, lambda: all(a["acked"] for a in Store(filled_ws.store_path).alerts()),
                          what="the store to record the acknowledgements")
-        assert table.row_count == 0 and app.open_alert_count() == 0
+        await wait_until(pilot, lambda: table.row_count == 0 and app.open_alert_count() == 0, what="no alerts")
         await pilot.press("h")
         await wait_until(pilot, lambda: table.row_count == 2, what="acknowledged alerts on request")
 

@@ -18,6 +18,7 @@ class RunsTable(WideningDataTable):
     def __init__(self, **kwargs):
         super().__init__(cursor_type="row", **kwargs)
         self._cells: dict[str, dict[str, str]] = {}
+        self._seen: dict[str, tuple] = {}  # what each row was drawn from: skip unchanged runs cheaply
         self._runs: dict[str, dict] = {}
         self.marked: set[str] = set()
         self._marks_drawn: set[str] = set()
@@ -51,12 +52,17 @@ class RunsTable(WideningDataTable):
             self.remove_row(rid)
             del self._cells[rid]
             self._runs.pop(rid, None)
+            self._seen.pop(rid, None)
             changed += 1
         added = False
         for rid, run in wanted.items():
-            cells = run_cells(run)
-            old = self._cells.get(rid)
             self._runs[rid] = run
+            seen = (run.get("status"), run.get("slot"), run.get("name"), run.get("summary"))
+            old = self._cells.get(rid)
+            if old is not None and self._seen.get(rid) == seen:
+                continue  # most of 2,000 runs are finished: formatting them again is the cost
+            self._seen[rid] = seen
+            cells = run_cells(run)
             if old is None:
                 self.add_row(*(self._render(rid, k, cells) for k, _ in RUN_COLUMNS), key=rid)
                 added = True
