@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_run_finishes_with_events_checkpoints_and_accuracy_above_chance(make_run):
-    # The tiny CLSFER needs ~100 steps before it leaves chance on the synthetic faces:
+    # The tiny CLSFER needs ~50 steps before it leaves chance on the synthetic faces:
     # 5 epochs of 43 steps (about 15 s on one core).
     run_dir = make_run({"data": {"synthetic_train": 700, "synthetic_test": 210, "batch_size": 16},
                         "optim": {"lr": 5e-4}, "train": {"epochs": 5, "log_every": 2}})
@@ -33,8 +33,8 @@ def test_run_finishes_with_events_checkpoints_and_accuracy_above_chance(make_run
     for e in vals:
         assert set(e["metrics"]) == {"val/acc", "val/mean_class_acc", "val/loss"}
     best = max(e["metrics"]["val/acc"] for e in vals)
-    # Chance is 14.3 %; 20 % on 210 images is 2.4 standard errors above it (this run gets ~25 %).
-    assert best > 20, dump(vals)
+    # Chance is 14.3 %; 30 % on 210 images is 6 standard errors above it (this run gets ~44 %).
+    assert best > 30, dump(vals)
     summary = [e for e in evs if e["type"] == "summary"][-1]["values"]
     assert summary["val/acc"] == best and summary["step"] == 5 * spe
     confusion = [e for e in evs if e["type"] == "artifact" and e["kind"] == "confusion_matrix"]
