@@ -91,6 +91,11 @@ def oom(**info: Any) -> None:
     _get().write({"type": "oom", **info})
 
 
+def event(kind: str, **fields: Any) -> None:
+    """Record a job-specific event of type KIND (the manager skips types it does not know)."""
+    _get().write({"type": kind, **fields})
+
+
 def start(**info: Any) -> None:
     """Record what the job knows up front: epochs, steps_per_epoch, classes, objective..."""
     _get().write({"type": "start", **info})

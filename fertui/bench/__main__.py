@@ -1,7 +1,9 @@
 """``python -m fertui.bench``: the benchmark as a queued job, configured by the ``[bench]`` section.
 
-Each row becomes a log event (step = row number) and a row in the store's benchmarks table;
-the full table is written to ``bench.json`` and ``bench.md`` in the run folder.
+Each row becomes a ``bench_row`` event, a log event when it was measured (step = row number)
+and a row in the store's benchmarks table. An OOM row is a result, not a failure: it raises no
+``oom`` event (that would alert the user) and the job still exits 0.
+The full table is written to ``bench.json`` and ``bench.md`` in the run folder.
 """
 
 from __future__ import annotations
@@ -35,9 +37,8 @@ def main() -> int:
 
     def on_row(row) -> None:
         n = on_row.count = getattr(on_row, "count", 0) + 1
-        if row.oom:
-            report.oom(model=row.model, mode=row.mode, batch_size=row.batch_size, message=row.note)
-        else:
+        report.event("bench_row", **row.as_dict())
+        if not row.oom:
             report.log({"perf/img_per_s": row.img_per_s, "perf/ms_per_step": row.ms_per_step,
                         "sys/memory_mb": row.memory_mb, "bench/batch_size": row.batch_size}, step=n)
         store.add_benchmark({"run": run_id, **row.as_dict()})
