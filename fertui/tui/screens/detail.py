@@ -35,7 +35,7 @@ class DetailScreen(ConsoleScreen):
                 yield MetricChart("train/loss", id="chart-loss")
                 yield MetricChart("val/acc", id="chart-acc")
                 yield MetricChart("train/lr", id="chart-lr")
-                yield RichLog(id="stdout", max_lines=200, wrap=False, markup=False)
+                yield RichLog(id="stdout", max_lines=200, wrap=True, markup=False)
             with VerticalScroll(id="config"):
                 yield Static(id="config-text", markup=False)
 

@@ -34,6 +34,7 @@ class MetricChart(PlotextPlot):
         self.curves_drawn = 0  # what the last plot held: for tests and the tmux check
         self.points_drawn = 0
         self.nan_steps: list[float] = []
+        self.xlabel = "step"
 
     def show(self, curves: list[Curve], key, xlabel: str = "step") -> bool:
         """Plot CURVES unless KEY (a version stamp of the data) and the size are unchanged."""
@@ -71,5 +72,6 @@ class MetricChart(PlotextPlot):
         if not has_data:
             plt.title(f"{self.title}: no data yet")
         plt.xlabel(xlabel)
+        self.xlabel = xlabel
         self.refresh()
         return True
