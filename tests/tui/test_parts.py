@@ -39,7 +39,7 @@ def test_cells_and_filter():
     assert middle_cut("CLSFERBaseline_depth4_SearchLR_lr1e-4", 20) == "CLSFERBas…hLR_lr1e-4"
     run = {"name": "CLSFERBaseline_depth4_SearchLR"}
     assert name_matches(run, "depth4") and name_matches(run, "*search*") and not name_matches(run, "depth2")
-    assert name_matches(run, "CLSFER*_SearchLR") and not name_matches(run, "Baseline")
+    assert name_matches(run, "CLSFER*_SearchLR") and name_matches(run, "Baseline") and not name_matches(run, "*_depth2*")
 
 
 def test_no_gpu_here_means_none_not_an_error():
