@@ -36,13 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume and resume_from is None:
             print(f"no checkpoint at {last}; starting from scratch", flush=True)
         return trainer.run(resume_from)
-    except torch.OutOfMemoryError as exc:
-        report.oom(message=str(exc).splitlines()[0])
-        print(f"out of memory: {exc}", file=sys.stderr)
-        return report.EXIT_OOM
     except UserError as exc:
         print(f"fertui.train: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except (torch.OutOfMemoryError, MemoryError, RuntimeError) as exc:
+        from fertui.bench.memory import is_oom
+
+        if not is_oom(exc):  # CUDA's OutOfMemoryError, or the CPU allocator's "can't allocate memory"
+            raise
+        report.oom(message=str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__)
+        print(f"out of memory: {exc}", file=sys.stderr)
+        return report.EXIT_OOM
     finally:
         report.close()
 
