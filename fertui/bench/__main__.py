@@ -47,7 +47,8 @@ def main() -> int:
 
     try:
         rows = run_bench(bench["models"], bench["batch_sizes"], bench["mode"], bench["device"], bench["amp"],
-                         bench["steps"], bench["warmup"], bench["input_size"], bench["max_memory_mb"], on_row)
+                         bench["steps"], bench["warmup"], bench["input_size"], bench["max_memory_mb"], on_row,
+                         bench["threads"])
     except UserError as exc:
         print(f"fertui.bench: error: {exc}", file=sys.stderr)
         report.close()

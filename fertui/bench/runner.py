@@ -48,7 +48,8 @@ def modes_for(mode: str) -> tuple[str, ...]:
 
 def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", device: str = "auto",
               amp: str = "auto", steps: int = 10, warmup: int = 3, input_size: int = 0,
-              max_memory_mb: int = 0, on_row: Callable[[BenchRow], None] | None = None) -> list[BenchRow]:
+              max_memory_mb: int = 0, on_row: Callable[[BenchRow], None] | None = None,
+              threads: int = 0) -> list[BenchRow]:
     """Measure each model; ON_ROW sees every row (measured or OOM) as soon as it exists."""
     check_model_names(names)
     if not batch_sizes or any(b < 1 for b in batch_sizes):
@@ -61,6 +62,8 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
     from models import create_model
     from models.counting import count_gmacs, count_params
 
+    if threads > 0:
+        torch.set_num_threads(threads)
     precision = pick_precision(pick_device(device, "bench", "device"), amp)
     if max_memory_mb and precision.device.type != "cpu":
         raise UserError("--max-memory-mb caps CPU memory; a GPU stops at its own out-of-memory")

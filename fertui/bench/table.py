@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fertui.bench.runner import BenchRow
 
-COLUMNS = ("Model", "Mode", "Batch Size", "throughput (img/s)", "time/step (ms)", "FLOPs(G)",
-           "Params(M)", "Memory(M)")
+COLUMNS = ("Model", "Mode", "Batch Size", "throughput", "ms/step", "FLOPs(G)", "Params(M)", "Memory(M)")
 
 
 def cells(row: BenchRow) -> list[str]:
@@ -22,7 +21,8 @@ def caption(rows: list[BenchRow]) -> str:
         return ""
     r = rows[0]
     memory = "peak torch allocation" if r.device.startswith("cuda") else "peak process RSS"
-    return f"device {r.device}, {r.precision}, input {r.input_size}px; FLOPs = GMACs per image; Memory = {memory}"
+    return (f"device {r.device}, {r.precision}, input {r.input_size}px; throughput in img/s; "
+            f"FLOPs = GMACs per image; Memory = {memory} in MB")
 
 
 def markdown(rows: list[BenchRow]) -> str:
@@ -32,11 +32,12 @@ def markdown(rows: list[BenchRow]) -> str:
 
 
 def rich_table(rows: list[BenchRow]):
+    from rich import box
     from rich.table import Table
 
-    table = Table(caption=caption(rows), header_style="bold")
+    table = Table(caption=caption(rows), header_style="bold", box=box.SIMPLE_HEAD)
     for col in COLUMNS:
-        table.add_column(col, justify="left" if col in ("Model", "Mode") else "right")
+        table.add_column(col, justify="left" if col in ("Model", "Mode") else "right", no_wrap=col == "Model")
     for r in rows:
         table.add_row(*cells(r), style="red" if r.oom else None)
     return table

@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         input_size: Annotated[int, typer.Option(help="Image side in pixels; 0 = the model's default.")] = 0,
         max_memory_mb: Annotated[int, typer.Option(
             help="CPU only: stop a model at the first batch needing more than this many extra MB.")] = 0,
+        threads: Annotated[int, typer.Option(help="CPU threads for torch; 0 = torch's default.")] = 0,
         markdown_out: Annotated[bool, typer.Option("--markdown", help="Print a markdown table.")] = False,
         save: Annotated[bool, typer.Option("--save", help="Also record the rows in the workspace store.")] = False,
         as_json: JsonFlag = False,
@@ -46,8 +47,8 @@ def register(app: typer.Typer) -> None:
         for flag, (value, choices) in checks.items():
             if value not in choices:
                 raise UserError(f"--{flag}: expected one of {', '.join(choices)}, got {value!r}")
-        if steps < 1 or warmup < 0 or input_size < 0 or max_memory_mb < 0:
-            raise UserError("--steps must be >= 1; --warmup, --input-size and --max-memory-mb >= 0")
+        if steps < 1 or min(warmup, input_size, max_memory_mb, threads) < 0:
+            raise UserError("--steps must be >= 1; --warmup, --input-size, --max-memory-mb and --threads >= 0")
         sizes = parse_batch_sizes(batch_sizes)
         from fertui.bench.runner import run_bench
 
@@ -56,7 +57,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  {row.model} {row.mode} batch {row.batch_size}: "
                            + ("OOM" if row.oom else f"{row.img_per_s:.1f} img/s"), err=True)
 
-        rows = run_bench(models, sizes, mode, device, amp, steps, warmup, input_size, max_memory_mb, progress)
+        rows = run_bench(models, sizes, mode, device, amp, steps, warmup, input_size, max_memory_mb, progress, threads)
         if save:
             from fertui.cli.common import workspace
             from fertui.store import Store
@@ -75,4 +76,5 @@ def register(app: typer.Typer) -> None:
 
             from fertui.bench.table import rich_table
 
-            Console().print(rich_table(rows))
+            # Piped output has no terminal width; keep the table whole instead of Rich's 80 columns.
+            Console(width=None if sys.stdout.isatty() else 120).print(rich_table(rows))
