@@ -70,6 +70,10 @@ class FertuiApp(App):
 
     # ---- start and stop ---------------------------------------------------------------------
     def on_mount(self) -> None:
+        if not self.is_headless and self.console.color_system in ("standard", "windows"):
+            # A 16-colour terminal (TERM=xterm, many SSH set-ups): the terminal's own ANSI
+            # palette keeps red, green and magenta apart; RGB themes would be squashed into it.
+            self.theme = "ansi-dark"
         self.switch_mode("runs")
         self.run_worker(self._watch, thread=True, exclusive=True, group="watcher", exit_on_error=False)
         if self.start_daemon:
