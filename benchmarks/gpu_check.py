@@ -26,7 +26,7 @@ from trainer_vs_plain import compare  # noqa: E402
 
 from fertui.bench.measure import measure  # noqa: E402
 from fertui.bench.memory import is_oom, release  # noqa: E402
-from fertui.train.device import pick_device, pick_precision  # noqa: E402
+from fertui.train.device import pick_device, pick_precision, tune_backends  # noqa: E402
 from models import create_model  # noqa: E402
 from models.counting import count_gmacs, count_params  # noqa: E402
 
@@ -50,8 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     device = pick_device(args.device, "gpu_check", "--device")
     precision = pick_precision(device, args.amp)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest kernels
+    tune_backends(device)  # as the trainer does; the plain loop gets it too, so the ratio stays fair
     names = args.models.split(",")
     print(f"# GPU check: {device_name(device)}, torch {torch.__version__}, "
           f"{datetime.date.today().isoformat()}\n")

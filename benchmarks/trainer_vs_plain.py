@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from fertui.config.schema import defaults
-from fertui.train.device import pick_device, pick_precision
+from fertui.train.device import pick_device, pick_precision, tune_backends
 from fertui.train.optim import build_optimizer, build_scheduler
 from fertui.train.step import TrainStep
 
@@ -108,7 +108,9 @@ def main() -> None:
 
     torch.manual_seed(0)
     model = create_model(args.model, **({"depth": args.depth} if args.depth else {}))
-    result = compare(model, args.batch, args.input_size, pick_device(args.device), args.amp, args.rounds, args.steps)
+    device = pick_device(args.device)
+    tune_backends(device)  # what the trainer does on a GPU; both sides share it
+    result = compare(model, args.batch, args.input_size, device, args.amp, args.rounds, args.steps)
     print(f"model {args.model}, batch {args.batch}, {args.input_size}px, {result['device']}, "
           f"{torch.get_num_threads()} threads, trainer in {result['trainer_precision']}"
           f"{' + channels_last' if result['device'].startswith('cuda') else ''}, plain in fp32")

@@ -58,13 +58,14 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
 
     from fertui.bench.measure import measure
     from fertui.bench.memory import cpu_memory_cap, is_oom, release
-    from fertui.train.device import pick_device, pick_precision
+    from fertui.train.device import pick_device, pick_precision, tune_backends
     from models import create_model
     from models.counting import count_gmacs, count_params
 
     if threads > 0:
         torch.set_num_threads(threads)
     precision = pick_precision(pick_device(device, "bench", "device"), amp)
+    tune_backends(precision.device)
     if max_memory_mb and precision.device.type != "cpu":
         raise UserError("--max-memory-mb caps CPU memory; a GPU stops at its own out-of-memory")
     rows: list[BenchRow] = []

@@ -16,7 +16,7 @@ import torch
 import fertui.report as report
 from fertui.store import atomic_write_text
 from fertui.train import checkpoint as ckpt
-from fertui.train.device import Precision, peak_gpu_mb, pick_device, pick_precision
+from fertui.train.device import Precision, peak_gpu_mb, pick_device, pick_precision, tune_backends
 from fertui.train.evaluate import evaluate
 from fertui.train.optim import build_optimizer, build_scheduler
 from fertui.train.step import TrainStep
@@ -58,6 +58,7 @@ class Trainer:
             torch.set_num_threads(train["threads"])
         seed_everything(config["run"]["seed"])
         self.precision = pick_precision(pick_device(train["device"], str(run_dir / "config.toml")), train["amp"])
+        tune_backends(self.precision.device)
         self.loaders = build_loaders(config, config["run"]["seed"])
         self.num_classes = self.loaders.num_classes
         self.model = build_model(config, self.num_classes, self.precision)
