@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from fertui.tui.integrations import NotAvailable, control
+from fertui.tui.integrations import NotAvailable
 from fertui.tui.rows import STATUS_STYLE, fmt_duration, middle_cut
 from fertui.tui.screens.actions import call_scheduler, cancel_run, retry_run
 from fertui.tui.screens.base import ConsoleScreen
@@ -49,7 +49,7 @@ class QueueScreen(ConsoleScreen):
     def _show_state(self, count: int) -> None:
         line = self.query_one("#queue-state", Static)
         try:
-            state = control("queue_state")(self.app.ws)
+            state = queue_state(self.app)
             daemon = control_daemon_status(self.app.ws)
         except NotAvailable as exc:
             line.update(f"{count} runs waiting or running · {exc}")
@@ -76,7 +76,7 @@ class QueueScreen(ConsoleScreen):
 
     def action_pause(self) -> None:
         try:
-            state = control("queue_state")(self.app.ws)
+            state = queue_state(self.app)
         except NotAvailable as exc:
             self.app.notify(str(exc), severity="warning")
             return
@@ -96,3 +96,15 @@ def control_daemon_status(ws):
 
     return require("fertui.scheduler.daemon", "daemon_status", "scheduler")(ws)
 
+
+
+def queue_state(app) -> str:
+    """The queue state from the snapshot the app already holds: control.queue_state would
+    parse the whole store again on the UI thread."""
+    from fertui.tui.integrations import optional_function
+
+    if optional_function("fertui.scheduler.control", "queue_state") is None:
+        raise NotAvailable("scheduler not available (fertui.scheduler.control is missing)")
+    from fertui.scheduler.control import QUEUE_DOC_ID
+
+    return app.snapshot.get("meta", {}).get(str(QUEUE_DOC_ID), {}).get("queue", "active")
