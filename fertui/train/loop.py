@@ -76,10 +76,12 @@ class Trainer:
     # ---- checkpoints ----------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         scaler = self.step_fn.scaler
+        shuffle = getattr(self.loaders.train, "generator", None)
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "scaler": scaler.state_dict() if scaler else None,
                 "epoch": self.progress.epoch, "step": self.progress.step, "best": self.progress.best,
                 "best_epoch": self.progress.best_epoch, "rng": ckpt.rng_state(),
+                "data_rng": shuffle.get_state() if shuffle is not None else None,
                 "classes": list(self.loaders.classes), "config": self.config}
 
     def resume(self, path: Path) -> None:
@@ -93,6 +95,9 @@ class Trainer:
             self.step_fn.scaler.load_state_dict(state["scaler"])
         self.progress = Progress(state["epoch"], state["step"], dict(state.get("best", {})), state.get("best_epoch", 0))
         ckpt.restore_rng(state["rng"])
+        shuffle = getattr(self.loaders.train, "generator", None)
+        if shuffle is not None and state.get("data_rng") is not None:
+            shuffle.set_state(state["data_rng"])  # the next epoch's order is the one it would have had
 
     # ---- the run -----------------------------------------------------------------------
     def run(self, resume_from: Path | None) -> int:
