@@ -37,7 +37,7 @@ def trainer_step(model: nn.Module, device: torch.device, amp: str, num_classes: 
     model = model.to(device)
     if precision.channels_last(config["train"]["channels_last"]):
         model = model.to(memory_format=torch.channels_last)
-    optimizer = build_optimizer(model.parameters(), config["optim"])
+    optimizer = build_optimizer(model.parameters(), config["optim"], device.type)
     scheduler = build_scheduler(optimizer, config["sched"], config["optim"]["lr"], 1000, 100)
     step_fn = TrainStep(model, optimizer, scheduler, precision, config["train"], num_classes)
     counter = iter(range(1, 10**9))

@@ -36,7 +36,7 @@ def train_step_for(model: nn.Module, precision: Precision, num_classes: int, cha
 
     cfg = defaults()
     cfg["train"]["channels_last"] = channels_last
-    optimizer = build_optimizer(model.parameters(), cfg["optim"])
+    optimizer = build_optimizer(model.parameters(), cfg["optim"], precision.device.type)
     scheduler = build_scheduler(optimizer, {**cfg["sched"], "name": "none"}, cfg["optim"]["lr"], 1, 1)
     return TrainStep(model, optimizer, scheduler, precision, cfg["train"], num_classes)
 

@@ -67,7 +67,7 @@ class Trainer:
         cap = train["max_steps_per_epoch"]
         self.steps_per_epoch = min(len(self.loaders.train), cap) if cap else len(self.loaders.train)
         optim = config["optim"]
-        self.optimizer = build_optimizer(self.model.parameters(), optim)
+        self.optimizer = build_optimizer(self.model.parameters(), optim, self.precision.device.type)
         self.scheduler = build_scheduler(self.optimizer, config["sched"], optim["lr"], self.steps_per_epoch, self.epochs)
         self.step_fn = TrainStep(self.model, self.optimizer, self.scheduler, self.precision, train,
                                  self.num_classes, clip_grad=optim["clip_grad"], forward=forward)
