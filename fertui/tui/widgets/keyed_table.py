@@ -38,7 +38,7 @@ class KeyedTable(WideningDataTable):
             elif old != cells:
                 for (col, _), new_cell, old_cell in zip(columns, cells, old):
                     if new_cell != old_cell:
-                        self.update_cell(key, col, new_cell, update_width=True)
+                        self.set_cell(key, col, new_cell)
             self._rows[key] = cells
         order = [key for key, _ in rows]
         if order != self._order:

@@ -70,7 +70,7 @@ class RunsTable(WideningDataTable):
             elif old != cells:
                 for key, _ in RUN_COLUMNS:
                     if old[key] != cells[key]:
-                        self.update_cell(rid, key, self._render(rid, key, cells), update_width=True)
+                        self.set_cell(rid, key, self._render(rid, key, cells))
                         changed += 1
             self._cells[rid] = cells
         for rid in (self.marked ^ self._marks_drawn) & self._cells.keys():  # marks changed elsewhere
