@@ -145,6 +145,10 @@ async def test_help_lists_screen_keys(filled_ws):
         await loaded(pilot)
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        text = app.screen.query_one("#help-text").render().plain
+        for needed in ("Runs screen", "Filter", "Mark", "Cancel", "Retry", "1 Runs", "8 GPUs", "quit"):
+            assert needed in text
+        assert app.screen.query_one("#help-text").size.height >= text.count("\n")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen), what="back to runs")
 

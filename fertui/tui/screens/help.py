@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -19,6 +19,27 @@ def key_label(keys: str) -> str:
     return " ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
 
+def help_text(screen) -> Text:
+    """The keys of SCREEN (from its bindings, so never out of date) and the global ones."""
+    rows = [(f"{getattr(screen, 'TITLE', '') or 'this'} screen", None)]
+    rows += [(key_label(b.key), b.description) for b in getattr(screen, "BINDINGS", [])]
+    rows += [("", ""), ("everywhere", None),
+             ("1-4", "  ".join(f"{key} {label}" for _, key, label in SCREENS[:4])),
+             ("5-8", "  ".join(f"{key} {label}" for _, key, label in SCREENS[4:])),
+             ("a", "add a config or sweep from configs/"),
+             ("ctrl+p", "command palette: every action by name"),
+             ("?", "this help"),
+             ("q", "quit (jobs keep running under the daemon)")]
+    text = Text()
+    for key, description in rows:
+        if description is None:
+            text.append(f"{key}\n", style="bold underline")
+        else:
+            text.append(f"{key:>8}  ", style="bold")
+            text.append(f"{description}\n")
+    return text
+
+
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
@@ -27,23 +48,8 @@ class HelpScreen(ModalScreen):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        table = Table(show_header=False, box=None, pad_edge=False)
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        title = getattr(self.under, "TITLE", "") or "this screen"
-        table.add_row(f"[{title}]", "")
-        for b in getattr(self.under, "BINDINGS", []):
-            table.add_row(key_label(b.key), b.description)
-        table.add_row("", "")
-        table.add_row("[everywhere]", "")
-        table.add_row("1-8", "  ".join(f"{key} {label}" for _, key, label in SCREENS))
-        table.add_row("enter", "open the run under the cursor (Runs, Queue)")
-        table.add_row("a", "add a config or sweep from configs/")
-        table.add_row("ctrl+p", "command palette: every action by name")
-        table.add_row("?", "this help")
-        table.add_row("q", "quit (jobs keep running under the daemon)")
-        with VerticalScroll(id="dialog"):
-            yield Static(table)
+        with Vertical(id="help-dialog"):
+            yield Static(help_text(self.under), id="help-text")
             yield Static("escape closes", classes="hint")
 
     def action_dismiss(self) -> None:
