@@ -61,10 +61,17 @@ def plain_step(model: nn.Module, device: torch.device):
 
 
 def compare(model: nn.Module, batch: int, input_size: int, device: torch.device, amp: str = "auto",
-            rounds: int = 7, steps: int = 10, warmup: int = 3, num_classes: int = 7) -> dict:
-    """Median img/s of each side, and of their per-round ratio, over ROUNDS alternating rounds of STEPS steps."""
+            rounds: int = 7, steps: int = 10, warmup: int = 3, num_classes: int = 7,
+            control: bool = False) -> dict:
+    """Median img/s of each side, and of their per-round ratio, over ROUNDS alternating rounds of STEPS steps.
+
+    CONTROL runs a second plain loop in the trainer's place: its ratio shows the noise floor.
+    """
     model.train()
-    trainer, precision = trainer_step(copy.deepcopy(model), device, amp, num_classes)
+    if control:
+        trainer, precision = plain_step(copy.deepcopy(model), device), "fp32 (control: plain loop)"
+    else:
+        trainer, precision = trainer_step(copy.deepcopy(model), device, amp, num_classes)
     plain = plain_step(copy.deepcopy(model), device)
     x = torch.randn(batch, 3, input_size, input_size, device=device)
     y = torch.randint(0, num_classes, (batch,), device=device)
@@ -101,6 +108,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"))
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--control", action="store_true", help="plain loop vs plain loop: the noise floor")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -110,7 +118,8 @@ def main() -> None:
     model = create_model(args.model, **({"depth": args.depth} if args.depth else {}))
     device = pick_device(args.device)
     tune_backends(device)  # what the trainer does on a GPU; both sides share it
-    result = compare(model, args.batch, args.input_size, device, args.amp, args.rounds, args.steps)
+    result = compare(model, args.batch, args.input_size, device, args.amp, args.rounds, args.steps,
+                     control=args.control)
     print(f"model {args.model}, batch {args.batch}, {args.input_size}px, {result['device']}, "
           f"{torch.get_num_threads()} threads, trainer in {result['trainer_precision']}"
           f"{' + channels_last' if result['device'].startswith('cuda') else ''}, plain in fp32")
