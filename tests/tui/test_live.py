@@ -53,6 +53,9 @@ async def test_cancel_a_running_job(filled_ws):
         table.move_cursor(row=table.get_row_index(run_id))
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, Confirm), what="the question")
+        question = app.screen.query_one("#question")
+        await wait_until(pilot, lambda: question.size.width > 20, what="the question laid out")
+        assert f"Cancel run {run_id} long_run" in question.render().plain
         await pilot.press("y")
         await wait_until(pilot, lambda: store_run(filled_ws, run_id).get("status") == "cancelled",
                          what="the run to be cancelled")

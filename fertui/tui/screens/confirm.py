@@ -18,7 +18,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.question, markup=False)
+            yield Static(self.question, markup=False, id="question")
             yield Static("y = yes   n / escape = no", classes="hint")
 
     def action_answer(self, yes: bool) -> None:
