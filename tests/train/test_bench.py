@@ -58,3 +58,11 @@ def test_bench_job_stops_a_model_at_its_first_oom_and_records_rows(make_run):
     stored = Store(run_dir.parent / "fertui.json").benchmarks()
     assert len(stored) == 6 and {r["run"] for r in stored} == {run_dir.name}
     assert "OOM" in (run_dir / "bench.md").read_text()
+
+
+def test_cli_bench_save_records_rows_in_the_workspace_store(tmp_path):
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "bench", "clsfer_tiny", "--device", "cpu",
+                                      "--batch-sizes", "1", "--mode", "infer", "--steps", "1", "--save", "--json"])
+    assert result.exit_code == 0, result.output
+    stored = Store(tmp_path / "runs" / "fertui.json").benchmarks()
+    assert [(r["model"], r["mode"], r["batch_size"], r["run"]) for r in stored] == [("clsfer_tiny", "infer", 1, None)]
