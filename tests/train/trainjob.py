@@ -43,9 +43,9 @@ def write_run(workspace: Path, overrides: dict | None = None, run_id: str = "000
 def start_job(run_dir: Path, module: str = "fertui.train", *args: str) -> subprocess.Popen:
     env = {**os.environ, "FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": run_dir.name,
            "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    log = open(run_dir / "stdout.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", module, *args], cwd=run_dir.parent.parent, env=env,
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    with open(run_dir / "stdout.log", "ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=run_dir.parent.parent, env=env,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
 
 def run_job(run_dir: Path, module: str = "fertui.train", *args: str, timeout: float = 120) -> int:
