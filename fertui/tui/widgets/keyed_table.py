@@ -15,6 +15,7 @@ class KeyedTable(WideningDataTable):
     def __init__(self, **kwargs):
         kwargs.setdefault("cursor_type", "row")
         super().__init__(**kwargs)
+        self.fixed_columns = 1  # the row's label stays in view when the table scrolls sideways
         self._columns_shown: tuple = ()
         self._rows: dict[str, tuple] = {}
         self._order: list[str] = []

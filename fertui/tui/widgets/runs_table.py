@@ -17,6 +17,7 @@ class RunsTable(WideningDataTable):
 
     def __init__(self, **kwargs):
         super().__init__(cursor_type="row", **kwargs)
+        self.fixed_columns = 1  # the run id stays in view when the table scrolls sideways
         self._cells: dict[str, dict[str, str]] = {}
         self._seen: dict[str, tuple] = {}  # what each row was drawn from: skip unchanged runs cheaply
         self._runs: dict[str, dict] = {}
