@@ -100,6 +100,8 @@ async def test_enter_opens_run_with_charts_and_nan_mark(filled_ws):
                          what="the stdout tail")
         await pilot.press("x")  # against epochs: steps / steps_per_epoch from the start event
         await wait_until(pilot, lambda: loss.xlabel == "epoch" and loss.nan_steps == [1.5], what="epoch axis")
+        await pilot.press("l")
+        assert loss.log_y
         await pilot.press("o")
         assert app.screen.query_one("#detail-switch").current == "config"
 

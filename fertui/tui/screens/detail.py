@@ -14,12 +14,20 @@ from fertui.tui.widgets.metric_chart import Curve, MetricChart
 REPLOT_HZ = 4
 
 
+def where(progress_text: str) -> str:
+    """'epoch 2.4/3', or 'step 120' for a job that reports no epochs."""
+    if progress_text.startswith("s"):
+        return f"step {progress_text[1:]}"
+    return f"epoch {progress_text}" if progress_text else ""
+
+
 class DetailScreen(ConsoleScreen):
     MODE = "detail"
     TITLE = "Run"
     BINDINGS = [
         Binding("o", "toggle_config", "Config/charts"),
         Binding("x", "toggle_axis", "Step/epoch"),
+        Binding("l", "toggle_log", "Log loss"),
         Binding("u", "unmark_all", "Unmark all"),
     ]
 
@@ -67,7 +75,7 @@ class DetailScreen(ConsoleScreen):
         s = run.get("summary") or {}
         best = (s.get("best") or {}).get(objective(run))
         parts = [f"{run['id']} {run.get('name', '')}", run.get("status", ""),
-                 f"best {objective(run)} {fmt_num(best)}", f"epoch {progress(run)}", f"loss {fmt_num(last_loss(s))}"]
+                 f"best {objective(run)} {fmt_num(best)}", where(progress(run)), f"loss {fmt_num(last_loss(s))}"]
         if len(self.shown_runs()) > 1:
             parts.append(f"overlay {', '.join(self.shown_runs())}")
         head.update(" · ".join(p for p in parts if p.strip()))
@@ -124,6 +132,11 @@ class DetailScreen(ConsoleScreen):
 
     def action_toggle_axis(self) -> None:
         self.by_epoch = not self.by_epoch
+        self.replot()
+
+    def action_toggle_log(self) -> None:
+        chart = self.query_one("#chart-loss", MetricChart)
+        chart.log_y = not chart.log_y
         self.replot()
 
     def action_unmark_all(self) -> None:

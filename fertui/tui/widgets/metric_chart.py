@@ -35,20 +35,25 @@ class MetricChart(PlotextPlot):
         self.points_drawn = 0
         self.nan_steps: list[float] = []
         self.xlabel = "step"
+        self.log_y = False  # losses spanning decades read better on a log axis
 
     def show(self, curves: list[Curve], key, xlabel: str = "step") -> bool:
         """Plot CURVES unless KEY (a version stamp of the data) and the size are unchanged."""
-        full_key = (key, xlabel, self.size.width, self.size.height)
+        full_key = (key, xlabel, self.log_y, self.size.width, self.size.height)
         if full_key == self._drawn_key:
             return False
         self._drawn_key = full_key
         plt = self.plt
         plt.clear_figure()
         plt.title(self.title)
+        plt.yscale("log" if self.log_y else "linear")
         target = max(8, 2 * max(self.size.width, 10))  # about two points per column
         has_data = False
         for i, curve in enumerate(curves):
             xs, ys = finite_points(curve.xs, curve.ys)
+            if self.log_y:  # a log axis has no place for zero or below
+                keep = [i for i, y in enumerate(ys) if y > 0]
+                xs, ys = [xs[i] for i in keep], [ys[i] for i in keep]
             xs, ys = downsample(xs, ys, target)
             color = LINE_COLORS[i % len(LINE_COLORS)]
             if xs:
