@@ -73,7 +73,8 @@ class MetricChart(PlotextPlot):
         if nan_steps:
             # plotext drops a title wider than the plot: keep it short at 80 columns
             long = f"{self.title}: NaN at step {min(nan_steps):g} (red line)"
-            plt.title(long if len(long) + 4 < self.size.width else f"{self.title} NaN@{min(nan_steps):g}")
+            fits = len(long) + 10 <= self.size.width  # the y labels take up to ~10 columns
+            plt.title(long if fits else f"{self.title} NaN@{min(nan_steps):g}")
         if not has_data:
             plt.title(f"{self.title}: no data yet")
         plt.xlabel(xlabel)
