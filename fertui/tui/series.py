@@ -44,6 +44,8 @@ class RunSeries:
 
 
 def finite_points(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
+    if math.isfinite(sum(ys)):  # the usual case, checked in C: NaN and inf make the sum non-finite
+        return xs, ys
     keep = [i for i, y in enumerate(ys) if math.isfinite(y)]
     return [xs[i] for i in keep], [ys[i] for i in keep]
 

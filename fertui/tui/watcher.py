@@ -46,6 +46,7 @@ class Watcher:
         self._queued: frozenset[str] = frozenset()
         self._tails: dict[str, EventTail] = {}
         self._log_sig = None
+        self.last_error = ""
 
     # ---- called from the UI thread --------------------------------------------------------
     def want(self, run_ids) -> None:
@@ -61,7 +62,10 @@ class Watcher:
     # ---- the thread -----------------------------------------------------------------------
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         while not self.stop_event.is_set() and not cancelled():
-            self.poll_once()
+            try:
+                self.poll_once()
+            except OSError as exc:  # a run folder removed or unreadable for a moment: keep watching
+                self.last_error = f"{type(exc).__name__}: {exc}"
             self.stop_event.wait(self.interval)
 
     def poll_once(self) -> None:
