@@ -207,6 +207,10 @@ async def test_leaderboard_pivot_isolation_compare(filled_ws):
         await wait_until(pilot, lambda: table.row_count == 5, what="the compare table")
         assert [str(c) for c in table.get_row("wins")] == ["wins", "0", "3", ""]
         assert "sign test" in str(app.screen.query_one("#board-foot").render())
+        await pilot.press("b")  # A-vs-B by LR instead: one row per depth, a column per LR
+        await wait_until(pilot, lambda: table.row_count == 3 and str(table.get_cell("wins", "c0")) == "wins",
+                         what="compare by optim.lr")
+        assert [str(c) for c in table.get_row("4")][:3] == ["4", "78.60", "79.00 *"]
 
 
 async def test_suggestions_listed_with_reasons_and_enqueued_with_e(filled_ws):

@@ -24,14 +24,16 @@ class LeaderboardScreen(ConsoleScreen):
     MODE = "board"
     TITLE = "Board"
     BINDINGS = [
-        Binding("s", "next_sweep", "Next sweep"),
-        Binding("v", "next_view", "Pivot/isolation/compare"),
+        Binding("s", "next_sweep", "Sweep"),
+        Binding("v", "next_view", "View"),
+        Binding("b", "next_by", "Compare by"),
     ]
 
     def __init__(self):
         super().__init__()
         self.sweep: str | None = None
         self.view = "pivot"
+        self.compare_by: str | None = None  # None: the sweep's first scientific axis
         self._computed_at = 0.0
         self._computed_for = None
         self._pending = False
@@ -58,20 +60,20 @@ class LeaderboardScreen(ConsoleScreen):
         if self.sweep is None:
             head.update("no sweeps yet: press a and pick a sweep config (one with a [sweep] table)")
             return
-        key = (self.sweep, self.view)
+        key = (self.sweep, self.view, self.compare_by)
         if key == self._computed_for and time.monotonic() - self._computed_at < RECOMPUTE_EVERY_S:
             self._pending = True  # the timer picks it up
             return
         self._pending = False
         self._computed_for, self._computed_at = key, time.monotonic()
-        self._compute(self.sweep, self.view)
+        self._compute(self.sweep, self.view, self.compare_by)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="board")
-    def _compute(self, sweep: str, view: str) -> None:
+    def _compute(self, sweep: str, view: str, by: str | None) -> None:
         from fertui.errors import UserError
 
         try:
-            columns, rows, lines = build_view(self.app.ws, sweep, view)
+            columns, rows, lines = build_view(self.app.ws, sweep, view, by)
         except UserError as exc:  # e.g. no finished runs yet, or nothing to compare
             self.app.call_from_thread(self._show, sweep, view, (("msg", ""),), [], [str(exc)])
             return
@@ -81,11 +83,27 @@ class LeaderboardScreen(ConsoleScreen):
         if (sweep, view) != (self.sweep, self.view):
             return  # the user moved on while this was computed
         self.query_one(KeyedTable).set_rows(columns, rows)
-        self.query_one("#board-head", Static).update(f"sweep {sweep} · {view} (v: next view, s: next sweep)")
+        by = f" by {self.compare_by}" if view == "compare" and self.compare_by else ""
+        self.query_one("#board-head", Static).update(f"sweep {sweep} · {view}{by}")
         self.query_one("#board-foot", Static).update("\n".join(lines))
 
     def action_next_sweep(self) -> None:
         self.sweep = next_sweep(self.app, self.sweep)
+        self._computed_for = None
+        self.refresh_state()
+
+    def action_next_by(self) -> None:
+        """A-vs-B by another axis (e.g. model.head for Baseline vs CLSFER at each LR)."""
+        from fertui.sweeps.spec import SweepSpec
+
+        doc = next((d for d in self.app.snapshot.get("sweeps", {}).values() if d.get("name") == self.sweep), None)
+        if doc is None:
+            return
+        spec = SweepSpec.from_doc(doc)  # from the snapshot in hand: no second parse of the store
+        axes = [a.key for a in spec.axes if spec.role(a.key) != "fixed"]
+        current = self.compare_by or default_by(spec)
+        self.compare_by = axes[(axes.index(current) + 1) % len(axes)] if current in axes else axes[0]
+        self.view = "compare"
         self._computed_for = None
         self.refresh_state()
 
@@ -95,7 +113,7 @@ class LeaderboardScreen(ConsoleScreen):
         self.refresh_state()
 
 
-def build_view(ws, sweep: str, view: str):
+def build_view(ws, sweep: str, view: str, by: str | None = None):
     """(columns, keyed rows, lines under the table) of one view; runs off the UI thread."""
     from fertui.sweeps import board as boards
     from fertui.sweeps import render
@@ -128,10 +146,14 @@ def build_view(ws, sweep: str, view: str):
     from fertui.sweeps.spec import require_spec
 
     spec = require_spec(ws, sweep)
-    scientific = [a.key for a in spec.axes if spec.role(a.key) == "scientific"] or [spec.axes[0].key]
-    cmp = compare(ws, sweep, by=scientific[0])
+    cmp = compare(ws, sweep, by=by or default_by(spec))
     header, lines = render.compare_rows(cmp, bold=render.rich_bold)
     return (*_plain(header, lines), render.pair_lines(cmp))
+
+
+def default_by(spec) -> str:
+    scientific = [a.key for a in spec.axes if spec.role(a.key) == "scientific"]
+    return scientific[0] if scientific else spec.axes[0].key
 
 
 def _plain(header, lines):
