@@ -50,6 +50,11 @@ async def test_cancel_a_running_job(filled_ws):
         await wait_until(pilot, lambda: app.runs.get(run_id, {}).get("status") == "running", what="running")
         table = app.screen.query_one(RunsTable)
         await wait_until(pilot, lambda: table.row_count == 9, what="the new row")
+        # Live updates land in place: the cursor stays on its run while the job's cells change.
+        table.move_cursor(row=table.get_row_index("00005"))
+        first = table.get_cell(run_id, "progress")
+        await wait_until(pilot, lambda: table.get_cell(run_id, "progress") not in ("", first), what="progress")
+        assert table.current_run_id() == "00005" and table.row_count == 9
         table.move_cursor(row=table.get_row_index(run_id))
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, Confirm), what="the question")
