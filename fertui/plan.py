@@ -9,7 +9,8 @@ from typing import Any
 import tomli_w
 
 from fertui.config import RunConfig, exact, render, sanitize_name
-from fertui.store import Store, atomic_write_text
+from fertui.atomicio import atomic_write_text
+from fertui.store import Store
 from fertui.workspace import Workspace
 
 

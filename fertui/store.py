@@ -8,7 +8,6 @@ are tagged so the file stays valid JSON.
 from __future__ import annotations
 
 import json
-import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 from tinydb.table import Document
 
+from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
 from fertui.jsonio import dumps, loads
 
@@ -28,25 +28,6 @@ ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = tuple(s for s in RUN_STATES if s not in ACTIVE_STATES)
 TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
 LOCK_TIMEOUT_S = 60
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace PATH with TEXT so that a crash at any point leaves the old or the new file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def read_json_file(path: Path) -> dict[str, Any]:

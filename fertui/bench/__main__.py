@@ -26,7 +26,8 @@ def main() -> int:
         return exc.exit_code
     from fertui.bench.runner import run_bench
     from fertui.bench.table import markdown
-    from fertui.store import Store, atomic_write_text
+    from fertui.atomicio import atomic_write_text
+    from fertui.store import Store
 
     bench = config["bench"]
     run_id = run_dir.name

@@ -53,26 +53,15 @@ def root(
     """With no command, opens the interactive console."""
     if ctx.invoked_subcommand is None:
         from fertui.cli.common import workspace as get_workspace
+        from fertui.tui.app import run_console
 
-        try:
-            from fertui.tui.app import run_console
-        except ImportError:  # the console is optional while it is being built
-            typer.echo(ctx.get_help())
-            return
         run_console(get_workspace(ctx))
 
 
 def _register() -> None:
-    from fertui.cli import runs
+    from fertui.cli import bench, control, daemon, data, models_cmd, run_cmd, runs, sweeps
 
-    runs.register(app)
-    for module_name in ("models_cmd", "control", "daemon", "run_cmd", "sweeps", "bench", "data"):
-        try:
-            module = __import__(f"fertui.cli.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"fertui.cli.{module_name}":
-                raise
-            continue
+    for module in (runs, run_cmd, control, daemon, sweeps, bench, models_cmd, data):
         module.register(app)
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from fertui.atomicio import atomic_file
 from fertui.data.base import ArrayDataset
 from fertui.data.faces import CLASSES, draw_set
 
@@ -44,17 +43,10 @@ def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _write_cache(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
-    """Write to a temp file and rename, so a concurrent reader never sees half a file."""
+    """Written atomically, so a concurrent reader never sees half a file."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".synthetic-", suffix=".npz.tmp")
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_file(path, "wb") as fh:
             np.savez(fh, images=images, labels=labels)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except OSError:  # a read-only or full disk only costs the next run a redraw
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        pass

@@ -21,7 +21,7 @@ from filelock import FileLock, Timeout
 
 from fertui.errors import UserError
 from fertui.scheduler.local import process_alive
-from fertui.store import atomic_write_text
+from fertui.atomicio import atomic_write_text
 from fertui.workspace import Workspace, open_workspace
 
 LOCK_FILE = "scheduler.lock"

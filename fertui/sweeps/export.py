@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fertui.config import compact, sanitize_name
 from fertui.events import read_all
-from fertui.store import atomic_write_text
+from fertui.atomicio import atomic_write_text
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.references import display_name, references_for

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from fertui.atomicio import atomic_file
 
 CHECKPOINT_DIR = "checkpoints"
 LAST, BEST = "last.pt", "best.pt"
@@ -32,16 +33,8 @@ def restore_rng(state: dict[str, Any]) -> None:
 def save_atomic(obj: dict[str, Any], path: Path) -> None:
     """A crash or kill -9 at any point leaves either the old checkpoint or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(path, "wb") as fh:
+        torch.save(obj, fh)
 
 
 def load(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 import fertui.report as report
-from fertui.store import atomic_write_text
+from fertui.atomicio import atomic_write_text
 from fertui.train import checkpoint as ckpt
 from fertui.train.device import Precision, peak_gpu_mb, pick_device, pick_precision, tune_backends
 from fertui.train.evaluate import evaluate

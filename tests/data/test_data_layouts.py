@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import config, save_image
+from .conftest import config, save_image
 
 from fertui.data import AFFECTNET_CLASSES, FERPLUS_CLASSES, RAF_CLASSES, dataset_splits, open_dataset
 from fertui.data.check import check_dataset

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import config
+from .conftest import config
 
 from fertui.data import build_loaders
 from fertui.data.transforms import build_transforms

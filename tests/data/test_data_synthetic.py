@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import config
+from .conftest import config
 from torch import nn
 
 from fertui.data import RAF_CLASSES, build_loaders, open_dataset

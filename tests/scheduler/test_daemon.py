@@ -14,7 +14,7 @@ from fertui.scheduler.control import cancel_runs
 from fertui.scheduler.daemon import daemon_status, ensure_daemon, stop_daemon
 from fertui.scheduler.local import process_alive
 
-from conftest import fertui_argv, wait_for
+from .conftest import fertui_argv, wait_for
 
 SLOW_JOB = ("import fertui.report as r, time\n"
             "for i in range(40): r.log({'train/loss': 1.0 / (i + 1)}, step=i); time.sleep(0.1)")

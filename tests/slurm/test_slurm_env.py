@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from slurmkit import make_workspace
+from .slurmkit import make_workspace
 from typer.testing import CliRunner
 
 from fertui.cli.main import app

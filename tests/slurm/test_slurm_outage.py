@@ -9,7 +9,7 @@ import signal
 import subprocess
 
 import pytest
-from slurmkit import make_workspace, slurm_env, squeue_active, wait_for
+from .slurmkit import make_workspace, slurm_env, squeue_active, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app

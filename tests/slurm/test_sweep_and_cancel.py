@@ -8,7 +8,7 @@ import json
 import subprocess
 
 import pytest
-from slurmkit import job_field, make_workspace, slurm_env, squeue_active, wait_for
+from .slurmkit import job_field, make_workspace, slurm_env, squeue_active, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app

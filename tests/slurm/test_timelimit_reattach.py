@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from slurmkit import job_field, make_workspace, squeue_active, wait_for
+from .slurmkit import job_field, make_workspace, squeue_active, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trainjob import write_run
+from .trainjob import write_run
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.store import Store
-from trainjob import events, run_job, stdout_of
+from .trainjob import events, run_job, stdout_of
 
 
 def test_cli_bench_json_on_cpu(tmp_path):

@@ -12,7 +12,7 @@ from fertui.config.schema import defaults
 from fertui.train.device import pick_precision
 from fertui.train.optim import build_optimizer, build_scheduler
 from fertui.train.step import TrainStep
-from trainjob import events, train_logs, write_run
+from .trainjob import events, train_logs, write_run
 
 
 def tiny_step(on_nan: str, inject: int) -> TrainStep:

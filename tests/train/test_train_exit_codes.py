@@ -8,7 +8,7 @@ import torch
 import fertui.report as report
 from fertui.train import __main__ as train_main
 from fertui.train.loop import Trainer
-from trainjob import events, write_run
+from .trainjob import events, write_run
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from fertui.report import EXIT_NAN
-from trainjob import dump, events, run_job, start_job, stdout_of, train_logs, val_logs, wait_for
+from .trainjob import dump, events, run_job, start_job, stdout_of, train_logs, val_logs, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from fertui.tui.screens.queue import QueueScreen
 from fertui.tui.widgets.keyed_table import KeyedTable
 from fertui.tui.widgets.runs_table import RunsTable
 
-from conftest import queue_job, train_command, wait_until
+from .conftest import queue_job, train_command, wait_until
 
 SIZE = (100, 30)
 

@@ -65,3 +65,16 @@ def test_a_process_deep_in_a_job_is_joined_to_its_run():
 
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
+
+
+def test_queue_shows_the_slurm_job_where_a_local_slot_would_be(tmp_path):
+    from fertui.tui.screens.picker import config_files
+    from fertui.tui.screens.queue import where
+
+    assert where({"slot": "cpu0"}) == "cpu0"
+    assert where({"slot": "slurm0", "slurm_job": "812", "partition": "gpu", "node": "n07"}) == "#812 gpu/n07"
+    assert where({"slurm_job": "813"}) == "#813"
+    (tmp_path / "sweeps").mkdir()
+    for name in ("a.toml", "references.toml", "sweeps/b.toml"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in config_files(tmp_path)] == ["a.toml", "b.toml"]  # published results are no config

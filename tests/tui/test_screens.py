@@ -19,7 +19,7 @@ from fertui.tui.widgets.keyed_table import KeyedTable
 from fertui.tui.widgets.metric_chart import MetricChart
 from fertui.tui.widgets.runs_table import RunsTable
 
-from conftest import wait_until
+from .conftest import wait_until
 
 SIZE = (100, 30)
 
@@ -214,7 +214,7 @@ async def test_leaderboard_pivot_isolation_compare(filled_ws):
 
 
 async def test_suggestions_listed_with_reasons_and_enqueued_with_e(filled_ws):
-    from conftest import SWEEP
+    from .conftest import SWEEP
 
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -12,7 +12,7 @@ from fertui.tui.widgets.keyed_table import KeyedTable
 from fertui.tui.widgets.metric_chart import MetricChart
 from fertui.tui.widgets.runs_table import RunsTable
 
-from conftest import FROZEN_TIME, wait_until
+from .conftest import FROZEN_TIME, wait_until
 
 
 def runs_ready(app):

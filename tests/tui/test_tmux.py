@@ -17,7 +17,7 @@ import pytest
 
 from fertui.store import Store
 
-from conftest import queue_job, train_command, wait_for
+from .conftest import queue_job, train_command, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 FERTUI = [sys.executable, "-m", "fertui.cli.main"]

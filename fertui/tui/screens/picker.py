@@ -16,7 +16,9 @@ from textual.widgets.option_list import Option
 def config_files(configs_dir: Path) -> list[Path]:
     if not configs_dir.is_dir():
         return []
-    return sorted(p for p in configs_dir.rglob("*.toml") if not p.name.startswith("."))
+    from fertui.sweeps.references import FILE_NAME as REFERENCES  # published results, not a run config
+
+    return sorted(p for p in configs_dir.rglob("*.toml") if not p.name.startswith(".") and p.name != REFERENCES)
 
 
 def plan_and_enqueue(ws, path: Path) -> list[str]:

@@ -17,6 +17,14 @@ COLUMNS = (("id", "id"), ("name", "name"), ("status", "status"), ("priority", "p
            ("slot", "slot"), ("attempts", "tries"), ("waited", "waited"))
 
 
+def where(run: dict) -> str:
+    """The local slot, or the Slurm job id with its partition and node."""
+    if run.get("slurm_job"):
+        place = "/".join(str(run[k]) for k in ("partition", "node") if run.get(k))
+        return f"#{run['slurm_job']} {place}".strip()
+    return "" if run.get("slot") is None else str(run["slot"])
+
+
 class QueueScreen(ConsoleScreen):
     MODE = "queue"
     TITLE = "Queue"
@@ -39,7 +47,7 @@ class QueueScreen(ConsoleScreen):
         now = self.app.now()
         rows = [(r["id"], (r["id"], middle_cut(r.get("name") or "", 34),
                            Text(r["status"], style=STATUS_STYLE.get(r["status"], "")),
-                           str(r.get("priority") or 0), "" if r.get("slot") is None else str(r["slot"]),
+                           str(r.get("priority") or 0), where(r),
                            str(r.get("attempts") or 0),
                            fmt_duration(now - r["created"]) if r["status"] == "queued" and r.get("created") else ""))
                 for r in runs]
