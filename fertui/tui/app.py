@@ -87,14 +87,10 @@ class FertuiApp(App):
 
     @work(thread=True, exit_on_error=False, group="daemon")
     def _ensure_daemon(self) -> None:
-        from fertui.tui.integrations import optional_function
+        from fertui.scheduler.daemon import ensure_daemon
 
-        ensure = optional_function("fertui.scheduler.daemon", "ensure_daemon")
-        if ensure is None:
-            self.notify("scheduler not available: queued runs wait until it is", severity="warning")
-            return
         try:
-            ensure(self.ws)
+            ensure_daemon(self.ws)
         except Exception as exc:  # the console stays useful for looking at results
             self.notify(f"could not start the scheduler daemon: {exc}", severity="error")
 

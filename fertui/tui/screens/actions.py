@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fertui.tui.integrations import NotAvailable, control
 from fertui.tui.screens.confirm import Confirm
 
 CANCELLABLE = ("queued", "running")
@@ -42,11 +41,10 @@ def call_scheduler(app, name: str, args: list, done: str = "") -> None:
     """Call fertui.scheduler.control.NAME(ws, *ARGS) off the UI thread; report in a toast."""
 
     def work() -> None:
+        from fertui.scheduler import control  # lazily: the console starts without the scheduler's imports
+
         try:
-            result = control(name)(app.ws, *args)
-        except NotAvailable as exc:
-            app.notify(str(exc), severity="warning")
-            return
+            result = getattr(control, name)(app.ws, *args)
         except Exception as exc:  # a user error from the scheduler (unknown id, wrong state)
             app.notify(f"{name.replace('_', ' ')}: {exc}", severity="error", markup=False)
             return

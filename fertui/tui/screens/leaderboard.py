@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from fertui.tui.integrations import optional_function
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.screens.sweep_choice import next_sweep
 from fertui.tui.widgets.heatmap import heat_cell
@@ -54,9 +53,6 @@ class LeaderboardScreen(ConsoleScreen):
         if self.sweep is None:
             self.sweep = next_sweep(self.app, None)
         head = self.query_one("#board-head", Static)
-        if optional_function("fertui.sweeps.board", "pivot") is None:
-            head.update("sweeps not available (fertui.sweeps.board is missing)")
-            return
         if self.sweep is None:
             head.update("no sweeps yet: press a and pick a sweep config (one with a [sweep] table)")
             return

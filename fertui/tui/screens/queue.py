@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from fertui.tui.integrations import NotAvailable
 from fertui.tui.rows import STATUS_STYLE, fmt_duration, middle_cut
 from fertui.tui.screens.actions import call_scheduler, cancel_run, retry_run
 from fertui.tui.screens.base import ConsoleScreen
@@ -56,12 +55,9 @@ class QueueScreen(ConsoleScreen):
 
     def _show_state(self, count: int) -> None:
         line = self.query_one("#queue-state", Static)
-        try:
-            state = queue_state(self.app)
-            daemon = control_daemon_status(self.app.ws)
-        except NotAvailable as exc:
-            line.update(f"{count} runs waiting or running · {exc}")
-            return
+        from fertui.scheduler.daemon import daemon_status
+
+        state, daemon = queue_state(self.app), daemon_status(self.app.ws)
         who = f"scheduler pid {daemon['pid']} ({daemon.get('mode', 'daemon')})" if daemon else "no scheduler running"
         line.update(f"{count} waiting or running · queue {state} · {who}")
 
@@ -83,12 +79,7 @@ class QueueScreen(ConsoleScreen):
         call_scheduler(self.app, "set_priority", [run["id"], new], f"run {run['id']} priority {new}")
 
     def action_pause(self) -> None:
-        try:
-            state = queue_state(self.app)
-        except NotAvailable as exc:
-            self.app.notify(str(exc), severity="warning")
-            return
-        if state == "active":
+        if queue_state(self.app) == "active":
             call_scheduler(self.app, "pause", [], "queue paused: running jobs go on, no new ones start")
         else:
             call_scheduler(self.app, "resume", [], "queue active: queued runs start again")
@@ -99,20 +90,10 @@ class QueueScreen(ConsoleScreen):
         self.set_timer(0.3, self.refresh_state)
 
 
-def control_daemon_status(ws):
-    from fertui.tui.integrations import require
-
-    return require("fertui.scheduler.daemon", "daemon_status", "scheduler")(ws)
-
-
 
 def queue_state(app) -> str:
     """The queue state from the snapshot the app already holds: control.queue_state would
     parse the whole store again on the UI thread."""
-    from fertui.tui.integrations import optional_function
-
-    if optional_function("fertui.scheduler.control", "queue_state") is None:
-        raise NotAvailable("scheduler not available (fertui.scheduler.control is missing)")
     from fertui.scheduler.control import QUEUE_DOC_ID
 
     return app.snapshot.get("meta", {}).get(str(QUEUE_DOC_ID), {}).get("queue", "active")

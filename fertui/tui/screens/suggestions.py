@@ -7,7 +7,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from fertui.tui.integrations import optional_function
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.screens.sweep_choice import next_sweep
 from fertui.tui.widgets.keyed_table import KeyedTable
@@ -40,9 +39,6 @@ class SuggestionsScreen(ConsoleScreen):
         if self.sweep is None:
             self.sweep = next_sweep(self.app, None)
         head = self.query_one("#suggest-head", Static)
-        if optional_function("fertui.sweeps.suggest", "suggest") is None:
-            head.update("sweeps not available (fertui.sweeps.suggest is missing)")
-            return
         if self.sweep is None:
             head.update("no sweeps yet: press a and pick a sweep config (one with a [sweep] table)")
             return
