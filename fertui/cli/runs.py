@@ -202,8 +202,10 @@ def _print_run(doc: dict, folder) -> None:
             table.add_row(key, str(doc[key]))
     if doc.get("command"):
         table.add_row("command", " ".join(doc["command"]))
-    table.add_row("params", key_params(doc))
+    if doc.get("params") or doc.get("kind") != "command":  # a command's params are its argv, shown above
+        table.add_row("params", key_params(doc))
     for key, value in (doc.get("summary") or {}).items():
-        table.add_row(f"summary.{key}", str(value))
+        shown = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value)) if key == "updated" else str(value)
+        table.add_row(f"summary.{key}", shown)
     table.add_row("folder", str(folder))
     Console().print(table)

@@ -63,3 +63,7 @@ def test_ls_shows_a_run_whose_objective_has_no_value_yet(tmp_path):
     Store(tmp_path / "runs" / "fertui.json").update_run(
         "00001", status="nan", summary={"objective": "val/acc", "best": {"train/loss": 2.0}})
     assert "nan" in invoke(tmp_path, "ls").stdout
+
+
+def test_run_with_an_empty_queue_says_so(tmp_path):
+    assert "nothing queued" in invoke(tmp_path, "run").stdout
