@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,19 +19,9 @@ from fertui.scheduler.daemon import daemon_status
 from fertui.scheduler.local import group_alive, process_alive
 from fertui.store import FINAL_STATES, Store
 from fertui.workspace import open_workspace
+from tests.waiting import wait_for  # noqa: F401  (re-exported for the tests here)
 
 WAIT_S = 60.0
-
-
-def wait_for(condition, timeout: float = WAIT_S, what: str = "condition"):
-    """Poll CONDITION until it returns something truthy; fail after TIMEOUT seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 class JobWorkspace:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
-import time
 from pathlib import Path
 
-import pytest
 import tomli_w
+
+from tests import waiting
 
 
 def slurm_env(conf: Path) -> dict[str, str]:
@@ -42,12 +43,4 @@ def job_field(conf: Path, job_id: str, key: str) -> str:
     return next((t.split("=", 1)[1] for t in out.split() if t.startswith(f"{key}=")), "")
 
 
-def wait_for(condition, timeout_s: float, what: str, interval_s: float = 0.2):
-    """Poll CONDITION until it returns something truthy; fail naming WHAT after TIMEOUT_S."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval_s)
-    pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}")
+wait_for = functools.partial(waiting.wait_for, interval=0.2)  # squeue is not free: poll gently

@@ -89,7 +89,7 @@ def test_restarted_daemon_reattaches_to_running_slurm_job(timelimit_ws, slurm_co
 def test_time_limit_marks_requeues_and_resumes(timelimit_ws, slurm_conf):
     ws, run_id = timelimit_ws
     run = wait_for(lambda: (r := _run(ws, run_id))["status"] in ("done", "failed", "lost") and r,
-                   200, "the time-limited run to finish its second attempt", interval_s=1.0)
+                   200, "the time-limited run to finish its second attempt", interval=1.0)
     assert run["status"] == "done", run.get("error")
     assert f"{run_id} adopted" in (ws.runs_dir / "daemon.log").read_text()  # the job the first test saw
     assert run["attempts"] == 1

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import tomli_w
+
+from tests import waiting
 
 # Small enough for 2 shared CPU cores: 32 px images, a one-block tiny CLSFER, one thread.
 TINY = {
@@ -75,14 +77,7 @@ def val_logs(evs: list[dict]) -> list[dict]:
     return [e for e in evs if e["type"] == "log" and "val/acc" in e["metrics"]]
 
 
-def wait_for(condition, timeout: float = 90, interval: float = 0.005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+wait_for = functools.partial(waiting.wait_for, timeout=90, interval=0.005)  # fine-grained: kill mid-epoch
 
 
 def stdout_of(run_dir: Path) -> str:

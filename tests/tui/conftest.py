@@ -22,6 +22,7 @@ from fertui.config import config_from_command
 from fertui.plan import enqueue, run_doc
 from fertui.store import FINAL_STATES, Store
 from fertui.workspace import open_workspace
+from tests.waiting import wait_for
 
 WAIT_S = 90.0
 FROZEN_TIME = 1_790_000_000.0  # 2026-09-21 14:13:20 UTC: times in snapshots never drift
@@ -85,16 +86,6 @@ def queue_job(ws, name: str, command: list[str], *sets: str) -> str:
     return run_id
 
 
-def wait_for(condition, timeout: float = WAIT_S, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 def stop_everything(root: Path) -> None:
     """Stop the workspace's daemon and SIGKILL the process group of any job still alive."""
     from fertui.scheduler.daemon import daemon_status
@@ -138,7 +129,7 @@ def filled_template(tmp_path_factory) -> Path:
     try:
         ensure_daemon(ws)
         store = Store(ws.store_path)
-        wait_for(lambda: all(r["status"] in FINAL_STATES for r in store.runs()), what="the fill jobs")
+        wait_for(lambda: all(r["status"] in FINAL_STATES for r in store.runs()), WAIT_S, "the fill jobs")
         stop_daemon(ws)
         _, err = bench.communicate(timeout=WAIT_S)
         assert bench.returncode == 0, err.decode()[-2000:]
