@@ -149,7 +149,8 @@ class RunView:
         if runs:
             table = Table(box=None, header_style="bold", pad_edge=False, title="fertui run: summary")
             for col in ("id", "name", "status", "progress", "best", "time"):
-                table.add_column(col, no_wrap=col != "name")
+                # a name has no spaces to wrap at: fold it rather than cut it, it is what people search for
+                table.add_column(col, no_wrap=col != "name", overflow="fold" if col == "name" else "ellipsis")
             for run in runs:
                 took = (run.get("ended") or time.time()) - run["started"] if run.get("started") else None
                 table.add_row(run["id"], run["name"], Text(run["status"], style=STATE_STYLE.get(run["status"], "")),
