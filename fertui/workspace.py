@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fertui.config.loader import read_toml
 from fertui.errors import ConfigError
 
 SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -22,7 +22,6 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
     "executor": {"kind": "local"},
     "optuna": {"storage": "runs/optuna.journal"},
 }
-
 
 @dataclass
 class Workspace:
@@ -47,14 +46,10 @@ class Workspace:
     def setting(self, section: str, key: str) -> Any:
         return self.settings.get(section, {}).get(key, SETTINGS_DEFAULTS[section][key])
 
-
 def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), None, f"not valid TOML ({exc})") from None
+    data = read_toml(path)
     for section, values in data.items():
         if section not in SETTINGS_DEFAULTS:
             raise ConfigError(str(path), section, f"unknown section; expected one of {sorted(SETTINGS_DEFAULTS)}")
@@ -71,7 +66,6 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
                 known = sorted(SETTINGS_DEFAULTS[section])
                 raise ConfigError(str(path), f"{section}.{key}", f"unknown key; expected one of {known}")
     return data
-
 
 def open_workspace(root: str | os.PathLike | None = None) -> Workspace:
     """The workspace at ROOT, $FERTUI_HOME, or the current directory, in that order."""

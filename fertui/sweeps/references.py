@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from fertui.config.loader import read_toml
 from fertui.errors import ConfigError
 from fertui.workspace import Workspace
 
@@ -13,13 +13,11 @@ FILE_NAME = "references.toml"
 DISPLAY_NAMES = {"rafdb": "RAF-DB", "ferplus": "FERPlus", "affectnet": "AffectNet",
                  "synthetic": "Synthetic", "imagefolder": "ImageFolder"}
 
-
 @dataclass
 class Reference:
     method: str
     value: float
     note: str = ""
-
 
 @dataclass
 class ReferenceSet:
@@ -28,14 +26,12 @@ class ReferenceSet:
     metric: str
     rows: list[Reference]
 
-
 def references_path(ws: Workspace) -> Path | None:
     """The workspace's configs/references.toml, else the one shipped in the repository."""
     for candidate in (ws.configs_dir / FILE_NAME, Path(__file__).resolve().parents[2] / "configs" / FILE_NAME):
         if candidate.is_file():
             return candidate
     return None
-
 
 def display_name(ws: Workspace | None, dataset: str) -> str:
     if ws is not None:
@@ -44,15 +40,11 @@ def display_name(ws: Workspace | None, dataset: str) -> str:
             return found.display
     return DISPLAY_NAMES.get(dataset, dataset or "data")
 
-
 def load_references(ws: Workspace) -> dict[str, ReferenceSet]:
     path = references_path(ws)
     if path is None:
         return {}
-    try:
-        tree = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    tree = read_toml(path)
     out = {}
     for dataset, table in tree.items():
         if not isinstance(table, dict):
@@ -68,7 +60,6 @@ def load_references(ws: Workspace) -> dict[str, ReferenceSet]:
         out[dataset] = ReferenceSet(dataset, str(table.get("display", DISPLAY_NAMES.get(dataset, dataset))),
                                     str(table.get("metric", "val/acc")), rows)
     return out
-
 
 def references_for(ws: Workspace, dataset: str, metric: str) -> ReferenceSet | None:
     found = load_references(ws).get(dataset)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from fertui.config.loader import validate_tree
+from fertui.config.loader import read_toml, validate_tree
 from fertui.errors import ConfigError
 
 
@@ -21,11 +20,6 @@ def job_run_dir() -> Path:
 def load_job_config(run_dir: Path) -> dict[str, dict[str, Any]]:
     """The nested resolved config (every section filled), validated like any config file."""
     path = run_dir / "config.toml"
-    if not path.is_file():
-        raise ConfigError(str(path), None, "file not found")
-    try:
-        tree = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    tree = read_toml(path)
     tree.pop("fertui", None)  # run identity written by the manager, not an experiment key
     return validate_tree(str(path), tree).data
