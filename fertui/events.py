@@ -1,16 +1,24 @@
-"""Reading a run's events.jsonl incrementally, the way a log tailer does.
+"""Reading a run's events incrementally, the way a log tailer does.
+
+A run has two event files in the same format: ``events.jsonl``, written by the job (fertui.report,
+fertui.wandb), and ``captured.jsonl``, written by the manager from what it captured of the
+job's output, CSV logs and TensorBoard files (fertui.capture). Readers take both.
 
 The reader remembers its byte offset and leaves a half-written last line for the next read,
-so it never parses a torn event. A malformed complete line is counted and skipped.
+so it never parses a torn event. A malformed complete line is counted and skipped, alone.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from fertui.jsonio import loads
+
+EVENTS_FILE = "events.jsonl"
+CAPTURED_FILE = "captured.jsonl"
+EVENT_FILES = (EVENTS_FILE, CAPTURED_FILE)
+MAX_EVENT_LINE = 1 << 20  # a longer line is no event a job meant to write: skipped unparsed
 
 
 class EventTail:
@@ -29,15 +37,21 @@ class EventTail:
             return []
         end = chunk.rfind(b"\n")
         if end < 0:
+            if max_bytes > 0 and len(chunk) >= max_bytes:  # one line longer than a read: never an event
+                self.offset += len(chunk)
+                self.bad_lines += 1
             return []
         self.offset += end + 1
         events = []
         for line in chunk[:end].split(b"\n"):
             if not line.strip():
                 continue
+            if len(line) > MAX_EVENT_LINE:
+                self.bad_lines += 1
+                continue
             try:
                 event = loads(line.decode("utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # JSONDecodeError is a ValueError
                 self.bad_lines += 1
                 continue
             if isinstance(event, dict):
@@ -49,3 +63,8 @@ class EventTail:
 
 def read_all(path: Path) -> list[dict[str, Any]]:
     return EventTail(path).read(max_bytes=-1)
+
+
+def read_run_events(run_dir: Path) -> list[dict[str, Any]]:
+    """Every event of the run in RUN_DIR: the job's own, then the captured ones."""
+    return [e for name in EVENT_FILES for e in read_all(Path(run_dir) / name)]

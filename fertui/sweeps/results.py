@@ -9,7 +9,7 @@ from typing import Any
 
 from fertui.config import flatten_free
 from fertui.errors import UserError
-from fertui.events import read_all
+from fertui.events import read_run_events
 from fertui.store import Store
 from fertui.sweeps.spec import SweepSpec, cell_of
 from fertui.workspace import Workspace
@@ -50,7 +50,7 @@ def metric_value(ws: Workspace, run: dict, metric: str, maximize: bool) -> float
         if value is None and "values" in summary:
             value = summary["values"].get(metric)
     else:
-        seen = [e["metrics"][metric] for e in read_all(ws.run_dir(run["id"]) / "events.jsonl")
+        seen = [e["metrics"][metric] for e in read_run_events(ws.run_dir(run["id"]))
                 if e.get("type") == "log" and isinstance(e.get("metrics"), dict)
                 and isinstance(e["metrics"].get(metric), (int, float))]
         finite = [v for v in seen if math.isfinite(v)]

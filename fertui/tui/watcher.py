@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from fertui.errors import UserError
-from fertui.events import EventTail
+from fertui.events import EVENT_FILES, EventTail
 from fertui.store import read_json_file
 from fertui.tui.messages import LogTail, RunEvents, StoreChanged
 from fertui.workspace import Workspace
@@ -44,7 +44,7 @@ class Watcher:
         self._store_sig = None
         self._running: frozenset[str] = frozenset()
         self._queued: frozenset[str] = frozenset()
-        self._tails: dict[str, EventTail] = {}
+        self._tails: dict[str, list[EventTail]] = {}
         self._log_sig = None
         self.last_error = ""
 
@@ -95,26 +95,31 @@ class Watcher:
         # raise its alert within a second; a missing events file costs one failed stat.
         active = self._running | self._queued | self.wanted
         for run_id in active:
-            tail = self._tails.get(run_id)
-            if tail is None:
-                tail = self._tails[run_id] = EventTail(self.ws.run_dir(run_id) / "events.jsonl")
-                self._read(run_id, tail, reset=run_id in self.wanted)
+            tails = self._tails.get(run_id)
+            if tails is None:  # the job's own events and what the manager captured of its output
+                folder = self.ws.run_dir(run_id)
+                tails = self._tails[run_id] = [EventTail(folder / name) for name in EVENT_FILES]
+                self._read(run_id, tails, reset=run_id in self.wanted)
             else:
-                self._read(run_id, tail)
+                self._read(run_id, tails)
         for run_id in list(self._tails):
             if run_id not in active:  # finished and not shown: one last read, then let go
                 self._read(run_id, self._tails.pop(run_id))
 
-    def _read(self, run_id: str, tail: EventTail, reset: bool = False) -> None:
-        try:
-            size = os.stat(tail.path).st_size
-        except FileNotFoundError:
-            size = 0
-        if size < tail.offset:  # the run was retried and its events file started over
-            tail.offset, reset = 0, True
-        if size == tail.offset and not reset:
+    def _read(self, run_id: str, tails: list[EventTail], reset: bool = False) -> None:
+        sizes = []
+        for tail in tails:
+            try:
+                sizes.append(os.stat(tail.path).st_size)
+            except FileNotFoundError:
+                sizes.append(0)
+        if any(size < tail.offset for size, tail in zip(sizes, tails)):
+            reset = True  # the run was retried and its event files started over
+            for tail in tails:
+                tail.offset = 0
+        if not reset and all(size == tail.offset for size, tail in zip(sizes, tails)):
             return
-        events = tail.read()
+        events = [e for tail in tails for e in tail.read()]
         if events or reset:
             self.post(RunEvents(run_id, events, reset))
 
