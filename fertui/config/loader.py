@@ -25,6 +25,7 @@ class RunConfig:
     data: dict[str, dict[str, Any]]
     sweep: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    given: frozenset[str] = frozenset()  # the dotted keys the files and --set named
 
     def flat(self) -> dict[str, Any]:
         out = {f"{s}.{k}": v for s, keys in self.data.items() for k, v in keys.items()}
@@ -35,7 +36,13 @@ class RunConfig:
         return self.flat()[dotted]
 
     def to_toml_dict(self) -> dict[str, Any]:
+        """The resolved config to record. A command job keeps only the sections that apply to it
+        (run, job, params) and the keys it named: not the trainer's defaults, which it never used."""
         out: dict[str, Any] = copy.deepcopy(self.data)
+        if self.data["job"]["kind"] == "command":
+            out = {s: ({k: v for k, v in keys.items() if f"{s}.{k}" in self.given} if s not in ("run", "job")
+                       else keys) for s, keys in out.items()}
+            out = {s: keys for s, keys in out.items() if keys}
         if self.params:
             out["params"] = copy.deepcopy(self.params)
         if self.sweep:
@@ -138,6 +145,15 @@ def check_value(source: str, dotted: str, spec: Field, value: Any) -> Any:
     elif kind == "table":
         if not isinstance(value, dict):
             raise fail("a table")
+    elif kind == "scalars":
+        from fertui.capture.scalars import check_spec
+
+        problem = check_spec(value)
+        if problem:
+            index, sep, rest = problem.partition("]: ")
+            if problem.startswith("[") and sep:  # name the list item: job.output_scalars[1]
+                raise ConfigError(source, f"{dotted}{index}]", rest)
+            raise ConfigError(source, dotted, problem)
     elif kind.startswith("list["):
         item = kind[5:-1]
         if not isinstance(value, list):
@@ -154,6 +170,7 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
     data = defaults()
     params: dict[str, Any] = {}
     sweep: dict[str, Any] | None = None
+    given = {f"{s}.{k}" for s, keys in tree.items() if isinstance(keys, dict) for k in keys}
     known_sections = sorted([*SCHEMA, *FREE_SECTIONS, *TOP_LEVEL])
     for section, values in tree.items():
         if section in TOP_LEVEL:
@@ -183,9 +200,12 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
     for k, v in data["job"]["env"].items():
         if not isinstance(v, (str, int, float)) or isinstance(v, bool):
             raise ConfigError(source, f"job.env.{k}", f"expected a string, got {v!r}")
+    for k, v in data["job"]["metrics_map"].items():
+        if not isinstance(v, str) or not v:
+            raise ConfigError(source, f"job.metrics_map.{k}", f"expected a metric name string, got {v!r}")
     if sweep is not None:
         _validate_sweep(source, sweep, params)
-    return RunConfig(source=source, data=data, sweep=sweep, params=params)
+    return RunConfig(source=source, data=data, sweep=sweep, params=params, given=frozenset(given))
 
 
 def _validate_sweep(source: str, sweep: dict[str, Any], params: dict[str, Any]) -> None:

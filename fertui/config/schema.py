@@ -15,7 +15,7 @@ Check = Callable[[Any], str | None]  # returns what was expected, or None when t
 
 @dataclass(frozen=True)
 class Field:
-    type: str  # "int" | "float" | "bool" | "str" | "list[str]" | "list[int]" | "list[float]" | "table"
+    type: str  # "int" | "float" | "bool" | "str" | "list[str]" | "list[int]" | "list[float]" | "table" | "scalars"
     default: Any
     check: Check | None = None
     help: str = ""
@@ -60,6 +60,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "kind": Field("str", "train", one_of("train", "bench", "command")),
         "command": Field("list[str]", [], help="external command; {dotted.key} placeholders allowed"),
         "env": Field("table", {}, help="extra environment variables for the job"),
+        "cwd": Field("str", "", help="command jobs: working directory; empty = where `fertui add` ran"),
+        "output_scalars": Field("scalars", "auto",
+                                help='metrics from printed lines: a preset ("timm", "progress-meter", '
+                                     '"default"), regexes with named groups, or [] for none'),
+        "metrics_map": Field("table", {}, help="captured name -> metric name, e.g. val_acc = \"val/acc\""),
+        "metrics_csv": Field("str", "", help="CSV log in the run folder to tail (glob allowed: **/summary.csv)"),
+        "tensorboard": Field("bool", True, help="command jobs: read TensorBoard files under the run folder"),
+        "wandb": Field("str", "", one_of("", "fertui"), help='"fertui": `import wandb` in the job is fertui.wandb'),
     },
     "model": {
         "name": Field("str", "clsfer_tiny"),

@@ -1,8 +1,9 @@
-"""Turning a running job's events.jsonl into the run's ``summary`` (scheduler side).
+"""Turning a running job's events into the run's ``summary`` (scheduler side).
 
-One RunIngest per running job keeps its EventTail (the byte offset lives in memory; after a
-restart the summary is recomputed from the start of the file). ``read()`` returns what the
-scheduler must act on: NaN events, OOM events and per-epoch objective values.
+One RunIngest per running job first captures what the job printed or logged in files
+(fertui.capture, into captured.jsonl), then tails both event files (the byte offsets live in
+memory; after a restart the summary is recomputed from the start of the files). ``read()``
+returns what the scheduler must act on: NaN events, OOM events and per-epoch objective values.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fertui.events import EventTail
+from fertui.capture.sources import Capture
+from fertui.events import CAPTURED_FILE, EVENTS_FILE, EventTail
 
 
 @dataclass
@@ -32,7 +34,11 @@ def better(metric: str, new: float, old: float | None) -> bool:
 
 class RunIngest:
     def __init__(self, run: dict, run_dir: Path):
-        self.tail = EventTail(run_dir / "events.jsonl")
+        self.tail = EventTail(run_dir / EVENTS_FILE)
+        self.captured_tail = EventTail(run_dir / CAPTURED_FILE)
+        self.capture = Capture(run, run_dir)
+        self.params: dict[str, Any] = {}   # from the job (fertui.wandb's config), for the run's params
+        self.params_changed = False
         self.started = run.get("started") or time.time()
         self.summary: dict[str, Any] = {"last": {}, "best": {}}
         self.objective = run.get("objective_hint")
@@ -42,7 +48,11 @@ class RunIngest:
 
     def read(self) -> tuple[list[Happening], bool]:
         """Process new events; (what happened, whether the summary changed)."""
+        self.capture.read()
         events = self.tail.read()
+        if not self.capture.job_reports and any(e.get("type") == "log" for e in events):
+            self.capture.job_reports = True
+        events += self.captured_tail.read()
         happenings: list[Happening] = []
         for event in events:
             happenings += self._apply(event)
@@ -52,9 +62,14 @@ class RunIngest:
         return happenings, bool(events)
 
     def new_bad_lines(self) -> int:
-        fresh = self.tail.bad_lines - self.bad_lines_reported
-        self.bad_lines_reported = self.tail.bad_lines
+        total = self.bad_lines
+        fresh = total - self.bad_lines_reported
+        self.bad_lines_reported = total
         return fresh
+
+    @property
+    def bad_lines(self) -> int:
+        return self.tail.bad_lines + self.captured_tail.bad_lines
 
     def _apply(self, event: dict[str, Any]) -> list[Happening]:
         s, kind = self.summary, event.get("type")
@@ -73,6 +88,13 @@ class RunIngest:
         if kind == "summary" and isinstance(event.get("values"), dict):
             s.setdefault("values", {}).update(event["values"])
             return []
+        if kind == "params" and isinstance(event.get("values"), dict):
+            self.params.update(event["values"])
+            self.params_changed = True
+            return []
+        if kind == "wandb":
+            s["wandb"] = {k: event.get(k) for k in ("project", "name", "tags", "notes") if event.get(k)}
+            return []
         if kind != "log" or not isinstance(event.get("metrics"), dict):
             return []
         if isinstance(event.get("step"), (int, float)):
@@ -85,14 +107,23 @@ class RunIngest:
                 s["best"][metric] = value
             if metric == "perf/img_per_s":
                 s["img_per_s"] = value
-        if event.get("epoch") is None:
+        if event.get("epoch") is not None:
+            s["epoch"] = event["epoch"]
+        value = event["metrics"].get(self.objective_name())
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             return []
-        s["epoch"] = event["epoch"]
-        objective = s.get("objective") or self.objective or "val/acc"
-        value = event["metrics"].get(objective)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return [Happening("epoch", event, float(value))]
-        return []
+        # Code that logs no epoch (a TensorBoard scalar, a printed value) is pruned by its step.
+        at = event["epoch"] if event.get("epoch") is not None else event.get("step")
+        if not isinstance(at, (int, float)) or isinstance(at, bool) or not math.isfinite(at):
+            return []
+        return [Happening("epoch", {**event, "epoch": at}, float(value))]
+
+    def objective_name(self) -> str:
+        return self.summary.get("objective") or self.objective or "val/acc"
+
+    def reported_objective(self) -> bool:
+        name = self.objective_name()
+        return name in self.summary["last"] or name in (self.summary.get("values") or {})
 
     def _update_eta(self) -> None:
         s = self.summary

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-HEAVY = ["torch", "textual", "optuna", "timm", "matplotlib", "numpy"]
+HEAVY = ["torch", "textual", "optuna", "timm", "matplotlib", "numpy", "tensorboard"]
 
 PROBE = """
 import sys, json
@@ -20,7 +20,8 @@ print(json.dumps(sorted(m for m in {heavy} if m in sys.modules)), file=sys.stder
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["ls"], ["ls", "--json"], ["show", "1"]])
+@pytest.mark.parametrize("args", [["--help"], ["ls"], ["ls", "--json"], ["show", "1"],
+                                  ["add", "--set", "job.output_scalars=timm", "--", "python", "train.py"]])
 def test_light_commands_import_no_heavy_package(tmp_path, args):
     probe = PROBE.format(heavy=HEAVY)
     result = subprocess.run([sys.executable, "-c", probe, json.dumps(["--workspace", str(tmp_path), *args])],

@@ -107,6 +107,11 @@ class DetailScreen(ConsoleScreen):
         if metric == "val/acc" and not xs:  # a job whose objective is another val metric
             name = objective(self.app.runs.get(run_id, {}))
             xs, ys = series.curve(name)
+        if metric.startswith("train/") and not xs:  # printed by code of its own: "loss: 0.4", "lr=1e-3"
+            xs, ys = series.curve(metric.removeprefix("train/"))
+        if metric == "train/loss" and not xs:
+            name = next((m for m in series.metrics if "loss" in m.lower() and not m.startswith("val")), None)
+            xs, ys = series.curve(name) if name else (xs, ys)
         nan_steps = list(series.nan_steps)
         spe = series.start.get("steps_per_epoch")
         if self.by_epoch and spe:

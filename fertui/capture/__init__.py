@@ -1,0 +1,1 @@
+"""Metrics from code fertui did not write: printed lines, TensorBoard files, CSV logs."""
