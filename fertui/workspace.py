@@ -23,6 +23,9 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
     "optuna": {"storage": "runs/optuna.journal"},
 }
 
+ENV_FILE = "env.json"  # in a command run's folder: the environment of the shell that queued it
+
+
 @dataclass
 class Workspace:
     root: Path

@@ -7,7 +7,8 @@ from typing import Any
 
 from fertui.errors import ConfigError
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.\-/]*)\}")
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w.\-/]*)\}")  # {{ and }} are literal braces
+LAUNCH_KEYS = ("run.id", "run.dir")  # known only once the run is queued: filled in at its start
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.+=@-]+")
 
 
@@ -27,9 +28,17 @@ def exact(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def render(template: str, flat: dict[str, Any], source: str, key: str, fmt=compact) -> str:
+def render(template: str, flat: dict[str, Any], source: str, key: str, fmt=compact,
+           keep: tuple[str, ...] = (), unescape: bool = True) -> str:
+    """TEMPLATE with its placeholders filled from FLAT; those named in KEEP are left as they are,
+    and with UNESCAPE false so are ``{{``/``}}`` (for a second pass that fills KEEP)."""
+
     def sub(match: re.Match) -> str:
         name = match.group(1)
+        if name is None:
+            return match.group(0)[0] if unescape else match.group(0)
+        if name in keep:
+            return match.group(0)
         if name not in flat:
             raise ConfigError(source, key, f"placeholder {{{name}}} names no config key")
         return fmt(flat[name])

@@ -64,6 +64,13 @@ class Executor:
         return None
 
 
+def job_cwd(run: dict, run_dir: Path) -> Path:
+    """Where the job starts: a command job's ``[job] cwd`` (recorded at queue time as the
+    directory ``fertui add`` ran in, unless the config names one), else the workspace root."""
+    cwd = ((run.get("config") or {}).get("job") or {}).get("cwd")
+    return Path(cwd) if run.get("kind") == "command" and cwd else run_dir.parent.parent
+
+
 def make_executor(workspace: "Workspace") -> Executor:
     """The executor named by ``[executor] kind`` in the workspace's fertui.toml."""
     from fertui.errors import ConfigError

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-from fertui.scheduler.executor import Executor, Slot
+from fertui.scheduler.executor import Executor, Slot, job_cwd
 from fertui.scheduler import wrapper
 from fertui.scheduler.wrapper import EXIT_FILE
 
@@ -61,7 +61,7 @@ class LocalExecutor(Executor):
         wrapper = [sys.executable, "-I", "-S", WRAPPER_SCRIPT, str(run_dir), "--", *argv]
         with open(run_dir / "stdout.log", "ab") as log:
             proc = subprocess.Popen(wrapper, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=env, cwd=run_dir.parent.parent, start_new_session=True, close_fds=True)
+                                    env=env, cwd=job_cwd(run, run_dir), start_new_session=True, close_fds=True)
         self._children[run["id"]] = proc
         try:
             started = psutil.Process(proc.pid).create_time()

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from fertui.errors import ConfigError
+from fertui.scheduler.executor import job_cwd
 
 SETTINGS_FILE = "fertui.toml"
 # key -> (expected type(s), what to say when it is wrong)
@@ -56,7 +57,7 @@ def check_options(options: dict, source: str = SETTINGS_FILE) -> dict:
 def sbatch_directives(options: dict, run: dict, run_dir: Path) -> list[str]:
     """The #SBATCH arguments for one run, from the executor options."""
     name = f"fertui-{run['id']}-{run.get('name', '')}"[:100]
-    args = [f"--job-name={name}", f"--chdir={run_dir.parent.parent}",
+    args = [f"--job-name={name}", f"--chdir={job_cwd(run, run_dir)}",
             f"--output={run_dir / 'stdout.log'}", "--open-mode=append"]
     for key, flag in (("partition", "partition"), ("account", "account"), ("qos", "qos"),
                       ("gres", "gres"), ("time", "time"), ("mem", "mem"), ("cpus", "cpus-per-task"),
