@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
+from fertui.capture import next_scan_delay
+
 MAX_READ = 4 << 20
 
 
@@ -71,7 +73,7 @@ class CsvSource:
             if key not in self.files and key not in self.given_up and path.is_file():
                 self.files[key] = _CsvFile(path, key, self.positions.pop(key, 0))
         # a run folder holding a dataset makes a ``**`` walk slow: walk it less often
-        self.next_scan = time.monotonic() + _next_scan_delay(self.rescan_s, time.monotonic() - started)
+        self.next_scan = time.monotonic() + next_scan_delay(self.rescan_s, time.monotonic() - started)
 
     def _tail(self, file: _CsvFile, stat: os.stat_result, events: list[dict]) -> None:
         with open(file.path, "rb") as fh:
@@ -162,7 +164,3 @@ def _cells(line: bytes) -> list[str]:
         return next(csv.reader([line.decode("utf-8", errors="replace").rstrip("\r\n")]), [])
     except csv.Error:  # a NUL byte, say: the row has no metrics
         return []
-
-
-def _next_scan_delay(rescan_s: float, scan_took_s: float) -> float:
-    return max(rescan_s, 20 * scan_took_s) if scan_took_s > 0.05 else rescan_s

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from fertui.capture import next_scan_delay
+
 EVENT_FILE_PREFIX = "events.out.tfevents."
 MISSING = "tensorboard is not installed (pip install tensorboard)"
 
@@ -70,7 +72,7 @@ class TensorBoardSource:
                     if key not in self.files and key not in self.given_up:
                         self.files[key] = _EventFile(path, key, self.positions.get(key, 0))
         # a run folder holding a dataset or many checkpoints makes the walk slow: walk it less often
-        self.next_scan = time.monotonic() + _next_scan_delay(self.rescan_s, time.monotonic() - started)
+        self.next_scan = time.monotonic() + next_scan_delay(self.rescan_s, time.monotonic() - started)
 
     def _import_tensorboard(self) -> bool:
         if self._tb is None and self.unavailable is None:
@@ -145,7 +147,3 @@ def _with_epoch(event: dict) -> dict:
     if epoch is not None and math.isfinite(epoch):
         event["epoch"] = epoch
     return event
-
-
-def _next_scan_delay(rescan_s: float, scan_took_s: float) -> float:
-    return max(rescan_s, 20 * scan_took_s) if scan_took_s > 0.05 else rescan_s

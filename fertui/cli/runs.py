@@ -10,7 +10,7 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, workspace
 from fertui.errors import UserError
-from fertui.store import RUN_STATES, Store
+from fertui.store import RUN_STATES, Store, status_text
 
 STATUS_STYLE = {
     "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
@@ -154,7 +154,7 @@ def _print_runs_table(runs: list[dict]) -> None:
         return
     now = time.time()
     header = ("id", "name", "status", "sweep", "params", "progress", "best", "age")
-    rows = [(r["id"], r["name"], r["status"], r.get("sweep") or "", key_params(r), progress_text(r),
+    rows = [(r["id"], r["name"], status_text(r), r.get("sweep") or "", key_params(r), progress_text(r),
              best_text(r), _age(now - r.get("created", now))) for r in runs]
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
     budget = shutil.get_terminal_size((160, 24)).columns
@@ -199,7 +199,7 @@ def _print_run(doc: dict, folder) -> None:
     for key in ("id", "name", "status", "kind", "sweep", "priority", "slot", "slurm_job", "partition", "node",
                 "attempts", "error"):
         if doc.get(key) not in (None, "", []):
-            table.add_row(key, str(doc[key]))
+            table.add_row(key, status_text(doc) if key == "status" else str(doc[key]))
     if doc.get("command"):
         table.add_row("command", " ".join(doc["command"]))
     if doc.get("params") or doc.get("kind") != "command":  # a command's params are its argv, shown above

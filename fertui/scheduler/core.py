@@ -160,7 +160,7 @@ class Scheduler:
     def _start(self, run: dict, slot: Slot) -> None:
         run_dir = self.ws.run_dir(run["id"])
         run_dir.mkdir(parents=True, exist_ok=True)
-        argv = job_argv(run)
+        argv = job_argv(run, run_dir)
         now = time.time()
 
         def launch(doc: dict) -> dict:
@@ -201,11 +201,20 @@ class Scheduler:
         happenings, changed = tracked.ingest.read()
         bad = tracked.ingest.new_bad_lines()
         if bad:
-            log.warning("%s: skipped %d unreadable line(s) in %s", run["id"], bad, tracked.ingest.tail.path)
-            tracked.ingest.summary["bad_event_lines"] = tracked.ingest.tail.bad_lines
+            log.warning("%s: skipped %d unreadable line(s) in the event files of %s", run["id"], bad, tracked.run_dir)
+            tracked.ingest.summary["bad_event_lines"] = tracked.ingest.bad_lines
             changed = True
         if changed:
             self.pending[run["id"]] = {"summary": dict(tracked.ingest.summary)}
+        if tracked.ingest.params_changed:  # e.g. wandb.config: the sweep's own cell values win
+            tracked.ingest.params_changed = False
+            params = {**{f"params.{k}": v for k, v in tracked.ingest.params.items()}, **(run.get("params") or {})}
+            self.pending.setdefault(run["id"], {})["params"] = params
+        for warning in tracked.ingest.capture.warnings:  # each once: alerted holds "capture:<text>"
+            if f"capture:{warning}" not in tracked.alerted:
+                tracked.alerted.add(f"capture:{warning}")
+                self._alert(run, "capture", f"{run['name']}: {warning}")
+        tracked.ingest.capture.warnings.clear()
         for item in happenings:
             event = item.event
             if item.kind == "nan":
@@ -253,6 +262,11 @@ class Scheduler:
         def closing(current: dict) -> dict:  # the store's doc: a cancel may have been asked a moment ago
             fields = classify(current, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
                               oom_seen=tracked.ingest.oom_seen)
+            if fields["status"] == "done" and current.get("sweep") and not tracked.ingest.reported_objective():
+                fields["no_metric"] = tracked.ingest.objective_name()
+            if tracked.ingest.params:
+                fields["params"] = {**{f"params.{k}": v for k, v in tracked.ingest.params.items()},
+                                    **(current.get("params") or {})}
             return {**fields, "summary": dict(tracked.ingest.summary)}
 
         doc = self.store.claim_run(run["id"], ("running",), closing)
@@ -268,6 +282,8 @@ class Scheduler:
         if status in ALERT_STATES and status not in tracked.alerted:
             first_line = (doc.get("error") or "").splitlines()[:1]
             self._alert(doc, status, f"{doc['name']}: {status}" + (f" ({first_line[0]})" if first_line else ""))
+        if doc.get("no_metric"):
+            self._alert_no_metric(doc)
         if status == "lost" and doc.get("attempts", 0) < self.retry:
             self._requeue(doc)
         self.hooks.call("run_finished", doc)
@@ -313,6 +329,17 @@ class Scheduler:
             self._last_flush = time.monotonic()
             # A big store makes each write dear: keep writing it under ~10 % of the time.
             self._flush_every = max(FLUSH_EVERY_S, 10 * (self._last_flush - now))
+
+    def _alert_no_metric(self, doc: dict) -> None:
+        """One alert per sweep (not one per run) when its runs end without the objective."""
+        siblings = {rid for rid, r in self.runs.items() if r.get("sweep") == doc["sweep"]}
+        if any(a["kind"] == "no_metric" and a.get("run") in siblings for a in self.store.alerts()):
+            return
+        metric = doc["no_metric"]
+        self._alert(doc, "no_metric",
+                    f"{doc['name']} (sweep {doc['sweep']}) finished without reporting {metric}, so Optuna was "
+                    f"told FAIL: print it (e.g. '{metric}: 0.81'), or set [job] output_scalars / metrics_map / "
+                    f"metrics_csv so fertui can read it (see README, 'Your own training code')")
 
     def _alert_once(self, tracked: Tracked, kind: str, message: str) -> None:
         if kind not in tracked.alerted:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from fertui.config import compact, sanitize_name
-from fertui.events import read_all
+from fertui.events import read_run_events
 from fertui.atomicio import atomic_write_text
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
@@ -32,7 +32,8 @@ def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
     spec = require_spec(ws, sweep)
     observations = require_runs(ws, spec)
     board = pivot(ws, sweep)
-    prefix = sanitize_name(f"{display_name(ws, spec.dataset)}_{spec.name}")
+    title = _titled(ws, spec.dataset, spec.name)
+    prefix = sanitize_name(title.replace(" ", "_"))
     out.mkdir(parents=True, exist_ok=True)
     written = [_write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
                _write(out / f"{prefix}_board.csv", render.board_csv(board)),
@@ -40,7 +41,6 @@ def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on a server
-    title = f"{display_name(ws, spec.dataset)} {spec.name}"
     if board.cols_key is not None:
         written.append(_lines_plot(board, out / f"{prefix}.png", title))
         written.append(_heatmap(board, out / f"{prefix}_heatmap.png"))
@@ -179,9 +179,14 @@ def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observ
         names[o.name].add(o.cell.get(board.rows_key))
     if len(names) < 2 or any(len(rows) != 1 for rows in names.values()):
         return []
-    display = display_name(ws, spec.dataset)
-    return [_lines_plot(board, out / f"{sanitize_name(f'{display}_{name}')}.png", f"{display} {name}",
+    titles = {name: _titled(ws, spec.dataset, name) for name in names}
+    return [_lines_plot(board, out / f"{sanitize_name(titles[name].replace(' ', '_'))}.png", titles[name],
                         only_row=next(iter(rows))) for name, rows in sorted(names.items())]
+
+
+def _titled(ws: Workspace, dataset: str, name: str) -> str:
+    """"RAF-DB NAME"; just NAME for a sweep of command jobs, which name no data set."""
+    return f"{display_name(ws, dataset)} {name}" if dataset else name
 
 
 def _loss_plot(ws: Workspace, observations: list[Observation], path: Path, title: str) -> Path | None:
@@ -190,7 +195,7 @@ def _loss_plot(ws: Workspace, observations: list[Observation], path: Path, title
     curves = []
     for o in sorted(observations, key=lambda o: o.run_id):
         series: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for e in read_all(ws.run_dir(o.run_id) / "events.jsonl"):
+        for e in read_run_events(ws.run_dir(o.run_id)):
             metrics = e.get("metrics") if e.get("type") == "log" else None
             for m in LOSS_METRICS:
                 if isinstance(metrics, dict) and isinstance(metrics.get(m), (int, float)):

@@ -36,7 +36,7 @@ def state_marks(stats: CellStats) -> list[str]:
         if state == "done":
             missing = count - stats.n
             if missing:
-                marks.append(f"{missing}× no metric" if missing > 1 else "no metric")
+                marks.append(f"{missing}× finished, no metric" if missing > 1 else "finished, no metric")
             continue
         if state == "pruned":
             mark = f"pruned@{min(stats.pruned_epochs)}" if stats.pruned_epochs else "pruned"

@@ -7,6 +7,8 @@ import math
 import time
 from typing import Any
 
+from fertui.store import status_text
+
 RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns show them
     ("id", "id"), ("name", "name"), ("status", "status"), ("progress", "progress"),
     ("loss", "loss"), ("best", "best"), ("img_s", "img/s"), ("eta", "ETA"), ("slot", "slot"),
@@ -111,7 +113,7 @@ def run_cells(run: dict) -> dict[str, str]:
     return {
         "id": run["id"],
         "name": middle_cut(run.get("name") or ""),
-        "status": run.get("status", ""),
+        "status": status_text(run),
         "progress": progress(run),
         "loss": fmt_num(last_loss(s)),
         "best": fmt_num(best),
