@@ -1,0 +1,145 @@
+"""Output scalars: manager-side CPU and line-to-screen latency, with a real daemon and real jobs.
+
+1. CPU of the daemon process while 8 jobs each print 50 metric lines/s that the default set
+   captures ("step: 12 loss: 0.41 lr: 0.001"), measured alternately with the same 8 jobs
+   reporting the same values through fertui.report (the ingest cost the README already quotes),
+   so the ratio of the two comes from one run on one machine.
+2. Latency from a job printing a line to (a) the captured event in runs/<id>/captured.jsonl,
+   which the console's watcher tails, and (b) the value in the store, which `fertui ls` and
+   `fertui ls --json` print. A job prints a new loss every 0.3-0.7 s; the poller here reads both
+   every 10 ms. The store is written about once a second with the latest values, so a value
+   counts as seen there once it or a later one is.
+
+Usage: .venv/bin/python benchmarks/capture_ingest.py [--seconds S] [--jobs N] [--samples N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from fertui.config import config_from_command
+from fertui.events import read_all
+from fertui.plan import enqueue, run_doc
+from fertui.scheduler.daemon import ensure_daemon, stop_daemon
+from fertui.store import Store
+from fertui.workspace import open_workspace
+
+PRINTING = ("import time\nfor i in range(COUNT):\n"
+            "    print(f'step: {{i}}  loss: {{1 / (i + 1):.5f}}  lr: 0.001', flush=True); time.sleep(0.02)")
+REPORTING = ("import fertui.report as r, time\nfor i in range(COUNT):\n"
+             "    r.log({'loss': 1 / (i + 1), 'lr': 0.001}, step=i); time.sleep(0.02)")
+TIMED = ("import json, os, random, time\nlog = open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'printed.jsonl'), 'a')\n"
+         "for i in range(1, COUNT + 1):\n    time.sleep(random.uniform(0.3, 0.7))\n"
+         "    value = 1000 + i\n    log.write(json.dumps([value, time.time()]) + '\\n'); log.flush()\n"
+         "    print(f'loss: {{value}}', flush=True)\n")
+
+
+def wait_status(store: Store, ids: list[str], states: tuple[str, ...], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while any(store.get_run(i)["status"] not in states for i in ids):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"runs {ids} did not reach {states} in {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def daemon_cpu(root: Path, code: str, jobs: int, seconds: float) -> dict:
+    ws = open_workspace(root)
+    pid = ensure_daemon(ws)
+    steps = int((seconds + 8) * 50)
+    ids = enqueue(ws, [run_doc(config_from_command(["python", "-c", code.replace("COUNT", str(steps))]))
+                       for _ in range(jobs)])
+    store = Store(ws.store_path)
+    wait_status(store, ids, ("running",), 60)
+    time.sleep(3)  # past start-up: the steady state
+    daemon = psutil.Process(pid)
+    c0, w0 = daemon.cpu_times(), time.monotonic()
+    time.sleep(seconds)
+    c1, w1 = daemon.cpu_times(), time.monotonic()
+    wait_status(store, ids, ("done",), seconds + 120)
+    captured = sum(len(read_all(ws.run_dir(i) / "captured.jsonl")) for i in ids)
+    reported = sum(len(read_all(ws.run_dir(i) / "events.jsonl")) for i in ids)
+    busy = (c1.user + c1.system) - (c0.user + c0.system)
+    return {"cpu_percent": 100 * busy / (w1 - w0), "captured": captured, "reported": reported,
+            "expected": jobs * steps}
+
+
+def latency(root: Path, samples: int) -> dict[str, list[float]]:
+    ws = open_workspace(root)
+    ensure_daemon(ws)
+    (run_id,) = enqueue(ws, [run_doc(config_from_command(["python", "-c", TIMED.replace("COUNT", str(samples))]))])
+    store, run_dir = Store(ws.store_path), ws.run_dir(run_id)
+    seen_captured: dict[float, float] = {}
+    store_seen: list[tuple[float, float]] = []  # (time, value): the store keeps only the latest value
+    ended_at = None
+    while True:
+        now = time.time()
+        for event in read_all(run_dir / "captured.jsonl"):
+            value = event.get("metrics", {}).get("loss")
+            if value is not None:
+                seen_captured.setdefault(value, now)
+        run = store.get_run(run_id)
+        value = ((run.get("summary") or {}).get("last") or {}).get("loss")
+        if value is not None and (not store_seen or store_seen[-1][1] != value):
+            store_seen.append((now, value))
+        if run["status"] not in ("queued", "running"):
+            ended_at = ended_at or now
+            if (store_seen and store_seen[-1][1] >= 1000 + samples) or now - ended_at > 3:
+                break
+        time.sleep(0.01)
+    printed = dict(json.loads(line) for line in (run_dir / "printed.jsonl").read_text().splitlines())
+    # a value counts as seen in the store once it or a later one is there (a write may skip values)
+    in_store = {v: next((at for at, seen in store_seen if seen >= v), None) for v in printed}
+    return {"captured": [seen_captured[v] - t for v, t in printed.items() if v in seen_captured],
+            "store": [in_store[v] - t for v, t in printed.items() if in_store[v] is not None]}
+
+
+def summary(values: list[float]) -> str:
+    ms = sorted(v * 1000 for v in values)
+    p90 = ms[int(0.9 * (len(ms) - 1))]
+    return f"median {statistics.median(ms):.0f} ms, p90 {p90:.0f} ms, max {ms[-1]:.0f} ms (n={len(ms)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    cpu: dict[str, list[dict]] = {"printed lines (default set)": [], "fertui.report events": []}
+    for _ in range(args.repeats):  # alternate, so load changes hit both alike
+        for label, code in (("printed lines (default set)", PRINTING), ("fertui.report events", REPORTING)):
+            with tempfile.TemporaryDirectory() as tmp:
+                (Path(tmp) / "fertui.toml").write_text(f"[scheduler]\ncpu_slots = {args.jobs}\n")
+                try:
+                    cpu[label].append(daemon_cpu(Path(tmp), code, args.jobs, args.seconds))
+                finally:
+                    stop_daemon(open_workspace(Path(tmp)))
+            print(f"{label}: {cpu[label][-1]}", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            lat = latency(Path(tmp), args.samples)
+        finally:
+            stop_daemon(open_workspace(Path(tmp)))
+    print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
+          f"Python {platform.python_version()}, load average {psutil.getloadavg()[0]:.1f}, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    for label, rows in cpu.items():
+        print(f"daemon CPU, {args.jobs} jobs x 50 lines/s, {label}: "
+              + ", ".join(f"{r['cpu_percent']:.1f} %" for r in rows)
+              + f" of one core; events kept {rows[-1]['captured'] + rows[-1]['reported']} of {rows[-1]['expected']}")
+    print(f"printed line -> captured.jsonl (console): {summary(lat['captured'])}")
+    print(f"printed line -> store (fertui ls): {summary(lat['store'])}")
+
+
+if __name__ == "__main__":
+    main()
