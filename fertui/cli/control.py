@@ -95,12 +95,12 @@ def register(app: typer.Typer) -> None:
         path = ws.run_dir(doc["id"]) / "stdout.log"
         if not path.exists() and not follow:
             raise UserError(f"run {doc['id']} has no log yet ({path}); it is {doc['status']}")
-        offset = _print_from(path, 0, lines)
+        offset = _print_from(path, 0, lines, whole=not follow)
         try:
             while follow:
                 status = (store.get_run(doc["id"]) or {}).get("status")
                 before = offset
-                offset = _print_from(path, offset, 0)
+                offset = _print_from(path, offset, 0, whole=status not in ("queued", "running"))
                 if status not in ("queued", "running") and offset == before:
                     break
                 time.sleep(0.25)
@@ -108,14 +108,30 @@ def register(app: typer.Typer) -> None:
             pass
 
 
-def _print_from(path, offset: int, last_lines: int) -> int:
-    """Write PATH's bytes from OFFSET (or only its last LAST_LINES lines) to stdout; the new offset."""
+def _print_from(path, offset: int, last_lines: int, whole: bool = True) -> int:
+    """Write PATH's bytes from OFFSET (or only its last LAST_LINES lines) to stdout; the new offset.
+
+    Piped or redirected, the bytes are copied exactly. On a terminal, control sequences other
+    than colours are removed (a job's `ESC]0;title` or `ESC[2J` must not reach it), line by line:
+    unless WHOLE, a last partial line waits for the next call so no sequence is cut in two.
+    """
     try:
         with open(path, "rb") as fh:
             fh.seek(offset)
             data = fh.read()
     except FileNotFoundError:
         return offset
+    if sys.stdout.isatty():
+        from fertui.terminal_text import printable
+
+        if not whole:
+            data = data[: data.rfind(b"\n") + 1]
+        end = offset + len(data)
+        if last_lines and data:
+            data = b"\n".join(data.rstrip(b"\n").split(b"\n")[-last_lines:]) + b"\n"
+        sys.stdout.write(printable(data.decode("utf-8", errors="replace"), keep_colour=True))
+        sys.stdout.flush()
+        return end
     end = offset + len(data)
     if last_lines:
         data = b"\n".join(data.rstrip(b"\n").split(b"\n")[-last_lines:]) + b"\n"

@@ -192,20 +192,27 @@ def _age(seconds: float) -> str:
 def _print_run(doc: dict, folder) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from fertui.terminal_text import printable
 
     table = Table(box=None, show_header=False, pad_edge=False)
+
+    def add(key: str, value: str) -> None:  # job output and user text: no Rich markup, no escapes
+        table.add_row(key, Text(printable(value)))
+
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for key in ("id", "name", "status", "kind", "sweep", "priority", "slot", "slurm_job", "partition", "node",
                 "attempts", "error"):
         if doc.get(key) not in (None, "", []):
-            table.add_row(key, status_text(doc) if key == "status" else str(doc[key]))
+            add(key, status_text(doc) if key == "status" else str(doc[key]))
     if doc.get("command"):
-        table.add_row("command", " ".join(doc["command"]))
+        add("command", " ".join(doc["command"]))
     if doc.get("params") or doc.get("kind") != "command":  # a command's params are its argv, shown above
-        table.add_row("params", key_params(doc))
+        add("params", key_params(doc))
     for key, value in (doc.get("summary") or {}).items():
         shown = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value)) if key == "updated" else str(value)
-        table.add_row(f"summary.{key}", shown)
-    table.add_row("folder", str(folder))
+        add(f"summary.{key}", shown)
+    add("folder", str(folder))
     Console().print(table)

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from fertui.report import EXIT_NAN, EXIT_OOM
+from fertui.terminal_text import printable
 
 TAIL_LINES = 12
 OOM_MARKERS = ("out of memory", "outofmemoryerror", "cannot allocate memory")
@@ -21,7 +22,8 @@ def log_tail(path: Path, lines: int = TAIL_LINES, max_bytes: int = 16384) -> str
             data = fh.read()
     except FileNotFoundError:
         return ""
-    text = data.decode("utf-8", errors="replace")
+    # kept in the run's error and shown by show, run and the console: no escape may reach a terminal
+    text = printable(data.decode("utf-8", errors="replace"))
     return "\n".join(text.rstrip("\n").splitlines()[-lines:])
 
 

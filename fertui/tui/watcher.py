@@ -15,6 +15,7 @@ from typing import Callable
 
 from fertui.errors import UserError
 from fertui.events import EVENT_FILES, EventTail
+from fertui.terminal_text import printable
 from fertui.store import read_json_file
 from fertui.tui.messages import LogTail, RunEvents, StoreChanged
 from fertui.workspace import Workspace
@@ -144,5 +145,4 @@ def read_last_lines(path: Path, max_bytes: int = LOG_TAIL_BYTES, lines: int = LO
             data = fh.read()
     except FileNotFoundError:
         return []
-    text = data.decode("utf-8", errors="replace").replace("\r", "\n")
-    return text.splitlines()[-lines:]
+    return printable(data.decode("utf-8", errors="replace")).splitlines()[-lines:]

@@ -111,3 +111,21 @@ def test_ingest_summary_best_eta_and_partial_line(tmp_path):
     ingest.read()
     assert s["step"] == 13 and s["best"]["train/loss"] == 0.25 and s["best"]["val/loss"] == 0.9
     assert s["last"]["train/loss"] == 0.75 and ingest.tail.bad_lines == 0
+
+
+def test_hostile_event_lines_cost_only_themselves_and_a_nan_among_them_still_stops_the_run(jobs):
+    code = ("import os, time, fertui.report as r\n"
+            "r.log({'train/loss': 2.0}, step=1)\n"
+            "with open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'events.jsonl'), 'a') as fh:\n"
+            "    fh.write('{\"type\": \"log\", \"step\": ' + '9' * 4301 + '}\\n')\n"   # int too long to parse
+            "    fh.write('[' * 100000 + ']' * 100000 + '\\n')\n"                    # nesting past recursion
+            "    fh.write('{\"type\": \"log\", \"pad\": \"' + 'x' * (2 << 20) + '\"}\\n')\n"  # over the size cap
+            "r.nan(step=2, metric='train/loss')\n"
+            "r.log({'train/loss': 1.0}, step=3)\n"
+            "time.sleep(30)\n")
+    run_id = jobs.add(code)
+    result = CliRunner().invoke(app, ["--workspace", str(jobs.root), "run"])
+    run = jobs.run(run_id)
+    assert run["status"] == "nan", (result.output, run)
+    assert run["summary"]["bad_event_lines"] == 3 and run["summary"]["nan_step"] == 2
+    assert run["ended"] - run["started"] < 20  # stopped by the NaN, not by the end of its sleep
