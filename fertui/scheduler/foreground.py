@@ -11,6 +11,9 @@ from fertui.store import FINAL_STATES, Store
 from fertui.workspace import Workspace
 
 FOLLOW_EVERY_S = 0.5
+# Endings that leave nobody to watch the jobs: the daemon takes them over. Ctrl-C is a person
+# stopping this command on purpose; the jobs keep running and the message says how to watch them.
+HAND_OVER = (signal.SIGHUP, signal.SIGTERM)
 
 
 def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -> int:
@@ -18,19 +21,25 @@ def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -
     view = view or RunView(ids)
     view.interrupted = 0
     lock = SchedulerLock(ws)
-    with view:
-        if daemon_status(ws) is None and lock.acquire("foreground"):
-            try:
-                stopped = _schedule(ws, view)
-            finally:
-                lock.release()
-        else:
-            owner = daemon_status(ws) or {}
-            view.say(f"the {owner.get('mode', 'other')} scheduler (pid {owner.get('pid', '?')}) runs the queue; following")
-            stopped = _follow(ws, ids, view)
+    try:
+        with view:
+            if daemon_status(ws) is None and lock.acquire("foreground"):
+                try:
+                    stopped = _schedule(ws, view)
+                finally:
+                    lock.release()
+            else:
+                owner = daemon_status(ws) or {}
+                view.say(f"the {owner.get('mode', 'other')} scheduler (pid {owner.get('pid', '?')}) runs the queue; "
+                         "following")
+                stopped = _follow(ws, ids, view)
+    except OSError:  # EIO/EPIPE from a terminal that is gone, whichever write noticed it first
+        stopped = signal.SIGHUP
+    if view.terminal_gone and not stopped:
+        stopped = signal.SIGHUP
     if stopped:
         running = [r["id"] for r in view.final_status() if r["status"] == "running"]
-        if stopped == signal.SIGHUP:
+        if stopped in HAND_OVER:
             _hand_to_daemon(ws, view)
         elif running:
             owner = daemon_status(ws)
@@ -72,6 +81,9 @@ def _schedule(ws: Workspace, view: RunView) -> int:
     told_paused = []
 
     def until(s: Scheduler) -> bool:
+        if view.terminal_gone:  # nobody to show it to: the daemon takes over (run_foreground)
+            interrupted.append(signal.SIGHUP)
+            return True
         if s.tracked:
             return False
         queued = [r for r in s.runs.values() if r["status"] == "queued"]

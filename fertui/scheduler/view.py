@@ -77,6 +77,7 @@ class RunView:
         self._live: Live | None = None
         self._last_plain = time.monotonic()
         self.interrupted = 0  # the signal that ended the scheduling early, if one did
+        self.terminal_gone = False  # a write failed: the SSH session or the tmux pane is gone
 
     def __enter__(self) -> "RunView":
         if self.tty:
@@ -85,15 +86,18 @@ class RunView:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._live:
-            self._live.__exit__(*exc)
-            self._live = None
+        live, self._live = self._live, None
+        if live:
+            try:
+                live.__exit__(*exc)
+            except OSError:  # EIO/EPIPE: the terminal went away; what follows must still run
+                self.terminal_gone = True
 
     def say(self, text: str, style: str | None = None) -> None:
         try:
             self.console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
         except OSError:  # the terminal went away (SIGHUP): nothing left to show it to
-            pass
+            self.terminal_gone = True
 
     def update(self, runs: dict[str, dict]) -> None:
         self.runs = runs
@@ -115,7 +119,10 @@ class RunView:
                 if run["status"] in ("failed", "oom", "lost") and run.get("error"):
                     self.say("    " + "\n    ".join(run["error"].splitlines()[-5:]))
         if self._live:
-            self._live.update(self._table())
+            try:
+                self._live.update(self._table())
+            except OSError:
+                self.terminal_gone = True
         elif time.monotonic() - self._last_plain >= PLAIN_PROGRESS_EVERY_S:
             self._last_plain = time.monotonic()
             for run_id in self.watched:
