@@ -70,17 +70,22 @@ class LocalExecutor(Executor):
         return {"pid": proc.pid, "pid_start": started, "executor": self.kind}
 
     def poll(self, run: dict) -> str:
+        """A run is over when its wrapper has ended and, if the wrapper did not end by itself, when
+        its process group is empty too: a kill -9 of the wrapper leaves the job running on."""
+        pid = run.get("pid")
         proc = self._children.get(run["id"])
-        if proc is not None and proc.pid == run.get("pid"):
+        if proc is not None and proc.pid == pid:
             code = proc.poll()
             if code is None:
                 return "running"
             self._returncodes[run["id"]] = code
             del self._children[run["id"]]
-            return "exited"
-        if process_alive(run.get("pid"), run.get("pid_start")):
+            if code >= 0:
+                return "exited"  # the wrapper waited for the job and wrote exit.json
+        elif process_alive(pid, run.get("pid_start")):
             return "running"
-        return "exited"  # read_exit tells whether the wrapper left a record
+        # The wrapper was killed, or died while nobody watched: the job (its group) may live on.
+        return "running" if pid and group_alive(pid) else "exited"
 
     def cancel(self, run: dict, grace_s: float) -> None:
         pid = run.get("pid")
@@ -114,12 +119,16 @@ class LocalExecutor(Executor):
         except (FileNotFoundError, json.JSONDecodeError):
             pass
         code = self._returncodes.get(run["id"])
-        if code is not None and code < 0:  # the wrapper itself was killed (SIGKILL after the grace)
-            return {"exit_code": None, "signal": -code, "ended": time.time(), "source": "wrapper"}
+        if code is not None and code < 0:  # the wrapper itself was killed (SIGKILL after the grace, or by hand)
+            return {"exit_code": None, "signal": -code, "ended": time.time(), "source": "wrapper",
+                    "error": f"the launch wrapper was killed (signal {-code}); its job ran on until its process "
+                             "group ended, with an exit status nobody could read"}
         return None
 
     def adopt(self, run: dict) -> bool:
-        return process_alive(run.get("pid"), run.get("pid_start"))
+        # a job whose wrapper was killed still counts: closing it now would requeue it beside itself
+        pid = run.get("pid")
+        return process_alive(pid, run.get("pid_start")) or bool(pid and group_alive(pid))
 
 
 def _killpg(pgid: int, sig: int) -> None:

@@ -6,6 +6,9 @@ import json
 import os
 import signal
 import subprocess
+import time
+
+import pytest
 
 from typer.testing import CliRunner
 
@@ -166,3 +169,47 @@ def test_a_job_ignoring_sigterm_is_killed_after_the_grace_period(jobs):
     job = child_pid(jobs, run_id)
     assert cancel_runs(jobs.ws, [run_id]) == [(run_id, "cancelled")]
     wait_for(lambda: not process_alive(job, None), what="the stubborn job to die")
+
+
+ORPHAN = ("import os, time\n"
+          "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'job.pid'), 'w').write(str(os.getpid()))\n"
+          "time.sleep(60)")
+
+
+def _job_pid(jobs, run_id: str) -> int:
+    path = jobs.root / "runs" / run_id / "job.pid"
+    return int(wait_for(lambda: path.exists() and path.read_text(), what="the job's pid"))
+
+
+@pytest.mark.parametrize("restart_daemon", [False, True])
+def test_kill_9_of_the_wrapper_keeps_the_run_watched_until_its_job_ends_and_cancel_reaches_it(jobs, restart_daemon):
+    run_id = jobs.add(ORPHAN)
+    daemon = ensure_daemon(jobs.ws)
+    wrapper = jobs.wait_status(run_id, "running")["pid"]
+    job = _job_pid(jobs, run_id)
+    os.kill(wrapper, signal.SIGKILL)
+    if restart_daemon:  # the adopt path: a new daemon finds a dead wrapper and a live job
+        os.kill(daemon, signal.SIGKILL)
+        wait_for(lambda: daemon_status(jobs.ws) is None, what="the daemon to die")
+        ensure_daemon(jobs.ws)
+    time.sleep(1.5)  # several ticks: the run must not be closed, lost or requeued meanwhile
+    run = jobs.run(run_id)
+    assert run["status"] == "running" and process_alive(job, None), run
+    assert len(jobs.store.runs()) == 1  # no second copy started beside the orphan
+    result = cli(jobs, "cancel", run_id)
+    assert result.exit_code == 0, result.output
+    assert jobs.wait_status(run_id, ("cancelled", "failed"))["status"] == "cancelled"
+    wait_for(lambda: not process_alive(job, None), what="the orphaned job to be stopped")
+
+
+def test_a_job_that_outlives_its_killed_wrapper_ends_failed_with_the_reason_and_is_not_rerun(jobs):
+    run_id = jobs.add("import os, time\nopen(os.path.join(os.environ['FERTUI_RUN_DIR'], 'job.pid'), 'w')"
+                      ".write(str(os.getpid()))\ntime.sleep(2)")
+    ensure_daemon(jobs.ws)
+    wrapper = jobs.wait_status(run_id, "running")["pid"]
+    job = _job_pid(jobs, run_id)
+    os.kill(wrapper, signal.SIGKILL)
+    run = jobs.wait_status(run_id, ("failed", "lost", "done"))
+    assert not process_alive(job, None)  # closed only once the job itself was gone
+    assert run["status"] == "failed" and "launch wrapper was killed" in run["error"]
+    assert len(jobs.store.runs()) == 1
