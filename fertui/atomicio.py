@@ -1,4 +1,9 @@
-"""Replace a file so that a crash at any point leaves the old or the new one, never half."""
+"""Replace a file so that a crash at any point leaves the old or the new one, never half.
+
+Files follow the user's umask (a lab group reads a colleague's results), keep a mode someone
+chose with chmod, and are never world-writable; ``private`` files (a job's environment, which may
+hold tokens) are the owner's alone.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,41 @@ from pathlib import Path
 from typing import IO, Iterator
 
 
+def current_umask() -> int:
+    try:  # read, not set: setting it to look would race with other threads creating files
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def no_world_write() -> None:
+    """Clear the world-write bit of this process's umask (and so of its daemon and jobs): even
+    under umask 000, no store, lock, pipe or run folder of a shared server is writable by all."""
+    os.umask(current_umask() | 0o002)
+
+
+def _file_mode(path: Path, private: bool) -> int:
+    if private:
+        return 0o600
+    try:
+        return os.stat(path).st_mode & 0o775  # a chmod g+rw by the user outlives our rewrites
+    except FileNotFoundError:
+        return 0o666 & ~current_umask() & ~0o002
+
+
 @contextmanager
-def atomic_file(path: Path, mode: str = "w") -> Iterator[IO]:
+def atomic_file(path: Path, mode: str = "w", private: bool = False) -> Iterator[IO]:
     """Write through the yielded file; on success it is fsynced and renamed over PATH."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode(path, private))  # mkstemp makes 0600 whatever the umask
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
             yield fh
             fh.flush()
@@ -30,6 +64,6 @@ def atomic_file(path: Path, mode: str = "w") -> Iterator[IO]:
         os.close(dir_fd)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    with atomic_file(path, "w") as fh:
+def atomic_write_text(path: Path, text: str, private: bool = False) -> None:
+    with atomic_file(path, "w", private=private) as fh:
         fh.write(text)

@@ -86,8 +86,8 @@ def write_run_folder(workspace: Workspace, run_id: str, doc: dict) -> None:
             env = json.loads((workspace.run_dir(doc["retry_of"]) / ENV_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             env = None
-    if env is not None:  # 0600 like every atomic write: it may hold the user's tokens
-        atomic_write_text(folder / ENV_FILE, json.dumps(env, indent=0, sort_keys=True))
+    if env is not None:  # 0600: it may hold the user's tokens
+        atomic_write_text(folder / ENV_FILE, json.dumps(env, indent=0, sort_keys=True), private=True)
     config = {**doc["config"], "fertui": {"id": run_id, "name": doc["name"], "sweep": doc["sweep"] or ""}}
     atomic_write_text(folder / "config.toml", tomli_w.dumps(config))
 

@@ -51,6 +51,9 @@ def root(
         help="Folder holding runs/ and configs/ (default: current directory).")] = None,
 ) -> None:
     """With no command, opens the interactive console."""
+    from fertui.atomicio import no_world_write
+
+    no_world_write()  # inherited by the daemon and the jobs it starts
     if ctx.invoked_subcommand is None:
         from fertui.cli.common import workspace as get_workspace
         from fertui.tui.app import run_console

@@ -140,8 +140,11 @@ def setup_logging(ws: Workspace) -> None:
 
 
 def serve_daemon(ws: Workspace) -> int:
+    from fertui.atomicio import no_world_write
     from fertui.scheduler.control import resume
     from fertui.scheduler.core import Scheduler, log
+
+    no_world_write()  # started from the library (the console, tests) as well as from the CLI
 
     lock = SchedulerLock(ws)
     if not lock.acquire("daemon"):
