@@ -7,7 +7,6 @@ are tagged so the file stays valid JSON.
 
 from __future__ import annotations
 
-import json
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from tinydb.table import Document
 from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
 from fertui.jsonio import dumps, loads
+from fertui.store_backup import damaged, keep_backup
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost")
 ACTIVE_STATES = ("queued", "running")
@@ -42,12 +42,12 @@ def read_json_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    if not text.strip():
-        return {}
+    if not text.strip():  # fertui never writes an empty store: this one was truncated
+        raise damaged(path, f"is empty ({len(text)} bytes)")
     try:
         return loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path}: the store is not valid JSON ({exc}); restore it from a backup") from None
+    except (ValueError, RecursionError) as exc:
+        raise damaged(path, f"is not valid JSON ({exc})") from None
 
 
 class AtomicJSONStorage(Storage):
@@ -60,6 +60,7 @@ class AtomicJSONStorage(Storage):
         return read_json_file(self.path) or None
 
     def write(self, data: dict[str, Any]) -> None:
+        keep_backup(self.path)  # the file this transaction read and parsed: the last good store
         atomic_write_text(self.path, dumps(data))
 
     def close(self) -> None:
@@ -137,6 +138,13 @@ class Store:
                 n += 1
             meta.upsert(Document({"next_run": n}, doc_id=1))
         return ids
+
+    def put_recovered_runs(self, docs: list[dict]) -> None:
+        """Insert run documents that already have their ids (see store_backup.run_folders_missing)."""
+        with self.transaction() as db:
+            runs = db.table("runs")
+            for doc in docs:
+                runs.insert(Document(doc, doc_id=int(doc["id"])))
 
     def update_runs(self, changes: dict[str, dict]) -> None:
         """Apply {run_id: {field: value}} in one write; nested ``summary`` dicts are merged."""

@@ -45,10 +45,15 @@ class SchedulerLock:
             return False
         self.held = True
         me = psutil.Process()
-        atomic_write_text(self.ws.runs_dir / PID_FILE, json.dumps({
-            "pid": me.pid, "create_time": me.create_time(), "mode": mode,
-            "started": time.time(), "workspace": str(self.ws.root)}))
+        # A daemon is "ready" once it has read the store and adopted its jobs (mark_ready): until
+        # then `fertui daemon start` waits, so a daemon that dies at start-up is reported, not hailed.
+        self._info = {"pid": me.pid, "create_time": me.create_time(), "mode": mode, "started": time.time(),
+                      "workspace": str(self.ws.root), "ready": mode != "daemon"}
+        atomic_write_text(self.ws.runs_dir / PID_FILE, json.dumps(self._info))
         return True
+
+    def mark_ready(self) -> None:
+        atomic_write_text(self.ws.runs_dir / PID_FILE, json.dumps({**self._info, "ready": True}))
 
     def release(self) -> None:
         if not self.held:
@@ -93,15 +98,25 @@ def ensure_daemon(ws: Workspace) -> int:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         status = daemon_status(ws)
-        if status:
+        if status and status.get("ready", True):  # ours, or another starter's that won the race
             return status["pid"]
         if proc.poll() is not None:
-            status = daemon_status(ws)  # lost a race to another starter: theirs is as good
+            status = daemon_status(ws)
             if status:
                 return status["pid"]
-            raise UserError(f"the daemon exited at once (code {proc.returncode}); see {ws.runs_dir / LOG_FILE}")
+            raise UserError(f"the daemon exited at start-up (code {proc.returncode}): {_last_error(ws)}; "
+                            f"see {ws.runs_dir / LOG_FILE}")
         time.sleep(0.05)
     raise UserError(f"the daemon did not start within {START_TIMEOUT_S:.0f} s; see {ws.runs_dir / LOG_FILE}")
+
+
+def _last_error(ws: Workspace) -> str:
+    """The last line the dying daemon wrote (its exception), for a one-line error."""
+    from fertui.scheduler.outcome import log_tail
+
+    lines = [l for l in log_tail(ws.runs_dir / LOG_FILE, lines=5).splitlines() if l.strip()]
+    last = lines[-1] if lines else "no message"
+    return last.split("Error: ", 1)[-1] if last.startswith("fertui.errors.") else last
 
 
 def stop_daemon(ws: Workspace, timeout_s: float = 30.0) -> bool:
@@ -161,6 +176,7 @@ def serve_daemon(ws: Workspace) -> int:
     drained = False
     try:
         scheduler.recover()
+        lock.mark_ready()
 
         def until(s: Scheduler) -> bool:
             nonlocal drained
