@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+from fertui.errors import NO_SPACE, DiskFull
+
 
 def current_umask() -> int:
     try:  # read, not set: setting it to look would race with other threads creating files
@@ -46,7 +48,12 @@ def _file_mode(path: Path, private: bool) -> int:
 def atomic_file(path: Path, mode: str = "w", private: bool = False) -> Iterator[IO]:
     """Write through the yielded file; on success it is fsynced and renamed over PATH."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        if exc.errno in NO_SPACE:
+            raise DiskFull(str(path)) from None
+        raise
     try:
         os.fchmod(fd, _file_mode(path, private))  # mkstemp makes 0600 whatever the umask
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
@@ -54,8 +61,10 @@ def atomic_file(path: Path, mode: str = "w", private: bool = False) -> Iterator[
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+            raise DiskFull(str(path)) from None
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

@@ -1,10 +1,28 @@
 """Errors a user can cause. The CLI prints them as one line and exits with code 2."""
 
+import errno
+import os
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
 
 class UserError(Exception):
     """A mistake in input (config, flag, id) that the user can fix; never a traceback."""
 
     exit_code = 2
+
+
+class DiskFull(UserError):
+    """A write failed for want of space (ENOSPC, or over quota): where, and how much is free."""
+
+    def __init__(self, path: str):
+        import shutil
+
+        try:
+            free = f"{shutil.disk_usage(os.path.dirname(path) or '.').free / 1e6:.1f} MB free"
+        except OSError:
+            free = "free space unknown"
+        super().__init__(f"{path}: no space left on the device ({free}); free some space and try again")
 
 
 class ConfigError(UserError):

@@ -80,6 +80,14 @@ def plan_runs(cfg: RunConfig, workspace: Workspace) -> list[dict]:
 def write_run_folder(workspace: Workspace, run_id: str, doc: dict) -> None:
     folder = workspace.run_dir(run_id)
     folder.mkdir(parents=True, exist_ok=False)
+    try:
+        _fill_run_folder(workspace, folder, run_id, doc)
+    except BaseException:  # a full disk half-way: no empty runs/000NN/ left behind
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _fill_run_folder(workspace: Workspace, folder: Path, run_id: str, doc: dict) -> None:
     env = doc.pop("shell_env", None)
     if env is None and doc.get("retry_of") and doc.get("kind") == "command":  # a retry runs as the original did
         try:

@@ -24,7 +24,14 @@ class FertuiGroup(TyperGroup):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except OSError as exc:  # a full disk anywhere (a log, a folder): still one line
+                from fertui.errors import NO_SPACE, DiskFull
+
+                if exc.errno in NO_SPACE:
+                    raise DiskFull(str(exc.filename or "the workspace")) from None
+                raise
         except UserError as exc:
             if os.environ.get("FERTUI_DEBUG"):
                 raise

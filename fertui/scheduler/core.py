@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from fertui.errors import DiskFull
 from fertui.scheduler.executor import Executor, Slot, make_executor
 from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env
@@ -32,6 +33,7 @@ BUSY_TICK_S = 0.5
 IDLE_TICK_S = 2.0
 FULL_READ_EVERY_S = 5.0
 ALERT_STATES = ("failed", "oom", "lost", "nan")
+DISK_FULL_RETRY_S = 5.0
 
 
 @dataclass
@@ -93,17 +95,27 @@ class Scheduler:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGCHLD, lambda *_: self._wake.poke())  # a job ended: look now
         woken = True
+        disk_full_since = None
         try:
             while not self._stop:
                 try:
                     self.tick(woken)
-                except Exception:  # one bad tick (full disk, a torn config) must not end the service
+                    if disk_full_since is not None:  # space is back: say once what happened
+                        self._alert({"id": None}, "disk_full", f"the workspace disk was full for "
+                                    f"{time.time() - disk_full_since:.0f} s; fertui waited and carried on")
+                        disk_full_since = None
+                except DiskFull as exc:  # wait for space without a traceback per tick
+                    if disk_full_since is None:
+                        disk_full_since = time.time()
+                        log.warning("%s; retrying every %.0f s", exc, DISK_FULL_RETRY_S)
+                except Exception:  # one bad tick (a torn config) must not end the service
                     log.exception("scheduler tick failed")
                 if on_tick:
                     on_tick(self)
                 if self._stop or (until and until(self)):
                     break
-                woken = self._wake.wait(BUSY_TICK_S if self.tracked else IDLE_TICK_S)
+                pause = DISK_FULL_RETRY_S if disk_full_since else BUSY_TICK_S if self.tracked else IDLE_TICK_S
+                woken = self._wake.wait(pause)
         finally:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -325,7 +337,11 @@ class Scheduler:
         now = time.monotonic()
         if self.pending and (force or now - self._last_flush >= self._flush_every):
             changes, self.pending = self.pending, {}
-            self.store.update_runs(changes)
+            try:
+                self.store.update_runs(changes)
+            except BaseException:  # e.g. a full disk: keep them for the next try
+                self.pending = {**changes, **self.pending}
+                raise
             self._last_flush = time.monotonic()
             # A big store makes each write dear: keep writing it under ~10 % of the time.
             self._flush_every = max(FLUSH_EVERY_S, 10 * (self._last_flush - now))

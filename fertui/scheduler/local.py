@@ -119,6 +119,11 @@ class LocalExecutor(Executor):
         except (FileNotFoundError, json.JSONDecodeError):
             pass
         code = self._returncodes.get(run["id"])
+        if code is not None and code >= 0:  # the wrapper could not write exit.json (a full disk): it
+            # exits with its job's code (128 + N for a signal), which this process reaped
+            sig = code - 128 if code > 128 else None
+            return {"exit_code": None if sig else code, "signal": sig, "ended": time.time(),
+                    "source": "wrapper exit status (exit.json could not be written)"}
         if code is not None and code < 0:  # the wrapper itself was killed (SIGKILL after the grace, or by hand)
             return {"exit_code": None, "signal": -code, "ended": time.time(), "source": "wrapper",
                     "error": f"the launch wrapper was killed (signal {-code}); its job ran on until its process "

@@ -18,16 +18,36 @@ import time
 EXIT_FILE = "exit.json"
 
 
-def write_exit(run_dir: str, record: dict) -> None:
+EXIT_RETRY_S = 10.0  # a full disk: try again this long; then the scheduler reads the status it reaped
+
+
+def write_exit(run_dir: str, record: dict) -> bool:
+    """Write exit.json atomically, retrying while the disk is full; False if it never could."""
     import json  # imported late: the job's start is what must be fast
 
     path = os.path.join(run_dir, EXIT_FILE)
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(record, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    deadline = time.monotonic() + EXIT_RETRY_S
+    while True:
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(record, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            return True
+        except OSError as exc:
+            try:
+                os.unlink(tmp)  # never a 0-byte exit.json.<pid>.tmp left behind
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                try:  # stderr is the run's log, on the same full disk: a failed note is no failure
+                    os.write(2, f"fertui: cannot write {path}: {exc}\n".encode())
+                except OSError:
+                    pass
+                return False
+            time.sleep(0.5)
 
 
 def _forward_once():
