@@ -47,7 +47,10 @@ def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -
                        else "`fertui daemon start` watches them")
             view.say(f"{len(running)} run(s) keep running ({', '.join(running)}); {watcher}, "
                      "`fertui cancel ID` stops them")
-    return view.summary() or (1 if stopped else 0)
+    code = view.summary()
+    if stopped == signal.SIGINT:
+        return 130  # the shell's convention for Ctrl-C, so a script can tell it from a failed run
+    return code or (1 if stopped else 0)
 
 
 def _hand_to_daemon(ws: Workspace, view: RunView) -> None:

@@ -179,7 +179,16 @@ class Trainer:
         atomic_write_text(path, json.dumps(doc))
         return path
 
+    def stop_loader_workers(self) -> None:
+        """End the DataLoader worker processes now: persistent workers otherwise live until the
+        interpreter's slow teardown, and the run's slot (its process group) with them."""
+        for loader in (self.loaders.train, self.loaders.val):
+            iterator = getattr(loader, "_iterator", None)
+            if iterator is not None and hasattr(iterator, "_shutdown_workers"):
+                iterator._shutdown_workers()
+
     def finish(self) -> None:
+        self.stop_loader_workers()
         best = self.progress.best
         values = {f"best/{k}": v for k, v in best.items()}
         values.update(best_epoch=self.progress.best_epoch, epochs_done=self.progress.epoch, step=self.progress.step)

@@ -52,3 +52,17 @@ def test_sigterm_to_fertui_run_hands_over_too(jobs):
     assert "the daemon" in output and "watches them" in output, output
     final = jobs.wait_all_final()
     assert [r["status"] for r in final] == ["done", "done"], final
+
+
+def test_ctrl_c_exits_130_and_the_jobs_keep_their_real_state(jobs):
+    quick, slow = jobs.add("pass"), jobs.add("import time; time.sleep(3)")
+    jobs.settings("[scheduler]\ncpu_slots = 2\n")
+    proc = subprocess.Popen([sys.executable, "-m", "fertui.cli.main", "--workspace", str(jobs.root), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    jobs.wait_status(quick, "done")
+    wait_for(lambda: jobs.status(slow) == "running", 60, "the slow job running")
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, output
+    assert jobs.status(quick) == "done" and jobs.status(slow) == "running"  # it runs on, as it really does
+    assert "keep running" in output
