@@ -1,6 +1,7 @@
 """A full disk (a 2 MB tmpfs workspace, where root can mount one): one-line errors, nothing
 half-made, and a run whose exit record could not be written still ends with its real status,
-not lost and requeued (which would rerun the job that filled the disk)."""
+not lost and requeued (which would rerun the job that filled the disk); the scheduler waits for
+space and says so once."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def small_disk(tmp_path):
     yield mount
     stop_daemon(open_workspace(mount), timeout_s=10)
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def store_status(root: Path) -> str:
+    return Store(root / "runs" / "fertui.json").get_run("00001")["status"]
 
 
 def fill(folder: Path) -> Path:
@@ -71,10 +76,14 @@ def test_a_job_that_fills_the_disk_ends_done_once_space_returns_and_is_not_rerun
     filler = small_disk / "runs" / "00001" / "filler"
     wait_for(lambda: filler.exists() and os.statvfs(small_disk).f_bavail == 0, 60, "the disk to fill")
     wait_for(lambda: not (small_disk / "runs" / "00001" / "busy").exists(), 60, "the job to end")
+    # A second name for the backup, so rotating it frees no space: every store write now fails.
+    os.link(small_disk / "runs" / "fertui.json.bak", small_disk / "runs" / "held.bak")
     # Longer than the wrapper retries exit.json: it gives up and exits with the job's code, which the
     # scheduler reaps; recording it meets the full disk, and the scheduler waits for space.
     time.sleep(EXIT_RETRY_S + 3)
+    assert store_status(small_disk) == "running"  # nothing could be recorded meanwhile
     filler.unlink()  # space is back
+    (small_disk / "runs" / "held.bak").unlink()
     store = Store(small_disk / "runs" / "fertui.json")
     run = wait_for(lambda: (lambda r: r if r["status"] not in ("queued", "running") else None)(store.get_run("00001")),
                    60, "the run to end")
@@ -82,3 +91,5 @@ def test_a_job_that_fills_the_disk_ends_done_once_space_returns_and_is_not_rerun
     assert len(store.runs()) == 1  # not requeued
     assert not list((small_disk / "runs" / "00001").glob("*.tmp"))
     assert not (small_disk / "runs" / "00001" / "exit.json").exists()  # the status came from the reaped wrapper
+    alerts = [a for a in store.alerts() if a["kind"] == "disk_full"]
+    assert len(alerts) == 1 and "disk was full" in alerts[0]["message"]
