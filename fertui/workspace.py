@@ -64,15 +64,20 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
 
                 check_options(values, source=str(path))
             continue  # executor kinds carry their own keys (partition, account, ...)
-        for key in values:
+        for key, value in values.items():
             if key not in SETTINGS_DEFAULTS[section]:
                 known = sorted(SETTINGS_DEFAULTS[section])
                 raise ConfigError(str(path), f"{section}.{key}", f"unknown key; expected one of {known}")
+            if section == "optuna" and key == "storage" and not (isinstance(value, str) and value.strip()):
+                raise ConfigError(str(path), f"{section}.{key}", "expected a journal file path or a database URL "
+                                                                 f"string, got {value!r}")
     return data
 
 def open_workspace(root: str | os.PathLike | None = None) -> Workspace:
     """The workspace at ROOT, $FERTUI_HOME, or the current directory, in that order."""
     base = Path(root or os.environ.get("FERTUI_HOME") or os.getcwd()).expanduser().resolve()
-    if base.exists() and not base.is_dir():
+    if not base.exists():  # a typo in --workspace must not look like an empty workspace
+        raise ConfigError(str(base), None, "no such workspace folder (create it, or check --workspace / FERTUI_HOME)")
+    if not base.is_dir():
         raise ConfigError(str(base), None, "workspace must be a directory")
     return Workspace(root=base, settings=_read_settings(base / "fertui.toml"))

@@ -163,8 +163,9 @@ def check_spec(spec: Any) -> str | None:
     """What is wrong with an ``output_scalars`` value, or None when it is usable."""
     if spec in ("auto", "off", "none", "default"):
         return None
-    if isinstance(spec, str):
-        spec = [spec]
+    if isinstance(spec, str):  # one pattern or preset: its problem, without a list index
+        problem = check_spec([spec])
+        return problem.partition("]: ")[2] if problem else None
     if not isinstance(spec, list):
         return f"expected a preset name ({', '.join(PRESETS)}), a regular expression or a list of them"
     for i, item in enumerate(spec):

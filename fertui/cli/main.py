@@ -56,8 +56,15 @@ def root(
     workspace: Annotated[str | None, typer.Option(
         "--workspace", "-w", envvar="FERTUI_HOME",
         help="Folder holding runs/ and configs/ (default: current directory).")] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print fertui's version and exit.",
+                                          is_eager=True)] = False,
 ) -> None:
     """With no command, opens the interactive console."""
+    if version:
+        from fertui import __version__
+
+        typer.echo(f"fertui {__version__}")
+        raise typer.Exit()
     from fertui.atomicio import no_world_write
 
     no_world_write()  # inherited by the daemon and the jobs it starts

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +15,7 @@ from fertui.config.schema import FREE_SECTIONS, SCHEMA, TOP_LEVEL, Field, defaul
 from fertui.errors import ConfigError
 
 ROLE_CHOICES = ("scientific", "nuisance", "fixed")
+MAX_INT = 10 ** 18
 # A resolver for ``base = "best-of:SWEEP"``: returns the flat config of that sweep's best run.
 BaseResolver = Callable[[str], dict[str, Any]]
 
@@ -132,10 +135,14 @@ def check_value(source: str, dotted: str, spec: Field, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail("an integer")
+        if not -MAX_INT <= value < MAX_INT:  # TOML and Python take any size; no run needs this one
+            raise fail("an integer of at most 18 digits")
     elif kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise fail("a number")
         value = float(value)
+        if not math.isfinite(value):
+            raise fail("a finite number")
     elif kind == "bool":
         if not isinstance(value, bool):
             raise fail("true or false")
@@ -181,6 +188,7 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
         if not isinstance(values, dict):
             raise ConfigError(source, section, f"expected a [{section}] table, got {values!r}")
         if section in FREE_SECTIONS:
+            _check_free(source, section, values)
             params = deep_merge(params, values)
             continue
         target = sweep if section == "sweep" else data[section]
@@ -206,6 +214,21 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
     if sweep is not None:
         _validate_sweep(source, sweep, params)
     return RunConfig(source=source, data=data, sweep=sweep, params=params, given=frozenset(given))
+
+
+def _check_free(source: str, prefix: str, values: dict[str, Any]) -> None:
+    """[params] takes numbers, strings, booleans, lists and tables: what a command line can carry."""
+    for key, value in values.items():
+        where = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            _check_free(source, where, value)
+        elif isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+            raise ConfigError(source, where, f"expected a number, string, boolean or list, got the TOML date/time "
+                                             f"{value}; write it as a string (\"{value}\")")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(source, where, f"expected a finite number, got {value!r}")
+        elif isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT <= value < MAX_INT:
+            raise ConfigError(source, where, f"expected an integer of at most 18 digits, got {value!r}")
 
 
 def _validate_sweep(source: str, sweep: dict[str, Any], params: dict[str, Any]) -> None:
@@ -295,8 +318,13 @@ def apply_sets(tree: dict[str, Any], sets: list[str]) -> dict[str, Any]:
         elif section in FREE_SECTIONS:
             node = tree.setdefault(section, {})
             *parents, leaf = key.split(".")
-            for p in parents:
+            for depth, p in enumerate(parents):
                 node = node.setdefault(p, {})
+                if not isinstance(node, dict):  # --set params.a=2 --set params.a.b=1
+                    taken = ".".join([section, *parents[:depth + 1]])
+                    raise ConfigError("--set", dotted, f"{taken} is already a value ({node!r}), not a table")
+            if isinstance(node.get(leaf), dict) and not isinstance(value, dict):
+                raise ConfigError("--set", dotted, f"{dotted} is already a table, not a value")
             node[leaf] = value
         else:
             tree.setdefault(section, {})[key] = value

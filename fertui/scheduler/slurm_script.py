@@ -8,6 +8,7 @@ events.jsonl and stdout.log land in the run folder on the shared filesystem.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -37,6 +38,10 @@ OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
 DEFAULT_MAX_JOBS = 64
 
 
+# sbatch --time: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or UNLIMITED / infinite
+SLURM_TIME = re.compile(r"^(\d+(:\d{1,2}){0,2}|\d+-\d{1,2}(:\d{1,2}){0,2}|UNLIMITED|infinite)$", re.IGNORECASE)
+
+
 def check_options(options: dict, source: str = SETTINGS_FILE) -> dict:
     """OPTIONS validated, or a ConfigError naming SOURCE (fertui.toml), the key and what was expected."""
     for key, value in options.items():
@@ -48,6 +53,9 @@ def check_options(options: dict, source: str = SETTINGS_FILE) -> dict:
             raise ConfigError(source, where, f"expected {expected}, got {value!r}")
         if key in ("cpus", "max_jobs") and value < 1:
             raise ConfigError(source, where, f"expected {expected}, got {value!r}")
+        if key == "time" and not (isinstance(value, int) and value > 0 or SLURM_TIME.match(str(value))):
+            raise ConfigError(source, where, f"expected {expected} (Slurm's [days-]hours:minutes:seconds forms, "
+                                             f"or 'UNLIMITED'), got {value!r}")
         if key in ("sbatch_lines", "preamble") and isinstance(value, list) \
                 and not all(isinstance(v, str) for v in value):
             raise ConfigError(source, where, f"expected {expected} (strings only)")

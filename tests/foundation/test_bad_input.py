@@ -33,6 +33,15 @@ BAD_CONFIGS = [
     ("[sweep.axes]\n\"optim.lr\" = [-1.0]\n", [], "sweep.axes.optim.lr[0]: expected a number > 0"),
     ("[sweep.roles]\n\"model.depth\" = \"scientific\"\n", [], "sweep.roles.model.depth: names no axis"),
     ("[data]\nrandom_erasing = 1.5\n", [], "data.random_erasing: expected a number in [0, 1]"),
+    ("[optim]\nlr = inf\n", [], "optim.lr: expected a finite number, got inf"),
+    ("[model]\ndepth = 99999999999999999999\n", [], "model.depth: expected an integer of at most 18 digits"),
+    ("[params]\nwhen = 2026-12-01T10:00:00\n", [], "params.when: expected a number, string, boolean or list"),
+    ("[params.nested]\nx = nan\n", [], "params.nested.x: expected a finite number"),
+    ("[job]\noutput_scalars = \"timmm\"\n", [], "job.output_scalars: 'timmm' is not a preset (did you mean 'timm'?)"),
+    ("[job]\noutput_scalars = [\"(?P<a\"]\n", [], "job.output_scalars[0]: not a valid regular expression"),
+    ("[job]\nwandb = \"yes\"\n", [], "job.wandb: expected one of '', 'fertui'"),
+    ("[job]\nmetrics_map = {val_acc = 3}\n", [], "job.metrics_map.val_acc: expected a metric name string"),
+    ("[job]\ncwd = \"/no/such/dir\"\ncommand = [\"x\"]\n", [], "job.cwd: expected an existing directory"),
 ]
 
 BAD_SETS = [
@@ -44,6 +53,9 @@ BAD_SETS = [
     (["--set", "optim.lr"], "--set: optim.lr: expected KEY=VALUE"),
     (["--set", "train.amp=fp8"], "--set: train.amp: expected one of "),
     (["--set", "train.compile=maybe"], "--set: train.compile: expected true or false"),
+    (["--set", "optim.lr=inf"], "--set: optim.lr: expected a finite number, got inf"),
+    (["--set", "params.a=2", "--set", "params.a.b=1"], "--set: params.a.b: params.a is already a value (2)"),
+    (["--set", "params.a.b=1", "--set", "params.a=2"], "--set: params.a: params.a is already a table"),
 ]
 
 
@@ -117,3 +129,29 @@ def test_bad_workspace_settings(tmp_path):
     (tmp_path / "fertui.toml").write_text("[scheduler]\njobs_per_gpuu = 2\n")
     result = runner.invoke(app, ["--workspace", str(tmp_path), "ls"])
     assert_one_line_error(result, "fertui.toml: scheduler.jobs_per_gpuu: unknown key")
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ("[optuna]\nstorage = 42\n", "optuna.storage: expected a journal file path or a database URL string, got 42"),
+    ('[executor]\nkind = "slurm"\ntime = "forever"\n', "executor.time: expected a time limit"),
+])
+def test_bad_settings_values(tmp_path, settings, expected):
+    (tmp_path / "fertui.toml").write_text(settings)
+    assert_one_line_error(runner.invoke(app, ["--workspace", str(tmp_path), "ls"]), expected)
+
+
+@pytest.mark.parametrize("limit", ["90", "2:00:00", "1-12", "1-12:30:00", "UNLIMITED", 120])
+def test_slurm_time_forms_are_accepted(limit):
+    from fertui.scheduler.slurm_script import check_options
+
+    assert check_options({"time": limit})["time"] == limit
+
+
+def test_version_and_a_workspace_that_does_not_exist(tmp_path):
+    from fertui import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"fertui {__version__}"
+    missing = tmp_path / "typo"
+    assert_one_line_error(runner.invoke(app, ["--workspace", str(missing), "ls"]), "no such workspace folder")
+    assert not missing.exists()
