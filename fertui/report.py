@@ -59,8 +59,9 @@ def _get() -> EventWriter:
     return _writer
 
 
-def _is_bad_loss(key: str, value: Any) -> bool:
-    return "loss" in key and isinstance(value, (int, float)) and not math.isfinite(value)
+def is_bad_loss(key: str, value: Any) -> bool:
+    """A non-finite value of a loss metric: what turns a log event into a NaN event."""
+    return "loss" in key.lower() and isinstance(value, (int, float)) and not math.isfinite(value)
 
 
 def log(metrics: dict[str, Any], step: int | None = None, epoch: float | None = None) -> None:
@@ -75,7 +76,7 @@ def log(metrics: dict[str, Any], step: int | None = None, epoch: float | None = 
     if epoch is not None:
         event["epoch"] = epoch
     writer.write(event)
-    bad = [k for k, v in values.items() if _is_bad_loss(k, v)]
+    bad = [k for k, v in values.items() if is_bad_loss(k, v)]
     if bad:
         nan(step=step, epoch=epoch, metric=bad[0], lr=values.get("train/lr"))
 

@@ -18,6 +18,7 @@ from typing import Any
 
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:inity)?)"
 PLACE_GROUPS = ("step", "epoch", "batch", "batches")
+STEP_ALIASES = ("iter", "iteration", "global_step")  # printed names that mean the step
 
 # timm's train.py: "Train: 3 [  30/382 (  8%)]  Loss: 0.812 (0.930)  Time: ...  LR: 1.000e-03  ..."
 # Its eval metrics come from summary.csv (one row per epoch), which the preset also reads.
@@ -104,18 +105,13 @@ class ScalarParser:
                 if looks_like_metric(key):
                     name = default_name(key)
                     found.setdefault(name, text)
-        place = {k: to_number(found.pop(k)) for k in PLACE_GROUPS if k in found}
-        place.update({k: to_number(found.pop(k)) for k in ("iter", "iteration", "global_step") if k in found
-                      and "step" not in place})
-        for key in [k for k in found if k.startswith("_")]:
-            found.pop(key)
+        aliases = () if "step" in found else STEP_ALIASES  # with a step, "iter" is just a metric
+        place = {k: to_number(found.pop(k)) for k in (*PLACE_GROUPS, *aliases) if k in found}
         for key, text in found.items():
             value = to_number(text)
-            if value is not None:
+            if value is not None and not key.startswith("_"):
                 metrics[self.metrics_map.get(key, key)] = value
-        step = _whole(place.get("step")) if place.get("step") is not None else None
-        if step is None:
-            step = _whole(place.get("iter") or place.get("iteration") or place.get("global_step"))
+        step = next((_whole(place[k]) for k in ("step", *aliases) if place.get(k) is not None), None)
         if place.get("epoch") is not None and math.isfinite(place["epoch"]):
             self.epoch = place["epoch"]
             if place.get("batch") is not None and place.get("batches") and step is None:

@@ -9,7 +9,6 @@ restarted manager reads those back and carries on from there, with nothing lost 
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from fertui.capture.scalars import ScalarParser, resolve
 from fertui.events import CAPTURED_FILE, read_all
 from fertui.jsonio import dumps
+from fertui.report import is_bad_loss
 
 STDOUT_FILE = "stdout.log"
 MAX_LINE = 64 << 10      # a longer "line" is a binary dump or a progress bar gone wrong: skipped
@@ -77,10 +77,6 @@ def last_positions(path: Path) -> dict[str, int]:
     return positions
 
 
-def _is_bad_loss(name: str, value: Any) -> bool:
-    return "loss" in name.lower() and isinstance(value, float) and not math.isfinite(value)
-
-
 class Capture:
     """Every capture source of one run, as configured by its ``[job]`` section."""
 
@@ -128,7 +124,7 @@ class Capture:
                 continue
             for event in events:
                 lines.append(dumps(event))
-                bad = [k for k, v in event["metrics"].items() if _is_bad_loss(k, v)]
+                bad = [k for k, v in event["metrics"].items() if is_bad_loss(k, v)]
                 if bad:
                     lines.append(dumps({"type": "nan", "step": event.get("step"), "epoch": event.get("epoch"),
                                         "metric": bad[0], "src": event["src"], "pos": event["pos"]}))

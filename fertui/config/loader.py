@@ -225,10 +225,8 @@ def _check_free(source: str, prefix: str, values: dict[str, Any]) -> None:
         elif isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
             raise ConfigError(source, where, f"expected a number, string, boolean or list, got the TOML date/time "
                                              f"{value}; write it as a string (\"{value}\")")
-        elif isinstance(value, float) and not math.isfinite(value):
-            raise ConfigError(source, where, f"expected a finite number, got {value!r}")
-        elif isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT <= value < MAX_INT:
-            raise ConfigError(source, where, f"expected an integer of at most 18 digits, got {value!r}")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):  # the schema's own checks
+            check_value(source, where, Field("float" if isinstance(value, float) else "int", None), value)
 
 
 def _validate_sweep(source: str, sweep: dict[str, Any], params: dict[str, Any]) -> None:

@@ -101,7 +101,7 @@ class Scheduler:
                 try:
                     self.tick(woken)
                     if disk_full_since is not None:  # space is back: say once what happened
-                        self._alert({"id": None}, "disk_full", f"the workspace disk was full for "
+                        self._alert(None, "disk_full", f"the workspace disk was full for "
                                     f"{time.time() - disk_full_since:.0f} s; fertui waited and carried on")
                         disk_full_since = None
                 except DiskFull as exc:  # wait for space without a traceback per tick
@@ -218,14 +218,11 @@ class Scheduler:
             changed = True
         if changed:
             self.pending[run["id"]] = {"summary": dict(tracked.ingest.summary)}
-        if tracked.ingest.params_changed:  # e.g. wandb.config: the sweep's own cell values win
+        if tracked.ingest.params_changed:  # e.g. wandb.config
             tracked.ingest.params_changed = False
-            params = {**{f"params.{k}": v for k, v in tracked.ingest.params.items()}, **(run.get("params") or {})}
-            self.pending.setdefault(run["id"], {})["params"] = params
-        for warning in tracked.ingest.capture.warnings:  # each once: alerted holds "capture:<text>"
-            if f"capture:{warning}" not in tracked.alerted:
-                tracked.alerted.add(f"capture:{warning}")
-                self._alert(run, "capture", f"{run['name']}: {warning}")
+            self.pending.setdefault(run["id"], {})["params"] = tracked.ingest.run_params(run)
+        for warning in tracked.ingest.capture.warnings:
+            self._alert_once(tracked, "capture", f"{run['name']}: {warning}", key=f"capture:{warning}")
         tracked.ingest.capture.warnings.clear()
         for item in happenings:
             event = item.event
@@ -277,8 +274,7 @@ class Scheduler:
             if fields["status"] == "done" and current.get("sweep") and not tracked.ingest.reported_objective():
                 fields["no_metric"] = tracked.ingest.objective_name()
             if tracked.ingest.params:
-                fields["params"] = {**{f"params.{k}": v for k, v in tracked.ingest.params.items()},
-                                    **(current.get("params") or {})}
+                fields["params"] = tracked.ingest.run_params(current)
             return {**fields, "summary": dict(tracked.ingest.summary)}
 
         doc = self.store.claim_run(run["id"], ("running",), closing)
@@ -357,13 +353,16 @@ class Scheduler:
                     f"told FAIL: print it (e.g. '{metric}: 0.81'), or set [job] output_scalars / metrics_map / "
                     f"metrics_csv so fertui can read it (see README, 'Your own training code')")
 
-    def _alert_once(self, tracked: Tracked, kind: str, message: str) -> None:
-        if kind not in tracked.alerted:
-            tracked.alerted.add(kind)
+    def _alert_once(self, tracked: Tracked, kind: str, message: str, key: str | None = None) -> None:
+        """One alert of KIND per run (or per KEY, e.g. one per distinct capture warning)."""
+        key = key or kind
+        if key not in tracked.alerted:
+            tracked.alerted.add(key)
             self._alert(tracked.run, kind, message)
 
-    def _alert(self, run: dict, kind: str, message: str) -> None:
+    def _alert(self, run: dict | None, kind: str, message: str) -> None:
+        run_id = run["id"] if run else None  # None: about the workspace, not one run
         try:
-            self.store.add_alert(run["id"], kind, message)
+            self.store.add_alert(run_id, kind, message)
         except Exception:
-            log.exception("%s: writing the %s alert failed", run["id"], kind)
+            log.exception("%s: writing the %s alert failed", run_id, kind)

@@ -118,6 +118,11 @@ class RunIngest:
             return []
         return [Happening("epoch", {**event, "epoch": at}, float(value))]
 
+    def run_params(self, run: dict) -> dict[str, Any]:
+        """RUN's params with what the job reported (wandb.config) as ``params.*``; the sweep's
+        own cell values win over the job's."""
+        return {**{f"params.{k}": v for k, v in self.params.items()}, **(run.get("params") or {})}
+
     def objective_name(self) -> str:
         return self.summary.get("objective") or self.objective or "val/acc"
 

@@ -21,8 +21,9 @@ EXIT_FILE = "exit.json"
 EXIT_RETRY_S = 10.0  # a full disk: try again this long; then the scheduler reads the status it reaped
 
 
-def write_exit(run_dir: str, record: dict) -> bool:
-    """Write exit.json atomically, retrying while the disk is full; False if it never could."""
+def write_exit(run_dir: str, record: dict) -> None:
+    """Write exit.json atomically, retrying while the disk is full (then the wrapper's own exit
+    status, which the scheduler reaps, is all that is left)."""
     import json  # imported late: the job's start is what must be fast
 
     path = os.path.join(run_dir, EXIT_FILE)
@@ -35,7 +36,7 @@ def write_exit(run_dir: str, record: dict) -> bool:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-            return True
+            return
         except OSError as exc:
             try:
                 os.unlink(tmp)  # never a 0-byte exit.json.<pid>.tmp left behind
@@ -46,7 +47,7 @@ def write_exit(run_dir: str, record: dict) -> bool:
                     os.write(2, f"fertui: cannot write {path}: {exc}\n".encode())
                 except OSError:
                     pass
-                return False
+                return
             time.sleep(0.5)
 
 

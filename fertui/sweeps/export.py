@@ -33,7 +33,7 @@ def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
     observations = require_runs(ws, spec)
     board = pivot(ws, sweep)
     title = _titled(ws, spec.dataset, spec.name)
-    prefix = sanitize_name(title.replace(" ", "_"))
+    prefix = sanitize_name(title)
     out.mkdir(parents=True, exist_ok=True)
     written = [_write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
                _write(out / f"{prefix}_board.csv", render.board_csv(board)),
@@ -180,7 +180,7 @@ def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observ
     if len(names) < 2 or any(len(rows) != 1 for rows in names.values()):
         return []
     titles = {name: _titled(ws, spec.dataset, name) for name in names}
-    return [_lines_plot(board, out / f"{sanitize_name(titles[name].replace(' ', '_'))}.png", titles[name],
+    return [_lines_plot(board, out / f"{sanitize_name(titles[name])}.png", titles[name],
                         only_row=next(iter(rows))) for name, rows in sorted(names.items())]
 
 

@@ -1,0 +1,166 @@
+"""fertui at the size a year of sweeps reaches: a store of N finished runs (~2 KB documents).
+
+Measured with real processes in a temporary workspace: `fertui ls`, `ls --json`, `show`, `add`
+(as ratios to `python -c pass` in the same run), one store write, the daemon's idle CPU, the
+time from `fertui add` to the job's first line, and the daemon's CPU while 8 jobs each print
+50 metric lines/s. `--src DIR` measures another checkout of fertui (put first on PYTHONPATH) with
+the same script, so two versions are compared on one machine in one sitting.
+
+Usage: .venv/bin/python benchmarks/store_scale.py [--runs 10000] [--src DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROUNDS = 3
+MARK = ("import os, time; open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'first_line'), 'w')"
+        ".write(repr(time.time()))")
+# %-formatting: no braces, so the same command queues in versions without {{ }} escapes
+PRINTING = ("import time\nfor i in range(COUNT):\n"
+            "    print('step: %d  loss: %.5f  lr: 0.001' % (i, 1 / (i + 1)), flush=True); time.sleep(0.02)")
+
+
+def fill(root: Path, runs: int) -> None:
+    from fertui.atomicio import atomic_write_text
+    from fertui.jsonio import dumps
+
+    config = {"run": {"name": "CLSFER_depth4_lr2e-4", "seed": 0, "tags": ["SearchLR"], "priority": 0},
+              "model": {"name": "clsfer_ir50", "depth": 4, "dim": 512, "num_heads": 8, "drop_path": 0.1},
+              "data": {"name": "rafdb", "root": "/data/rafdb", "batch_size": 64, "num_workers": 8},
+              "optim": {"name": "adamw", "lr": 2e-4, "eps": 1e-8, "beta1": 0.9, "beta2": 0.999, "weight_decay": 0.05},
+              "sched": {"name": "cosine", "warmup_epochs": 2.0}, "train": {"epochs": 60, "on_nan": "stop"},
+              "notes": "x" * 700}
+    summary = {"objective": "val/acc", "epochs": 60, "epoch": 60, "step": 11520, "progress": 1.0,
+               "last": {"train/loss": 0.41, "train/lr": 1e-6, "val/acc": 84.2, "val/loss": 0.55},
+               "best": {"train/loss": 0.39, "val/acc": 84.7, "val/loss": 0.51}}
+    now = time.time()
+    docs = {str(i): {"id": f"{i:05d}", "name": f"CLSFER_depth4_lr2e-4_s{i}", "status": "done", "kind": "train",
+                     "command": [], "config": config, "params": {"optim.lr": 2e-4, "model.depth": 4, "run.seed": i},
+                     "sweep": f"sweep{i // 40}", "tags": ["SearchLR"], "priority": 0, "source": "configs/x.toml",
+                     "created": now - 3600, "started": now - 3000, "ended": now - 60, "attempts": 0,
+                     "exit_code": 0, "slot": "gpu0", "summary": summary} for i in range(1, runs + 1)}
+    (root / "runs").mkdir()
+    atomic_write_text(root / "runs" / "fertui.json", dumps({"runs": docs, "meta": {"1": {"next_run": runs + 1}}}))
+
+
+def timed(argv: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, env=env, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def wait_done(store, run_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = store.get_run(run_id)
+        if run and run["status"] not in ("queued", "running"):
+            return run
+        time.sleep(0.02)
+    raise SystemExit(f"run {run_id} did not finish in {timeout} s")
+
+
+def measure(root: Path, env: dict) -> dict[str, float]:
+    import psutil
+
+    from fertui.config import config_from_command
+    from fertui.plan import enqueue, run_doc
+    from fertui.scheduler.daemon import ensure_daemon, stop_daemon
+    from fertui.store import Store
+    from fertui.workspace import open_workspace
+
+    fertui = [sys.executable, "-m", "fertui.cli.main", "--workspace", str(root)]
+    out: dict[str, float] = {}
+    base = statistics.median(timed([sys.executable, "-c", "pass"], env) for _ in range(ROUNDS))
+    out["python -c pass (s)"] = base
+    for label, args in (("ls", ["ls"]), ("ls --json", ["ls", "--json"]), ("show", ["show", "5000"]),
+                        ("add exits", ["add", "--", "python", "-c", "pass"])):
+        out[f"{label} (x pass)"] = statistics.median(timed(fertui + args, env) for _ in range(ROUNDS)) / base
+    ws = open_workspace(root)
+    store = Store(ws.store_path)
+    writes = []
+    for i in range(ROUNDS):
+        t0 = time.perf_counter()
+        store.update_run("00001", note=i)
+        writes.append(time.perf_counter() - t0)
+    out["one store write (ms)"] = 1000 * statistics.median(writes)
+    (root / "fertui.toml").write_text("[scheduler]\ncpu_slots = 8\n")
+    pid = ensure_daemon(open_workspace(root))
+    try:
+        for run in store.runs():  # the `add exits` rounds queued runs: let them finish first
+            if run["status"] in ("queued", "running"):
+                wait_done(store, run["id"])
+        daemon = psutil.Process(pid)
+        time.sleep(3)
+        c0, w0 = daemon.cpu_times(), time.monotonic()
+        time.sleep(10)
+        c1, w1 = daemon.cpu_times(), time.monotonic()
+        out["daemon idle CPU (%)"] = 100 * ((c1.user + c1.system) - (c0.user + c0.system)) / (w1 - w0)
+        lat = []
+        for _ in range(ROUNDS):
+            time.sleep(2.5)
+            t0 = time.time()
+            done = subprocess.run(fertui + ["add", "--", "python", "-c", MARK], env=env, capture_output=True,
+                                  text=True, check=True)
+            run_id = done.stdout.split()[0]
+            wait_done(store, run_id)
+            lat.append(float((ws.run_dir(run_id) / "first_line").read_text()) - t0)
+        out["add -> job's first line (s)"] = statistics.median(lat)
+        seconds = 15
+        ids = enqueue(ws, [run_doc(config_from_command(["python", "-c", PRINTING.replace("COUNT", str(50 * (seconds + 8)))]))
+                           for _ in range(8)])
+        deadline = time.monotonic() + 120
+        while sum(store.get_run(i)["status"] == "running" for i in ids) < 8:
+            if time.monotonic() > deadline:
+                raise SystemExit("the 8 printing jobs did not all start")
+            time.sleep(0.2)
+        time.sleep(2)
+        c0, w0 = daemon.cpu_times(), time.monotonic()
+        time.sleep(seconds)
+        c1, w1 = daemon.cpu_times(), time.monotonic()
+        out["daemon CPU, 8 jobs x 50 printed lines/s (%)"] = \
+            100 * ((c1.user + c1.system) - (c0.user + c0.system)) / (w1 - w0)
+        for run_id in ids:
+            wait_done(store, run_id, timeout=180)
+    finally:
+        stop_daemon(open_workspace(root))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10000)
+    parser.add_argument("--src", help="another fertui checkout to measure instead of this one")
+    args = parser.parse_args()
+    env = dict(os.environ)
+    if args.src and "_FERTUI_SCALE_CHILD" not in env:  # re-run this script with that checkout first
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [args.src, env.get("PYTHONPATH")]))
+        env["_FERTUI_SCALE_CHILD"] = "1"
+        sys.exit(subprocess.run([sys.executable, __file__, "--runs", str(args.runs)], env=env).returncode)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    import fertui
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        fill(root, args.runs)
+        size = (root / "runs" / "fertui.json").stat().st_size / 1e6
+        results = measure(root, env)
+    import psutil
+
+    print(f"fertui from {Path(fertui.__file__).parent}; {args.runs} finished runs, store {size:.1f} MB")
+    print(f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {psutil.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    for key, value in results.items():
+        print(f"  {key}: {value:.3g}")
+
+
+if __name__ == "__main__":
+    main()
