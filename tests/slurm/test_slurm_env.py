@@ -27,6 +27,9 @@ def test_job_environment_matches_the_local_contract(slurm_conf, tmp_path, monkey
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "7")   # the login shell's choice must not leak
     monkeypatch.setenv("SLURM_JOB_ID", "999999")      # as inside an salloc session
     root = make_workspace(tmp_path / "ws", slurm_conf)
+    queued_from = tmp_path / "project"
+    queued_from.mkdir()
+    monkeypatch.chdir(queued_from)
     result = CliRunner().invoke(app, ["--workspace", str(root), "run", "--set", "optim.lr=0.002",
                                       "--", "python", "-c", JOB])
     assert result.exit_code == 0, result.output
@@ -38,4 +41,4 @@ def test_job_environment_matches_the_local_contract(slurm_conf, tmp_path, monkey
     assert json.loads(env["FERTUI_PARAMS"])["optim.lr"] == 0.002
     assert env["SLURM_JOB_ID"] == run["slurm_job"]
     assert env["CUDA_VISIBLE_DEVICES"] != "7" and env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
-    assert f"CWD {root}" in log  # jobs start in the workspace root, as local ones do
+    assert f"CWD {queued_from}" in log  # a command job starts where it was queued, as local ones do
