@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fertui.config import compact, sanitize_name
 from fertui.events import read_run_events
-from fertui.atomicio import atomic_write_text
+from fertui.atomicio import atomic_file, atomic_write_text
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.references import display_name, references_for
@@ -42,15 +42,25 @@ def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
 
     matplotlib.use("Agg")  # files only: no display on a server
     if board.cols_key is not None:
-        written.append(_lines_plot(board, out / f"{prefix}.png", title))
-        written.append(_heatmap(board, out / f"{prefix}_heatmap.png"))
+        written.append(save_png(lines_figure(board, title), out / f"{prefix}.png"))
+        written.append(save_png(heatmap_figure(board), out / f"{prefix}_heatmap.png"))
         written += _per_name_plots(ws, spec, board, observations, out)
     else:  # one axis (e.g. an eps search): the objective along it
-        written.append(_axis_plot(board, out / f"{prefix}.png", title))
-    loss = _loss_plot(ws, observations, out / f"{prefix}_loss.png", spec.name)
+        written.append(save_png(axis_figure(board, title), out / f"{prefix}.png"))
+    loss = loss_figure(ws, observations, spec.name)
     if loss is not None:
-        written.append(loss)
+        written.append(save_png(loss, out / f"{prefix}_loss.png"))
     return written
+
+
+def save_png(fig, path: Path) -> Path:
+    """Write FIG as a PNG through an atomic, umask-following write, then free it."""
+    import matplotlib.pyplot as plt
+
+    with atomic_file(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=120)
+    plt.close(fig)
+    return path
 
 
 def _write(path: Path, text: str) -> Path:
@@ -76,11 +86,8 @@ def _runs_csv(axes, observations: list[Observation]) -> str:
     return buf.getvalue()
 
 
-def _is_log(board: Board, spec_axis) -> bool:
-    return bool(spec_axis is not None and spec_axis.log)
-
-
-def _lines_plot(board: Board, path: Path, title: str, only_row=None) -> Path:
+def lines_figure(board: Board, title: str, only_row=None):
+    """The objective against the column key, one line per row value (LR curves per depth)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -112,12 +119,11 @@ def _lines_plot(board: Board, path: Path, title: str, only_row=None) -> Path:
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def _axis_plot(board: Board, path: Path, title: str) -> Path:
+def axis_figure(board: Board, title: str):
+    """The objective along the one axis of a one-axis sweep."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -135,12 +141,10 @@ def _axis_plot(board: Board, path: Path, title: str) -> Path:
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def _heatmap(board: Board, path: Path) -> Path:
+def heatmap_figure(board: Board):
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -167,9 +171,7 @@ def _heatmap(board: Board, path: Path) -> Path:
     ax.set_title(f"{board.sweep}: {board.metric}")
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observation], out: Path) -> list[Path]:
@@ -180,8 +182,8 @@ def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observ
     if len(names) < 2 or any(len(rows) != 1 for rows in names.values()):
         return []
     titles = {name: _titled(ws, spec.dataset, name) for name in names}
-    return [_lines_plot(board, out / f"{sanitize_name(titles[name])}.png", titles[name],
-                        only_row=next(iter(rows))) for name, rows in sorted(names.items())]
+    return [save_png(lines_figure(board, titles[name], only_row=next(iter(rows))),
+                     out / f"{sanitize_name(titles[name])}.png") for name, rows in sorted(names.items())]
 
 
 def _titled(ws: Workspace, dataset: str, name: str) -> str:
@@ -189,7 +191,8 @@ def _titled(ws: Workspace, dataset: str, name: str) -> str:
     return f"{display_name(ws, dataset)} {name}" if dataset else name
 
 
-def _loss_plot(ws: Workspace, observations: list[Observation], path: Path, title: str) -> Path | None:
+def loss_figure(ws: Workspace, observations: list[Observation], title: str):
+    """Loss curves of OBSERVATIONS' runs (the first MAX_LOSS_CURVES); None when none logged a loss."""
     import matplotlib.pyplot as plt
 
     curves = []
@@ -215,6 +218,4 @@ def _loss_plot(ws: Workspace, observations: list[Observation], path: Path, title
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
