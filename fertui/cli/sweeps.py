@@ -140,6 +140,8 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         sweep: SweepArg,
         out: Annotated[str | None, typer.Option("--out", "-o", help="Folder (default runs/exports/SWEEP).")] = None,
+        html: Annotated[bool, typer.Option("--html", help="Write one self-contained HTML report instead.")] = False,
+        include_env: Annotated[bool, typer.Option("--include-env", help="Show [job.env] values in the HTML.")] = False,
     ) -> None:
         """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves)."""
         from pathlib import Path
@@ -148,6 +150,12 @@ def register(app: typer.Typer) -> None:
 
         ws = workspace(ctx)
         folder = Path(out) if out else ws.runs_dir / "exports" / sweep
+        if html:
+            from fertui.config import sanitize_name
+            from fertui.sweeps.webreport import write_report
+
+            typer.echo(str(write_report(ws, [sweep], folder / f"{sanitize_name(sweep)}.html", include_env)))
+            return
         for path in export(ws, sweep, folder):
             typer.echo(str(path))
 

@@ -32,7 +32,7 @@ def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
     spec = require_spec(ws, sweep)
     observations = require_runs(ws, spec)
     board = pivot(ws, sweep)
-    title = _titled(ws, spec.dataset, spec.name)
+    title = titled(ws, spec.dataset, spec.name)
     prefix = sanitize_name(title)
     out.mkdir(parents=True, exist_ok=True)
     written = [_write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
@@ -181,12 +181,12 @@ def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observ
         names[o.name].add(o.cell.get(board.rows_key))
     if len(names) < 2 or any(len(rows) != 1 for rows in names.values()):
         return []
-    titles = {name: _titled(ws, spec.dataset, name) for name in names}
+    titles = {name: titled(ws, spec.dataset, name) for name in names}
     return [save_png(lines_figure(board, titles[name], only_row=next(iter(rows))),
                      out / f"{sanitize_name(titles[name])}.png") for name, rows in sorted(names.items())]
 
 
-def _titled(ws: Workspace, dataset: str, name: str) -> str:
+def titled(ws: Workspace, dataset: str, name: str) -> str:
     """"RAF-DB NAME"; just NAME for a sweep of command jobs, which name no data set."""
     return f"{display_name(ws, dataset)} {name}" if dataset else name
 

@@ -1,0 +1,42 @@
+"""Small HTML builders shared by the report's sections; every text goes through escape()."""
+
+from __future__ import annotations
+
+import base64
+import io
+from html import escape
+
+# render.isolation_rows/compare_rows mark a winner with a `bold` callable; this prefix carries
+# that mark through to table(), which turns it into a class.
+BEST_MARK = "\x00best\x00"
+
+
+def mark_best(text: str) -> str:
+    return BEST_MARK + text
+
+
+def table(header: list[str], rows: list[list[str]], css_class: str = "") -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = []
+        for i, text in enumerate(row):
+            tag = "th" if i == 0 else "td"
+            if text.startswith(BEST_MARK):
+                cells.append(f'<{tag} class="best"><strong>{escape(text[len(BEST_MARK):])} ★</strong></{tag}>')
+            else:
+                cells.append(f"<{tag}>{escape(text)}</{tag}>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cls = f' class="{css_class}"' if css_class else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def figure_img(fig, alt: str) -> str:
+    """FIG as an inline PNG (a data: URI, so the file needs nothing beside it), then freed."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<figure><img class="plot" alt="{escape(alt)}" src="data:image/png;base64,{data}"><figcaption>{escape(alt)}</figcaption></figure>'
