@@ -68,7 +68,12 @@ class ConsoleServer(Server):
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):  # every interface: the machine's name is what others type
+            import socket
+
+            host = socket.gethostname()
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}{self.prefix}/"
 
     @web.middleware

@@ -21,7 +21,13 @@ def _report(space, *args: str):
     return result
 
 
+BENCH_ROW = {"run": None, "model": "clsfer_d8", "mode": "infer", "batch_size": 256, "device": "cuda:0",
+             "precision": "fp32", "input_size": 112, "params_m": 55.955, "gmacs": 6.385, "img_per_s": 2210.5,
+             "ms_per_step": 115.8, "memory_mb": 5120.0}
+
+
 def test_report_opens_offline_with_best_cell_plots_and_run_details(finished_sweep, browser, tmp_path):
+    finished_sweep.store.add_benchmark(BENCH_ROW)
     out = tmp_path / "mail" / "report.html"
     _report(finished_sweep, "report", "DepthLR", "--out", str(out))
     text = out.read_text()
@@ -42,6 +48,8 @@ def test_report_opens_offline_with_best_cell_plots_and_run_details(finished_swee
     assert all(w > 300 for w in plots.evaluate_all("imgs => imgs.map(i => i.naturalWidth)"))  # decoded PNGs
     assert "POSTER++" in page.locator("table.references").inner_text()
     assert "wins" in page.locator("table.compare").inner_text()
+    efficiency = page.locator("table.efficiency").inner_text()
+    assert "clsfer_d8" in efficiency and "2210.5" in efficiency and "6.385" in efficiency
 
     run_ids = best.get_attribute("data-runs").split()
     assert len(run_ids) == 2  # two seeds

@@ -106,6 +106,9 @@ def test_console_in_a_browser_behind_a_token(served, finished_sweep, browser, tm
     job = queue_job(finished_sweep.ws, "long_job", ["sleep", "300"])
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.add_init_script(RECORD_TERMINAL)
+    elsewhere = []  # the page may ask only this server: nothing leaves it (no CDN, no web font)
+    page.on("request", lambda r: None if r.url.startswith(url) or r.url.startswith(url.replace("http", "ws", 1))
+            else elsewhere.append(r.url))
     page.goto(url)
     screen = lambda: page.evaluate("window.__screen")
     wait_for(lambda: "CLSFERBaseline_depth2_SearchLR" in screen(), 60,
@@ -119,6 +122,7 @@ def test_console_in_a_browser_behind_a_token(served, finished_sweep, browser, tm
     page.keyboard.press("4")
     wait_for(lambda: "best val/acc" in screen()[before:], 30, "the Board screen after pressing 4")
     page.screenshot(path=str(tmp_path / "board.png"))
+    assert elsewhere == []
 
     second = browser.new_page()
     second.goto(url)
