@@ -73,8 +73,21 @@ def test_html_export_follows_the_umask_and_shows_env_only_when_asked(finished_sw
     path = tmp_path / "x" / "DepthLR.html"
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert SECRET not in path.read_text()
+    finished_sweep.add("eps.toml", """
+        [job]
+        command = ["true"]
+        [sweep]
+        name = "EPS"
+        [sweep.axes]
+        "optim.eps" = "logspace(1e-9, 1e-6, per_decade=1)"
+    """)
+    for i, run in enumerate(finished_sweep.runs("EPS")):
+        finished_sweep.finish(run["id"], "done", 80.0 + i)
     _report(finished_sweep, "report", "--out", str(tmp_path / "all.html"), "--include-env")
-    assert SECRET in (tmp_path / "all.html").read_text()
+    text = (tmp_path / "all.html").read_text()
+    assert SECRET in text
+    assert 'id="sweep-DepthLR"' in text and 'id="sweep-EPS"' in text  # every sweep when none is named
+    assert "83.00 ± 0.35" in text and "83.00 ★" in text  # EPS's best (its last eps) is marked
 
 
 def test_report_of_an_unknown_sweep_is_one_line_and_writes_nothing(finished_sweep, tmp_path):

@@ -83,6 +83,8 @@ def _comparison(ws: Workspace, spec: SweepSpec, by: str, board: Board) -> str:
     except UserError:  # e.g. only one value of BY has finished runs so far
         return ""
     header, rows = render.compare_rows(result, mark_best)
+    short = by.split(".")[-1]
+    header = [header[0], *[f"{short}={h}" for h in header[1:-1]], header[-1]]  # "depth=4", not a bare "4"
     pairs = "".join(f"<li>{escape(line)}</li>" for line in render.pair_lines(result))
     return (f"<h3>{escape(result.by)} A vs B at each {escape(result.across)}</h3>"
             f"{table(header, rows, 'compare')}<ul class='pairs'>{pairs}</ul>")

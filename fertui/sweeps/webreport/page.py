@@ -28,6 +28,7 @@ td.cell:hover, td.cell:focus { outline: 2px solid #4a7bd0; }
 .best { background: #d7f5d7; }
 .nan { background: #f9d0d0; color: #900; }
 .failed { background: #fbe7c6; }
+table.efficiency td:nth-child(2) { text-align: left; }
 .figures { display: flex; flex-wrap: wrap; gap: 1em; }
 figure { margin: 0; } img.plot { max-width: 34em; border: 1px solid #ddd; }
 figcaption { font-size: 12px; color: #555; }
