@@ -24,7 +24,7 @@ def run_as_user(root, umask: str) -> None:
         "params.lr" = [0.1, 0.2]
         """))
     script = (f"umask {umask} && cd {root} && {FERTUI} add s.toml && {FERTUI} run && "
-              f"{FERTUI} export s --out {root}/export")
+              f"{FERTUI} export s --out {root}/export && {FERTUI} report --out {root}/export/report.html")
     result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -39,7 +39,8 @@ def everything(root):
 
 def test_umask_002_makes_results_group_readable_and_keeps_a_chmod(tmp_path):
     run_as_user(tmp_path, "002")
-    for rel in ("runs/fertui.json", "runs/00001/config.toml", "runs/00001/exit.json", "export/s_board.md"):
+    for rel in ("runs/fertui.json", "runs/00001/config.toml", "runs/00001/exit.json", "export/s_board.md",
+                "export/s.png", "export/report.html"):
         assert stat.S_IMODE(os.stat(tmp_path / rel).st_mode) & 0o060 == 0o060, rel
     assert stat.S_IMODE(os.stat(tmp_path / "runs" / "00001" / "env.json").st_mode) == 0o600  # may hold tokens
     store = tmp_path / "runs" / "fertui.json"
