@@ -127,7 +127,8 @@ class ConsoleServer(Server):
         self.debug = debug
         self.initialize_logging()
         # aiohttp calls `print` once the socket is bound: the URL is never shown for a port we lack
-        web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=True, print=self.announce)
+        web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=True, print=self.announce,
+                    access_log=None)  # one line per request would bury the URL (and repeat the token)
 
 
 def serve(ws: Workspace, host: str, port: int) -> None:
