@@ -13,7 +13,7 @@ from fertui.sweeps.export import axis_figure, heatmap_figure, lines_figure, loss
 from fertui.sweeps.references import ReferenceSet, references_for
 from fertui.sweeps.results import Observation
 from fertui.sweeps.spec import SweepSpec
-from fertui.sweeps.webreport.html import figure_img, mark_best, table
+from fertui.sweeps.webreport.markup import figure_img, mark_best, table
 from fertui.workspace import Workspace
 
 MAX_COMPARE_VALUES = 4  # an A-vs-B table of more columns than this is a board, not a comparison
@@ -73,8 +73,10 @@ def reference_table(board: Board, refs: ReferenceSet) -> str:
 
 def compare_keys(spec: SweepSpec, board: Board) -> list[str]:
     """The scientific axes worth an A-vs-B table against the column key (e.g. depth per LR)."""
+    if board.cols_key is None:  # a one-axis sweep: its board is already the comparison
+        return []
     return [a.key for a in spec.axes if a.key != board.cols_key and spec.role(a.key) == "scientific"
-            and 2 <= len(a.values) <= MAX_COMPARE_VALUES and board.cols_key is not None]
+            and 2 <= len(a.values) <= MAX_COMPARE_VALUES]
 
 
 def _comparison(ws: Workspace, spec: SweepSpec, by: str, board: Board) -> str:

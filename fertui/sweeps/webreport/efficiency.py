@@ -7,7 +7,7 @@ from html import escape
 
 from fertui.bench.runner import BenchRow
 from fertui.bench.table import COLUMNS, caption, cells
-from fertui.sweeps.webreport.html import table
+from fertui.sweeps.webreport.markup import table
 
 FIELDS = {f.name for f in dataclasses.fields(BenchRow)}
 
