@@ -68,7 +68,7 @@ def wait_done(store, run_id: str, timeout: float = 120) -> dict:
     raise SystemExit(f"run {run_id} did not finish in {timeout} s")
 
 
-def measure(root: Path, env: dict) -> dict[str, float]:
+def measure(root: Path, env: dict, runs: int) -> dict[str, float]:
     import psutil
 
     from fertui.config import config_from_command
@@ -81,7 +81,11 @@ def measure(root: Path, env: dict) -> dict[str, float]:
     out: dict[str, float] = {}
     base = statistics.median(timed([sys.executable, "-c", "pass"], env) for _ in range(ROUNDS))
     out["python -c pass (s)"] = base
-    for label, args in (("ls", ["ls"]), ("ls --json", ["ls", "--json"]), ("show", ["show", "5000"]),
+    t0 = time.perf_counter()  # the first command migrates a single-file store (as an upgrade would)
+    subprocess.run(fertui + ["ls"], env=env, check=True, capture_output=True)
+    out["first use: migration + ls (s)"] = time.perf_counter() - t0
+    for label, args in (("ls", ["ls"]), ("ls --json", ["ls", "--json"]), ("ls --json --all", ["ls", "--json", "--all"]),
+                        ("show", ["show", str(runs // 2)]),
                         ("add exits", ["add", "--", "python", "-c", "pass"])):
         out[f"{label} (x pass)"] = statistics.median(timed(fertui + args, env) for _ in range(ROUNDS)) / base
     ws = open_workspace(root)
@@ -89,9 +93,18 @@ def measure(root: Path, env: dict) -> dict[str, float]:
     writes = []
     for i in range(ROUNDS):
         t0 = time.perf_counter()
-        store.update_run("00001", note=i)
+        store.update_run("00001", note=i)  # a finished run: its partition is rewritten
         writes.append(time.perf_counter() - t0)
-    out["one store write (ms)"] = 1000 * statistics.median(writes)
+    out["one store write, finished run (ms)"] = 1000 * statistics.median(writes)
+    [live] = store.add_runs([{"name": "write-probe", "status": "queued", "priority": -99}])
+    writes = []
+    for i in range(ROUNDS * 3):
+        t0 = time.perf_counter()
+        store.update_run(live, summary={"step": i})
+        writes.append(time.perf_counter() - t0)
+    out["one store write, live summary (ms)"] = 1000 * statistics.median(writes)
+    out.update(console_figures(root, env, live))
+    store.update_run(live, status="cancelled")
     (root / "fertui.toml").write_text("[scheduler]\ncpu_slots = 8\n")
     pid = ensure_daemon(open_workspace(root))
     try:
@@ -115,17 +128,26 @@ def measure(root: Path, env: dict) -> dict[str, float]:
             lat.append(float((ws.run_dir(run_id) / "first_line").read_text()) - t0)
         out["add -> job's first line (s)"] = statistics.median(lat)
         seconds = 15
+        t_queue = time.monotonic()
         ids = enqueue(ws, [run_doc(config_from_command(["python", "-c", PRINTING.replace("COUNT", str(50 * (seconds + 8)))]))
                            for _ in range(8)])
         deadline = time.monotonic() + 120
         while sum(store.get_run(i)["status"] == "running" for i in ids) < 8:
             if time.monotonic() > deadline:
                 raise SystemExit("the 8 printing jobs did not all start")
-            time.sleep(0.2)
+            time.sleep(0.05)
+        out["8 queued jobs all running after (s)"] = time.monotonic() - t_queue
         time.sleep(2)
         c0, w0 = daemon.cpu_times(), time.monotonic()
-        time.sleep(seconds)
+        ages = []
+        for _ in range(seconds * 4):  # how old the live summaries in the store are, as ls sees them
+            time.sleep(0.25)
+            now = time.time()
+            ages += [now - (r.get("summary") or {}).get("updated", now) for r in store.active_runs()
+                     if r["status"] == "running"]
         c1, w1 = daemon.cpu_times(), time.monotonic()
+        out["age of live summaries, median (s)"] = statistics.median(ages)
+        out["age of live summaries, max (s)"] = max(ages)
         out["daemon CPU, 8 jobs x 50 printed lines/s (%)"] = \
             100 * ((c1.user + c1.system) - (c0.user + c0.system)) / (w1 - w0)
         for run_id in ids:
@@ -133,6 +155,49 @@ def measure(root: Path, env: dict) -> dict[str, float]:
     finally:
         stop_daemon(open_workspace(root))
     return out
+
+
+CONSOLE_PROBE = """
+import asyncio, sys, time, psutil
+t0 = time.perf_counter()
+from fertui.tui.app import FertuiApp, make_app
+from fertui.workspace import open_workspace
+from fertui.store import Store
+ws = open_workspace(sys.argv[1])
+refresh = []
+original = FertuiApp.on_store_changed
+def timed(self, message):
+    start = time.perf_counter()
+    original(self, message)
+    refresh.append((start, time.perf_counter() - start))
+FertuiApp.on_store_changed = timed
+async def main():
+    app = make_app(ws, start_daemon=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        while not refresh:
+            await pilot.pause(0.01)
+        first = refresh[0][0] + refresh[0][1] - t0
+        times = []
+        for i in range(5):
+            await pilot.pause(0.5)
+            n = len(refresh)
+            Store(ws.store_path).update_run(sys.argv[2], summary={"step": i})
+            while len(refresh) == n:
+                await pilot.pause(0.01)
+            times.append(refresh[-1][1])
+        rows = app.screen.query_one("RunsTable").row_count
+        print(first, sorted(times)[2], psutil.Process().memory_info().rss / 2**20, rows)
+asyncio.run(main())
+"""
+
+
+def console_figures(root: Path, env: dict, live: str) -> dict[str, float]:
+    """First paint, one refresh after one run changes, and RSS of the console (headless)."""
+    done = subprocess.run([sys.executable, "-c", CONSOLE_PROBE, str(root), live], env=env, check=True,
+                          capture_output=True, text=True)
+    first, refresh, rss, rows = (float(x) for x in done.stdout.split()[-4:])
+    return {"console first paint (s)": first, "console refresh after one change (ms)": 1000 * refresh,
+            "console RSS (MB)": rss, "console rows shown": rows}
 
 
 def main() -> None:
@@ -151,8 +216,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         fill(root, args.runs)
-        size = (root / "runs" / "fertui.json").stat().st_size / 1e6
-        results = measure(root, env)
+        size = (root / "runs" / "fertui.json").stat().st_size / 1e6  # before the migration
+        results = measure(root, env, args.runs)
     import psutil
 
     print(f"fertui from {Path(fertui.__file__).parent}; {args.runs} finished runs, store {size:.1f} MB")

@@ -1,27 +1,38 @@
-"""The store: one TinyDB file (runs/fertui.json) with runs, sweeps, benchmarks and alerts.
+"""The store: a small hot TinyDB file and the finished runs' partitions.
 
-Every write replaces the file atomically (temp file, fsync, rename) under a cross-process
-file lock, so a reader never needs the lock and never sees a torn file. Non-finite floats
-are tagged so the file stays valid JSON.
+``runs/fertui.json`` (hot) holds what changes: queued and running runs with their live
+summaries, sweeps, benchmarks, alerts and meta (run counter, queue state, partition index).
+A run that reaches a final state is moved, in the same transaction, into its partition under
+``runs/store/`` (one file per sweep, one per month outside sweeps; see
+:mod:`fertui.store_partitions`), which is written again only when that run changes. So a write
+costs the hot file (and, when a run ends, one partition), whatever the number of finished runs.
+
+Every write replaces a file atomically (temp file, fsync, rename) under one cross-process file
+lock, so a reader never needs the lock and never sees a torn file. Non-finite floats are tagged
+so the files stay valid JSON. An older single-file store is migrated on first use.
 """
 
 from __future__ import annotations
 
+import heapq
+import os
+import shutil
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from filelock import FileLock
-from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
-from tinydb.table import Document
+
+if TYPE_CHECKING:
+    from tinydb import TinyDB
 
 from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
 from fertui.jsonio import dumps, loads
 from fertui.store_backup import damaged, keep_backup
+from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost")
 ACTIVE_STATES = ("queued", "running")
@@ -35,6 +46,12 @@ def status_text(run: dict) -> str:
     return f"{status} (no {run['no_metric']})" if status == "done" and run.get("no_metric") else status
 TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
 LOCK_TIMEOUT_S = 60
+LAYOUT_DOC = "3"  # meta doc: the layout version and each partition's run-number ranges (1: counter, 2: queue)
+LAYOUT_VERSION = 2
+
+
+def migration_backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".single-file")
 
 
 def read_json_file(path: Path) -> dict[str, Any]:
@@ -50,21 +67,46 @@ def read_json_file(path: Path) -> dict[str, Any]:
         raise damaged(path, f"is not valid JSON ({exc})") from None
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that writes through :func:`atomic_write_text`."""
+def file_signature(path: Path):
+    """(mtime, size, inode) of PATH, or None: a cheap "has it changed?" without reading it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
-    def __init__(self, path: str):
-        self.path = Path(path)
+
+class _HeldStorage(Storage):
+    """TinyDB storage over tables already read: a transaction writes once, at its end."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.written = False
 
     def read(self) -> dict[str, Any] | None:
-        return read_json_file(self.path) or None
+        return self.data or None
 
     def write(self, data: dict[str, Any]) -> None:
-        keep_backup(self.path)  # the file this transaction read and parsed: the last good store
-        atomic_write_text(self.path, dumps(data))
+        self.data = data
+        self.written = True
 
     def close(self) -> None:
         pass
+
+
+class _Transaction:
+    """One transaction's view of the partitions: the ones it read, changed or must prune."""
+
+    def __init__(self, parts: Partitions):
+        self.parts = parts
+        self.read: dict[str, dict[str, dict]] = {}
+        self.changed: set[str] = set()
+        self.moved_back: dict[str, set[str]] = {}  # partition -> run numbers now in the hot file
+
+    def partition(self, name: str) -> dict[str, dict]:
+        if name not in self.read:
+            self.read[name] = self.parts.read(name)
+        return self.read[name]
 
 
 def run_id_for(seq: int) -> str:
@@ -72,53 +114,121 @@ def run_id_for(seq: int) -> str:
 
 
 class Store:
+    """The hot file (active runs, sweeps, benchmarks, alerts, meta) and the finished runs'
+    partitions (see :mod:`fertui.store_partitions`).
+
+    Every transaction ends by moving the runs that reached a final state out of the hot file:
+    the partition is written first, then the hot file, so a kill -9 between the two leaves the
+    run in both, where the hot copy wins, and never in neither. Readers read the hot file
+    first for the same reason.
+    """
+
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        self._lock = None
+        self.parts = Partitions(self.path.parent / PARTITION_DIR)
+        self._tx: _Transaction | None = None
 
+    @property
+    def lock(self):
+        """The cross-process write lock (made on first use: a read-only command never imports it)."""
+        if self._lock is None:
+            from filelock import FileLock
+
+            self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        return self._lock
+
+    # ---- writing ------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[TinyDB]:
-        """Exclusive read-modify-write: one read and one atomic write for the whole block."""
+    def transaction(self) -> Iterator["TinyDB"]:
+        """Exclusive read-modify-write of the hot file: one read and one atomic write for the
+        whole block (none when nothing changed or the block raised)."""
+        from tinydb import TinyDB
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.lock:
-            db = TinyDB(str(self.path), storage=CachingMiddleware(AtomicJSONStorage))
+            if self._tx is not None:
+                raise RuntimeError("store transactions do not nest")
+            held = _HeldStorage(read_json_file(self.path))
+            self._tx = _Transaction(self.parts)
             try:
-                yield db
+                yield TinyDB(storage=lambda: held)
+                self._commit(held, self._tx)
             finally:
-                db.close()  # flushes the cached writes in one atomic write
+                self._tx = None
 
-    def snapshot(self) -> dict[str, dict[str, dict]]:
-        """All tables as {table: {doc_id: doc}}, read without the lock."""
-        return read_json_file(self.path)
+    def _commit(self, held: _HeldStorage, tx: _Transaction) -> None:
+        data = held.data
+        runs = data.get("runs", {})
+        meta = data.setdefault("meta", {})
+        layout = meta.get(LAYOUT_DOC) or {"layout": LAYOUT_VERSION, "partitions": {}}
+        finished = {n: d for n, d in runs.items() if d.get("status") in FINAL_STATES}
+        if not (held.written or finished or tx.changed):
+            return
+        first_move = LAYOUT_DOC not in meta and finished
+        if first_move and self.path.exists():  # an older single-file store: keep it as it was
+            shutil.copy2(self.path, migration_backup_path(self.path))
+        index = layout["partitions"]
+        for number, doc in finished.items():
+            name = partition_of(doc)
+            tx.partition(name)[number] = doc
+            tx.changed.add(name)
+            index[name] = add_to_ranges(index.get(name, []), int(number))
+        for name in sorted(tx.changed):  # the partitions first: a kill now leaves copies, not gaps
+            tx.parts.write(name, tx.partition(name))
+        for number in finished:
+            del runs[number]
+        meta[LAYOUT_DOC] = layout
+        keep_backup(self.path)  # the file this transaction read and parsed: the last good store
+        atomic_write_text(self.path, dumps(data))
+        for name, numbers in tx.moved_back.items():  # now the hot file has them: prune the copies
+            part = tx.partition(name)
+            for number in numbers:
+                part.pop(number, None)
+            tx.parts.write(name, part)
+        if first_move:
+            print(f"fertui: {self.path}: moved {len(finished)} finished runs into {self.parts.folder}/ "
+                  f"(one file per sweep and per month); the single-file store is kept as "
+                  f"{migration_backup_path(self.path)}", file=sys.stderr)
 
-    def table(self, name: str) -> list[dict]:
-        return list(self.snapshot().get(name, {}).values())
+    def _located(self, db: "TinyDB", number: int) -> tuple[dict | None, str | None]:
+        """The current doc of run NUMBER in this transaction, and its partition (None: hot)."""
+        current = db.table("runs").get(doc_id=number)
+        if current is not None:
+            return dict(current), None
+        name = self._find_partition(str(number), self._hot_index(db))
+        if name is None:
+            return None, None
+        return dict(self._tx.partition(name)[str(number)]), name
 
-    # ---- runs -------------------------------------------------------------------------
-    def runs(self) -> list[dict]:
-        return sorted(self.table("runs"), key=lambda r: r["id"])
+    def _apply(self, db: "TinyDB", number: int, current: dict, name: str | None, fields: dict) -> dict:
+        if isinstance(fields.get("summary"), dict) and isinstance(current.get("summary"), dict):
+            fields = {**fields, "summary": {**current["summary"], **fields["summary"]}}
+        doc = {**current, **fields}
+        if name is None:
+            db.table("runs").update(fields, doc_ids=[number])
+        elif doc.get("status") in FINAL_STATES:  # a finished run changed: its partition only
+            self._tx.partition(name)[str(number)] = doc
+            self._tx.changed.add(name)
+        else:  # active again (a restore, a hand edit): back into the hot file
+            from tinydb.table import Document
 
-    def get_run(self, run_id: str) -> dict | None:
-        return self.snapshot().get("runs", {}).get(str(int(run_id))) if run_id.isdigit() else None
+            db.table("runs").insert(Document(doc, doc_id=number))
+            self._tx.moved_back.setdefault(name, set()).add(str(number))
+        return doc
 
-    def resolve_run(self, ref: str) -> dict:
-        """A run by id (leading zeros optional) or by unique name; UserError otherwise."""
-        run = self.get_run(ref.strip())
-        if run is not None:
-            return run
-        named = [r for r in self.table("runs") if r.get("name") == ref]
-        if len(named) == 1:
-            return named[0]
-        if len(named) > 1:
-            ids = ", ".join(r["id"] for r in named[:5])
-            raise UserError(f"run name '{ref}' is ambiguous ({ids}...); use an id")
-        raise UserError(f"no run '{ref}' in {self.path}")
+    @staticmethod
+    def _hot_index(db: "TinyDB") -> dict:
+        layout = db.table("meta").get(doc_id=int(LAYOUT_DOC))
+        return (layout or {}).get("partitions", {})
 
     def add_runs(self, docs: list[dict], prepare=None) -> list[str]:
         """Insert DOCS as queued runs; PREPARE(run_id, doc) runs first (e.g. writes its folder).
 
         All or nothing: if PREPARE or the write fails, no run is inserted.
         """
+        from tinydb.table import Document
+
         now = time.time()
         with self.transaction() as db:
             meta = db.table("meta")
@@ -141,6 +251,8 @@ class Store:
 
     def put_recovered_runs(self, docs: list[dict]) -> None:
         """Insert run documents that already have their ids (see store_backup.run_folders_missing)."""
+        from tinydb.table import Document
+
         with self.transaction() as db:
             runs = db.table("runs")
             for doc in docs:
@@ -151,15 +263,11 @@ class Store:
         if not changes:
             return
         with self.transaction() as db:
-            runs = db.table("runs")
             for run_id, fields in changes.items():
-                doc_id = int(run_id)
-                current = runs.get(doc_id=doc_id)
-                if current is None:
-                    continue
-                if "summary" in fields and isinstance(current.get("summary"), dict):
-                    fields = {**fields, "summary": {**current["summary"], **fields["summary"]}}
-                runs.update(fields, doc_ids=[doc_id])
+                number = int(run_id)
+                current, name = self._located(db, number)
+                if current is not None:
+                    self._apply(db, number, current, name, dict(fields))
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         self.update_runs({run_id: fields})
@@ -171,17 +279,138 @@ class Store:
         job and record its pid in the same write); returning None leaves the run unchanged.
         """
         with self.transaction() as db:
-            runs = db.table("runs")
-            current = runs.get(doc_id=int(run_id))
+            number = int(run_id)
+            current, name = self._located(db, number)
             if current is None or current.get("status") not in expect:
                 return None
             changes = fields(dict(current)) if callable(fields) else dict(fields)
             if changes is None:
                 return None
-            if isinstance(changes.get("summary"), dict) and isinstance(current.get("summary"), dict):
-                changes["summary"] = {**current["summary"], **changes["summary"]}
-            runs.update(changes, doc_ids=[int(run_id)])
-            return {**current, **changes}
+            return self._apply(db, number, current, name, changes)
+
+    # ---- reading ------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, dict[str, dict]]:
+        """The hot file's tables as {table: {doc_id: doc}}, read without the lock: the active
+        runs, sweeps, benchmarks, alerts and meta (finished runs are in the partitions)."""
+        tables = read_json_file(self.path)
+        if LAYOUT_DOC not in tables.get("meta", {}) and any(
+                r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values()):
+            tables = self._migrate() or tables
+        return tables
+
+    def _migrate(self) -> dict | None:
+        """Move an older store's finished runs into partitions (first use); None if read-only."""
+        try:
+            with self.transaction():
+                pass
+        except (OSError, TimeoutError):  # a read-only workspace (filelock.Timeout is a TimeoutError)
+            return None
+        return read_json_file(self.path)
+
+    def table(self, name: str) -> list[dict]:
+        return list(self.snapshot().get(name, {}).values())
+
+    def active_runs(self) -> list[dict]:
+        """Queued and running runs (the hot file only), by id."""
+        return sorted(self.table("runs"), key=lambda r: r["id"])
+
+    def partition_order(self, hot: dict | None = None) -> list[str]:
+        """Partition names, the one holding the newest run first."""
+        index = ((hot or self.snapshot()).get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
+        names = self.parts.names()
+        return sorted(names, key=lambda n: -(index[n][-1][1] if index.get(n) else 0))
+
+    def runs_in(self, names: list[str] | None) -> dict[str, dict]:
+        """{number: run} of the hot file and partitions NAMES (None: all), hot copies winning.
+        The hot file is read first and checked again after: a run moving meanwhile is seen once."""
+        for _ in range(5):
+            before = file_signature(self.path)
+            hot = self.snapshot()
+            found: dict[str, dict] = {}
+            for name in self.parts.names() if names is None else names:
+                found.update(self.parts.read(name))
+            found.update(hot.get("runs", {}))
+            if file_signature(self.path) == before:
+                break
+        return found
+
+    def runs(self) -> list[dict]:
+        """Every run, by id (reads every partition: prefer the narrower readers below)."""
+        return sorted(self.runs_in(None).values(), key=lambda r: r["id"])
+
+    def sweep_runs(self, sweep: str) -> list[dict]:
+        """The runs of one sweep: the hot file and that sweep's partition only."""
+        found = self.runs_in([sweep_partition(sweep)])
+        return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
+
+    def iter_runs_newest_first(self) -> Iterator[dict]:
+        """Active runs, then finished ones partition by partition (newest first), each run once:
+        what a listing streams, stopping when it has shown enough."""
+        hot = self.snapshot()
+        active = hot.get("runs", {})
+        yield from sorted(active.values(), key=lambda r: r["id"], reverse=True)
+        for name in self.partition_order(hot):
+            rows = [r for n, r in self.parts.read(name).items() if n not in active]
+            yield from sorted(rows, key=lambda r: r["id"], reverse=True)
+
+    def recent_runs(self, limit: int, keep=lambda run: True) -> tuple[list[dict], bool]:
+        """The active runs that KEEP accepts and the LIMIT newest finished ones, by id; and
+        whether older finished ones were left out. Partitions are opened newest first, and only
+        while one may still hold a run newer than the oldest kept (their index says)."""
+        hot = self.snapshot()
+        active = hot.get("runs", {})
+        picked = [r for r in active.values() if keep(r)]
+        index = (hot.get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
+        newest: list[tuple[int, dict]] = []  # a min-heap of the LIMIT newest finished runs
+        more = False
+        for name in self.partition_order(hot):
+            top = index[name][-1][1] if index.get(name) else None
+            if len(newest) >= limit and top is not None and top < newest[0][0]:
+                more = True  # every run in this partition and the rest is older than those kept
+                break
+            for number, run in self.parts.read(name).items():
+                if number in active or not keep(run):
+                    continue
+                heapq.heappush(newest, (int(number), run))
+                if len(newest) > limit:
+                    heapq.heappop(newest)
+                    more = True
+        return sorted(picked + [r for _, r in newest], key=lambda r: r["id"]), more
+
+    def _find_partition(self, number: str, index: dict) -> str | None:
+        hinted = [n for n, ranges in index.items() if in_ranges(ranges, int(number))]
+        reader = self._tx.partition if self._tx else self.parts.read
+        for name in hinted + [n for n in self.parts.names() if n not in hinted]:
+            if number in reader(name):
+                return name
+        return None
+
+    def get_run(self, run_id: str) -> dict | None:
+        run_id = run_id.strip()
+        if not run_id.isdigit():
+            return None
+        number = str(int(run_id))
+        hot = self.snapshot()
+        if number in hot.get("runs", {}):
+            return hot["runs"][number]
+        index = (hot.get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
+        name = self._find_partition(number, index)
+        if name is None:
+            return self.snapshot().get("runs", {}).get(number)  # moved back meanwhile
+        return self.parts.read(name).get(number)
+
+    def resolve_run(self, ref: str) -> dict:
+        """A run by id (leading zeros optional) or by unique name; UserError otherwise."""
+        run = self.get_run(ref.strip())
+        if run is not None:
+            return run
+        named = [r for r in self.iter_runs_newest_first() if r.get("name") == ref]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            ids = ", ".join(sorted(r["id"] for r in named)[:5])
+            raise UserError(f"run name '{ref}' is ambiguous ({ids}...); use an id")
+        raise UserError(f"no run '{ref}' in {self.path}")
 
     # ---- alerts -----------------------------------------------------------------------
     def add_alert(self, run_id: str | None, kind: str, message: str, **extra: Any) -> None:

@@ -34,6 +34,17 @@ def print_json(data: Any) -> None:
     sys.stdout.write(dumps(data) + "\n")
 
 
+def print_json_rows(rows) -> None:
+    """A JSON array written one element at a time: a listing of 50,000 runs is never one string."""
+    from fertui.jsonio import dumps
+
+    write = sys.stdout.write
+    write("[")
+    for i, row in enumerate(rows):
+        write(("," if i else "") + "\n" + dumps(row))
+    write("\n]\n")
+
+
 def fail(message: str) -> None:
     raise UserError(message)
 

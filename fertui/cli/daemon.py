@@ -40,7 +40,7 @@ def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     ws = workspace(ctx)
     info = daemon_status(ws)
-    runs = Store(ws.store_path).runs()
+    runs = Store(ws.store_path).active_runs()
     counts = {s: sum(1 for r in runs if r["status"] == s) for s in ("queued", "running")}
     report = {"scheduler": info, "queue": queue_state(ws), **counts}
     if as_json:

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
             pid = ensure_daemon(ws)
             typer.echo(f"the scheduler (pid {pid}) runs the queue; watch with `fertui ls` or `fertui logs ID -f`")
             return
-        if not ids and not any(r["status"] in ("queued", "running") for r in Store(ws.store_path).runs()):
+        if not ids and not Store(ws.store_path).active_runs():
             typer.echo("nothing queued: give a CONFIG or '-- COMMAND...', or queue runs with `fertui add`")
             return
         from fertui.scheduler.foreground import run_foreground

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
-from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, workspace
+from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, workspace
 from fertui.errors import UserError
 from fertui.store import RUN_STATES, Store, status_text
 
+LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
 STATUS_STYLE = {
     "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
     "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red",
@@ -87,22 +88,34 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str | None, typer.Option("--name", help="Only names matching this glob.")] = None,
         sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.")] = None,
         tag: Annotated[str | None, typer.Option("--tag", help="Only runs with this tag.")] = None,
+        show_all: Annotated[bool, typer.Option("--all", help="Every run, not only active and recent ones.")] = False,
+        limit: Annotated[int, typer.Option("--limit", min=1, help="How many finished runs to show.")] = LS_LIMIT,
         as_json: JsonFlag = False,
     ) -> None:
-        """List runs, oldest first."""
+        """List active runs and the most recent finished ones (--all: every run), oldest first."""
         wanted = {s for item in status or [] for s in item.split(",") if s}
         unknown = wanted - set(RUN_STATES)
         if unknown:
             raise UserError(f"--status: unknown state {sorted(unknown)[0]!r}; expected one of {', '.join(RUN_STATES)}")
-        runs = [r for r in Store(workspace(ctx).store_path).runs()
-                if (not wanted or r["status"] in wanted)
-                and (name is None or fnmatch.fnmatchcase(r["name"], name))
-                and (sweep is None or r.get("sweep") == sweep)
-                and (tag is None or tag in r.get("tags", []))]
+
+        def keep(r: dict) -> bool:
+            return ((not wanted or r["status"] in wanted)
+                    and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))
+                    and (sweep is None or r.get("sweep") == sweep)
+                    and (tag is None or tag in r.get("tags", [])))
+
+        store = Store(workspace(ctx).store_path)
+        if show_all:
+            source = store.sweep_runs(sweep) if sweep else store.iter_runs_newest_first()
+            runs, more = sorted((r for r in source if keep(r)), key=lambda r: r["id"]), False
+        else:
+            runs, more = store.recent_runs(limit, keep)
         if as_json:
-            print_json(runs)
+            print_json_rows(runs)
             return
         _print_runs_table(runs)
+        if more:
+            typer.echo("(older finished runs not shown: --limit N for more, --all for every run)", err=True)
 
     @app.command("show")
     def show(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],

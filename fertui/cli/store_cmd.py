@@ -6,25 +6,43 @@ import typer
 
 from fertui.cli.common import workspace
 
-store_app = typer.Typer(help="The store file (runs/fertui.json) and its backup.", no_args_is_help=True)
+store_app = typer.Typer(help="The store (runs/fertui.json, runs/store/) and its backups.", no_args_is_help=True)
 
 
 @store_app.command("restore")
 def restore_cmd(ctx: typer.Context) -> None:
-    """Replace runs/fertui.json by runs/fertui.json.bak (the damaged file is kept beside it)."""
+    """Replace runs/fertui.json by runs/fertui.json.bak (the damaged file is kept beside it);
+    a damaged partition (runs/store/*.json) gets its own .bak back."""
+    from fertui.errors import UserError
     from fertui.jsonio import loads
-    from fertui.store import Store
+    from fertui.store import Store, read_json_file
     from fertui.store_backup import backup_path, restore, run_folders_missing
 
     ws = workspace(ctx)
     store = Store(ws.store_path)
     with store.lock:  # no write may land between the check and the swap
-        tables, kept = restore(ws.store_path, loads)
+        partitions = []
+        for name in store.parts.names():
+            path = store.parts.path(name)
+            try:
+                read_json_file(path)
+            except UserError:
+                restore(path, loads)
+                partitions.append(path)
+        try:
+            read_json_file(ws.store_path)
+            hot_damaged = False
+        except UserError:
+            hot_damaged = True
+        tables, kept = restore(ws.store_path, loads) if hot_damaged or not partitions else ({}, None)
         rebuilt = run_folders_missing(store, ws.runs_dir)
         store.put_recovered_runs(rebuilt)
-    runs = len(tables.get("runs", {})) if isinstance(tables, dict) else 0
-    typer.echo(f"restored {ws.store_path} from {backup_path(ws.store_path)} ({runs} runs)"
-               + (f"; the damaged file is {kept}" if kept else ""))
+    for path in partitions:
+        typer.echo(f"restored {path} from {backup_path(path)}")
+    if hot_damaged or not partitions:
+        runs = len(tables.get("runs", {})) if isinstance(tables, dict) else 0
+        typer.echo(f"restored {ws.store_path} from {backup_path(ws.store_path)} ({runs} active runs)"
+                   + (f"; the damaged file is {kept}" if kept else ""))
     if rebuilt:
         typer.echo(f"{len(rebuilt)} run(s) newer than the backup rebuilt from their folders: "
                    + ", ".join(f"{d['id']} {d['status']}" for d in rebuilt))

@@ -75,7 +75,7 @@ class Scheduler:
     # ---- start-up ---------------------------------------------------------------------
     def recover(self) -> None:
         """Watch again every job still running; close the ones that ended while nobody watched."""
-        for run in self.store.runs():
+        for run in self.store.active_runs():
             if run["status"] != "running":
                 continue
             tracked = self._track(run, run.get("slot") or "?", adopted=True)
@@ -155,8 +155,12 @@ class Scheduler:
         if not force and key == self._store_key and time.monotonic() - self._last_read < FULL_READ_EVERY_S:
             return
         self._store_key, self._last_read = key, time.monotonic()
-        snapshot = self.store.snapshot()
-        self.runs = {r["id"]: r for r in snapshot.get("runs", {}).values()}
+        snapshot = self.store.snapshot()  # the hot file: active runs only, however big the store
+        runs = {r["id"]: r for r in snapshot.get("runs", {}).values()}
+        for run_id, old in self.runs.items():  # ended since the last read (here or by a cancel):
+            if run_id not in runs and old.get("status") in ("queued", "running"):  # its final doc, once
+                runs[run_id] = self.store.get_run(run_id) or old
+        self.runs = runs
         self.queue = snapshot.get("meta", {}).get("2", {}).get("queue", "active")
 
     # ---- starting ---------------------------------------------------------------------
@@ -339,13 +343,14 @@ class Scheduler:
                 self.pending = {**changes, **self.pending}
                 raise
             self._last_flush = time.monotonic()
-            # A big store makes each write dear: keep writing it under ~10 % of the time.
+            # The hot file holds only active runs, so a write costs the same at any store size;
+            # should it still be slow (a loaded NFS), keep writing under ~10 % of the time.
             self._flush_every = max(FLUSH_EVERY_S, 10 * (self._last_flush - now))
 
     def _alert_no_metric(self, doc: dict) -> None:
         """One alert per sweep (not one per run) when its runs end without the objective."""
-        siblings = {rid for rid, r in self.runs.items() if r.get("sweep") == doc["sweep"]}
-        if any(a["kind"] == "no_metric" and a.get("run") in siblings for a in self.store.alerts()):
+        # by the alert's sweep: the siblings that ended before are in a partition, not in self.runs
+        if any(a["kind"] == "no_metric" and a.get("sweep") == doc["sweep"] for a in self.store.alerts()):
             return
         metric = doc["no_metric"]
         self._alert(doc, "no_metric",
@@ -362,7 +367,8 @@ class Scheduler:
 
     def _alert(self, run: dict | None, kind: str, message: str) -> None:
         run_id = run["id"] if run else None  # None: about the workspace, not one run
+        extra = {"sweep": run["sweep"]} if run and run.get("sweep") else {}
         try:
-            self.store.add_alert(run_id, kind, message)
+            self.store.add_alert(run_id, kind, message, **extra)
         except Exception:
             log.exception("%s: writing the %s alert failed", run_id, kind)

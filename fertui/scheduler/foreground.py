@@ -57,7 +57,7 @@ def _hand_to_daemon(ws: Workspace, view: RunView) -> None:
     """The terminal hung up (SSH dropped): let the daemon watch the jobs and run the rest."""
     from fertui.scheduler.daemon import ensure_daemon
 
-    if not any(r["status"] in ("queued", "running") for r in Store(ws.store_path).runs()):
+    if not Store(ws.store_path).active_runs():
         return
     try:
         pid = ensure_daemon(ws)
@@ -109,7 +109,11 @@ def _follow(ws: Workspace, ids: list[str], view: RunView) -> int:
     store = Store(ws.store_path)
     try:
         while True:
-            runs = {r["id"]: r for r in store.runs()}
+            runs = {r["id"]: r for r in store.active_runs()}
+            for run_id in {*ids, *view.watched} - set(runs):  # ended: in a partition now
+                doc = store.get_run(run_id)
+                if doc is not None:
+                    runs[run_id] = doc
             view.update(runs)
             if ids:
                 if all(runs.get(i, {}).get("status", "done") in FINAL_STATES for i in ids):

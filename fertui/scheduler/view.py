@@ -100,7 +100,9 @@ class RunView:
             self.terminal_gone = True
 
     def update(self, runs: dict[str, dict]) -> None:
-        self.runs = runs
+        # a watched run that ended and left the hot store keeps its last doc, for the summary
+        kept = {i: self.runs[i] for i in self.watched if i in self.runs and i not in runs}
+        self.runs = {**kept, **runs}
         for run_id, run in sorted(runs.items()):
             if run["status"] == "running" and run_id not in self.watched:
                 self.watched.append(run_id)

@@ -6,6 +6,7 @@ from collections import Counter
 
 from fertui.config import compact
 from fertui.store import Store
+from fertui.store_partitions import sweep_partition
 from fertui.sweeps.results import observe
 from fertui.sweeps.spec import SweepSpec
 from fertui.sweeps.suggest import best_cell
@@ -14,11 +15,14 @@ from fertui.workspace import Workspace
 
 def sweep_summaries(ws: Workspace) -> list[dict]:
     store = Store(ws.store_path)
-    runs = store.runs()
+    sweeps = sorted(store.sweeps(), key=lambda d: d.get("created") or 0)
+    by_sweep: dict[str, list[dict]] = {}
+    for run in sorted(store.runs_in([sweep_partition(d["name"]) for d in sweeps]).values(), key=lambda r: r["id"]):
+        by_sweep.setdefault(run.get("sweep"), []).append(run)
     out = []
-    for doc in sorted(store.sweeps(), key=lambda d: d.get("created") or 0):
+    for doc in sweeps:
         spec = SweepSpec.from_doc(doc)
-        observations = [observe(ws, spec, r) for r in runs if r.get("sweep") == spec.name]
+        observations = [observe(ws, spec, r) for r in by_sweep.get(spec.name, [])]
         found = best_cell(spec, observations)
         axes = ", ".join(f"{a.key}[{len(a.values)}: {compact(a.sorted_values()[0])}..{compact(a.sorted_values()[-1])}]"
                          if a.ordered else f"{a.key}[{len(a.values)}]" for a in spec.axes)

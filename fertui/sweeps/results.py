@@ -61,7 +61,7 @@ def metric_value(ws: Workspace, run: dict, metric: str, maximize: bool) -> float
 
 
 def sweep_runs(ws: Workspace, name: str) -> list[dict]:
-    return [r for r in Store(ws.store_path).runs() if r.get("sweep") == name]
+    return Store(ws.store_path).sweep_runs(name)
 
 
 def observe(ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None) -> Observation:

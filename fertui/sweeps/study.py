@@ -144,7 +144,8 @@ def sync(ws: Workspace, spec: SweepSpec, fresh: dict | None = None):
         trials = trials_by_run(study)
         store = Store(ws.store_path)
         numbers: dict[str, dict] = {}
-        for run in sweep_runs(ws, spec.name):
+        runs = sweep_runs(ws, spec.name)
+        for run in runs:
             if fresh is not None and fresh.get("id") == run["id"] and fresh.get("status") not in ACTIVE_STATES:
                 run = {**run, **fresh}
             trial = trials.get(run["id"])
@@ -155,7 +156,7 @@ def sync(ws: Workspace, spec: SweepSpec, fresh: dict | None = None):
             elif run.get("trial") != trial.number:
                 numbers[run["id"]] = {"trial": trial.number}
             tell(ws, spec, study, trial, run)
-        known = {r["id"] for r in store.runs()}
+        known = {r["id"] for r in runs}
         for run_id, trial in trials.items():  # a trial whose run vanished from the store
             if run_id not in known and not trial.state.is_finished():
                 from optuna.trial import TrialState

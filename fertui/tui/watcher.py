@@ -1,7 +1,9 @@
 """The console's one watcher thread: store snapshots and event tails, posted as messages.
 
 Every source is checked by stat first (mtime, size, inode), so an idle store costs a few
-system calls a tick. The thread never touches a widget; it calls POST (the app's
+system calls a tick. Of the finished runs' partitions it reads the newest ones (about
+``RECENT_RUNS`` runs) until the UI asks for all (``load_older``), and parses again only the
+partitions whose files changed. The thread never touches a widget; it calls POST (the app's
 thread-safe ``post_message``) and waits for the app to take a snapshot before parsing the
 next one, so a busy UI is never flooded.
 """
@@ -16,20 +18,13 @@ from typing import Callable
 from fertui.errors import UserError
 from fertui.events import EVENT_FILES, EventTail
 from fertui.terminal_text import printable
-from fertui.store import read_json_file
+from fertui.store import LAYOUT_DOC, Store, file_signature
 from fertui.tui.messages import LogTail, RunEvents, StoreChanged
 from fertui.workspace import Workspace
 
 LOG_TAIL_BYTES = 16 << 10
 LOG_TAIL_LINES = 60
-
-
-def file_signature(path: Path):
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+RECENT_RUNS = 500  # finished runs the console opens on; older partitions load on demand
 
 
 class Watcher:
@@ -43,6 +38,10 @@ class Watcher:
         self.wanted: frozenset[str] = frozenset()  # runs the UI shows curves of (set from the UI thread)
         self.log_run: str | None = None
         self._store_sig = None
+        self.store = Store(ws.store_path)
+        self.all_partitions = False  # set from the UI thread: the user asked for older runs
+        self.partitions_left = 0     # partitions not loaded (the Runs screen says so)
+        self._parts: dict[str, tuple[object, dict]] = {}  # name -> (file signature, its runs)
         self._running: frozenset[str] = frozenset()
         self._queued: frozenset[str] = frozenset()
         self._tails: dict[str, list[EventTail]] = {}
@@ -74,22 +73,51 @@ class Watcher:
         self._poll_events()
         self._poll_log()
 
+    def load_older(self) -> None:
+        """Load every partition from now on (called from the UI thread)."""
+        self.all_partitions = True
+
     def _poll_store(self) -> None:
         if not self.snapshot_taken.is_set():
             return  # back-pressure: the app has not taken the previous snapshot yet
-        sig = file_signature(self.ws.store_path)
+        sig = (file_signature(self.ws.store_path), file_signature(self.store.parts.folder), self.all_partitions)
         if sig == self._store_sig:
             return
         try:
-            snapshot = read_json_file(self.ws.store_path)
+            hot = self.store.snapshot()  # migrates an older single-file store on first use
+            runs = self._partition_runs(hot)
         except UserError:
             return  # a store being restored by hand: keep the last good view
         self._store_sig = sig
-        runs = snapshot.get("runs", {})
-        self._running = frozenset(r["id"] for r in runs.values() if r.get("status") == "running")
-        self._queued = frozenset(r["id"] for r in runs.values() if r.get("status") == "queued")
+        active = hot.get("runs", {})
+        runs.update(active)  # a run in both (moving right now): the hot copy is the newer
+        self._running = frozenset(r["id"] for r in active.values() if r.get("status") == "running")
+        self._queued = frozenset(r["id"] for r in active.values() if r.get("status") == "queued")
         self.snapshot_taken.clear()
-        self.post(StoreChanged(snapshot))
+        self.post(StoreChanged({**hot, "runs": runs}))
+
+    def _partition_runs(self, hot: dict) -> dict[str, dict]:
+        """{number: run} of the partitions shown: the newest ones, or all; only changed files parsed."""
+        index = (hot.get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
+        order = self.store.partition_order(hot)
+        chosen, count = [], 0
+        for name in order:
+            if not self.all_partitions and count >= RECENT_RUNS:
+                break
+            chosen.append(name)
+            count += sum(hi - lo + 1 for lo, hi in index.get(name, [])) or RECENT_RUNS
+        self.partitions_left = len(order) - len(chosen)
+        runs: dict[str, dict] = {}
+        kept = {}
+        for name in chosen:
+            sig = file_signature(self.store.parts.path(name))
+            cached = self._parts.get(name)
+            if cached is None or cached[0] != sig:
+                cached = (sig, self.store.parts.read(name))
+            kept[name] = cached
+            runs.update(cached[1])
+        self._parts = kept
+        return runs
 
     def _poll_events(self) -> None:
         # Queued runs too: a job that starts and turns NaN between two store writes must still

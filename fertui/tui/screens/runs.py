@@ -24,6 +24,7 @@ class RunsScreen(ConsoleScreen):
         Binding("r", "retry", "Retry"),
         Binding("s", "sort", "Sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("o", "older", "Older runs", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -62,6 +63,8 @@ class RunsScreen(ConsoleScreen):
             parts.append(f"filter {self.pattern}")
         if self.app.marked:
             parts.append(f"{len(self.app.marked)} marked")
+        if self.app.watcher.partitions_left:
+            parts.append("o: older runs")
         if not self.app.runs:
             parts = ["no runs yet: press a to queue a config from configs/"]
         self.query_one("#runs-status", Static).update(" · ".join(parts))
@@ -76,7 +79,12 @@ class RunsScreen(ConsoleScreen):
         if run_id:
             self.app.open_run(run_id)
 
+    def action_older(self) -> None:
+        """Finished runs beyond the most recent ones: read once, on demand (a year of sweeps is big)."""
+        self.app.watcher.load_older()
+
     def action_filter(self) -> None:
+        self.app.watcher.load_older()  # a filter looks for a run: among all of them
         box = self.query_one("#filter", Input)
         box.display = True
         self.set_focus(box)  # now, not after a refresh: the next keys are already on their way
