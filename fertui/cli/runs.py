@@ -37,6 +37,15 @@ def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str]) -> li
     return docs
 
 
+def print_queued_summary(docs: list[dict]) -> None:
+    """For each sweep queued, what its runs cover (a pinned axis shows as key=value)."""
+    if any(doc.get("sweep") for doc in docs):
+        from fertui.sweeps.expand import queued_summary
+
+        for line in queued_summary(docs):
+            typer.echo(line)
+
+
 def _toml_list(items: list[str]) -> str:
     import json
 
@@ -77,6 +86,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([{"id": i, "name": d["name"]} for i, d in zip(ids, docs)])
         else:
+            print_queued_summary(docs)
             for run_id, doc in zip(ids, docs):
                 typer.echo(f"{run_id}  {doc['name']}")
 
