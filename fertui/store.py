@@ -23,8 +23,8 @@ from fertui.errors import UserError
 from fertui.jsonio import dumps, loads
 from fertui.store_backup import damaged, keep_backup
 
-RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost")
-ACTIVE_STATES = ("queued", "running")
+RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
+ACTIVE_STATES = ("queued", "running", "held")  # held: a failing sweep's queued runs, waiting for `queue resume`
 FINAL_STATES = tuple(s for s in RUN_STATES if s not in ACTIVE_STATES)
 
 

@@ -17,7 +17,7 @@ SweepFilter = Annotated[str | None, typer.Option("--sweep", help="Runs of this s
 StatusFilter = Annotated[list[str] | None, typer.Option("--status", help="Runs in these states (queued,failed).")]
 NameFilter = Annotated[str | None, typer.Option("--name", help="Runs whose names match this glob.")]
 YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before acting on many runs.")]
-CANCELLABLE = ("queued", "running")
+CANCELLABLE = ("queued", "running", "held")
 FEW = 3  # a bulk selection of more runs than this asks first
 queue_app = typer.Typer(help="Pause, resume or drain the queue.", invoke_without_command=True)
 
@@ -43,11 +43,20 @@ def queue_pause(ctx: typer.Context) -> None:
 
 
 @queue_app.command("resume")
-def queue_resume(ctx: typer.Context) -> None:
-    """Start queued runs again."""
+def queue_resume(ctx: typer.Context, sweep: Annotated[str | None, typer.Argument(
+        help="A held sweep: queue its held runs again.", show_default=False)] = None) -> None:
+    """Start queued runs again; with SWEEP, release that sweep's held runs (see stop_after_same_failures)."""
     from fertui.scheduler.control import resume
 
-    resume(workspace(ctx))
+    ws = workspace(ctx)
+    if sweep is not None:
+        from fertui.scheduler.failstop import release_sweep
+        from fertui.store import Store
+
+        released = release_sweep(Store(ws.store_path), sweep)
+        typer.echo(f"sweep {sweep}: {len(released)} held run{'s' if len(released) != 1 else ''} queued again"
+                   if released else f"sweep {sweep} has no held runs")
+    resume(ws)
     typer.echo("queue active")
 
 

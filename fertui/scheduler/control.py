@@ -129,8 +129,9 @@ def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tu
     stopping: list[dict] = []
     now = time.time()
     for run in runs:
-        if store.claim_run(run["id"], ("queued",), {"status": "cancelled", "ended": now}):
-            results[run["id"]] = "cancelled (was queued)"
+        waiting = store.claim_run(run["id"], ("queued", "held"), {"status": "cancelled", "ended": now})
+        if waiting:
+            results[run["id"]] = f"cancelled (was {run['status'] if run['status'] == 'held' else 'queued'})"
             continue
         marked = store.claim_run(run["id"], ("running",), {"stop_requested": "cancel"})
         if marked:

@@ -17,7 +17,7 @@ RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns 
 NAME_WIDTH = 30
 STATUS_STYLE = {
     "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
-    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red",
+    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red", "held": "yellow",
 }
 
 

@@ -46,7 +46,7 @@ def test_cancel_an_id_range_asks_then_cancels_exactly_that_range(tmp_path):
                                 "00004": "cancelled", "00005": "cancelled", "00006": "queued"}
     again = cli(tmp_path, "cancel", "1-6", "--yes")
     assert again.stdout.splitlines()[0] == ("cancel: 2 runs match: 2 queued "
-                                            "(4 others left alone: cancel applies to queued, running)")
+                                            "(4 others left alone: cancel applies to queued, running, held)")
     assert set(states(tmp_path).values()) == {"cancelled"}
 
 
