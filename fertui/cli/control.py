@@ -53,9 +53,13 @@ def queue_resume(ctx: typer.Context, sweep: Annotated[str | None, typer.Argument
         from fertui.scheduler.failstop import release_sweep
         from fertui.store import Store
 
+        from fertui.wake import wake_scheduler
+
         released = release_sweep(Store(ws.store_path), sweep)
+        wake_scheduler(ws)
         typer.echo(f"sweep {sweep}: {len(released)} held run{'s' if len(released) != 1 else ''} queued again"
                    if released else f"sweep {sweep} has no held runs")
+        return  # a paused queue stays paused: this only releases the sweep
     resume(ws)
     typer.echo("queue active")
 
