@@ -136,3 +136,45 @@ def unknown_model_message(name: str, index: ModelIndex) -> str | None:
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else f"registered: {', '.join(names) or 'none'}"
     return f"unknown model {name!r}; {hint} (`fertui models` lists them)"
+
+
+def zoo_fingerprint(folder: Path) -> str:
+    """A hash of every file of the model package and of the torch/timm versions: what a
+    parameter or GMAC count depends on. Any edit, even to a shared block, changes it."""
+    import hashlib
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for dist in ("torch", "timm"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()
+
+
+def described_models(describe_all, folder: Path | None = None, cache_dir: Path | None = None) -> list[dict]:
+    """``fertui models`` rows: from the cache when the zoo's files are unchanged, else from
+    DESCRIBE_ALL (which imports torch and counts GMACs: seconds), then cached."""
+    folder = folder or models_dir()
+    if folder is None:
+        return describe_all()
+    cache = (cache_dir or user_cache_dir()) / "model-rows.json"
+    key = zoo_fingerprint(folder)
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if cached.get("version") == INDEX_VERSION and cached.get("key") == key:
+            return cached["rows"]
+    except (OSError, ValueError, AttributeError, KeyError):
+        pass
+    rows = describe_all()
+    from fertui.atomicio import atomic_write_text
+
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(cache, json.dumps({"version": INDEX_VERSION, "key": key, "rows": rows}))
+    except (OSError, TypeError):  # a read-only home, or a user model's row that JSON cannot hold
+        pass
+    return rows

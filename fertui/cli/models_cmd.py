@@ -18,13 +18,19 @@ COLUMNS = (
 )
 
 
+def _describe_all() -> list[dict]:
+    from models.counting import describe_all  # imports torch: paid only when the cache is stale
+
+    return describe_all()
+
+
 def register(app: typer.Typer) -> None:
     @app.command("models")
     def models_cmd(as_json: JsonFlag = False) -> None:
         """List registered models with params (M) and GMACs at their default input."""
-        from models.counting import describe_all  # imports torch: only this command pays for it
+        from fertui.model_index import described_models
 
-        rows = describe_all()
+        rows = described_models(_describe_all)
         if as_json:
             print_json(rows)
             return

@@ -65,10 +65,21 @@ class FertuiApp(App):
         self.seen_nans: list[dict] = []  # NaN events read from tails, before the daemon records them
         self.bells = 0
         self.watcher = Watcher(ws, self.post_message, interval=watch_interval)
+        self.crash: tuple[Exception, object] | None = None  # (error, log path) of an unexpected exception
         for mode, screen in _modes().items():
             self.add_mode(mode, screen)
 
     # ---- start and stop ---------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual (pinned 8.x) then exits with return code 1 and prints a full-screen traceback
+        # with locals; fertui keeps the traceback in runs/console.log and prints one line instead.
+        from fertui.tui.crash import write_crash_log
+
+        if self.crash is None:
+            self.crash = (error, write_crash_log(self.ws.runs_dir, error))
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
     def on_mount(self) -> None:
         if not self.is_headless and self.console.color_system in ("standard", "windows"):
             # A 16-colour terminal (TERM=xterm, many SSH set-ups): the terminal's own ANSI
@@ -240,5 +251,15 @@ def make_app(ws: Workspace, **opts) -> FertuiApp:
     return FertuiApp(ws, **opts)
 
 
-def run_console(ws: Workspace) -> None:
-    make_app(ws).run()
+def run_console(ws: Workspace, start_daemon: bool = True, **run_opts) -> None:
+    """Run the console; an unexpected exception in it ends the process with status 1 and one line."""
+    import sys
+
+    app = make_app(ws, start_daemon=start_daemon)
+    app.run(**run_opts)
+    if app.crash is not None or (app.return_code or 0) != 0:
+        from fertui.tui.crash import crash_line
+
+        if app.crash is not None:
+            print(crash_line(*app.crash), file=sys.stderr)
+        raise SystemExit(app.return_code or 1)
