@@ -8,8 +8,6 @@ by each file's size and mtime, so a new or edited model file is seen on the next
 
 from __future__ import annotations
 
-import ast
-import difflib
 import importlib.util
 import json
 import os
@@ -49,7 +47,9 @@ def _model_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
 
 
-def _is_register_model(node: ast.expr) -> bool:
+def _is_register_model(node) -> bool:
+    import ast
+
     target = node.func if isinstance(node, ast.Call) else node
     return (isinstance(target, ast.Name) and target.id == "register_model") or \
         (isinstance(target, ast.Attribute) and target.attr == "register_model")
@@ -57,6 +57,8 @@ def _is_register_model(node: ast.expr) -> bool:
 
 def names_in_source(text: str) -> tuple[set[str], bool]:
     """Model names a file registers, and whether every ``register_model`` use was understood."""
+    import ast  # only when a model file changed: the cached index needs no parsing
+
     tree = ast.parse(text)
     names: set[str] = set()
     decorated: set[int] = set()
@@ -132,6 +134,8 @@ def unknown_model_message(name: str, index: ModelIndex) -> str | None:
     """Why NAME is not a registered model (with a did-you-mean), or None when it is or may be."""
     if name in index.names or not index.complete:
         return None
+    import difflib
+
     names = sorted(index.names)
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else f"registered: {', '.join(names) or 'none'}"
@@ -142,17 +146,29 @@ def zoo_fingerprint(folder: Path) -> str:
     """A hash of every file of the model package and of the torch/timm versions: what a
     parameter or GMAC count depends on. Any edit, even to a shared block, changes it."""
     import hashlib
-    from importlib import metadata
 
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     for dist in ("torch", "timm"):
-        try:
-            digest.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            pass
+        digest.update(_installed_version(dist).encode() + b"\0")
     return digest.hexdigest()
+
+
+def _installed_version(dist: str) -> str:
+    # The dist-info folder's name holds the version; importlib.metadata would cost ~0.1 s to import.
+    try:
+        spec = importlib.util.find_spec(dist)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        return f"{dist} absent"
+    site = Path(spec.origin).parent.parent
+    infos = sorted(p.name for p in site.glob(f"{dist}-*.dist-info"))
+    if infos:
+        return ",".join(infos)
+    init = Path(spec.origin).stat()  # e.g. a source checkout: its __init__ stands for the version
+    return f"{spec.origin}:{init.st_size}:{init.st_mtime_ns}"
 
 
 def described_models(describe_all, folder: Path | None = None, cache_dir: Path | None = None) -> list[dict]:
