@@ -107,3 +107,16 @@ def test_add_of_a_training_config_imports_neither_torch_nor_numpy(tmp_path):
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path), str(cfg)], capture_output=True,
                             text=True, timeout=60, env=env)
     assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
+
+
+def test_the_consoles_picker_refuses_an_unknown_model_too(tmp_path):
+    from fertui.errors import ConfigError
+    from fertui.tui.screens.picker import plan_and_enqueue
+    from fertui.workspace import open_workspace
+
+    before = seeded_workspace(tmp_path)
+    bad = tmp_path / "configs" / "typo.toml"
+    bad.write_text('[model]\nname = "clsfer_tiyn"\n')
+    with pytest.raises(ConfigError, match="unknown model 'clsfer_tiyn'; did you mean clsfer_tiny"):
+        plan_and_enqueue(open_workspace(tmp_path), bad)
+    assert store_bytes(tmp_path) == before

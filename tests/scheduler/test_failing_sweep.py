@@ -10,6 +10,7 @@ from fertui.config import load_config
 from fertui.plan import enqueue, plan_runs
 from fertui.scheduler.core import Scheduler
 from fertui.scheduler.failstop import failure_line, same_failures
+from tests.foundation.test_bad_input import assert_one_line_error
 
 BROKEN = """[run]
 name = "broken_lr{{optim.lr}}"
@@ -72,7 +73,10 @@ def test_cancel_takes_held_runs_and_a_bad_setting_is_one_line(jobs):
     result = CliRunner().invoke(app, ["--workspace", str(jobs.root), "cancel", "--sweep", "Broken", "--yes"])
     assert result.exit_code == 0 and result.output.splitlines()[0].startswith("cancel: 6 runs match: 6 held")
     assert [jobs.status(i) for i in ids].count("cancelled") == 6
-    jobs.settings("[scheduler]\nstop_after_same_failures = -1\n")
-    bad = CliRunner().invoke(app, ["--workspace", str(jobs.root), "ls"])
-    assert bad.exit_code == 2 and "scheduler.stop_after_same_failures: expected an integer >= 0" in bad.stderr
+    before = (jobs.root / "runs" / "fertui.json").read_bytes()
+    for value in ("-1", "2.5", "true"):
+        jobs.settings(f"[scheduler]\nstop_after_same_failures = {value}\n")
+        bad = CliRunner().invoke(app, ["--workspace", str(jobs.root), "add", "--", "true"])
+        assert_one_line_error(bad, "scheduler.stop_after_same_failures: expected an integer >= 0")
+    assert (jobs.root / "runs" / "fertui.json").read_bytes() == before
     jobs.settings("")  # the fixture's teardown reads the settings too
