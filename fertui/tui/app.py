@@ -18,7 +18,8 @@ from fertui.tui.watcher import Watcher
 from fertui.tui.widgets.screen_tabs import SCREENS
 from fertui.workspace import Workspace
 
-ALERT_TITLES = {"nan": "NaN loss", "failed": "Run failed", "oom": "Out of memory", "lost": "Run lost"}
+ALERT_TITLES = {"nan": "NaN loss", "failed": "Run failed", "oom": "Out of memory", "lost": "Run lost",
+                "sweep_held": "Sweep held"}
 
 
 def _modes() -> dict:
@@ -174,9 +175,12 @@ class FertuiApp(App):
                 continue
             if (alert.get("time") or 0) < self.started_at:
                 continue
-            run = self.runs.get(alert.get("run") or "", {})
-            self._toast(alert.get("run"), alert["kind"],
-                        f"run {alert.get('run')} {run.get('name', '')}: {alert.get('message', '')}")
+            run_id = alert.get("run")
+            if run_id is None:  # about a sweep or the workspace: the message names it
+                self._toast(f"sweep:{alert.get('sweep')}:{alert.get('time')}", alert["kind"], alert.get("message", ""))
+                continue
+            run = self.runs.get(run_id, {})
+            self._toast(run_id, alert["kind"], f"run {run_id} {run.get('name', '')}: {alert.get('message', '')}")
 
     def _toast(self, run_id, kind: str, text: str) -> None:
         if (run_id, kind) in self.toasted:

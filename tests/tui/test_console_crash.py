@@ -47,3 +47,26 @@ def test_an_unexpected_error_is_one_line_exit_1_and_a_logged_traceback(tmp_path,
                    f"(traceback in {ws.runs_dir / 'console.log'})"]
     log = (ws.runs_dir / "console.log").read_text()
     assert "Traceback (most recent call last)" in log and "boom in refresh" in log
+
+
+async def test_a_held_sweep_is_toasted_and_its_runs_listed_on_the_queue_screen(tmp_path):
+    from fertui.store import Store
+    from fertui.tui.screens.queue import QueueScreen
+    from fertui.tui.widgets.keyed_table import KeyedTable
+
+    ws = open_workspace(tmp_path)
+    held = queue_job(ws, "held_one", train_command(3e-4, 2))
+    store = Store(ws.store_path)
+    store.update_run(held, status="held")
+    app = make_app(ws, start_daemon=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.runs, what="the store to load")
+        store.add_alert(None, "sweep_held", "sweep S: the last 3 runs failed with the same error (boom); "
+                                            "its 1 queued runs are held", sweep="S")
+        await wait_until(pilot, lambda: app.bells == 1, what="the held-sweep toast")
+        assert [kind for _, kind in app.toasted] == ["sweep_held"]
+        await pilot.press("3")
+        await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="the Queue screen")
+        table = app.screen.query_one(KeyedTable)
+        await wait_until(pilot, lambda: table.row_count == 1, what="the held run listed")
+        assert "held" in str(table.get_cell(held, "status"))
