@@ -70,11 +70,16 @@ def command_cwd(cfg: RunConfig, cwd: str) -> Path:
 
 def plan_runs(cfg: RunConfig, workspace: Workspace) -> list[dict]:
     """Every run CFG asks for: one, or a sweep's cells × seeds."""
+    from fertui.preflight import check_docs
+
     if cfg.sweep is not None:
         from fertui.sweeps.expand import plan_sweep  # only sweeps need Optuna and friends
 
-        return plan_sweep(cfg, workspace)
-    return [run_doc(cfg)]
+        docs = plan_sweep(cfg, workspace)
+    else:
+        docs = [run_doc(cfg)]
+    check_docs(docs, workspace)
+    return docs
 
 
 def write_run_folder(workspace: Workspace, run_id: str, doc: dict) -> None:

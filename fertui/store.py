@@ -34,8 +34,8 @@ from fertui.jsonio import dumps, loads
 from fertui.store_backup import damaged, keep_backup
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
 
-RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost")
-ACTIVE_STATES = ("queued", "running")
+RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
+ACTIVE_STATES = ("queued", "running", "held")  # held: a failing sweep's queued runs, waiting for `queue resume`
 FINAL_STATES = tuple(s for s in RUN_STATES if s not in ACTIVE_STATES)
 
 

@@ -18,6 +18,7 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
         "retry": 1,
         "min_free_memory_mb": 0,
         "cancel_grace_s": 10.0,
+        "stop_after_same_failures": 3,  # a sweep whose last K runs failed alike holds the rest; 0 = never
     },
     "executor": {"kind": "local"},
     "optuna": {"storage": "runs/optuna.journal"},
@@ -68,6 +69,9 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
             if key not in SETTINGS_DEFAULTS[section]:
                 known = sorted(SETTINGS_DEFAULTS[section])
                 raise ConfigError(str(path), f"{section}.{key}", f"unknown key; expected one of {known}")
+            if key == "stop_after_same_failures" and (isinstance(value, bool) or not isinstance(value, int)
+                                                       or value < 0):
+                raise ConfigError(str(path), f"{section}.{key}", f"expected an integer >= 0 (0 = never), got {value!r}")
             if section == "optuna" and key == "storage" and not (isinstance(value, str) and value.strip()):
                 raise ConfigError(str(path), f"{section}.{key}", "expected a journal file path or a database URL "
                                                                  f"string, got {value!r}")

@@ -11,7 +11,14 @@ import typer
 from fertui.cli.common import JsonFlag, print_json, workspace
 from fertui.errors import UserError
 
-RunRefs = Annotated[list[str], typer.Argument(help="Run ids or names.")]
+BulkRefs = Annotated[list[str] | None, typer.Argument(help="Run ids, names or id ranges (10-36).",
+                                                      show_default=False)]
+SweepFilter = Annotated[str | None, typer.Option("--sweep", help="Runs of this sweep.")]
+StatusFilter = Annotated[list[str] | None, typer.Option("--status", help="Runs in these states (queued,failed).")]
+NameFilter = Annotated[str | None, typer.Option("--name", help="Runs whose names match this glob.")]
+YesFlag = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before acting on many runs.")]
+CANCELLABLE = ("queued", "running", "held")
+FEW = 3  # a bulk selection of more runs than this asks first
 queue_app = typer.Typer(help="Pause, resume or drain the queue.", invoke_without_command=True)
 
 
@@ -36,11 +43,24 @@ def queue_pause(ctx: typer.Context) -> None:
 
 
 @queue_app.command("resume")
-def queue_resume(ctx: typer.Context) -> None:
-    """Start queued runs again."""
+def queue_resume(ctx: typer.Context, sweep: Annotated[str | None, typer.Argument(
+        help="A held sweep: queue its held runs again.", show_default=False)] = None) -> None:
+    """Start queued runs again; with SWEEP, release that sweep's held runs (see stop_after_same_failures)."""
     from fertui.scheduler.control import resume
 
-    resume(workspace(ctx))
+    ws = workspace(ctx)
+    if sweep is not None:
+        from fertui.scheduler.failstop import release_sweep
+        from fertui.store import Store
+
+        from fertui.wake import wake_scheduler
+
+        released = release_sweep(Store(ws.store_path), sweep)
+        wake_scheduler(ws)
+        typer.echo(f"sweep {sweep}: {len(released)} held run{'s' if len(released) != 1 else ''} queued again"
+                   if released else f"sweep {sweep} has no held runs")
+        return  # a paused queue stays paused: this only releases the sweep
+    resume(ws)
     typer.echo("queue active")
 
 
@@ -57,20 +77,35 @@ def register(app: typer.Typer) -> None:
     app.add_typer(queue_app, name="queue")
 
     @app.command("cancel")
-    def cancel(ctx: typer.Context, runs: RunRefs) -> None:
-        """Cancel runs: a queued run at once; a running one gets SIGTERM, then SIGKILL after the grace period."""
+    def cancel(ctx: typer.Context, runs: BulkRefs = None, sweep: SweepFilter = None, status: StatusFilter = None,
+               name: NameFilter = None, yes: YesFlag = False) -> None:
+        """Cancel runs: a queued run at once; a running one gets SIGTERM, then SIGKILL after the grace period.
+
+        Runs are named by id or name, by id range (10-36), or chosen with --sweep/--status/--name;
+        a range or filter picks only runs that can still be cancelled, and says how many first.
+        """
         from fertui.scheduler.control import cancel_runs
 
-        for run_id, outcome in cancel_runs(workspace(ctx), runs):
-            typer.echo(f"{run_id}  {outcome}")
+        ws = workspace(ctx)
+        chosen = _chosen(ctx, "cancel", runs, sweep, status, name, yes, CANCELLABLE)
+        if chosen:
+            for run_id, outcome in cancel_runs(ws, [r["id"] for r in chosen]):
+                typer.echo(f"{run_id}  {outcome}")
 
     @app.command("retry")
-    def retry(ctx: typer.Context, runs: RunRefs) -> None:
-        """Queue finished runs again, each as a new run with the same config (the old one is kept)."""
-        from fertui.scheduler.control import retry_runs
+    def retry(ctx: typer.Context, runs: BulkRefs = None, sweep: SweepFilter = None, status: StatusFilter = None,
+              name: NameFilter = None, yes: YesFlag = False) -> None:
+        """Queue finished runs again, each as a new run with the same config (the old one is kept).
 
-        for old, new in retry_runs(workspace(ctx), runs):
-            typer.echo(f"{old} -> {new}  queued")
+        Runs are named as for `fertui cancel`; a range or filter picks only finished runs.
+        """
+        from fertui.scheduler.control import retry_runs
+        from fertui.store import FINAL_STATES
+
+        chosen = _chosen(ctx, "retry", runs, sweep, status, name, yes, FINAL_STATES)
+        if chosen:
+            for old, new in retry_runs(workspace(ctx), [r["id"] for r in chosen]):
+                typer.echo(f"{old} -> {new}  queued")
 
     @app.command("priority")
     def priority(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
@@ -106,6 +141,41 @@ def register(app: typer.Typer) -> None:
                 time.sleep(0.25)
         except KeyboardInterrupt:
             pass
+
+
+def _chosen(ctx: typer.Context, verb: str, refs: list[str] | None, sweep: str | None, status: list[str] | None,
+            name: str | None, yes: bool, actionable: tuple[str, ...]) -> list[dict]:
+    """The runs to act on. Named ids act as named (a finished run says so); a range or a filter
+    keeps the runs VERB applies to, prints how many matched, and asks when there are many."""
+    from collections import Counter
+
+    from fertui.scheduler.control import RANGE, select_runs
+
+    refs = refs or []
+    statuses = [s for item in status or [] for s in item.split(",") if s]
+    matched = select_runs(workspace(ctx), refs, sweep, statuses, name)
+    bulk = bool(sweep or statuses or name or any(RANGE.match(r.strip()) for r in refs))
+    if not bulk:
+        return matched
+    chosen = [r for r in matched if r["status"] in actionable]
+    by_state = Counter(r["status"] for r in chosen)
+    left = len(matched) - len(chosen)
+    what = ", ".join(f"{n} {s}" for s, n in by_state.most_common())
+    note = f" ({left} other{'s' if left != 1 else ''} left alone: {verb} applies to {', '.join(actionable)})" \
+        if left else ""
+    typer.echo(f"{verb}: {len(chosen)} {'run matches' if len(chosen) == 1 else 'runs match'}"
+               f"{': ' + what if what else ''}{note}")
+    if not chosen:
+        return []
+    if len(chosen) > FEW and not yes:
+        try:
+            sure = typer.confirm(f"{verb} these {len(chosen)} runs?", default=False)
+        except typer.Abort:  # no terminal to answer on
+            raise UserError(f"{len(chosen)} runs match; add --yes to {verb} them without asking") from None
+        if not sure:
+            typer.echo(f"nothing done: no run was {'cancelled' if verb == 'cancel' else 'queued again'}")
+            raise typer.Exit(1)
+    return chosen
 
 
 def _print_from(path, offset: int, last_lines: int, whole: bool = True) -> int:

@@ -18,26 +18,31 @@ COLUMNS = (
 )
 
 
+def _describe_all() -> list[dict]:
+    from models.counting import describe_all  # imports torch: paid only when the cache is stale
+
+    return describe_all()
+
+
 def register(app: typer.Typer) -> None:
     @app.command("models")
     def models_cmd(as_json: JsonFlag = False) -> None:
         """List registered models with params (M) and GMACs at their default input."""
-        from models.counting import describe_all  # imports torch: only this command pays for it
+        from fertui.model_index import described_models
 
-        rows = describe_all()
+        rows = described_models(_describe_all)
         if as_json:
             print_json(rows)
             return
         if not rows:
             typer.echo("no models registered")
             return
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(box=None, header_style="bold")
-        for header, _, _ in COLUMNS:
-            table.add_column(header, justify="left" if header in ("model", "backbone", "head") else "right",
-                             no_wrap=True)
-        for r in rows:
-            table.add_row(*(fmt.format(r[key]) if key in r else "-" for _, key, fmt in COLUMNS))
-        Console().print(table)
+        # Plain aligned columns: Rich's import alone would be a fifth of a warm call.
+        left = ("model", "backbone", "head")
+        table = [[header for header, _, _ in COLUMNS]]
+        table += [[fmt.format(r[key]) if key in r else "-" for _, key, fmt in COLUMNS] for r in rows]
+        widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
+        for line in table:
+            cells = [cell.ljust(w) if COLUMNS[i][0] in left else cell.rjust(w)
+                     for i, (cell, w) in enumerate(zip(line, widths))]
+            typer.echo("  ".join(cells).rstrip())

@@ -30,10 +30,11 @@ def register(app: typer.Typer) -> None:
         ws = workspace(ctx)
         ids: list[str] = []
         if configs or command_after_dashes(ctx):
-            from fertui.cli.runs import plan_from_cli
+            from fertui.cli.runs import plan_from_cli, print_queued_summary
 
             docs = plan_from_cli(ctx, configs or [], sets or [])
             ids = enqueue(ws, docs)
+            print_queued_summary(docs)
             for run_id, doc in zip(ids, docs):
                 typer.echo(f"queued {run_id}  {doc['name']}")
         if detach:

@@ -15,7 +15,7 @@ from fertui.store import RUN_STATES, Store, status_text
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
 STATUS_STYLE = {
     "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
-    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red",
+    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red", "held": "yellow",
 }
 
 
@@ -36,6 +36,15 @@ def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str]) -> li
         extra = [f"job.command={_toml_list(command)}"] if command else []
         docs += plan_runs(load_config(_config_path(ws, path), [*sets, *extra], resolver), ws)
     return docs
+
+
+def print_queued_summary(docs: list[dict]) -> None:
+    """For each sweep queued, what its runs cover (a pinned axis shows as key=value)."""
+    if any(doc.get("sweep") for doc in docs):
+        from fertui.sweeps.expand import queued_summary
+
+        for line in queued_summary(docs):
+            typer.echo(line)
 
 
 def _toml_list(items: list[str]) -> str:
@@ -78,6 +87,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([{"id": i, "name": d["name"]} for i, d in zip(ids, docs)])
         else:
+            print_queued_summary(docs)
             for run_id, doc in zip(ids, docs):
                 typer.echo(f"{run_id}  {doc['name']}")
 
@@ -202,6 +212,30 @@ def _age(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
+# Shown by their own rows (times, progress, metrics) rather than as raw summary fields.
+SUMMARY_SHOWN = ("last", "best", "epochs", "epoch", "step", "steps_per_epoch", "progress", "eta_s", "updated")
+
+
+def human_number(value) -> str:
+    """VALUE for people: floats to 4 significant digits (63.23, 0.0002469), the rest as is."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {human_number(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(human_number(v) for v in value) + "]"
+    return str(value)
+
+
+def meaningful_best(metric: str) -> bool:
+    """The best of a learning rate (its largest value) says nothing about a run."""
+    return not (metric == "lr" or metric.endswith("/lr") or metric.endswith("_lr"))
+
+
+def _when(stamp) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp))
+
+
 def _print_run(doc: dict, folder) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -217,15 +251,46 @@ def _print_run(doc: dict, folder) -> None:
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for key in ("id", "name", "status", "kind", "sweep", "priority", "slot", "slurm_job", "partition", "node",
-                "attempts", "error"):
+                "attempts"):
         if doc.get(key) not in (None, "", []):
             add(key, status_text(doc) if key == "status" else str(doc[key]))
+    for key in ("created", "started", "ended"):
+        if isinstance(doc.get(key), (int, float)):
+            took = ""
+            if key == "ended" and isinstance(doc.get("started"), (int, float)):
+                took = f"  (ran {_duration(doc['ended'] - doc['started'])})"
+            add(key, _when(doc[key]) + took)
+    if doc.get("exit_code") is not None or doc.get("signal"):
+        add("exit", f"code {doc['exit_code']}" if doc.get("exit_code") is not None else f"signal {doc['signal']}")
+    if doc.get("error"):
+        add("error", str(doc["error"]))
     if doc.get("command"):
         add("command", " ".join(doc["command"]))
     if doc.get("params") or doc.get("kind") != "command":  # a command's params are its argv, shown above
         add("params", key_params(doc))
-    for key, value in (doc.get("summary") or {}).items():
-        shown = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value)) if key == "updated" else str(value)
-        add(f"summary.{key}", shown)
+    summary = doc.get("summary") or {}
+    progress = progress_text(doc)
+    if progress:
+        add("progress", progress + (f", step {summary['step']}" if "epoch" in summary and "step" in summary else ""))
+    last, best = summary.get("last") or {}, summary.get("best") or {}
+    for metric in [*last, *(m for m in best if m not in last)]:
+        parts = [f"last {human_number(last[metric])}"] if metric in last else []
+        if metric in best and meaningful_best(metric):
+            parts.append(f"best {human_number(best[metric])}")
+        if parts:
+            add(metric, ", ".join(parts))
+    for key, value in summary.items():
+        if key not in SUMMARY_SHOWN:
+            add(f"summary.{key}", human_number(value))
+    if isinstance(summary.get("updated"), (int, float)):
+        add("updated", _when(summary["updated"]))
     add("folder", str(folder))
     Console().print(table)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"

@@ -171,10 +171,14 @@ def register(app: typer.Typer) -> None:
         if not rows:
             typer.echo("no sweeps")
             return
-        for r in rows:
-            best = "—" if r["best"] is None else f"{r['best']:.4g}"
-            states = " ".join(f"{k}={v}" for k, v in sorted(r["states"].items()))
-            typer.echo(f"{r['name']:32} {r['strategy']:11} {r['objective']}={best:8} {states}   axes: {r['axes']}")
+        header = ("sweep", "strategy", "objective", "best", "runs", "axes")
+        lines = [(r["name"], r["strategy"], f"{r['objective']} ({'max' if r['direction'] == 'maximize' else 'min'})",
+                  "—" if r["best"] is None else f"{r['best']:.4g}",
+                  " ".join(f"{k}={v}" for k, v in sorted(r["states"].items())) or "none", r["axes"])
+                 for r in rows]
+        widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
+        for line in (header, *lines):
+            typer.echo("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths)), line[-1]]).rstrip())
 
 
 def _iso_json(iso) -> dict:

@@ -326,7 +326,16 @@ def apply_sets(tree: dict[str, Any], sets: list[str]) -> dict[str, Any]:
             node[leaf] = value
         else:
             tree.setdefault(section, {})[key] = value
+        _pin_swept_axis(tree, dotted, value)
     return tree
+
+
+def _pin_swept_axis(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    # A --set of a swept key would be overwritten by every cell; like a Hydra override of a
+    # sweep, it replaces the axis's values instead: the sweep runs only that slice.
+    axes = tree.get("sweep", {}).get("axes") if isinstance(tree.get("sweep"), dict) else None
+    if isinstance(axes, dict) and dotted in axes:
+        axes[dotted] = [copy.deepcopy(value)]
 
 
 def load_config(path: str | Path, sets: list[str] = (), resolver: BaseResolver | None = None) -> RunConfig:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from fertui.errors import UserError
+
+if TYPE_CHECKING:  # numpy only where arrays are used: queue-time data checks stay light
+    import numpy as np
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -81,6 +83,8 @@ class ArrayDataset:
         return [(f"{self.name}:{self.split}:{i}", int(y)) for i, y in enumerate(self.labels)]
 
     def class_counts(self) -> dict[str, int]:
+        import numpy as np
+
         counts = np.bincount(self.labels, minlength=len(self.classes))
         return {name: int(counts[i]) for i, name in enumerate(self.classes)}
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from fertui.data.classes import AFFECTNET_CLASSES, FERPLUS_CLASSES, RAF_CLASSES
-from fertui.data.ferplus import ferplus, ferplus_splits
-from fertui.data.folders import imagefolder, known_classes, resolve_split, scan_split, split_folders
-from fertui.data.rafdb import find_basic, rafdb_official
+from fertui.data.ferplus import SPLIT_DIRS, ferplus, ferplus_splits
+from fertui.data.folders import (EVAL_SPLITS, imagefolder, known_classes, resolve_split, scan_split,
+                                 split_folders)
+from fertui.data.rafdb import IMAGE_DIR, LABEL_FILE, find_basic, rafdb_official
 from fertui.errors import ConfigError
 
 
@@ -59,6 +60,38 @@ def layout(config: Any, root: Path) -> str:
     if official or not (root / "train").is_dir():
         return "official"  # with neither present, the official loader names the missing file
     return "imagefolder"
+
+
+def check_layout(config: Any, base: str | Path | None = None) -> None:
+    """The cheap part of ``fertui data check``, for queue time: the root exists and holds the
+    layout's label file or split folders. No image is opened (``data check`` decodes them all)."""
+    tree, source = sections(config)
+    name = tree["data"]["name"]
+    if name == "synthetic":
+        return
+    root = data_root(config, base)
+
+    def fail(message: str) -> ConfigError:
+        return ConfigError(source, "data.root", f"{root}: {message}")
+
+    if layout(config, root) == "official":
+        if name == "rafdb":
+            basic = find_basic(root)
+            if basic is None:
+                raise fail(f"no basic/{LABEL_FILE}; expected the RAF-DB basic release "
+                           "(or set data.layout = \"imagefolder\" for train/<class>/ folders)")
+            if not (basic / IMAGE_DIR).is_dir():
+                raise fail(f"no {(basic / IMAGE_DIR).relative_to(root)}/ folder; "
+                           "expected the aligned images next to EmoLabel/")
+        elif "train" not in ferplus_splits(root):
+            raise fail(f"no {SPLIT_DIRS['train']}/label.csv; expected the FERPlus label files "
+                       f"({', '.join(SPLIT_DIRS.values())})")
+        return
+    present = split_folders(root)
+    if "train" not in present:
+        raise fail("no train/ folder; expected train/<class>/<image> and test/<class>/<image>")
+    if not any(split in present for split in EVAL_SPLITS):
+        raise fail(f"no evaluation split folder; expected one of {', '.join(f'{n}/' for n in EVAL_SPLITS)}")
 
 
 def dataset_splits(config: Any, base: str | Path | None = None) -> list[str]:

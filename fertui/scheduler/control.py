@@ -7,6 +7,8 @@ when no scheduler is alive, this module does.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 import threading
 import time
 
@@ -57,6 +59,47 @@ def set_priority(ws: Workspace, run_ref: str, priority: int) -> dict:
     return {**run, "priority": int(priority)}
 
 
+RANGE = re.compile(r"^(\d+)-(\d+)$")
+
+
+def select_runs(ws: Workspace, refs: list[str], sweep: str | None = None, statuses: list[str] = (),
+                name: str | None = None) -> list[dict]:
+    """The runs REFS (ids, names, id ranges such as ``10-36``) name, narrowed by the filters;
+    with no REFS, every run the filters match. Oldest first, each once."""
+    from fertui.store import RUN_STATES
+
+    unknown = sorted(set(statuses) - set(RUN_STATES))
+    if unknown:
+        raise UserError(f"--status: unknown state {unknown[0]!r}; expected one of {', '.join(RUN_STATES)}")
+    if not refs and sweep is None and not statuses and name is None:
+        raise UserError("give run ids, an id range (10-36), or --sweep / --status / --name")
+    store = Store(ws.store_path)
+    runs = store.runs()
+    if sweep is not None and not any(r.get("sweep") == sweep for r in runs):
+        from fertui.config.loader import suggest
+
+        names = sorted({r["sweep"] for r in runs if r.get("sweep")})
+        raise UserError(f"--sweep {sweep}: no such sweep{suggest(sweep, names)}")
+    if refs:
+        chosen: dict[str, dict] = {}
+        by_number = {int(r["id"]): r for r in runs if r["id"].isdigit()}
+        for ref in refs:
+            span = RANGE.match(ref.strip())
+            if span:
+                low, high = sorted(int(g) for g in span.groups())
+                inside = [r for n, r in sorted(by_number.items()) if low <= n <= high]
+                if not inside:
+                    raise UserError(f"no run in the id range {ref}")
+                chosen.update((r["id"], r) for r in inside)
+            else:
+                run = store.resolve_run(ref)
+                chosen[run["id"]] = run
+        runs = sorted(chosen.values(), key=lambda r: (len(r["id"]), r["id"]))
+    return [r for r in runs if (sweep is None or r.get("sweep") == sweep)
+            and (not statuses or r["status"] in statuses)
+            and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))]
+
+
 def clone_for_retry(run: dict, attempts: int) -> dict:
     """A fresh queued run with RUN's config (the old one keeps its logs and outcome)."""
     return {**{k: run[k] for k in CLONED_FIELDS if k in run}, "attempts": attempts, "retry_of": run["id"]}
@@ -86,8 +129,9 @@ def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tu
     stopping: list[dict] = []
     now = time.time()
     for run in runs:
-        if store.claim_run(run["id"], ("queued",), {"status": "cancelled", "ended": now}):
-            results[run["id"]] = "cancelled (was queued)"
+        waiting = store.claim_run(run["id"], ("queued", "held"), {"status": "cancelled", "ended": now})
+        if waiting:
+            results[run["id"]] = f"cancelled (was {run['status'] if run['status'] == 'held' else 'queued'})"
             continue
         marked = store.claim_run(run["id"], ("running",), {"stop_requested": "cancel"})
         if marked:

@@ -19,6 +19,7 @@ from typing import Callable
 
 from fertui.errors import DiskFull
 from fertui.scheduler.executor import Executor, Slot, make_executor
+from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
 from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env
 from fertui.scheduler.ingest import RunIngest
@@ -299,6 +300,25 @@ class Scheduler:
         if status == "lost" and doc.get("attempts", 0) < self.retry:
             self._requeue(doc)
         self.hooks.call("run_finished", doc)
+        if doc.get("sweep") and status in SAME_FAILURE_STATES:
+            self._hold_if_failing(doc["sweep"])
+
+    def _hold_if_failing(self, sweep: str) -> None:
+        """Hold the rest of SWEEP when its last K runs failed alike (after top-ups were queued)."""
+        k = int(self.ws.setting("scheduler", "stop_after_same_failures"))
+        sweep_runs = [r for r in self.store.runs() if r.get("sweep") == sweep]
+        line = same_failures(sweep_runs, k)
+        if line is None:
+            return
+        held = hold_sweep(self.store, sweep_runs)
+        for doc in held:
+            self.runs[doc["id"]] = doc
+        if held:
+            log.warning("sweep %s: %d runs failed with %r; %d runs held", sweep, k, line, len(held))
+            self._alert(None, "sweep_held", f"sweep {sweep}: the last {k} runs failed with the same error "
+                        f"({line}); its {len(held)} queued runs are held. Fix the cause, then "
+                        f"`fertui queue resume {sweep}` (or `fertui cancel --sweep {sweep} --status held`)",
+                        sweep=sweep)
 
     def _requeue_in_place(self, tracked: Tracked, record: dict) -> bool:
         """A batch system stopped the job (time limit, preemption, node failure; see slurm.py):
@@ -365,7 +385,7 @@ class Scheduler:
             tracked.alerted.add(key)
             self._alert(tracked.run, kind, message)
 
-    def _alert(self, run: dict | None, kind: str, message: str) -> None:
+    def _alert(self, run: dict | None, kind: str, message: str, **extra) -> None:
         run_id = run["id"] if run else None  # None: about the workspace, not one run
         extra = {"sweep": run["sweep"]} if run and run.get("sweep") else {}
         try:

@@ -116,7 +116,8 @@ def _follow(ws: Workspace, ids: list[str], view: RunView) -> int:
                     runs[run_id] = doc
             view.update(runs)
             if ids:
-                if all(runs.get(i, {}).get("status", "done") in FINAL_STATES for i in ids):
+                # held runs wait for a person (`fertui queue resume SWEEP`), not for this command
+                if all(runs.get(i, {}).get("status", "done") in (*FINAL_STATES, "held") for i in ids):
                     return 0
             elif not any(r["status"] in ("queued", "running") for r in runs.values()):
                 return 0

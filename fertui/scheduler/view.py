@@ -14,7 +14,8 @@ from fertui.store import FINAL_STATES
 
 BAD_STATES = ("failed", "nan", "oom", "lost")
 STATE_STYLE = {"running": "bold blue", "done": "green", "failed": "bold red", "nan": "bold magenta",
-               "oom": "red", "lost": "red", "cancelled": "yellow", "pruned": "dim", "queued": "cyan"}
+               "oom": "red", "lost": "red", "cancelled": "yellow", "pruned": "dim", "queued": "cyan",
+               "held": "yellow"}
 PLAIN_PROGRESS_EVERY_S = 10.0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.errors import UserError
-from fertui.sweeps.results import Observation, require_runs
+from fertui.sweeps.results import Observation, require_key, require_metric, require_runs, settled
 from fertui.sweeps.spec import SweepSpec, require_spec
 from fertui.workspace import Workspace
 
@@ -86,7 +86,8 @@ def group_cells(spec: SweepSpec, observations: list[Observation], keys: list[str
         key = tuple(sorted((k, _hashable(v)) for k, v in params.items()))
         stats = groups[key]
         stats.params = params
-        stats.states[o.status] += 1
+        # A pruned run that had finished every epoch has a value: it counts as finished.
+        stats.states["done" if o.value is not None else o.status] += 1
         stats.run_ids.append(o.run_id)
         if o.value is not None:
             stats.values.append(o.value)
@@ -128,7 +129,10 @@ def _default_keys(spec: SweepSpec, rows: str | None, cols: str | None) -> tuple[
 def _ordered(spec: SweepSpec, key: str, seen: list) -> list:
     axis = spec.axis(key)
     values = list(axis.sorted_values()) if axis else []
-    extra = [v for v in seen if v not in values]
+    extra = []
+    for v in seen:  # SEEN has one entry per board cell: a value once per row/column
+        if v not in values and v not in extra:
+            extra.append(v)
     try:
         extra.sort()
     except TypeError:
@@ -139,10 +143,15 @@ def _ordered(spec: SweepSpec, key: str, seen: list) -> list:
 def pivot(ws: Workspace, sweep: str, rows: str | None = None, cols: str | None = None,
           metric: str | None = None) -> Board:
     spec = require_spec(ws, sweep)
+    observations = require_runs(ws, spec, metric)
+    for flag, key in (("--rows", rows), ("--cols", cols)):
+        if key is not None:
+            require_key(spec, observations, key, flag)
     rows, cols = _default_keys(spec, rows, cols)
     metric = metric or spec.objective
+    require_metric(spec, observations, metric)
     maximize = spec.maximize if metric == spec.objective else "loss" not in metric
-    groups = group_cells(spec, require_runs(ws, spec, metric), [k for k in (rows, cols) if k])
+    groups = group_cells(spec, settled(spec, observations, maximize), [k for k in (rows, cols) if k])
     by_position: dict[tuple, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
         by_position[(_hashable(stats.params.get(rows)), _hashable(stats.params.get(cols)) if cols else None)].append(stats)
@@ -163,12 +172,16 @@ def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | N
     """For each value of the scientific KEY, the best result over the nuisance axes."""
     spec = require_spec(ws, sweep)
     axes = [a.key for a in spec.axes]
+    observations = require_runs(ws, spec, metric)
     if key is None:
         scientific = [k for k in axes if spec.role(k) == "scientific"]
         key = scientific[0] if scientific else axes[0]
+    else:
+        require_key(spec, observations, key, "--rows")  # `board --isolate --rows KEY`
     metric = metric or spec.objective
+    require_metric(spec, observations, metric)
     maximize = spec.maximize if metric == spec.objective else "loss" not in metric
-    groups = group_cells(spec, require_runs(ws, spec, metric), [key])
+    groups = group_cells(spec, settled(spec, observations, maximize), [key])
     by_value: dict[Any, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
         by_value[_hashable(stats.params.get(key))].append(stats)

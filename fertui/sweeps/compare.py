@@ -14,7 +14,7 @@ from typing import Any
 
 from fertui.errors import UserError
 from fertui.sweeps.board import CellStats, _hashable, _ordered, _pick_best, group_cells
-from fertui.sweeps.results import require_runs
+from fertui.sweeps.results import require_key, require_metric, require_runs, settled
 from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
 
@@ -64,6 +64,10 @@ def sign_test(wins: int, losses: int) -> float:
 def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metric: str | None = None) -> Comparison:
     spec = require_spec(ws, sweep)
     axes = [a.key for a in spec.axes]
+    observations = require_runs(ws, spec, metric)
+    for flag, key in (("--by", by), ("--across", across)):
+        if key is not None:
+            require_key(spec, observations, key, flag)
     if across is None:
         across = "optim.lr" if "optim.lr" in axes and by != "optim.lr" else next((k for k in axes if k != by), None)
         if across is None:
@@ -71,8 +75,9 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
     if by == across:
         raise UserError(f"--by and --across are both {by}; pick two different keys")
     metric = metric or spec.objective
+    require_metric(spec, observations, metric)
     maximize = spec.maximize if metric == spec.objective else "loss" not in metric
-    groups = group_cells(spec, require_runs(ws, spec, metric), [by, across])
+    groups = group_cells(spec, settled(spec, observations, maximize), [by, across])
     table: dict[Any, dict[Any, list[CellStats]]] = defaultdict(lambda: defaultdict(list))
     for stats in groups.values():
         table[_hashable(stats.params.get(across))][_hashable(stats.params.get(by))].append(stats)

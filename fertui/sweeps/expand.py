@@ -12,6 +12,7 @@ from typing import Any
 
 from fertui.config import RunConfig
 from fertui.errors import ConfigError
+from fertui.sweeps.axes import same_value
 from fertui.sweeps.spec import SweepSpec, cell_of, load_spec, merged, spec_from_config
 from fertui.workspace import Workspace
 
@@ -101,3 +102,38 @@ def _search_cells(spec: SweepSpec, ws: Workspace) -> list[dict[str, Any]]:
     count = min(INITIAL_TRIALS, room)
     picks = propose_cells(spec, observations, set(taken), count, sampler=spec.strategy, seed=len(taken))
     return [p.cell for p in picks]
+
+
+def queued_summary(docs: list[dict]) -> list[str]:
+    """One line per sweep in DOCS saying what was queued: ``sweep S: 2 runs: model.depth=1 × optim.lr ∈ {…}``."""
+    from fertui.config import compact
+
+    by_sweep: dict[str, list[dict]] = {}
+    for doc in docs:
+        if doc.get("sweep"):
+            by_sweep.setdefault(doc["sweep"], []).append(doc)
+    lines = []
+    for name, runs in by_sweep.items():
+        values: dict[str, list] = {}
+        for doc in runs:
+            for key, value in doc["params"].items():
+                seen = values.setdefault(key, [])
+                if not any(same_value(value, v) for v in seen):
+                    seen.append(value)
+        parts = []
+        for key, seen in values.items():
+            if key == "run.seed" and seen == [0]:
+                continue  # the default single seed says nothing
+            shown = [compact(v) for v in sorted(seen, key=_sort_key)]
+            if len(shown) == 1:
+                parts.append(f"{key}={shown[0]}")
+            else:
+                listed = shown if len(shown) <= 6 else [*shown[:3], "…", *shown[-2:]]
+                parts.append(f"{key} ∈ {{{', '.join(listed)}}}")
+        count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+        lines.append(f"sweep {name}: {count}: {' × '.join(parts)}" if parts else f"sweep {name}: {count}")
+    return lines
+
+
+def _sort_key(value: Any) -> tuple:
+    return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))

@@ -64,10 +64,18 @@ def sweep_runs(ws: Workspace, name: str) -> list[dict]:
     return Store(ws.store_path).sweep_runs(name)
 
 
+def finished_all_epochs(run: dict) -> bool:
+    """Whether RUN reported its last epoch: a prune that arrived after it changes nothing."""
+    summary = run.get("summary") or {}
+    epochs, epoch = summary.get("epochs"), summary.get("epoch")
+    return isinstance(epochs, (int, float)) and isinstance(epoch, (int, float)) and epochs > 0 and epoch >= epochs
+
+
 def observe(ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None) -> Observation:
     metric = metric or spec.objective
     maximize = spec.maximize if metric == spec.objective else "loss" not in metric
-    value = metric_value(ws, run, metric, maximize) if run["status"] == "done" else None
+    counts = run["status"] == "done" or (run["status"] == "pruned" and finished_all_epochs(run))
+    value = metric_value(ws, run, metric, maximize) if counts else None
     summary = run.get("summary") or {}
     return Observation(run_id=run["id"], name=run.get("name", ""), status=run["status"],
                        cell={a.key: lookup(run, a.key) for a in spec.axes},
@@ -81,6 +89,57 @@ def sweep_observations(ws: Workspace, spec: SweepSpec, metric: str | None = None
     observations = [observe(ws, spec, r, metric) for r in sweep_runs(ws, spec.name)]
     taken = Counter(cell_of(spec, o.cell) for o in observations if o.status not in UNTRIED_STATES)
     return observations, taken
+
+
+def settled(spec: SweepSpec, observations: list[Observation], maximize: bool) -> list[Observation]:
+    """One observation per (cell, seed): its best finished run, else its latest attempt.
+
+    A retry that was cancelled or failed after the cell had finished does not replace the
+    finished run, and two finished attempts of one seed count once, not as two replicates.
+    """
+    by_slot: dict[tuple, list[Observation]] = {}
+    for o in observations:
+        by_slot.setdefault((cell_of(spec, o.cell), o.seed), []).append(o)
+    out = []
+    for attempts in by_slot.values():
+        finished = [o for o in attempts if o.value is not None]
+        if finished:
+            out.append((max if maximize else min)(finished, key=lambda o: o.value))
+        else:
+            out.append(max(attempts, key=lambda o: (len(o.run_id), o.run_id)))  # ids grow with time
+    return out
+
+
+def reported_metrics(observations: list[Observation]) -> set[str]:
+    """Every metric name any of these runs reported (best, last or final values)."""
+    names: set[str] = set()
+    for o in observations:
+        summary = o.run.get("summary") or {}
+        for part in ("best", "last", "values"):
+            names |= set(summary.get(part) or {})
+    return names
+
+
+def require_key(spec: SweepSpec, observations: list[Observation], key: str, flag: str) -> None:
+    """KEY must be an axis of the sweep or a config key its runs have; else a one-line error."""
+    from fertui.config.loader import suggest
+
+    axes = [a.key for a in spec.axes]
+    if key in axes or any(lookup(o.run, key) is not None for o in observations):
+        return
+    raise UserError(f"{flag} {key}: names no axis of sweep '{spec.name}'{suggest(key, axes)}; "
+                    f"its axes: {', '.join(axes)}")
+
+
+def require_metric(spec: SweepSpec, observations: list[Observation], metric: str) -> None:
+    """METRIC must be the objective or reported by some run of the sweep; else a one-line error."""
+    from fertui.config.loader import suggest
+
+    known = sorted(reported_metrics(observations) | {spec.objective})
+    if metric in known:
+        return
+    raise UserError(f"--metric {metric}: no run of sweep '{spec.name}' reported it{suggest(metric, known)}; "
+                    f"reported: {', '.join(known)}")
 
 
 def require_runs(ws: Workspace, spec: SweepSpec, metric: str | None = None) -> list[Observation]:

@@ -20,7 +20,7 @@ from fertui.config.schema import field_for
 from fertui.errors import ConfigError, UserError
 from fertui.sweeps.axes import log_midpoint, step_beyond
 from fertui.sweeps.ranking import describe, propose_cells
-from fertui.sweeps.results import Observation, sweep_observations
+from fertui.sweeps.results import Observation, settled, sweep_observations
 from fertui.sweeps.spec import SweepSpec, cell_of, has_value, require_spec
 from fertui.workspace import Workspace
 
@@ -36,7 +36,7 @@ def best_cell(spec: SweepSpec, observations: list[Observation]) -> tuple[dict, f
     """The finished cell with the best mean over its seeds."""
     values: dict[tuple, list[float]] = defaultdict(list)
     cells: dict[tuple, dict] = {}
-    for o in observations:
+    for o in settled(spec, observations, spec.maximize):
         if o.value is not None:
             key = cell_of(spec, o.cell)
             values[key].append(o.value)

@@ -18,7 +18,8 @@ from fertui.tui.watcher import Watcher
 from fertui.tui.widgets.screen_tabs import SCREENS
 from fertui.workspace import Workspace
 
-ALERT_TITLES = {"nan": "NaN loss", "failed": "Run failed", "oom": "Out of memory", "lost": "Run lost"}
+ALERT_TITLES = {"nan": "NaN loss", "failed": "Run failed", "oom": "Out of memory", "lost": "Run lost",
+                "sweep_held": "Sweep held"}
 
 
 def _modes() -> dict:
@@ -65,10 +66,21 @@ class FertuiApp(App):
         self.seen_nans: list[dict] = []  # NaN events read from tails, before the daemon records them
         self.bells = 0
         self.watcher = Watcher(ws, self.post_message, interval=watch_interval)
+        self.crash: tuple[Exception, object] | None = None  # (error, log path) of an unexpected exception
         for mode, screen in _modes().items():
             self.add_mode(mode, screen)
 
     # ---- start and stop ---------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual (pinned 8.x) then exits with return code 1 and prints a full-screen traceback
+        # with locals; fertui keeps the traceback in runs/console.log and prints one line instead.
+        from fertui.tui.crash import write_crash_log
+
+        if self.crash is None:
+            self.crash = (error, write_crash_log(self.ws.runs_dir, error))
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
     def on_mount(self) -> None:
         if not self.is_headless and self.console.color_system in ("standard", "windows"):
             # A 16-colour terminal (TERM=xterm, many SSH set-ups): the terminal's own ANSI
@@ -163,9 +175,12 @@ class FertuiApp(App):
                 continue
             if (alert.get("time") or 0) < self.started_at:
                 continue
-            run = self.runs.get(alert.get("run") or "", {})
-            self._toast(alert.get("run"), alert["kind"],
-                        f"run {alert.get('run')} {run.get('name', '')}: {alert.get('message', '')}")
+            run_id = alert.get("run")
+            if run_id is None:  # about a sweep or the workspace: the message names it
+                self._toast(f"sweep:{alert.get('sweep')}:{alert.get('time')}", alert["kind"], alert.get("message", ""))
+                continue
+            run = self.runs.get(run_id, {})
+            self._toast(run_id, alert["kind"], f"run {run_id} {run.get('name', '')}: {alert.get('message', '')}")
 
     def _toast(self, run_id, kind: str, text: str) -> None:
         if (run_id, kind) in self.toasted:
@@ -240,5 +255,15 @@ def make_app(ws: Workspace, **opts) -> FertuiApp:
     return FertuiApp(ws, **opts)
 
 
-def run_console(ws: Workspace) -> None:
-    make_app(ws).run()
+def run_console(ws: Workspace, start_daemon: bool = True, **run_opts) -> None:
+    """Run the console; an unexpected exception in it ends the process with status 1 and one line."""
+    import sys
+
+    app = make_app(ws, start_daemon=start_daemon)
+    app.run(**run_opts)
+    if app.crash is not None or (app.return_code or 0) != 0:
+        from fertui.tui.crash import crash_line
+
+        if app.crash is not None:
+            print(crash_line(*app.crash), file=sys.stderr)
+        raise SystemExit(app.return_code or 1)

@@ -17,7 +17,7 @@ RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns 
 NAME_WIDTH = 30
 STATUS_STYLE = {
     "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
-    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red",
+    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red", "held": "yellow",
 }
 
 
@@ -133,13 +133,13 @@ def name_matches(run: dict, pattern: str) -> bool:
     return fnmatch.fnmatchcase((run.get("name") or "").lower(), glob.lower())
 
 
-def sort_value(cells: dict[str, str], run: dict, column: str) -> Any:
-    """Numbers sort as numbers, blanks last."""
+def sort_value(cells: dict[str, str], run: dict, column: str, reverse: bool = False) -> Any:
+    """Numbers sort as numbers; blanks last in either direction (REVERSE: the sort is descending)."""
     s = run.get("summary") or {}
     numeric = {"loss": last_loss(s), "best": (s.get("best") or {}).get(objective(run)),
                "img_s": s.get("img_per_s"), "eta": s.get("eta_s")}
     if column in numeric:
         v = numeric[column]
         ok = isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v))
-        return (0, v) if ok else (1, 0)
+        return (0, v) if ok else (-1 if reverse else 1, 0)
     return (0, cells.get(column, ""))

@@ -110,7 +110,10 @@ def test_sweeps_listing_shows_strategy_states_and_best(space):
     space.add("DepthLR.toml", DEPTH_LR)
     space.finish_all(skip={space.runs()[0]["id"]})
     out = _cli(space, "sweeps")
-    assert out.startswith("DepthLR") and "grid" in out and "val/acc=84.25" in out
-    assert "done=19 queued=1" in out and "optim.lr[5: 1e-5..1e-4]" in out
+    header, line = out.splitlines()
+    assert header.split() == ["sweep", "strategy", "objective", "best", "runs", "axes"]
+    assert line.split()[:5] == ["DepthLR", "grid", "val/acc", "(max)", "84.25"]
+    assert header.index("best") == line.index("84.25")  # columns line up under the header
+    assert "done=19 queued=1" in line and "optim.lr[5: 1e-5..1e-4]" in line
     (row,) = json.loads(_cli(space, "sweeps", "--json"))
     assert row["best_params"] == {"model.depth": 4, "optim.lr": 3.2e-5} and row["runs"] == 20

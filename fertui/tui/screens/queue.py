@@ -41,8 +41,9 @@ class QueueScreen(ConsoleScreen):
         yield KeyedTable(id="queue-table")
 
     def refresh_state(self) -> None:
-        runs = [r for r in self.app.runs.values() if r.get("status") in ("queued", "running")]
-        runs.sort(key=lambda r: (r["status"] != "running", -(r.get("priority") or 0), r["id"]))
+        order = ("running", "queued", "held")  # held: a failing sweep's runs, after what will start
+        runs = [r for r in self.app.runs.values() if r.get("status") in order]
+        runs.sort(key=lambda r: (order.index(r["status"]), -(r.get("priority") or 0), r["id"]))
         now = self.app.now()
         rows = [(r["id"], (r["id"], middle_cut(r.get("name") or "", 34),
                            Text(r["status"], style=STATUS_STYLE.get(r["status"], "")),

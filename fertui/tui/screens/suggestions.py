@@ -42,34 +42,35 @@ class SuggestionsScreen(ConsoleScreen):
         if self.sweep is None:
             head.update("no sweeps yet: press a and pick a sweep config (one with a [sweep] table)")
             return
-        # New suggestions only when the sweep's set of finished runs changed: Optuna is not free.
-        finished = tuple(sorted(r["id"] for r in self.app.runs.values()
-                                if r.get("sweep") == self.sweep and r.get("status") not in ("queued", "running")))
-        queued = sum(1 for r in self.app.runs.values() if r.get("sweep") == self.sweep)
-        key = (self.sweep, finished, queued)
+        # New suggestions only when one of the sweep's runs was added, started or ended (a
+        # suggested cell that starts or finishes changes what is worth running): Optuna is not free.
+        states = tuple(sorted((r["id"], r.get("status")) for r in self.app.runs.values()
+                              if r.get("sweep") == self.sweep))
+        key = (self.sweep, states)
         if key == self._computed_for:
             return
         self._computed_for = key
         head.update(f"sweep {self.sweep} · computing suggestions…")
-        self._compute(self.sweep)
+        self._compute(self.sweep, key)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
-    def _compute(self, sweep: str) -> None:
+    def _compute(self, sweep: str, key: tuple) -> None:
         from fertui.errors import UserError
         from fertui.sweeps.suggest import suggest
 
         try:
             found = suggest(self.app.ws, sweep, HOW_MANY)
         except UserError as exc:
-            self.app.call_from_thread(self._show, sweep, [], str(exc))
+            self.app.call_from_thread(self._show, key, [], str(exc))
             return
-        self.app.call_from_thread(self._show, sweep, found, "")
+        self.app.call_from_thread(self._show, key, found, "")
 
-    def _show(self, sweep: str, found: list, problem: str) -> None:
+    def _show(self, key: tuple, found: list, problem: str) -> None:
         from fertui.sweeps.ranking import describe
 
-        if sweep != self.sweep:
+        if key != self._computed_for:  # the sweep changed since: a newer computation is on its way
             return
+        sweep = key[0]
         self.suggestions = found
         rows = [(str(i), (s.kind, describe(s.params), s.reason)) for i, s in enumerate(found)]
         self.query_one(KeyedTable).set_rows(COLUMNS, rows)

@@ -46,9 +46,9 @@ class MetricChart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         plt.title(self.title)
-        plt.yscale("log" if self.log_y else "linear")
         target = max(8, 2 * max(self.size.width, 10))  # about two points per column
         has_data = False
+        has_points = False
         for i, curve in enumerate(curves):
             xs, ys = finite_points(curve.xs, curve.ys)
             if self.log_y:  # a log axis has no place for zero or below
@@ -57,7 +57,7 @@ class MetricChart(PlotextPlot):
             xs, ys = downsample(xs, ys, target)
             color = LINE_COLORS[i % len(LINE_COLORS)]
             if xs:
-                has_data = True
+                has_data = has_points = True
                 label = curve.label if len(curves) > 1 else None
                 if len(xs) < 3:  # a line needs two points; a lone validation value still shows
                     plt.scatter(xs, ys, color=color, label=label, marker="●")
@@ -77,6 +77,8 @@ class MetricChart(PlotextPlot):
             plt.title(long if fits else f"{self.title} NaN@{min(nan_steps):g}")
         if not has_data:
             plt.title(f"{self.title}: no data yet")
+        # plotext cannot place a log axis with no point on it (TypeError in its power10)
+        plt.yscale("log" if self.log_y and has_points else "linear")
         plt.xlabel(xlabel)
         self.xlabel = xlabel
         self.refresh()

@@ -86,10 +86,10 @@ class RunsTable(WideningDataTable):
 
     def apply_sort(self) -> None:
         current = self.current_run_id()
-        column = self.sort_column
+        column, reverse = self.sort_column, self.sort_reverse
         self.sort("id", key=lambda cell: sort_value(self._cells[cell.plain[1:]],
-                                                    self._runs[cell.plain[1:]], column),
-                  reverse=self.sort_reverse)
+                                                    self._runs[cell.plain[1:]], column, reverse),
+                  reverse=reverse)
         if current is not None:
             self.move_cursor(row=self.get_row_index(current), scroll=False)
 
