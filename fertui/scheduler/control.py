@@ -73,13 +73,20 @@ def select_runs(ws: Workspace, refs: list[str], sweep: str | None = None, status
         raise UserError(f"--status: unknown state {unknown[0]!r}; expected one of {', '.join(RUN_STATES)}")
     if not refs and sweep is None and not statuses and name is None:
         raise UserError("give run ids, an id range (10-36), or --sweep / --status / --name")
-    store = Store(ws.store_path)
-    runs = store.runs()
-    if sweep is not None and not any(r.get("sweep") == sweep for r in runs):
-        from fertui.config.loader import suggest
+    from fertui.store import ACTIVE_STATES
 
-        names = sorted({r["sweep"] for r in runs if r.get("sweep")})
-        raise UserError(f"--sweep {sweep}: no such sweep{suggest(sweep, names)}")
+    store = Store(ws.store_path)
+    if sweep is not None:  # one sweep's partition, not the whole store
+        runs = store.sweep_runs(sweep)
+        if not runs:
+            from fertui.config.loader import suggest
+
+            names = sorted({s["name"] for s in store.sweeps() if s.get("name")})
+            raise UserError(f"--sweep {sweep}: no such sweep{suggest(sweep, names)}")
+    elif statuses and set(statuses) <= set(ACTIVE_STATES):
+        runs = store.active_runs()  # queued/running/held: the hot file has them all
+    else:
+        runs = store.runs()
     if refs:
         chosen: dict[str, dict] = {}
         by_number = {int(r["id"]): r for r in runs if r["id"].isdigit()}

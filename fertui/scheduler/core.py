@@ -306,7 +306,7 @@ class Scheduler:
     def _hold_if_failing(self, sweep: str) -> None:
         """Hold the rest of SWEEP when its last K runs failed alike (after top-ups were queued)."""
         k = int(self.ws.setting("scheduler", "stop_after_same_failures"))
-        sweep_runs = [r for r in self.store.runs() if r.get("sweep") == sweep]
+        sweep_runs = self.store.sweep_runs(sweep)
         line = same_failures(sweep_runs, k)
         if line is None:
             return

@@ -50,9 +50,9 @@ def release_sweep(store: Store, sweep: str) -> list[str]:
     """Queue a held sweep's runs again; their ids. Failures before now no longer count."""
     from fertui.errors import UserError
 
-    runs = [r for r in store.runs() if r.get("sweep") == sweep]
+    runs = store.sweep_runs(sweep)
     if not runs:
-        names = sorted({r["sweep"] for r in store.runs() if r.get("sweep")})
+        names = sorted({s["name"] for s in store.sweeps() if s.get("name")})
         from fertui.config.loader import suggest
 
         raise UserError(f"no sweep '{sweep}'{suggest(sweep, names)}")
