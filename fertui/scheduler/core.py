@@ -387,7 +387,8 @@ class Scheduler:
 
     def _alert(self, run: dict | None, kind: str, message: str, **extra) -> None:
         run_id = run["id"] if run else None  # None: about the workspace, not one run
-        extra = {"sweep": run["sweep"]} if run and run.get("sweep") else {}
+        if run and run.get("sweep"):  # alerts of a sweep's runs are found by sweep once the runs move
+            extra.setdefault("sweep", run["sweep"])
         try:
             self.store.add_alert(run_id, kind, message, **extra)
         except Exception:
