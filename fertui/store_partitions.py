@@ -2,7 +2,9 @@
 
 A finished run belongs to the partition of its sweep (``sweep-<name>.json``) or, outside any
 sweep, to the month it was queued in (``month-2026-12.json``). A partition holds one TinyDB
-table, ``runs``, keyed by the run's number, and is replaced whole and atomically (with the
+table, ``runs``, keyed by the run's number, one run a line (still one JSON document, so TinyDB
+and any JSON tool read it; the lines let ``ls --json --all`` pass runs through without decoding
+and encoding them again), and is replaced whole and atomically (with the
 previous version kept as ``.bak``, as the hot file is) only when one of its runs moves in or
 changes: a board reads one sweep's file, and no write ever pays for the other partitions.
 
@@ -97,4 +99,23 @@ class Partitions:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         keep_backup(path)
-        atomic_write_text(path, dumps({"runs": runs}))
+        lines = ",\n".join(f'"{int(number)}":{dumps(doc)}' for number, doc in runs.items())
+        atomic_write_text(path, '{"runs":{\n' + lines + "\n}}\n")
+
+    def raw_rows(self, name: str) -> dict[str, str] | None:
+        """{run number: the run's JSON text} of partition NAME as fertui writes it, one run a
+        line; None when the file is laid out otherwise (edited by hand): parse it instead."""
+        try:
+            text = self.path(name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        lines = text.split("\n")
+        if len(lines) < 3 or lines[0] != '{"runs":{' or lines[-2:] != ["}}", ""]:
+            return None
+        rows = {}
+        for line in lines[1:-2]:
+            key, sep, value = line.partition(":")
+            if not (sep and key.startswith('"') and key.endswith('"') and key[1:-1].isdigit()):
+                return None
+            rows[key[1:-1]] = value[:-1] if value.endswith(",") else value
+        return rows

@@ -38,10 +38,15 @@ def print_json_rows(rows) -> None:
     """A JSON array written one element at a time: a listing of 50,000 runs is never one string."""
     from fertui.jsonio import dumps
 
+    print_json_texts(dumps(row) for row in rows)
+
+
+def print_json_texts(texts) -> None:
+    """A JSON array of elements already encoded (TEXTS), written as they come."""
     write = sys.stdout.write
     write("[")
-    for i, row in enumerate(rows):
-        write(("," if i else "") + "\n" + dumps(row))
+    for i, text in enumerate(texts):
+        write(("," if i else "") + "\n" + text)
     write("\n]\n")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, workspace
+from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.errors import UserError
 from fertui.store import RUN_STATES, Store, status_text
 
@@ -115,6 +115,14 @@ def register(app: typer.Typer) -> None:
                     and (tag is None or tag in r.get("tags", [])))
 
         store = Store(workspace(ctx).store_path)
+        if show_all and as_json:  # the one listing of every run: pass the stored JSON through
+            from fertui.jsonio import loads
+            from fertui.store_partitions import sweep_partition
+
+            rows = store.json_rows([sweep_partition(sweep)] if sweep else None)
+            filtered = wanted or name is not None or sweep is not None or tag is not None
+            print_json_texts(text for _, text in rows if not filtered or keep(loads(text)))
+            return
         if show_all:
             source = store.sweep_runs(sweep) if sweep else store.iter_runs_newest_first()
             runs, more = sorted((r for r in source if keep(r)), key=lambda r: r["id"]), False

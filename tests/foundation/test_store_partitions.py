@@ -238,3 +238,17 @@ def test_ls_shows_active_and_recent_runs_and_all_on_request(tmp_path):
     assert [r["id"] for r in every] == old + [live]
     named = json.loads(runner.invoke(app, ["--workspace", str(tmp_path), "ls", "--json", "--name", "old1?"]).output)
     assert [r["name"] for r in named] == [f"old{i}" for i in range(10, 20)]
+
+
+def test_a_full_json_listing_passes_stored_lines_through_and_reads_hand_edited_files(tmp_path):
+    store = Store(tmp_path / "runs" / "fertui.json")
+    ids = store.add_runs([{"name": f"a{i}", "sweep": "A", "summary": {"loss": float("nan")}} for i in range(3)])
+    _finish(store, ids)
+    assert store.parts.raw_rows("sweep-A") is not None  # one run a line, as fertui writes them
+    expected = [r["id"] for r in store.runs()]
+    path = store.parts.path("sweep-A")
+    path.write_text(json.dumps(json.loads(path.read_text()), indent=2))  # someone pretty-printed it
+    assert store.parts.raw_rows("sweep-A") is None
+    texts = [t for _, t in store.json_rows()]
+    assert [json.loads(t)["id"] for t in texts] == expected
+    assert '{"$float":"nan"}' in texts[0]  # the same tagged JSON as every other listing
