@@ -94,19 +94,30 @@ def register(app: typer.Typer) -> None:
         across: Annotated[str | None, typer.Option("--across", help="One row per value (default optim.lr).")] = None,
         metric: MetricOpt = None,
         fmt: FormatOpt = Format.table,
+        enqueue: Annotated[bool, typer.Option("--enqueue", help="Queue replicates (seeds) of the cells that "
+                                                                "decide the comparison.")] = False,
     ) -> None:
-        """A-vs-B table: winner per row, wins, mean difference and a paired sign test."""
+        """A-vs-B table: winner per row, the difference with a 95 % CI over LRs and seeds, a verdict."""
         from fertui.sweeps import render
         from fertui.sweeps.compare import compare
 
-        result = compare(workspace(ctx), sweep, by=by, across=across, metric=metric)
+        ws = workspace(ctx)
+        result = compare(ws, sweep, by=by, across=across, metric=metric)
+        queued = []
+        if enqueue:
+            from fertui.sweeps.replicates import enqueue_replicates
+
+            queued = enqueue_replicates(ws, result)
         if fmt is Format.json:
-            print_json(_compare_json(result))
+            print_json({**_compare_json(result), "queued": queued})
             return
         bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
         header, lines = render.compare_rows(result, bold)
-        _emit_rows(fmt, header, lines, f"{result.sweep}: {result.metric} by {result.by}",
-                   render.pair_lines(result) if fmt is not Format.csv else [])
+        command = f"fertui compare {sweep} --by {by}" + (f" --across {across}" if across else "")
+        extra = render.pair_lines(result, command) if fmt is not Format.csv else []
+        if queued:
+            extra.append(f"queued {len(queued)} replicate run(s): {', '.join(queued)}")
+        _emit_rows(fmt, header, lines, f"{result.sweep}: {result.metric} by {result.by}", extra)
 
     @app.command("suggest")
     def suggest_cmd(
@@ -178,10 +189,17 @@ def _iso_json(iso) -> dict:
 
 
 def _compare_json(cmp) -> dict:
+    from fertui.sweeps.verdict import verdict
+
     return {"sweep": cmp.sweep, "metric": cmp.metric, "by": cmp.by, "across": cmp.across,
             "rows": [{"across": row.across_value, "winner": row.winner,
                       "means": {str(b): s.mean for b, s in row.stats.items()},
                       "stds": {str(b): s.std for b, s in row.stats.items()}} for row in cmp.rows],
             "wins": {str(b): w for b, w in cmp.wins.items()},
+            "seed_noise": {"sd": cmp.noise.sd, "df": cmp.noise.df, "cells": cmp.noise.cells},
             "pairs": [{"a": p.a, "b": p.b, "n": p.n, "mean_diff": p.mean_diff, "a_wins": p.a_wins,
-                       "b_wins": p.b_wins, "ties": p.ties, "p_value": p.p_value} for p in cmp.pairs]}
+                       "b_wins": p.b_wins, "ties": p.ties, "p_value": p.p_value,
+                       "ci95": [p.interval.low, p.interval.high] if p.interval else None,
+                       "ci_method": "paired t over the across values", "seeds": list(p.seeds),
+                       "lr_sd": p.lr_sd, "seeds_needed": p.seeds_needed,
+                       "verdict": verdict(cmp, p)} for p in cmp.pairs]}

@@ -200,12 +200,13 @@ def compare_rows(cmp: Comparison, bold: Callable[[str], str]) -> tuple[list[str]
     return header, rows
 
 
-def pair_lines(cmp: Comparison) -> list[str]:
+def pair_lines(cmp: Comparison, command: str = "") -> list[str]:
+    """Per pair: the verdict, then how it was computed (interval, seed noise, power, sign test)."""
+    from fertui.sweeps.verdict import method_line, verdict
+
     lines = []
     for p in cmp.pairs:
-        diff = "n/a" if p.mean_diff is None else f"{p.mean_diff:+.4g}"
-        lines.append(f"{label(p.b)} vs {label(p.a)}: mean difference {diff} over {p.n} paired {cmp.across} "
-                     f"values; wins {p.b_wins}-{p.a_wins} (ties {p.ties}); sign test p = {p.p_value:.4g}")
+        lines += [verdict(cmp, p, command), method_line(cmp, p)]
     return lines
 
 
