@@ -96,6 +96,8 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
         enqueue: Annotated[bool, typer.Option("--enqueue", help="Queue replicates (seeds) of the cells that "
                                                                 "decide the comparison.")] = False,
+        classes: Annotated[bool, typer.Option("--classes", help="Per-class differences of the deciding cells "
+                                                                "(from the runs' confusion matrices).")] = False,
     ) -> None:
         """A-vs-B table: winner per row, the difference with a 95 % CI over LRs and seeds, a verdict."""
         from fertui.sweeps import render
@@ -108,13 +110,25 @@ def register(app: typer.Typer) -> None:
             from fertui.sweeps.replicates import enqueue_replicates
 
             queued = enqueue_replicates(ws, result)
+        per_class = []
+        if classes:
+            from fertui.sweeps.per_class import comparison_classes
+
+            per_class = comparison_classes(ws, result)
         if fmt is Format.json:
-            print_json({**_compare_json(result), "queued": queued})
+            from fertui.sweeps.per_class_render import class_diff_json
+
+            print_json({**_compare_json(result), "queued": queued,
+                        **({"classes": [class_diff_json(c) for c in per_class]} if classes else {})})
             return
         bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
         header, lines = render.compare_rows(result, bold)
         command = f"fertui compare {sweep} --by {by}" + (f" --across {across}" if across else "")
         extra = render.pair_lines(result, command) if fmt is not Format.csv else []
+        if per_class:
+            from fertui.sweeps.per_class_render import class_diff_lines
+
+            extra += [line for c in per_class for line in ["", *class_diff_lines(c)]]
         if queued:
             extra.append(f"queued {len(queued)} replicate run(s): {', '.join(queued)}")
         _emit_rows(fmt, header, lines, f"{result.sweep}: {result.metric} by {result.by}", extra)
