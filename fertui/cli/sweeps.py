@@ -59,6 +59,8 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
         references: Annotated[bool, typer.Option("--references/--no-references",
                                                  help="Published results on the same dataset.")] = True,
+        delta: Annotated[float, typer.Option("--delta", help="Isolation view: LR window within this much of "
+                                                             "each best (points).")] = 0.5,
     ) -> None:
         """Leaderboard of a sweep: mean ± std over seeds, best cell marked, NaN/failed/pruned shown."""
         from fertui.sweeps import render
@@ -67,13 +69,17 @@ def register(app: typer.Typer) -> None:
 
         ws = workspace(ctx)
         if view is View.isolation:
+            from fertui.sweeps.sensitivity import sensitivity_lines, sensitivity_records
+
             iso = isolation(ws, sweep, key=rows, metric=metric)
             if fmt is Format.json:
-                print_json(_iso_json(iso))
+                print_json({**_iso_json(iso), "lr_sensitivity": sensitivity_records(ws, sweep, iso.key, delta, metric)})
                 return
+            windows = sensitivity_lines(ws, sweep, iso.key, delta, metric)
             bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
             header, lines = render.isolation_rows(iso, bold)
-            _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}", [])
+            _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}",
+                       windows if fmt is not Format.csv else [])
             return
         result = pivot(ws, sweep, rows=rows, cols=cols, metric=metric)
         refs = references_for(ws, result.dataset, result.metric) if references else None

@@ -137,7 +137,10 @@ def build_view(ws, sweep: str, view: str, by: str | None = None):
     if view == "isolation":
         iso = boards.isolation(ws, sweep)
         header, lines = render.isolation_rows(iso, bold=render.rich_bold)
-        title = [f"each {iso.key} at its own best {', '.join(iso.nuisance) or 'setting'} ({iso.metric})"]
+        from fertui.sweeps.sensitivity import sensitivity_lines
+
+        title = [f"each {iso.key} at its own best {', '.join(iso.nuisance) or 'setting'} ({iso.metric})",
+                 *sensitivity_lines(ws, sweep, iso.key, metric=iso.metric)]
         return (*_plain(header, lines), title)
     from fertui.sweeps.compare import compare
     from fertui.sweeps.spec import require_spec
