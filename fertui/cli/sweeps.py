@@ -171,15 +171,18 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         sweep: SweepArg,
         out: Annotated[str | None, typer.Option("--out", "-o", help="Folder (default runs/exports/SWEEP).")] = None,
+        by: Annotated[str | None, typer.Option("--by", help="Also the comparison by this key: verdict and "
+                                                             "per-class differences.")] = None,
+        paper: Annotated[bool, typer.Option("--paper", help="Also the paper's table (markdown and LaTeX).")] = False,
     ) -> None:
-        """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves)."""
+        """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves, LR windows)."""
         from pathlib import Path
 
         from fertui.sweeps.export import export
 
         ws = workspace(ctx)
         folder = Path(out) if out else ws.runs_dir / "exports" / sweep
-        for path in export(ws, sweep, folder):
+        for path in export(ws, sweep, folder, by=by, paper=paper):
             typer.echo(str(path))
 
     @app.command("sweeps")
