@@ -124,13 +124,15 @@ def window_line(key: str, s: Sensitivity, fmt=lambda v: f"{v:.2f}") -> str:
         opens.append("open-ended below the grid")
     if w.open_high:
         opens.append("open-ended above the grid")
-    edges = f"{_lr(w.low_lr)}\u2026{_lr(w.high_lr)}"
+    edges = f"{lr_text(w.low_lr)}\u2026{lr_text(w.high_lr)}"
     return (f"{name}: best {fmt(w.best)} at {compact(w.best_lr)}, within {compact(w.delta)} over "
             f"{at_least}{w.decades:.2f} decades ({edges}" + (f"; {', '.join(opens)}" if opens else "") + ")")
 
 
-def _lr(value: float) -> str:
-    return f"{value:.2g}"
+def lr_text(value: float) -> str:
+    """An interpolated LR in the grid's style, two digits: 4.6e-4, 1e-5."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
 def sensitivity_lines(ws: Workspace, sweep: str, key: str | None, delta: float = DEFAULT_DELTA,

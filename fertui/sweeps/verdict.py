@@ -25,9 +25,14 @@ def seeds_text(pair: PairStat) -> str:
     return f"{count} seed" + ("s" if high != 1 else "")
 
 
+def setting(cmp: Comparison, value) -> str:
+    """A model name as it is; a number with its key (``depth 4``), so ``4 − 2`` reads right."""
+    return compact(value) if isinstance(value, str) else f"{cmp.by.split('.')[-1]} {compact(value)}"
+
+
 def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
     """One line: ``B − A = +0.62 points (95 % CI +0.21…+1.03) over 5 LRs × 3 seeds; …``."""
-    head = f"{compact(pair.b)} {MINUS} {compact(pair.a)}"
+    head = f"{setting(cmp, pair.b)} {MINUS} {setting(cmp, pair.a)}"
     if pair.mean_diff is None or pair.interval is None:
         return f"{head}: no {cmp.across} value where both finished"
     where = f"over {across_noun(cmp, pair.n)} \u00d7 {seeds_text(pair)}"

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
-from fertui.sweeps.sensitivity import lr_window, sensitivity
+from fertui.sweeps.sensitivity import lr_text, lr_window, sensitivity
 from tests.sweeps.conftest import DEPTH_LR
 
 
@@ -29,6 +29,10 @@ def test_coarse_grid_interpolates_linearly_in_log_lr():
     w = lr_window(parabola(-4.5, 5.0, [-5, -4.75, -4.5, -4.25, -4]), delta=0.5)
     assert math.isclose(math.log10(w.low_lr), -4.8) and math.isclose(math.log10(w.high_lr), -4.2)
     assert math.isclose(w.decades, 0.6)
+
+
+def test_lr_text():
+    assert [lr_text(v) for v in (1e-5, 4.6415e-4, 3.2e-6, 1.0)] == ["1e-5", "4.6e-4", "3.2e-6", "1e0"]
 
 
 def test_window_touching_the_grid_edge_is_open_ended():
@@ -53,7 +57,7 @@ def test_sweep_windows_per_depth_and_the_isolation_view(space):
     out = CliRunner().invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--view", "isolation"]).output
     w = rows[1].window
     assert (f"depth 4: best {w.best:.2f} at 3.2e-5, within 0.5 over {w.decades:.2f} decades "
-            f"({w.low_lr:.2g}…{w.high_lr:.2g})") in " ".join(out.split())
+            f"({lr_text(w.low_lr)}…{lr_text(w.high_lr)})") in " ".join(out.split())
     doc = json.loads(CliRunner().invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--view",
                                               "isolation", "--format", "json", "--delta", "2"]).output)
     for record in doc["lr_sensitivity"]:  # every LR is within 2 points: the window is the whole grid, open
