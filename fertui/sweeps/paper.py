@@ -61,9 +61,26 @@ def paper_key(spec) -> str:
     return scientific[0] if scientific else next((k for k in axes if k != "optim.lr"), axes[0])
 
 
-def bench_row(rows: list[dict], model: str) -> dict | None:
-    """The model's training benchmark at batch 256, else at its largest measured batch; newest first."""
-    mine = [r for r in rows if r.get("model") == model and r.get("mode") == "train" and not r.get("oom")]
+PARAMS_TOLERANCE_M = 0.0005  # the trainer reports params_m to 4 decimals
+
+
+def run_params_m(ws: Workspace, run_id: str) -> float | None:
+    """The parameter count (M) the built-in trainer reported in the run's start event."""
+    from fertui.events import read_run_events
+
+    for e in read_run_events(ws.run_dir(run_id)):
+        if e.get("type") == "start":
+            value = e.get("params_m")
+            return float(value) if isinstance(value, (int, float)) else None
+    return None
+
+
+def bench_row(rows: list[dict], model: str, params_m: float | None = None) -> dict | None:
+    """The model's training benchmark at batch 256, else at its largest measured batch; newest
+    first. With PARAMS_M, only rows of a model with that many parameters (the same config: a
+    bench of the registry's default depth says nothing about a depth-2 run)."""
+    mine = [r for r in rows if r.get("model") == model and r.get("mode") == "train" and not r.get("oom")
+            and (params_m is None or abs(float(r.get("params_m", -1)) - params_m) <= PARAMS_TOLERANCE_M)]
     if not mine:
         return None
     at_paper = [r for r in mine if r.get("batch_size") == PAPER_BATCH]
@@ -95,11 +112,15 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
         classes = [c for c in (best_epoch_classes(ws.run_dir(rid), rid) for rid in done) if c is not None]
         row.values["mean_class"] = statistics.fmean(c.mean_class for c in classes) if classes else None
         model = lookup(runs[best.run_ids[0]], "model.name")
-        bench = bench_row(benches, str(model)) if model else None
+        own_params = run_params_m(ws, best.run_ids[0])
+        bench = bench_row(benches, str(model), own_params) if model else None
         for name in ("params_m", "gmacs", "img_per_s", "memory_mb"):
             row.values[name] = bench.get(name) if bench else None
         if bench:
             row.bench = f"{bench['model']} batch {bench['batch_size']} on {bench.get('device', '?')}"
+        elif own_params is not None:
+            row.values["params_m"] = own_params  # counted by the trainer; no benchmark of this config
+            row.bench = f"{model}: no benchmark row with {own_params:g} M params (params from the run)"
         ours.append(row)
     refs = references_for(ws, spec.dataset, spec.objective)
     references = [PaperRow(method=r.method, values={"acc": r.value}, source=r.note)

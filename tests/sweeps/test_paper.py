@@ -83,3 +83,17 @@ def test_export_paper_and_comparison_files(space):
     compare_md = (out / "RAF-DB_Paper_compare.md").read_text()
     assert "clsfer_ir50 − baseline_ir50 = " in compare_md and "per class:" in compare_md
     assert (out / "RAF-DB_Paper_classes.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bench_rows_of_another_config_are_not_used(space):
+    import json
+
+    _filled(space)
+    for run in space.runs():  # the trainer's start event: clsfer runs are a smaller config than the bench's
+        params = 55.954 if run["params"]["model.name"] == "baseline_ir50" else 12.3456
+        with open(space.ws.run_dir(run["id"]) / "events.jsonl", "w") as fh:
+            fh.write(json.dumps({"type": "start", "params_m": params}) + "\n")
+    base, cls = paper_table(space.ws, "Paper").ours
+    assert base.values["gmacs"] == 7.594 and base.values["img_per_s"] == 1000.0
+    assert cls.values["params_m"] == 12.3456 and cls.values["gmacs"] is None and cls.values["img_per_s"] is None
+    assert "no benchmark row with 12.3456 M params" in cls.bench
