@@ -17,7 +17,8 @@ from typing import Any
 
 from fertui.errors import UserError
 from fertui.sweeps.board import CellStats, _hashable, _ordered, _pick_best, group_cells
-from fertui.sweeps.noise import PairedInterval, SeedNoise, interaction_sd, paired_t_interval, pooled_sd, seeds_needed
+from fertui.sweeps.noise import (PairedInterval, SeedNoise, interaction_sd, paired_t_interval, pooled_sd,
+                                 seeds_needed, unpaired_diff_sd)
 from fertui.sweeps.results import require_runs
 from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
@@ -44,6 +45,7 @@ class PairStat:
     seeds: tuple[int, int] = (0, 0)      # fewest and most seeds of the paired cells
     lr_sd: float | None = None           # spread of the true per-value differences (needs seed noise)
     seeds_needed: int | None = None      # seeds per cell for 80 % power at mean_diff; None: unreachable
+    diff_noise: SeedNoise | None = None  # sd of seed-paired differences, when both ran the same seeds
 
 
 @dataclass
@@ -121,12 +123,13 @@ def _winner(maximize: bool, stats: dict[Any, CellStats]) -> Any | None:
 
 
 def _pair(result: Comparison, a: Any, b: Any) -> PairStat:
-    diffs, counts = [], []
+    diffs, counts, seed_diffs = [], [], []
     for row in result.rows:
         sa, sb = row.stats.get(a), row.stats.get(b)
         if sa is not None and sb is not None and sa.mean is not None and sb.mean is not None:
             diffs.append(sb.mean - sa.mean)
             counts += [sa.n, sb.n]
+            seed_diffs.append(_seed_paired(sa, sb))
     sign = 1 if result.maximize else -1  # a "win" is a better value in the sweep's direction
     b_wins = sum(1 for d in diffs if sign * d > 0)
     a_wins = sum(1 for d in diffs if sign * d < 0)
@@ -139,8 +142,20 @@ def _pair(result: Comparison, a: Any, b: Any) -> PairStat:
     pair.seeds = (min(counts), max(counts))
     noise = result.noise.sd
     if noise is not None and pair.interval.sd is not None:
-        # Seeds per cell as a harmonic mean: the seed part of var(d) is sd^2 (1/n_A + 1/n_B).
+        if all(d is not None for d in seed_diffs):
+            pair.diff_noise = pooled_sd(seed_diffs)
+        diff_seed_sd = pair.diff_noise.sd if pair.diff_noise and pair.diff_noise.sd is not None \
+            else unpaired_diff_sd(noise)
+        # Seeds per cell as a harmonic mean: the seed part of var(d) is sd^2 (1/n_A + 1/n_B) / 2 per seed.
         typical = len(counts) / sum(1 / c for c in counts)
-        pair.lr_sd = interaction_sd(pair.interval.sd, noise, typical, typical)
-        pair.seeds_needed = seeds_needed(pair.mean_diff, noise, pair.lr_sd, pair.n)
+        pair.lr_sd = interaction_sd(pair.interval.sd, diff_seed_sd, typical)
+        pair.seeds_needed = seeds_needed(pair.mean_diff, diff_seed_sd, pair.lr_sd, pair.n)
     return pair
+
+
+def _seed_paired(sa: CellStats, sb: CellStats) -> list[float] | None:
+    """B − A per seed when both cells ran exactly the same seeds; None otherwise."""
+    a, b = dict(zip(sa.seeds, sa.values)), dict(zip(sb.seeds, sb.values))
+    if len(a) != len(sa.values) or set(a) != set(b):
+        return None
+    return [b[s] - a[s] for s in sorted(a)]

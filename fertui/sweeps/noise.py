@@ -6,7 +6,10 @@ at one across-value, ``d_l = mean_B,l - mean_A,l``, then varies with both the LR
 interaction (``tau^2``) and the seed noise (``sigma^2 (1/n_A + 1/n_B)``). A paired t interval
 on the ``d_l`` (n_across - 1 degrees of freedom) covers the mean difference with both sources
 included; the replicates give ``sigma`` apart (the pooled within-cell sd), which is what the
-power estimate needs to say how many seeds would settle a difference.
+power estimate needs to say how many seeds would settle a difference. When both settings ran
+the same seeds (the trainer seeds data order and initialisation), the seed part of a
+difference is measured directly from seed-paired differences, which is usually much smaller
+than ``sigma * sqrt(2)``; otherwise the runs are taken as independent.
 """
 
 from __future__ import annotations
@@ -71,20 +74,26 @@ def paired_t_interval(diffs: list[float], level: float = LEVEL) -> PairedInterva
     return PairedInterval(mean=mean, low=mean - half, high=mean + half, n=n, sd=sd, level=level)
 
 
-def interaction_sd(diff_sd: float, seed_sd: float, seeds_a: float, seeds_b: float) -> float:
-    """tau: the spread of the true per-value differences, the part more seeds cannot remove."""
-    seed_part = seed_sd ** 2 * (1 / seeds_a + 1 / seeds_b)
-    return math.sqrt(max(0.0, diff_sd ** 2 - seed_part))
+def unpaired_diff_sd(seed_sd: float) -> float:
+    """The seed part of one B − A difference when the two runs' noise is independent."""
+    return math.sqrt(2) * seed_sd
 
 
-def power(delta: float, seed_sd: float, lr_sd: float, n_across: int, seeds: int,
+def interaction_sd(diff_sd: float, diff_seed_sd: float, seeds: float) -> float:
+    """tau: the spread of the true per-value differences, the part more seeds cannot remove.
+    DIFF_SD: sd of the per-value mean differences; DIFF_SEED_SD: sd of one seed's difference."""
+    return math.sqrt(max(0.0, diff_sd ** 2 - diff_seed_sd ** 2 / seeds))
+
+
+def power(delta: float, diff_seed_sd: float, lr_sd: float, n_across: int, seeds: int,
           alpha: float = 1 - LEVEL) -> float:
     """Chance that the paired t test at ALPHA rejects 'no difference' when the true one is DELTA,
-    with SEEDS seeds in every cell (exact under the model: a noncentral t)."""
+    with SEEDS seeds in every cell (exact under the model: a noncentral t). DIFF_SEED_SD: the sd
+    of one seed's B − A difference at one across-value (unpaired_diff_sd for independent runs)."""
     from scipy import stats
 
     df = n_across - 1
-    se = math.sqrt((lr_sd ** 2 + 2 * seed_sd ** 2 / seeds) / n_across)
+    se = math.sqrt((lr_sd ** 2 + diff_seed_sd ** 2 / seeds) / n_across)
     if se == 0:
         return 1.0
     crit = stats.t.ppf(1 - alpha / 2, df)
@@ -96,18 +105,33 @@ def power(delta: float, seed_sd: float, lr_sd: float, n_across: int, seeds: int,
     return upper + lower
 
 
-def seeds_needed(delta: float, seed_sd: float, lr_sd: float, n_across: int, target: float = POWER,
+def seeds_can_resolve(delta: float, lr_sd: float, n_across: int, target: float = POWER) -> bool:
+    """Whether any number of seeds could reach TARGET power: with infinitely many, only the
+    LR-to-LR spread of the true differences remains."""
+    if n_across < 2 or delta == 0:
+        return False
+    if lr_sd == 0:
+        return True
+    from scipy import stats
+
+    df = n_across - 1
+    crit = stats.t.ppf(1 - (1 - LEVEL) / 2, df)
+    ncp = abs(delta) / (lr_sd / math.sqrt(n_across))
+    return float(stats.nct.sf(crit, df, ncp)) >= target
+
+
+def seeds_needed(delta: float, diff_seed_sd: float, lr_sd: float, n_across: int, target: float = POWER,
                  max_seeds: int = MAX_SEEDS) -> int | None:
     """The fewest seeds per cell giving TARGET power for DELTA; None when no number of seeds
     reaches it (the LR-to-LR spread alone hides a difference this small, or n_across < 2)."""
     if n_across < 2 or delta == 0:
         return None
-    if power(delta, seed_sd, lr_sd, n_across, max_seeds) < target:
+    if power(delta, diff_seed_sd, lr_sd, n_across, max_seeds) < target:
         return None
     low, high = 1, max_seeds  # power grows with seeds: bisect for the first that reaches TARGET
     while low < high:
         mid = (low + high) // 2
-        if power(delta, seed_sd, lr_sd, n_across, mid) >= target:
+        if power(delta, diff_seed_sd, lr_sd, n_across, mid) >= target:
             high = mid
         else:
             low = mid + 1

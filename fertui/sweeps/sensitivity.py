@@ -112,7 +112,10 @@ def window_line(key: str, s: Sensitivity, fmt=lambda v: f"{v:.2f}") -> str:
     """``depth 8: best 85.40 at 3.2e-6, within 0.5 over 0.90 decades (3.2e-6…2.5e-5)``."""
     from fertui.config import compact
 
-    name = f"{key.split('.')[-1]} {compact(s.value)}" if key else "all"
+    if not key:
+        name = "all"
+    else:  # a model name as it is, a number with its key: "depth 8"
+        name = compact(s.value) if isinstance(s.value, str) else f"{key.split('.')[-1]} {compact(s.value)}"
     w = s.window
     if w is None:
         return f"{name}: no finished LR"

@@ -49,8 +49,13 @@ def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
     if iv.excludes_zero:
         return f"{text}: beyond noise"
     if pair.seeds_needed is None:
-        return (f"{text}: within noise \u2014 more seeds alone would not resolve it: the difference itself "
-                f"varies across {cmp.across} values (sd {pair.lr_sd:.2f}); more {cmp.across} values would")
+        from fertui.sweeps.noise import MAX_SEEDS, seeds_can_resolve
+
+        if not seeds_can_resolve(pair.mean_diff, pair.lr_sd or 0.0, pair.n):
+            return (f"{text}: within noise \u2014 more seeds alone would not resolve it: the difference itself "
+                    f"varies across {cmp.across} values (sd {pair.lr_sd:.2f}); more {cmp.across} values would")
+        return (f"{text}: within seed noise \u2014 a difference this small would need more than {MAX_SEEDS} "
+                f"seeds per cell over {across_noun(cmp, pair.n)}; more {cmp.across} values shrink that")
     more = max(1, pair.seeds_needed - pair.seeds[1])
     return (f"{text}: within seed noise \u2014 about {more} more seed{'s' if more != 1 else ''} per cell "
             "would resolve a difference of this size")
@@ -65,6 +70,9 @@ def method_line(cmp: Comparison, pair: PairStat) -> str:
                      "covering LR-to-LR and seed-to-seed variation")
     if cmp.noise.sd is not None:
         parts.append(f"seed noise: pooled within-cell sd over {cmp.noise.cells} cell(s), {cmp.noise.df} df")
+        if pair.diff_noise is not None and pair.diff_noise.sd is not None:
+            parts.append(f"same seeds on both sides: seed-paired differences vary by sd {pair.diff_noise.sd:.2f} "
+                         f"({pair.diff_noise.df} df)")
         if pair.seeds_needed is not None:
             parts.append(f"power: {pair.seeds_needed} seeds per cell for 80 % power at this difference")
     parts.append(f"sign test: wins {pair.b_wins}-{pair.a_wins} (ties {pair.ties}), p = {pair.p_value:.4g}")

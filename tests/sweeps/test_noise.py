@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.sweeps.compare import compare
-from fertui.sweeps.noise import paired_t_interval, pooled_sd, seeds_needed
+from fertui.sweeps.noise import paired_t_interval, pooled_sd, seeds_needed, unpaired_diff_sd
 
 LRS = [3.2e-6, 5.6e-6, 1e-5, 1.8e-5, 3.2e-5]
 COMPARE = """
@@ -69,14 +69,14 @@ def simulated_seeds_needed(rng, delta, seed_sd, lr_sd, n_lr, target=0.8, sims=40
 @pytest.mark.parametrize("delta, seed_sd, lr_sd, n_lr", [(0.3, 0.5, 0.0, 5), (0.3, 0.5, 0.1, 5),
                                                          (0.2, 0.3, 0.05, 8), (1.0, 1.5, 0.2, 4)])
 def test_seeds_needed_matches_simulation_within_a_factor_of_1_5(delta, seed_sd, lr_sd, n_lr):
-    predicted = seeds_needed(delta, seed_sd, lr_sd, n_lr)
+    predicted = seeds_needed(delta, unpaired_diff_sd(seed_sd), lr_sd, n_lr)  # simulate_diffs: independent runs
     simulated = simulated_seeds_needed(np.random.default_rng(5), delta, seed_sd, lr_sd, n_lr)
     assert predicted is not None and simulated / 1.5 <= predicted <= simulated * 1.5
 
 
 def test_seeds_cannot_resolve_a_difference_hidden_by_lr_to_lr_spread():
     # With tau = 1.0 over 5 LRs the standard error never drops below 0.45: 0.1 stays hidden.
-    assert seeds_needed(0.1, 0.2, 1.0, 5) is None
+    assert seeds_needed(0.1, unpaired_diff_sd(0.2), 1.0, 5) is None
 
 
 def _queue(space, seeds: str):
@@ -143,3 +143,27 @@ def test_one_seed_says_noise_unknown_and_enqueue_replicates_the_best_lr_of_each(
     assert "queued 4 replicate run(s)" in result.output
     again = _cli(space, "--enqueue")
     assert again.exit_code == 2 and "nothing to queue" in again.output
+
+
+def test_unreachable_power_says_why():
+    from fertui.sweeps.noise import seeds_can_resolve
+
+    # 3 LRs (2 df, t = 4.30) and a small difference: seeds could resolve it in principle...
+    assert seeds_can_resolve(0.8, 0.0, 3) and seeds_needed(0.8, 9.0, 0.0, 3) is None  # ...but not in 200
+    # ...while a spread of the per-LR differences as large as the difference itself caps the power.
+    assert not seeds_can_resolve(0.1, 1.0, 5)
+
+
+def test_same_seeds_on_both_sides_measure_the_noise_of_the_difference(space):
+    # A seed's data order and init move both models alike (shared offset, sd 2), their own noise is small (0.1).
+    rng = np.random.default_rng(2)
+    shared = {0: -2.0, 1: 0.0, 2: 2.0}
+    _queue(space, "[0, 1, 2]")
+    for run in space.runs():
+        p = run["params"]
+        bonus = 0.3 if p["model.name"] == "clsfer_ir50" else 0.0
+        space.finish(run["id"], "done", float(84 + bonus + shared[p["run.seed"]] + rng.normal(0, 0.1)))
+    result = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr")
+    (pair,) = result.pairs
+    assert result.noise.sd > 1.0 and pair.diff_noise.sd < 0.3  # the shared part cancels in B − A
+    assert pair.interval.excludes_zero and "beyond noise" in _cli(space).output
