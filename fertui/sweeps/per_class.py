@@ -92,6 +92,8 @@ class ClassDifference:
     b_mean: float | None
     diff: float | None      # b - a, points
     se: float | None        # from the seeds of both cells; None without replicates on both sides
+    half_width: float | None = None  # of the 95 % t interval over seeds
+    paired: bool = False    # both sides ran the same seeds: the se is of seed-paired differences
 
 
 @dataclass
@@ -105,9 +107,11 @@ class ClassComparison:
     b_runs: int
 
 
-def compare_classes(a_label: str, a_runs: list[RunClasses], b_label: str, b_runs: list[RunClasses]
-                    ) -> ClassComparison:
-    """Per-class accuracy of B minus A, each averaged over its runs (the seeds of one cell)."""
+def compare_classes(a_label: str, a_runs: list[RunClasses], b_label: str, b_runs: list[RunClasses],
+                    seeds: dict[str, int] | None = None) -> ClassComparison:
+    """Per-class accuracy of B minus A, each averaged over its runs (the seeds of one cell).
+    With SEEDS (run id -> seed) and the same seeds on both sides, the interval is over the
+    seed-paired differences (what a shared data order and init move alike cancels)."""
     if not a_runs or not b_runs:
         missing = a_label if not a_runs else b_label
         raise UserError(f"no confusion matrix for {missing}: per-class results need runs of the built-in trainer")
@@ -115,14 +119,28 @@ def compare_classes(a_label: str, a_runs: list[RunClasses], b_label: str, b_runs
     for r in a_runs + b_runs:
         if r.classes != classes:
             raise UserError(f"run {r.run_id} has classes {r.classes}, not {classes}: not the same data set")
+    from scipy import stats
+
+    seeds = seeds or {}
+    seeds_a = {seeds.get(r.run_id): r for r in a_runs}
+    seeds_b = {seeds.get(r.run_id): r for r in b_runs}
+    paired = None not in seeds_a and len(seeds_a) == len(a_runs) == len(b_runs) == len(seeds_b) >= 2 \
+        and set(seeds_a) == set(seeds_b)
     rows = []
     for i, name in enumerate(classes):
         a = [r.accuracy[i] for r in a_runs if r.accuracy[i] is not None]
         b = [r.accuracy[i] for r in b_runs if r.accuracy[i] is not None]
         am, bm = (statistics.fmean(a) if a else None), (statistics.fmean(b) if b else None)
-        se = math.sqrt(statistics.variance(a) / len(a) + statistics.variance(b) / len(b)) \
-            if len(a) >= 2 and len(b) >= 2 else None
-        rows.append(ClassDifference(name, am, bm, None if am is None or bm is None else bm - am, se))
+        row = ClassDifference(name, am, bm, None if am is None or bm is None else bm - am, None)
+        pairs = [(seeds_a[s].accuracy[i], seeds_b[s].accuracy[i]) for s in sorted(seeds_a)] if paired else []
+        if pairs and all(x is not None and y is not None for x, y in pairs):
+            diffs = [y - x for x, y in pairs]
+            row.se, row.paired = statistics.stdev(diffs) / math.sqrt(len(diffs)), True
+            row.half_width = stats.t.ppf(0.975, len(diffs) - 1) * row.se
+        elif len(a) >= 2 and len(b) >= 2:
+            row.se = math.sqrt(statistics.variance(a) / len(a) + statistics.variance(b) / len(b))
+            row.half_width = stats.t.ppf(0.975, min(len(a), len(b)) - 1) * row.se  # conservative df
+        rows.append(row)
     k = len(classes)
     mean_a = _mean_matrix([r.row_percent() for r in a_runs], k)
     mean_b = _mean_matrix([r.row_percent() for r in b_runs], k)
@@ -139,12 +157,14 @@ def comparison_classes(ws, cmp) -> list[ClassComparison]:
     """For each pair of a Comparison, the per-class differences of the deciding cells (the best
     across-value of each setting), averaged over their seeds."""
     from fertui.config import compact
+    from fertui.sweeps.results import lookup, sweep_runs
 
     deciding = cmp.deciding_cells()
+    seeds = {r["id"]: int(lookup(r, "run.seed") or 0) for r in sweep_runs(ws, cmp.sweep)}
 
     def runs_of(value) -> list[RunClasses]:
         stats = deciding.get(value)
         found = [best_epoch_classes(ws.run_dir(rid), rid) for rid in (stats.run_ids if stats else [])]
         return [f for f in found if f is not None]
 
-    return [compare_classes(compact(p.a), runs_of(p.a), compact(p.b), runs_of(p.b)) for p in cmp.pairs]
+    return [compare_classes(compact(p.a), runs_of(p.a), compact(p.b), runs_of(p.b), seeds) for p in cmp.pairs]

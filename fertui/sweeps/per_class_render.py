@@ -32,20 +32,26 @@ def run_class_json(rc: RunClasses) -> dict[str, Any]:
 
 def class_diff_lines(cc: ClassComparison) -> list[str]:
     width = max(8, *(len(c) for c in cc.classes))
-    noise = "± 1.96 se over seeds" if any(r.se is not None for r in cc.rows) else "one run each: no seed noise"
+    if any(r.paired for r in cc.rows):
+        noise = "± 95 % t interval over seed-paired differences"
+    elif any(r.half_width is not None for r in cc.rows):
+        noise = "± 95 % t interval over seeds"
+    else:
+        noise = "one run each: no seed noise"
     lines = [f"per class: {cc.b} {MINUS} {cc.a} at the best of each ({cc.b_runs} vs {cc.a_runs} run(s); {noise})",
              f"{'class':{width}}  {cc.a[:12]:>12}  {cc.b[:12]:>12}  difference"]
     for r in cc.rows:
         a = "—" if r.a_mean is None else f"{r.a_mean:.2f}"
         b = "—" if r.b_mean is None else f"{r.b_mean:.2f}"
-        d = "—" if r.diff is None else f"{r.diff:+.2f}" + (f" ± {1.96 * r.se:.2f}" if r.se is not None else "")
+        d = "—" if r.diff is None else f"{r.diff:+.2f}" + (f" ± {r.half_width:.2f}" if r.half_width is not None else "")
         lines.append(f"{r.name:{width}}  {a:>12}  {b:>12}  {d}")
     return lines
 
 
 def class_diff_json(cc: ClassComparison) -> dict[str, Any]:
     return {"a": cc.a, "b": cc.b, "classes": cc.classes, "a_runs": cc.a_runs, "b_runs": cc.b_runs,
-            "rows": [{"class": r.name, "a": r.a_mean, "b": r.b_mean, "diff": r.diff, "se": r.se}
+            "rows": [{"class": r.name, "a": r.a_mean, "b": r.b_mean, "diff": r.diff, "se": r.se,
+                      "ci95_half_width": r.half_width, "seed_paired": r.paired}
                      for r in cc.rows],
             "confusion_diff_row_percent": cc.confusion_diff}
 
@@ -94,13 +100,13 @@ def class_diff_png(cc: ClassComparison, path: Path, title: str = "") -> Path:
     plt = _pyplot()
     fig, (bars, grid) = plt.subplots(1, 2, figsize=(11, 4.5))
     diffs = [r.diff or 0.0 for r in cc.rows]
-    errors = [1.96 * r.se if r.se is not None else 0.0 for r in cc.rows]
+    errors = [r.half_width if r.half_width is not None else 0.0 for r in cc.rows]
     colours = ["tab:green" if d > 0 else "tab:red" for d in diffs]
     bars.barh(range(len(cc.classes)), diffs, xerr=errors if any(errors) else None, color=colours, capsize=3)
     bars.axvline(0, color="black", linewidth=0.8)
     bars.set_yticks(range(len(cc.classes)), cc.classes)
     bars.invert_yaxis()
-    bars.set_xlabel(f"{cc.b} {MINUS} {cc.a} (points)" + (" ± 1.96 se" if any(errors) else ""))
+    bars.set_xlabel(f"{cc.b} {MINUS} {cc.a} (points)" + (" ± 95 % t interval" if any(errors) else ""))
     limit = max(1.0, *(abs(v) for row in cc.confusion_diff for v in row))
     image = grid.imshow(cc.confusion_diff, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for i, row in enumerate(cc.confusion_diff):

@@ -121,10 +121,15 @@ def test_comparison_per_class_differences_of_the_deciding_cells(space):
     assert math.isclose(fear.b_mean, statistics.fmean(clsfer_fear))
     assert math.isclose(fear.a_mean, 100 * 2 / 4)
     assert math.isclose(fear.diff, statistics.fmean(clsfer_fear) - 50)
-    assert math.isclose(fear.se, math.sqrt(statistics.variance(clsfer_fear) / 2))  # baseline seeds agree
+    # Same seeds on both sides: the interval is over the seed-paired differences (baseline's seeds agree).
+    paired = [c - 50 for c in clsfer_fear]
+    assert fear.paired and math.isclose(fear.se, statistics.stdev(paired) / math.sqrt(2))
+    from scipy import stats
+
+    assert math.isclose(fear.half_width, stats.t.ppf(0.975, 1) * fear.se)
     assert cc.rows[3].diff == 0  # Happiness unchanged
     assert math.isclose(cc.confusion_diff[1][1], fear.diff)
     out = CliRunner().invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER",
                                    "--by", "model.name", "--classes"]).output
-    assert "per class: clsfer_ir50 − baseline_ir50" in out and f"{fear.diff:+.2f} ± {1.96 * fear.se:.2f}" in out
+    assert "per class: clsfer_ir50 − baseline_ir50" in out and f"{fear.diff:+.2f} ± {fear.half_width:.2f}" in out
     assert len(written) == 8
