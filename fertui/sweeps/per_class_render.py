@@ -32,6 +32,7 @@ def run_class_json(rc: RunClasses) -> dict[str, Any]:
 
 def class_diff_lines(cc: ClassComparison) -> list[str]:
     width = max(8, *(len(c) for c in cc.classes))
+    col = max(8, len(cc.a), len(cc.b))
     if any(r.paired for r in cc.rows):
         noise = "± 95 % t interval over seed-paired differences"
     elif any(r.half_width is not None for r in cc.rows):
@@ -39,12 +40,12 @@ def class_diff_lines(cc: ClassComparison) -> list[str]:
     else:
         noise = "one run each: no seed noise"
     lines = [f"per class: {cc.b} {MINUS} {cc.a} at the best of each ({cc.b_runs} vs {cc.a_runs} run(s); {noise})",
-             f"{'class':{width}}  {cc.a[:12]:>12}  {cc.b[:12]:>12}  difference"]
+             f"{'class':{width}}  {cc.a:>{col}}  {cc.b:>{col}}  difference"]
     for r in cc.rows:
         a = "—" if r.a_mean is None else f"{r.a_mean:.2f}"
         b = "—" if r.b_mean is None else f"{r.b_mean:.2f}"
         d = "—" if r.diff is None else f"{r.diff:+.2f}" + (f" ± {r.half_width:.2f}" if r.half_width is not None else "")
-        lines.append(f"{r.name:{width}}  {a:>12}  {b:>12}  {d}")
+        lines.append(f"{r.name:{width}}  {a:>{col}}  {b:>{col}}  {d}")
     return lines
 
 
