@@ -137,13 +137,36 @@ def register(app: typer.Typer) -> None:
 
     @app.command("show")
     def show(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
-             as_json: JsonFlag = False) -> None:
+             as_json: JsonFlag = False,
+             classes: Annotated[bool, typer.Option("--classes", help="Per-class accuracy and the confusion "
+                                                                     "matrix at the best epoch.")] = False,
+             png: Annotated[str | None, typer.Option("--png", help="With --classes: also write this PNG.")] = None,
+             ) -> None:
         """Show one run: state, parameters, summary metrics and where its files are."""
         doc = Store(workspace(ctx).store_path).resolve_run(run)
+        if classes:
+            _show_classes(workspace(ctx), doc, as_json, png)
+            return
         if as_json:
             print_json(doc)
             return
         _print_run(doc, workspace(ctx).run_dir(doc["id"]))
+
+
+def _show_classes(ws, doc: dict, as_json: bool, png: str | None) -> None:
+    from pathlib import Path
+
+    from fertui.sweeps.per_class import require_classes
+    from fertui.sweeps.per_class_render import run_class_json, run_class_lines, run_class_png
+
+    found = require_classes(ws.run_dir(doc["id"]), doc["id"])
+    written = str(run_class_png(found, Path(png))) if png else None
+    if as_json:
+        print_json({**run_class_json(found), **({"png": written} if written else {})})
+        return
+    typer.echo("\n".join(run_class_lines(found)))
+    if written:
+        typer.echo(written)
 
 
 def key_params(run: dict) -> str:

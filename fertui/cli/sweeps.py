@@ -59,6 +59,8 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.table,
         references: Annotated[bool, typer.Option("--references/--no-references",
                                                  help="Published results on the same dataset.")] = True,
+        delta: Annotated[float, typer.Option("--delta", help="Isolation view: LR window within this much of "
+                                                             "each best (points).")] = 0.5,
     ) -> None:
         """Leaderboard of a sweep: mean ± std over seeds, best cell marked, NaN/failed/pruned shown."""
         from fertui.sweeps import render
@@ -67,13 +69,17 @@ def register(app: typer.Typer) -> None:
 
         ws = workspace(ctx)
         if view is View.isolation:
+            from fertui.sweeps.sensitivity import sensitivity_lines, sensitivity_records
+
             iso = isolation(ws, sweep, key=rows, metric=metric)
             if fmt is Format.json:
-                print_json(_iso_json(iso))
+                print_json({**_iso_json(iso), "lr_sensitivity": sensitivity_records(ws, sweep, iso.key, delta, metric)})
                 return
+            windows = sensitivity_lines(ws, sweep, iso.key, delta, metric)
             bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
             header, lines = render.isolation_rows(iso, bold)
-            _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}", [])
+            _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}",
+                       windows if fmt is not Format.csv else [])
             return
         result = pivot(ws, sweep, rows=rows, cols=cols, metric=metric)
         refs = references_for(ws, result.dataset, result.metric) if references else None
@@ -94,19 +100,44 @@ def register(app: typer.Typer) -> None:
         across: Annotated[str | None, typer.Option("--across", help="One row per value (default optim.lr).")] = None,
         metric: MetricOpt = None,
         fmt: FormatOpt = Format.table,
+        enqueue: Annotated[bool, typer.Option("--enqueue", help="Queue replicates (seeds) of the cells that "
+                                                                "decide the comparison.")] = False,
+        classes: Annotated[bool, typer.Option("--classes", help="Per-class differences of the deciding cells "
+                                                                "(from the runs' confusion matrices).")] = False,
     ) -> None:
-        """A-vs-B table: winner per row, wins, mean difference and a paired sign test."""
+        """A-vs-B table: winner per row, the difference with a 95 % CI over LRs and seeds, a verdict."""
         from fertui.sweeps import render
         from fertui.sweeps.compare import compare
 
-        result = compare(workspace(ctx), sweep, by=by, across=across, metric=metric)
+        ws = workspace(ctx)
+        result = compare(ws, sweep, by=by, across=across, metric=metric)
+        queued = []
+        if enqueue:
+            from fertui.sweeps.replicates import enqueue_replicates
+
+            queued = enqueue_replicates(ws, result)
+        per_class = []
+        if classes:
+            from fertui.sweeps.per_class import comparison_classes
+
+            per_class = comparison_classes(ws, result)
         if fmt is Format.json:
-            print_json(_compare_json(result))
+            from fertui.sweeps.per_class_render import class_diff_json
+
+            print_json({**_compare_json(result), "queued": queued,
+                        **({"classes": [class_diff_json(c) for c in per_class]} if classes else {})})
             return
         bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
         header, lines = render.compare_rows(result, bold)
-        _emit_rows(fmt, header, lines, f"{result.sweep}: {result.metric} by {result.by}",
-                   render.pair_lines(result) if fmt is not Format.csv else [])
+        command = f"fertui compare {sweep} --by {by}" + (f" --across {across}" if across else "")
+        extra = render.pair_lines(result, command) if fmt is not Format.csv else []
+        if per_class:
+            from fertui.sweeps.per_class_render import class_diff_lines
+
+            extra += [line for c in per_class for line in ["", *class_diff_lines(c)]]
+        if queued:
+            extra.append(f"queued {len(queued)} replicate run(s): {', '.join(queued)}")
+        _emit_rows(fmt, header, lines, f"{result.sweep}: {result.metric} by {result.by}", extra)
 
     @app.command("suggest")
     def suggest_cmd(
@@ -142,8 +173,11 @@ def register(app: typer.Typer) -> None:
         out: Annotated[str | None, typer.Option("--out", "-o", help="Folder (default runs/exports/SWEEP).")] = None,
         html: Annotated[bool, typer.Option("--html", help="Write one self-contained HTML report instead.")] = False,
         include_env: Annotated[bool, typer.Option("--include-env", help="Show [job.env] values in the HTML.")] = False,
+        by: Annotated[str | None, typer.Option("--by", help="Also the comparison by this key: verdict and "
+                                                             "per-class differences.")] = None,
+        paper: Annotated[bool, typer.Option("--paper", help="Also the paper's table (markdown and LaTeX).")] = False,
     ) -> None:
-        """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves)."""
+        """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves, LR windows)."""
         from pathlib import Path
 
         from fertui.sweeps.export import export
@@ -156,7 +190,7 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(str(write_report(ws, [sweep], folder / f"{sanitize_name(sweep)}.html", include_env)))
             return
-        for path in export(ws, sweep, folder):
+        for path in export(ws, sweep, folder, by=by, paper=paper):
             typer.echo(str(path))
 
     @app.command("sweeps")
@@ -190,10 +224,17 @@ def _iso_json(iso) -> dict:
 
 
 def _compare_json(cmp) -> dict:
+    from fertui.sweeps.verdict import verdict
+
     return {"sweep": cmp.sweep, "metric": cmp.metric, "by": cmp.by, "across": cmp.across,
             "rows": [{"across": row.across_value, "winner": row.winner,
                       "means": {str(b): s.mean for b, s in row.stats.items()},
                       "stds": {str(b): s.std for b, s in row.stats.items()}} for row in cmp.rows],
             "wins": {str(b): w for b, w in cmp.wins.items()},
+            "seed_noise": {"sd": cmp.noise.sd, "df": cmp.noise.df, "cells": cmp.noise.cells},
             "pairs": [{"a": p.a, "b": p.b, "n": p.n, "mean_diff": p.mean_diff, "a_wins": p.a_wins,
-                       "b_wins": p.b_wins, "ties": p.ties, "p_value": p.p_value} for p in cmp.pairs]}
+                       "b_wins": p.b_wins, "ties": p.ties, "p_value": p.p_value,
+                       "ci95": [p.interval.low, p.interval.high] if p.interval else None,
+                       "ci_method": "paired t over the across values", "seeds": list(p.seeds),
+                       "lr_sd": p.lr_sd, "seeds_needed": p.seeds_needed,
+                       "verdict": verdict(cmp, p)} for p in cmp.pairs]}

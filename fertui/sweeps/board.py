@@ -20,6 +20,7 @@ from fertui.workspace import Workspace
 @dataclass
 class CellStats:
     values: list[float] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)  # seeds[i] gave values[i]
     states: Counter = field(default_factory=Counter)
     pruned_epochs: list[int] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)  # the full sweep cell these runs share
@@ -91,6 +92,7 @@ def group_cells(spec: SweepSpec, observations: list[Observation], keys: list[str
         stats.run_ids.append(o.run_id)
         if o.value is not None:
             stats.values.append(o.value)
+            stats.seeds.append(o.seed)
         if o.status == "pruned" and o.pruned_epoch is not None:
             stats.pruned_epochs.append(o.pruned_epoch)
     return dict(groups)

@@ -3,7 +3,9 @@
 Files start with the dataset's display name, e.g. ``RAF-DB_CLSFERBaseline_SearchDepthLR.png``
 (objective vs the column key, one line per row value), ``..._heatmap.png``, ``..._loss.png``,
 and one ``RAF-DB_<run name>.png`` per run name when the name template splits the sweep
-(``CLSFERBaseline_depth8_SearchLR``).
+(``CLSFERBaseline_depth8_SearchLR``). With an LR axis, ``..._lr_sensitivity.png`` and a section
+on each setting's LR window; ``--by KEY`` adds the comparison with its verdict and, from the
+runs' confusion matrices, ``..._classes.png``; ``--paper`` the paper's table (.md and .tex).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from fertui.config import compact, sanitize_name
+from fertui.errors import UserError
 from fertui.events import read_run_events
 from fertui.atomicio import atomic_file, atomic_write_text
 from fertui.sweeps import render
@@ -27,7 +30,7 @@ MAX_LOSS_CURVES = 16
 LOSS_METRICS = ("train/loss", "val/loss")
 
 
-def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
+def export(ws: Workspace, sweep: str, out: Path, by: str | None = None, paper: bool = False) -> list[Path]:
     """Write every table and figure of SWEEP into OUT; the paths written."""
     spec = require_spec(ws, sweep)
     observations = require_runs(ws, spec)
@@ -50,6 +53,43 @@ def export(ws: Workspace, sweep: str, out: Path) -> list[Path]:
     loss = loss_figure(ws, observations, spec.name)
     if loss is not None:
         written.append(save_png(loss, out / f"{prefix}_loss.png"))
+    written += _answers(ws, sweep, out, prefix, title, by, paper)
+    return written
+
+
+def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: str | None, paper: bool) -> list[Path]:
+    """What the results say: LR sensitivity, the comparison's verdict and per-class view, the paper table."""
+    from fertui.sweeps.sensitivity import LR_KEY, sensitivity, sensitivity_png
+
+    spec = require_spec(ws, sweep)
+    written = []
+    if spec.axis(LR_KEY) is not None and len(spec.axes) > 1:
+        key, rows = sensitivity(ws, sweep)
+        written.append(sensitivity_png(key, rows, out / f"{prefix}_lr_sensitivity.png", title, spec.objective))
+    if by is not None:
+        from fertui.sweeps.compare import compare
+        from fertui.sweeps.per_class import comparison_classes
+        from fertui.sweeps.per_class_render import class_diff_lines, class_diff_png
+
+        cmp = compare(ws, sweep, by=by)
+        header, rows = render.compare_rows(cmp, lambda t: f"**{t}**")
+        text = (f"# {sweep}: {cmp.metric} by {by}\n\n{render.md_table(header, rows)}\n\n"
+                + "\n".join(render.pair_lines(cmp, f"fertui compare {sweep} --by {by}")) + "\n")
+        try:
+            per_class = comparison_classes(ws, cmp)
+        except UserError:
+            per_class = []  # command jobs write no confusion matrix: the verdict still stands
+        for i, cc in enumerate(per_class):
+            text += "\n```\n" + "\n".join(class_diff_lines(cc)) + "\n```\n"
+            suffix = "" if len(per_class) == 1 else f"_{i + 1}"
+            written.append(class_diff_png(cc, out / f"{prefix}_classes{suffix}.png", f"{title}: per class"))
+        written.insert(0, _write(out / f"{prefix}_compare.md", text))
+    if paper:
+        from fertui.sweeps.paper import paper_latex, paper_markdown, paper_table
+
+        table = paper_table(ws, sweep)
+        written += [_write(out / f"{prefix}_paper.md", paper_markdown(table)),
+                    _write(out / f"{prefix}_paper.tex", paper_latex(table))]
     return written
 
 
@@ -69,11 +109,15 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
+    from fertui.sweeps.sensitivity import sensitivity_lines
+
     refs = references_for(ws, board.dataset, board.metric)
     iso = isolation(ws, sweep)
     header, rows = render.isolation_rows(iso, lambda t: f"**{t}**")
+    windows = sensitivity_lines(ws, sweep, iso.key)
     return (f"# {sweep}: {board.metric}\n\n{render.board_markdown(board, refs)}\n"
-            f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n")
+            f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n"
+            + (f"\n{windows[0]}\n\n" + "\n".join(f"- {w.strip()}" for w in windows[1:]) + "\n" if windows else ""))
 
 
 def _runs_csv(axes, observations: list[Observation]) -> str:

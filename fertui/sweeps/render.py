@@ -91,6 +91,17 @@ def best_line(board: Board) -> str:
     return f"best {board.metric} ({direction}): {fmt(stats.mean)}{spread} over {stats.n} seed(s) at {where}"
 
 
+def noise_line(board: Board) -> str | None:
+    """The pooled seed noise of the board's cells, when some have replicates."""
+    from fertui.sweeps.noise import pooled_sd
+
+    noise = pooled_sd(c.values for c in board.cells.values())
+    if noise.sd is None:
+        return None
+    return (f"seed noise: sd {noise.sd:.2f} (pooled within-cell sd over {noise.cells} cell(s) with replicates, "
+            f"{noise.df} df)")
+
+
 def reference_lines(board: Board, refs: ReferenceSet | None) -> list[str]:
     if refs is None:
         return []
@@ -110,7 +121,7 @@ def board_rich(board: Board, refs: ReferenceSet | None = None):
         table.add_column(name, justify="left" if i == 0 else "right", overflow="fold")
     for line in board_rows(board, bold=rich_bold):
         table.add_row(*[rich_cell(c) for c in line])
-    parts = [table, Text(best_line(board))]
+    parts = [table, Text(best_line(board))] + [Text(line) for line in [noise_line(board)] if line]
     if refs is not None:
         parts.append(Text(f"{refs.display} references ({refs.metric}):", style="bold"))
         parts += [Text("  " + line) for line in reference_lines(board, refs)]
@@ -128,6 +139,9 @@ def md_table(header: list[str], rows: list[list[str]]) -> str:
 
 def board_markdown(board: Board, refs: ReferenceSet | None = None) -> str:
     out = [md_table(board_header(board), board_rows(board, bold=lambda t: f"**{t}**")), "", best_line(board)]
+    noise = noise_line(board)
+    if noise:
+        out += ["", noise]
     if refs is not None:
         ours = board.cells[board.best].mean if board.best is not None else None
         rows = [[r.method, f"{r.value:.2f}"] for r in refs.rows]
@@ -200,12 +214,13 @@ def compare_rows(cmp: Comparison, bold: Callable[[str], str]) -> tuple[list[str]
     return header, rows
 
 
-def pair_lines(cmp: Comparison) -> list[str]:
+def pair_lines(cmp: Comparison, command: str = "") -> list[str]:
+    """Per pair: the verdict, then how it was computed (interval, seed noise, power, sign test)."""
+    from fertui.sweeps.verdict import method_line, verdict
+
     lines = []
     for p in cmp.pairs:
-        diff = "n/a" if p.mean_diff is None else f"{p.mean_diff:+.4g}"
-        lines.append(f"{label(p.b)} vs {label(p.a)}: mean difference {diff} over {p.n} paired {cmp.across} "
-                     f"values; wins {p.b_wins}-{p.a_wins} (ties {p.ties}); sign test p = {p.p_value:.4g}")
+        lines += [verdict(cmp, p, command), method_line(cmp, p)]
     return lines
 
 

@@ -117,3 +117,11 @@ def test_sweeps_listing_shows_strategy_states_and_best(space):
     assert "done=19 queued=1" in line and "optim.lr[5: 1e-5..1e-4]" in line
     (row,) = json.loads(_cli(space, "sweeps", "--json"))
     assert row["best_params"] == {"model.depth": 4, "optim.lr": 3.2e-5} and row["runs"] == 20
+
+
+def test_board_states_the_pooled_seed_noise(space):
+    space.add("DepthLR.toml", DEPTH_LR)
+    space.finish_all()  # seed 1 is 0.5 above seed 0 in every cell: within-cell sd = 0.5 / sqrt(2)
+    md = _cli(space, "board", "DepthLR", "--format", "md")
+    assert "seed noise: sd 0.35 (pooled within-cell sd over 10 cell(s) with replicates, 10 df)" in md
+    assert "seed noise: sd 0.35" in _cli(space, "board", "DepthLR")

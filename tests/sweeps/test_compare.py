@@ -49,7 +49,11 @@ def test_compare_table_winners_wins_difference_and_p_value(space):
                                    "--by", "model.name", "--format", "md"]).output
     assert "| 3.2e-6 | 83.61 | **85.40** | clsfer_ir50 |" in out
     assert "| wins | 0 | 5 |  |" in out
-    assert f"mean difference +{expected:.4g}" in out and "p = 0.0625" in out
+    low, high = pair.interval.low, pair.interval.high
+    assert low < expected < high
+    assert (f"clsfer_ir50 − baseline_ir50 = +{expected:.2f} points (95 % CI {low:+.2f}…{high:+.2f}) over 5 LRs "
+            "× 1 seed; seed noise unknown (one seed per cell)") in out
+    assert "p = 0.0625" in out
 
 
 def test_compare_with_one_value_is_a_user_error(space):

@@ -24,13 +24,15 @@ def test_export_writes_tables_and_figures_named_like_the_notes(space):
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["RAF-DB_DepthLR_board.md", "RAF-DB_DepthLR_board.csv", "RAF-DB_DepthLR_runs.csv",
                             "RAF-DB_DepthLR.png", "RAF-DB_DepthLR_heatmap.png", "RAF-DB_DepthLR_loss.png",
-                            "RAF-DB_CLSFERBaseline_depth2_SearchLR.png", "RAF-DB_CLSFERBaseline_depth4_SearchLR.png"])
+                            "RAF-DB_CLSFERBaseline_depth2_SearchLR.png", "RAF-DB_CLSFERBaseline_depth4_SearchLR.png",
+                            "RAF-DB_DepthLR_lr_sensitivity.png"])
     for name in names:
         if name.endswith(".png"):
             assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (out / name).stat().st_size > 5000
     md = (out / "RAF-DB_DepthLR_board.md").read_text()
     assert "| model.depth \\\\ optim.lr | 1e-5 | 1.8e-5 | 3.2e-5 | 5.6e-5 | 1e-4 |" in md.replace("\\", "\\\\")
     assert "**84.25 ± 0.35**" in md and "| POSTER++ | 92.21 |" in md and "at its best optim.lr" in md
+    assert "- depth 4: best 84.25 at 3.2e-5, within 0.5 over 0.60 decades" in md
     rows = list(csv.DictReader((out / "RAF-DB_DepthLR_runs.csv").open()))
     assert len(rows) == 20 and rows[0]["status"] == "done" and float(rows[0]["objective"]) == accuracy(2, 1e-5, 0)
 

@@ -29,6 +29,7 @@ class DetailScreen(ConsoleScreen):
         Binding("x", "toggle_axis", "Step/epoch"),
         Binding("l", "toggle_log", "Log loss"),
         Binding("u", "unmark_all", "Unmark all"),
+        Binding("c", "toggle_answers", "Classes/attention"),
     ]
 
     def __init__(self):
@@ -46,6 +47,8 @@ class DetailScreen(ConsoleScreen):
                 yield RichLog(id="stdout", max_lines=200, wrap=True, markup=False)
             with VerticalScroll(id="config"):
                 yield Static(id="config-text", markup=False)
+            with VerticalScroll(id="answers"):
+                yield Static(id="answers-text", markup=False)
 
     def on_mount(self) -> None:
         self.set_interval(1 / REPLOT_HZ, self.replot)
@@ -134,6 +137,19 @@ class DetailScreen(ConsoleScreen):
     def action_toggle_config(self) -> None:
         switch = self.query_one(ContentSwitcher)
         switch.current = "config" if switch.current == "charts" else "charts"
+
+    def action_toggle_answers(self) -> None:
+        """Per-class results and attention maps of the opened run (read when shown, not polled)."""
+        switch = self.query_one(ContentSwitcher)
+        if switch.current == "answers":
+            switch.current = "charts"
+            return
+        from fertui.tui.widgets.answers import answers_text
+
+        run_id = self.app.detail_run
+        text = answers_text(self.app.ws.run_dir(run_id)) if run_id else "No run open."
+        self.query_one("#answers-text", Static).update(text)
+        switch.current = "answers"
 
     def action_toggle_axis(self) -> None:
         self.by_epoch = not self.by_epoch

@@ -1,0 +1,1 @@
+"""Explaining a trained run: where its CLS token attends (``fertui explain``)."""

@@ -1,0 +1,92 @@
+"""PNG grids of faces with the CLS attention map overlaid (matplotlib, Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fertui.explain.run import Explanation
+
+CMAP = "jet"
+ALPHA = 0.45
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on a server
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _overlay(ax, face, amap, top: float, title: str = "") -> None:
+    size = face.shape[0]
+    ax.imshow(face)
+    # nearest: one square per patch, so the grid (7x7 or 14x14) stays visible; one colour
+    # scale for the whole figure, so a flat map looks flat
+    ax.imshow(amap, cmap=CMAP, alpha=ALPHA, extent=(0, size, size, 0), interpolation="nearest", vmin=0, vmax=top)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=7)
+
+
+def _label(ex: Explanation, i: int) -> str:
+    true, pred = ex.classes[ex.labels[i]], ex.classes[ex.predicted[i]]
+    return f"{true}" + ("" if true == pred else f" → {pred}")
+
+
+def blocks_png(ex: Explanation, path: Path) -> Path:
+    """One row per image: the face, then its map at each block (and the rollout for ViT)."""
+    plt = _pyplot()
+    extra = 1 if ex.kind == "self-attention" else 0
+    cols = 1 + ex.depth + extra
+    rows = len(ex.faces)
+    top = float(max(max(m.max() for m in ex.block_maps), max(m.max() for m in ex.summary_maps)))
+    fig, axes = plt.subplots(rows, cols, figsize=(max(4.5, 1.4 * cols), 1.5 * rows + 0.6), squeeze=False)
+    for i, face in enumerate(ex.faces):
+        axes[i][0].imshow(face)
+        axes[i][0].set_xticks([])
+        axes[i][0].set_yticks([])
+        axes[i][0].set_title(_label(ex, i), fontsize=7)
+        for d in range(ex.depth):
+            _overlay(axes[i][1 + d], face, ex.block_maps[i][d], top, f"block {d + 1}" if i == 0 else "")
+        if extra:
+            _overlay(axes[i][-1], face, ex.summary_maps[i], top, "rollout" if i == 0 else "")
+    fig.suptitle(f"run {ex.run_id} ({ex.model}): CLS {ex.kind}, {ex.side}×{ex.side} patches\n"
+                 f"colour 0…{top:.2f} of the attention", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def per_class_png(ex: Explanation, path: Path) -> Path:
+    """One row per class: its faces with the summary map, then the class's mean map."""
+    plt = _pyplot()
+    per_row = max((ex.labels.count(c) for c in set(ex.labels)), default=0)
+    present = sorted(ex.class_means)
+    cols = per_row + 1
+    top = float(max([m.max() for m in ex.summary_maps] + [m.max() for m in ex.class_means.values()]))
+    fig, axes = plt.subplots(len(present), cols, figsize=(max(4.5, 1.4 * cols), 1.5 * len(present) + 0.6),
+                             squeeze=False)
+    for r, label in enumerate(present):
+        faces = [i for i, y in enumerate(ex.labels) if y == label]
+        for c in range(per_row):
+            ax = axes[r][c]
+            if c < len(faces):
+                i = faces[c]
+                _overlay(ax, ex.faces[i], ex.summary_maps[i], top, _label(ex, i))
+            else:
+                ax.axis("off")
+        mean_ax = axes[r][-1]
+        mean_ax.imshow(ex.class_means[label], cmap=CMAP, interpolation="nearest", vmin=0, vmax=top)
+        mean_ax.set_xticks([])
+        mean_ax.set_yticks([])
+        mean_ax.set_title(f"{ex.classes[label]}: mean of {ex.class_counts[label]}", fontsize=7)
+    which = "rollout" if ex.kind == "self-attention" else f"block {ex.depth} class attention"
+    fig.suptitle(f"run {ex.run_id} ({ex.model}): CLS {which} per class\ncolour 0…{top:.2f} of the attention", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
