@@ -15,8 +15,9 @@ order of what matters most, each skipped once the time budget is spent:
 5. data_cache: 3,000 RAF-DB-shaped JPEGs through data.cache = "gpu" (GPU memory as predicted;
    trainer fed by it vs fed a fixed tensor, target within 10 %) and the plain loader with
    num_workers = "auto";
-6. batch_sweep: batch 64 ... 1024 per model, stopping at the first out-of-memory;
-7. compiled: section 3 again with the forward through torch.compile.
+6. compiled: section 3 again with the forward through torch.compile;
+7. batch_sweep: batch 64 ... 1024 per model, stopping at the first out-of-memory.
+Sections 6 and 7 also stop between measurements once the budget is spent.
 
 Usage (GPU):  python3 benchmarks/gpu_check.py --out "$OUT"          (about 5 minutes;
               --extra-path DIR if that python lacks nvidia-ml-py: DIR holding its pynvml.py)
@@ -195,8 +196,12 @@ def timed(name: str, args, precision, batch: int, compile_backend: str | None = 
             "memory_mb": round(timing.memory_mb)}
 
 
-def train_table(args, precision, compile_backend: str | None) -> tuple[dict, list[str]]:
-    rows = [timed(n, args, precision, args.batch, compile_backend) for n in args.models]
+def train_table(args, precision, compile_backend: str | None, deadline: float = float("inf")) -> tuple[dict, list[str]]:
+    rows = []
+    for name in args.models:
+        if time.monotonic() > deadline:  # compiling takes minutes: stop between models, not mid-way
+            break
+        rows.append(timed(name, args, precision, args.batch, compile_backend))
     lines = ["| Model | Batch | img/s | ms/step | GMACs | Params (M) | peak memory (MB) | notes: img/s | notes: MB |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -204,7 +209,9 @@ def train_table(args, precision, compile_backend: str | None) -> tuple[dict, lis
         cells = ["OOM", "-", "-"] if r["oom"] else [f"{r['img_per_s']:.0f}", f"{r['ms_per_step']:.1f}", f"{r['memory_mb']}"]
         lines.append(f"| {r['model']} | {r['batch']} | {cells[0]} | {cells[1]} | {r['gmacs']} | {r['params_m']} "
                      f"| {cells[2]} | {note.get('img_per_s', '-')} | {note.get('memory_mb', '-')} |")
-    result: dict[str, Any] = {"precision": precision.label, "rows": rows}
+    result: dict[str, Any] = {"precision": precision.label, "rows": rows, "cut_short": len(rows) < len(args.models)}
+    if result["cut_short"]:
+        lines.append(f"cut short: time budget spent after {len(rows)} of {len(args.models)} models")
     done = [r for r in rows if not r["oom"]]
     if len(done) == 2:
         a, b = done
@@ -218,10 +225,13 @@ def train_table(args, precision, compile_backend: str | None) -> tuple[dict, lis
     return result, lines
 
 
-def batch_sweep(args, precision) -> tuple[dict, list[str]]:
-    rows = []
+def batch_sweep(args, precision, deadline: float = float("inf")) -> tuple[dict, list[str]]:
+    rows, cut_short = [], False
     for name in args.models:
         for batch in args.sweep:
+            if time.monotonic() > deadline:
+                cut_short = True
+                break
             row = timed(name, args, precision, batch)
             rows.append(row)
             if row["oom"]:
@@ -229,7 +239,9 @@ def batch_sweep(args, precision) -> tuple[dict, list[str]]:
     lines = ["| Model | Batch | img/s | ms/step | peak memory (MB) |", "|---|---|---|---|---|"]
     lines += [f"| {r['model']} | {r['batch']} | " + ("OOM | - | - |" if r["oom"] else
               f"{r['img_per_s']:.0f} | {r['ms_per_step']:.1f} | {r['memory_mb']} |") for r in rows]
-    return {"rows": rows}, lines
+    if cut_short:
+        lines.append("cut short: time budget spent")
+    return {"rows": rows, "cut_short": cut_short}, lines
 
 
 # ---- 4. trainer vs plain ---------------------------------------------------------------------
@@ -406,7 +418,7 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--amp", default="bf16", choices=("bf16", "fp16", "off"))
     parser.add_argument("--compile-backend", default="inductor", help='torch.compile backend; "" skips section 7')
     parser.add_argument("--cache-images", type=int, default=3000)
-    parser.add_argument("--budget-s", type=float, default=330, help="start no section after this many seconds")
+    parser.add_argument("--budget-s", type=float, default=300, help="start no section (or measurement in 6 and 7) after this many seconds")
     parser.add_argument("--extra-path", type=Path, action="append", default=[],
                         help="a folder of pure-Python modules the machine lacks (e.g. pynvml.py from nvidia-ml-py)")
     args = parser.parse_args(argv)
@@ -441,9 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     run_section(report, "train", lambda: train_table(args, precision, None), deadline)
     run_section(report, "trainer_vs_plain", lambda: trainer_vs_plain(args, device), deadline)
     run_section(report, "data_cache", lambda: data_cache(args, precision), deadline)
-    run_section(report, "batch_sweep", lambda: batch_sweep(args, precision), deadline)
     if args.compile_backend:
-        run_section(report, "compiled", lambda: train_table(args, precision, args.compile_backend), deadline)
+        run_section(report, "compiled", lambda: train_table(args, precision, args.compile_backend, deadline), deadline)
+    run_section(report, "batch_sweep", lambda: batch_sweep(args, precision, deadline), deadline)
     failed = [n for n, s in report.doc["sections"].items() if s["status"] == "error"]
     print(f"wrote {args.out / 'gpu_check.json'} and {args.out / 'gpu_check.md'}"
           + (f"; sections with errors: {', '.join(failed)}" if failed else ""))

@@ -7,6 +7,7 @@ makes those imports fail, so a new import of any of them in the script's path fa
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -30,7 +31,7 @@ sys.meta_path.insert(0, Missing())
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
-SECTIONS = ["environment", "slots", "train", "trainer_vs_plain", "data_cache", "batch_sweep", "compiled"]
+SECTIONS = ["environment", "slots", "train", "trainer_vs_plain", "data_cache", "compiled", "batch_sweep"]
 
 
 @pytest.mark.slow
@@ -67,3 +68,14 @@ def test_tiny_gpu_check_runs_every_section_without_the_manager_deps(tmp_path):
     assert cached["val_batch_equal"] and cached["train_order_equal"] and cached["train_images_plain_or_mirror"]
     markdown = (out / "gpu_check.md").read_text()
     assert all(f"## {name}" in markdown for name in SECTIONS) and "notes 1.30x" in markdown
+
+
+def test_a_spent_budget_skips_sections_and_still_writes_the_report(tmp_path):
+    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    assert gpu_check.main(["--tiny", "--budget-s", "0", "--out", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert list(doc["sections"]) == SECTIONS
+    assert {s["status"] for s in doc["sections"].values()} == {"skipped"}
+    assert "skipped: time budget spent" in (tmp_path / "gpu_check.md").read_text()
