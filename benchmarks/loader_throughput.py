@@ -3,11 +3,12 @@
 Writes COUNT 100x100 aligned-face JPEGs (the built-in synthetic faces, JPEG quality 90, as in
 RAF-DB's aligned release) into a temporary ImageFolder with 7 classes, then times whole epochs
 of the training loader at batch 256 with hflip and 112 px input, as a RAF-DB run would read it.
-Nothing trains: this is the most a loader can feed. Each setting gets one untimed epoch (worker
-start-up, cache decode), then the median img/s of the timed epochs.
+Nothing trains: this is the most a loader can feed. Every loader is built (a cache decodes) and
+run for one untimed epoch (workers start), then the settings take turns, one epoch each, and
+each reports its median img/s: on a shared machine a change in load then hits them all.
 
 Usage: .venv/bin/python benchmarks/loader_throughput.py [--images 3000] [--workers 0,1,2]
-       [--caches ram] [--epochs 3] [--json out.json]
+       [--caches ram] [--epochs 6] [--json out.json]
 """
 
 from __future__ import annotations
@@ -42,24 +43,30 @@ def write_faces(root: Path, count: int, size: int = 100) -> None:
         Image.fromarray(images[0]).save(root / "val" / label / "v.jpg", quality=90)
 
 
-def epoch_speeds(root: Path, epochs: int, **data) -> tuple[float, list[float]]:
-    """(seconds to build the loaders, img/s of each timed epoch)."""
+def build_train_loader(root: Path, **data):
+    """(the training loader for these [data] keys, seconds it took to build)."""
     tree = {"data": {"name": "imagefolder", "root": str(root), "batch_size": 256, "hflip": True,
                      "pin_memory": False, **data}, "model": {"input_size": 112}}
     start = time.perf_counter()
     loader = build_loaders(validate_tree("loader_throughput", tree).data, seed=0).train
-    build_s = time.perf_counter() - start
-    speeds = []
-    for epoch in range(epochs + 1):
-        start, seen = time.perf_counter(), 0
-        for images, _ in loader:
-            seen += images.shape[0]
-        if epoch:  # the first epoch starts workers: untimed
-            speeds.append(seen / (time.perf_counter() - start))
-    iterator = getattr(loader, "_iterator", None)
-    if iterator is not None:
-        iterator._shutdown_workers()
-    return build_s, speeds
+    return loader, time.perf_counter() - start
+
+
+def epoch_img_per_s(loader) -> float:
+    start, seen = time.perf_counter(), 0
+    for images, _ in loader:
+        seen += images.shape[0]
+    return seen / (time.perf_counter() - start)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def main() -> None:
@@ -67,10 +74,11 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=3000)
     parser.add_argument("--workers", default="0,1,2", help="plain-loader worker counts to time")
     parser.add_argument("--caches", default="ram", help='data.cache values to time ("gpu" needs CUDA)')
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=6, help="timed epochs of each setting, alternating")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     rows = []
+    load_at_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="fertui-loader-") as tmp:
         root = Path(tmp)
         start = time.perf_counter()
@@ -80,17 +88,27 @@ def main() -> None:
         settings = [({"num_workers": int(w)}, f"plain, {w} worker{'s' if w != '1' else ''}")
                     for w in args.workers.split(",") if w]
         settings += [({"cache": c}, f'cache = "{c}"') for c in args.caches.split(",") if c]
+        loaders = []
         for keys, label in settings:
-            build_s, speeds = epoch_speeds(root, args.epochs, **keys)
-            row = {"loader": label, **keys, "img_per_s": statistics.median(speeds),
-                   "epochs": [round(s) for s in speeds], "build_s": round(build_s, 2)}
+            loader, build_s = build_train_loader(root, **keys)
+            epoch_img_per_s(loader)  # untimed: starts the workers
+            loaders.append((keys, label, loader, build_s))
+        speeds: dict[str, list[float]] = {label: [] for _, label, _, _ in loaders}
+        for r in range(args.epochs):  # one epoch of each in turn, reversed every other round: drifts in load hit all
+            for _, label, loader, _ in (loaders if r % 2 == 0 else loaders[::-1]):
+                speeds[label].append(epoch_img_per_s(loader))
+        for keys, label, loader, build_s in loaders:
+            row = {"loader": label, **keys, "img_per_s": statistics.median(speeds[label]),
+                   "epochs": [round(s) for s in speeds[label]], "build_s": round(build_s, 2)}
             rows.append(row)
-            print(f"{label}: {row['img_per_s']:.0f} img/s (epochs {row['epochs']}), loaders built in {build_s:.2f} s",
-                  flush=True)
-    machine = {"cpu": platform.processor() or platform.machine(), "usable_cpus": usable_cpus(),
-               "load_avg_1m": round(os.getloadavg()[0], 2), "torch": torch.__version__,
+            print(f"{label}: {row['img_per_s']:.0f} img/s (epochs {row['epochs']}), built in {build_s:.2f} s")
+            iterator = getattr(loader, "_iterator", None)
+            if iterator is not None:
+                iterator._shutdown_workers()
+    machine = {"cpu": cpu_name(), "usable_cpus": usable_cpus(),
+               "load_avg_1m": [load_at_start, round(os.getloadavg()[0], 2)], "torch": torch.__version__,
                "date": datetime.date.today().isoformat(), "images": args.images}
-    print(f"\n{machine}\n\n| loader | img/s (median of {args.epochs} epochs) | loaders built (s) |\n|---|---|---|")
+    print(f"\n{machine}\n\n| loader | img/s (median of {args.epochs} epochs) | built (s) |\n|---|---|---|")
     for row in rows:
         print(f"| {row['loader']} | {row['img_per_s']:.0f} | {row['build_s']:.2f} |")
     if args.json:
