@@ -93,10 +93,12 @@ def main() -> None:
             loader, build_s = build_train_loader(root, **keys)
             epoch_img_per_s(loader)  # untimed: starts the workers
             loaders.append((keys, label, loader, build_s))
+            print(f"{label}: built in {build_s:.2f} s", flush=True)
         speeds: dict[str, list[float]] = {label: [] for _, label, _, _ in loaders}
         for r in range(args.epochs):  # one epoch of each in turn, reversed every other round: drifts in load hit all
             for _, label, loader, _ in (loaders if r % 2 == 0 else loaders[::-1]):
                 speeds[label].append(epoch_img_per_s(loader))
+            print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in speeds.items()), flush=True)
         for keys, label, loader, build_s in loaders:
             row = {"loader": label, **keys, "img_per_s": statistics.median(speeds[label]),
                    "epochs": [round(s) for s in speeds[label]], "build_s": round(build_s, 2)}

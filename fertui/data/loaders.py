@@ -1,20 +1,27 @@
-"""``build_loaders``: the trainer's one entry point into the data sets."""
+"""``build_loaders``: the trainer's one entry point into the data sets.
+
+Per-image PIL decoding and torchvision v2 transforms in DataLoader workers, or with
+``data.cache`` one decoded uint8 tensor cut into batches (fertui/data/cache.py).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from fertui.data.batch_augment import BatchAugment
 from fertui.data.registry import open_dataset, sections
-from fertui.data.transforms import normalisation_stats, build_transforms
+from fertui.data.transforms import build_transforms, normalisation_stats
 from fertui.data.workers import resolve_workers
 from fertui.errors import ConfigError, UserError
+
+if TYPE_CHECKING:
+    from fertui.data.cache import CachedLoader
 
 
 class TransformedDataset(Dataset):
@@ -33,8 +40,8 @@ class TransformedDataset(Dataset):
 
 @dataclass
 class Loaders:
-    train: DataLoader
-    val: DataLoader
+    train: "DataLoader | CachedLoader"
+    val: "DataLoader | CachedLoader"
     classes: list[str]
     num_classes: int
     train_size: int
