@@ -380,7 +380,8 @@ def data_cache(args, precision) -> tuple[dict, list[str]]:
     cached = rows[1]
     lines.append(f"\ncached vs plain loader, same seed: val batch equal {cached['val_batch_equal']}, "
                  f"train labels in the same order {cached['train_order_equal']}, every train image the plain "
-                 f"one or its mirror {cached['train_images_plain_or_mirror']}")
+                 f"one or its mirror {cached['train_images_plain_or_mirror']}"
+                 + (f", GPU memory as predicted {cached['gpu_memory_as_predicted']}" if on_gpu else ""))
     lines.append(f"\ntarget: the cached feed within 10 % of the fixed tensor (ratio >= {TARGETS['cache_vs_tensor']})")
     return result, lines
 
