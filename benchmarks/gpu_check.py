@@ -151,7 +151,10 @@ def slots(fake_gpus: int) -> tuple[dict, list[str]]:
     for slot in pool.slots:
         env = {**os.environ, **slot.env()}
         child = subprocess.run([sys.executable, "-c", SLOT_PROBE], env=env, capture_output=True, text=True, timeout=120)
-        probe = json.loads(child.stdout.strip().splitlines()[-1]) if child.returncode == 0 else {"error": child.stderr[-500:]}
+        if child.returncode == 0:
+            probe = json.loads(child.stdout.strip().splitlines()[-1])
+        else:
+            probe = {"error": child.stderr[-500:]}
         wanted = [names.get(g) for g in slot.gpus]
         seen.append({"slot": slot.name, "env": slot.env(), "nvml_names": wanted, **probe,
                      "matches": probe.get("names") == wanted if torch.cuda.is_available() else None})
@@ -159,9 +162,11 @@ def slots(fake_gpus: int) -> tuple[dict, list[str]]:
               "inventory": [vars(g) for g in inventory], "slots": seen}
     lines = [f"- pynvml importable: {result['pynvml']}; NVML inventory: "
              + (", ".join(f"{g.index}: {g.name} ({g.free_mb}/{g.total_mb} MB free)" for g in inventory) or "none"),
-             "", "| slot | CUDA_VISIBLE_DEVICES | NVML name | torch sees in the slot | match |", "|---|---|---|---|---|"]
+             "", "| slot | CUDA_VISIBLE_DEVICES | NVML name | torch sees in the slot | match |",
+             "|---|---|---|---|---|"]
     for s in seen:
-        lines.append(f"| {s['slot']} | {s['env'].get('CUDA_VISIBLE_DEVICES', '-')} | {', '.join(map(str, s['nvml_names'])) or '-'} "
+        nvml = ", ".join(map(str, s["nvml_names"])) or "-"
+        lines.append(f"| {s['slot']} | {s['env'].get('CUDA_VISIBLE_DEVICES', '-')} | {nvml} "
                      f"| {s.get('names', s.get('error'))} | {s['matches']} |")
     return result, lines
 
@@ -206,7 +211,8 @@ def train_table(args, precision, compile_backend: str | None, deadline: float = 
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = NOTES.get(r["model"], {})
-        cells = ["OOM", "-", "-"] if r["oom"] else [f"{r['img_per_s']:.0f}", f"{r['ms_per_step']:.1f}", f"{r['memory_mb']}"]
+        cells = (["OOM", "-", "-"] if r["oom"] else
+                 [f"{r['img_per_s']:.0f}", f"{r['ms_per_step']:.1f}", f"{r['memory_mb']}"])
         lines.append(f"| {r['model']} | {r['batch']} | {cells[0]} | {cells[1]} | {r['gmacs']} | {r['params_m']} "
                      f"| {cells[2]} | {note.get('img_per_s', '-')} | {note.get('memory_mb', '-')} |")
     result: dict[str, Any] = {"precision": precision.label, "rows": rows, "cut_short": len(rows) < len(args.models)}
@@ -302,10 +308,11 @@ def data_cache(args, precision) -> tuple[dict, list[str]]:
             torch.cuda.synchronize(device)
 
     def feed(batches, steps: int) -> float:
-        """img/s of STEPS training steps on batches from the iterable factory BATCHES (after 2 warm-up steps)."""
+        """img/s of STEPS training steps on BATCHES (a loader or a list, gone through again as needed),
+        after 2 warm-up steps."""
         seen, start, done = 0, 0.0, -2
         while done < steps:
-            for images, targets in batches():
+            for images, targets in batches:
                 if done == 0:
                     sync()
                     start, seen = time.perf_counter(), 0
@@ -330,7 +337,7 @@ def data_cache(args, precision) -> tuple[dict, list[str]]:
 
     x = torch.randn(args.batch, 3, size, size, device=device)
     y = torch.randint(0, classes, (args.batch,), device=device)
-    fixed_before = feed(lambda: [(x, y)], args.steps)
+    fixed_before = feed([(x, y)], args.steps)
     rows: list[dict[str, Any]] = []
     result: dict[str, Any] = {"model": name, "batch": args.batch, "images": args.cache_images, "rows": rows}
     with tempfile.TemporaryDirectory(prefix="fertui-gpu-check-") as tmp:
@@ -356,7 +363,7 @@ def data_cache(args, precision) -> tuple[dict, list[str]]:
                     row["gpu_allocated_mb"] = round(grown / 2**20, 2)
                     row["gpu_memory_as_predicted"] = abs(grown - predicted) <= 2**20  # the allocator rounds up
             row["loader_img_per_s"] = round(loader_alone(loaders.train), 1)
-            row["train_img_per_s"] = round(feed(lambda: loaders.train, args.steps), 1)
+            row["train_img_per_s"] = round(feed(loaders.train, args.steps), 1)
             if cache != "none":
                 row.update(same_as_plain(tree))
             iterator = getattr(loaders.train, "_iterator", None)
@@ -365,7 +372,7 @@ def data_cache(args, precision) -> tuple[dict, list[str]]:
             rows.append(row)
             del loaders
     # The faster of two fixed-tensor runs (before and after): the ratio below is not flattered by warm-up.
-    fixed = max(fixed_before, feed(lambda: [(x, y)], args.steps))
+    fixed = max(fixed_before, feed([(x, y)], args.steps))
     for row in rows:
         row["vs_fixed_tensor"] = round(row["train_img_per_s"] / fixed, 3)
     rows.insert(0, {"loader": "fixed tensor (no loader)", "train_img_per_s": round(fixed, 1)})
@@ -398,7 +405,8 @@ def same_as_plain(tree: dict) -> dict[str, bool]:
     val_equal = torch.equal(ya, yb.cpu()) and torch.allclose(a, b.cpu(), atol=1e-5)
     (a, ya), (b, yb) = next(iter(plain.train)), next(iter(fresh.train))
     b = b.cpu()
-    mirror = (torch.isclose(a, b, atol=1e-5).flatten(1).all(1) | torch.isclose(a.flip(-1), b, atol=1e-5).flatten(1).all(1))
+    same = torch.isclose(a, b, atol=1e-5).flatten(1).all(1)
+    mirror = same | torch.isclose(a.flip(-1), b, atol=1e-5).flatten(1).all(1)
     return {"val_batch_equal": bool(val_equal), "train_order_equal": bool(torch.equal(ya, yb.cpu())),
             "train_images_plain_or_mirror": bool(mirror.all())}
 
@@ -419,7 +427,8 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--amp", default="bf16", choices=("bf16", "fp16", "off"))
     parser.add_argument("--compile-backend", default="inductor", help='torch.compile backend; "" skips section 7')
     parser.add_argument("--cache-images", type=int, default=3000)
-    parser.add_argument("--budget-s", type=float, default=300, help="start no section (or measurement in 6 and 7) after this many seconds")
+    parser.add_argument("--budget-s", type=float, default=300,
+                        help="start no section (nor a measurement in sections 6 and 7) after this many seconds")
     parser.add_argument("--extra-path", type=Path, action="append", default=[],
                         help="a folder of pure-Python modules the machine lacks (e.g. pynvml.py from nvidia-ml-py)")
     args = parser.parse_args(argv)

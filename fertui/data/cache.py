@@ -126,4 +126,5 @@ class CachedLoader:
         device = self.decoded.images.device
         for indices in self.index_loader:
             indices = indices.to(device, non_blocking=True)
-            yield self.augment(self.decoded.images.index_select(0, indices)), self.decoded.labels.index_select(0, indices)
+            images = self.decoded.images.index_select(0, indices)
+            yield self.augment(images), self.decoded.labels.index_select(0, indices)
