@@ -42,8 +42,12 @@ def train_step_for(model: nn.Module, precision: Precision, num_classes: int, cha
 
 
 def measure(model: nn.Module, mode: str, batch_size: int, input_size: int, precision: Precision,
-            steps: int, warmup: int, num_classes: int) -> Timing:
-    """Raises the allocator's error on out-of-memory; the caller decides what that means."""
+            steps: int, warmup: int, num_classes: int, compile_backend: str | None = None) -> Timing:
+    """Raises the allocator's error on out-of-memory; the caller decides what that means.
+
+    COMPILE_BACKEND (e.g. "inductor") runs the training step's forward through torch.compile,
+    as ``train.compile = true`` does; warm-up steps then include the compilation.
+    """
     device = precision.device
     channels_last = precision.channels_last(defaults()["train"]["channels_last"])  # as a default training run
     model = copy.deepcopy(model).to(device)  # optimizer state and BN statistics stay per measurement
@@ -55,6 +59,8 @@ def measure(model: nn.Module, mode: str, batch_size: int, input_size: int, preci
     if mode == "train":
         model.train()
         step_fn = train_step_for(model, precision, num_classes, channels_last)
+        if compile_backend:
+            step_fn.forward = torch.compile(model, backend=compile_backend)
 
         def one_step(i: int) -> None:
             step_fn(images, targets, i + 1)

@@ -132,9 +132,11 @@ def check_value(source: str, dotted: str, spec: Field, value: Any) -> Any:
         return ConfigError(source, dotted, f"expected {expected}, got {value!r}")
 
     kind = spec.type
-    if kind == "int":
+    if kind == "int|auto" and value == "auto":
+        return value
+    if kind in ("int", "int|auto"):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise fail("an integer")
+            raise fail('"auto" or an integer' if kind == "int|auto" else "an integer")
         if not -MAX_INT <= value < MAX_INT:  # TOML and Python take any size; no run needs this one
             raise fail("an integer of at most 18 digits")
     elif kind == "float":
@@ -281,7 +283,9 @@ def _parse_toml_value(raw: str) -> Any:
 def _coerce(source: str, dotted: str, spec: Field, raw: str) -> Any:
     kind = spec.type
     try:
-        if kind == "int":
+        if kind == "int|auto" and raw.strip().strip("'\"") == "auto":
+            return "auto"
+        if kind in ("int", "int|auto"):
             return int(raw)
         if kind == "float":
             return float(raw)
@@ -301,7 +305,7 @@ def _coerce(source: str, dotted: str, spec: Field, raw: str) -> Any:
             return value
         return _parse_toml_value(raw)
     except ValueError:
-        expected = {"int": "an integer", "float": "a number", "bool": "true or false"}[kind]
+        expected = {"int": "an integer", "int|auto": '"auto" or an integer', "float": "a number", "bool": "true or false"}[kind]
         raise ConfigError(source, dotted, f"expected {expected}, got {raw!r}") from None
 
 

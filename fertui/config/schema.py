@@ -15,7 +15,8 @@ Check = Callable[[Any], str | None]  # returns what was expected, or None when t
 
 @dataclass(frozen=True)
 class Field:
-    type: str  # "int" | "float" | "bool" | "str" | "list[str]" | "list[int]" | "list[float]" | "table" | "scalars"
+    # "int" | "int|auto" | "float" | "bool" | "str" | "list[str]" | "list[int]" | "list[float]" | "table" | "scalars"
+    type: str
     default: Any
     check: Check | None = None
     help: str = ""
@@ -96,10 +97,15 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "synthetic_test": Field("int", 350, at_least(7)),
         "synthetic_seed": Field("int", 0, at_least(0), help="seed of the drawn synthetic images"),
         "batch_size": Field("int", 64, at_least(1)),
-        "num_workers": Field("int", 0, at_least(0)),
+        "num_workers": Field("int|auto", "auto", at_least(0),
+                             help='DataLoader workers; "auto" = 0 on a CPU, on a GPU one per usable core '
+                                  "less one, at most 8; unused with data.cache"),
         "pin_memory": Field("bool", True),
         "persistent_workers": Field("bool", True),
         "balanced_sampler": Field("bool", False),
+        "cache": Field("str", "none", one_of("none", "ram", "gpu"),
+                       help='"ram" / "gpu": decode every image once to uint8 in host / GPU memory and '
+                            "augment whole batches as tensors there"),
         "hflip": Field("bool", True),
         "crop_scale": Field("float", 1.0, lambda v: None if 0 < v <= 1 else "a number in (0, 1]",
                             help="train-time random crop: least area kept; 1 = off"),

@@ -7,7 +7,8 @@ from typing import Any
 from fertui.errors import ConfigError
 
 
-def _stats(source: str, data: dict[str, Any]) -> tuple[list[float], list[float]]:
+def normalisation_stats(source: str, data: dict[str, Any]) -> tuple[list[float], list[float]]:
+    """data.mean and data.std, checked: three numbers each, every std > 0."""
     mean, std = list(data["mean"]), list(data["std"])
     for key, values in (("data.mean", mean), ("data.std", std)):
         if len(values) != 3:
@@ -24,7 +25,7 @@ def build_transforms(tree: dict[str, dict[str, Any]], train: bool, source: str =
 
     data = tree["data"]
     size = int(tree["model"]["input_size"])
-    mean, std = _stats(source, data)
+    mean, std = normalisation_stats(source, data)
     steps: list = [v2.ToImage()]
     if train and data.get("crop_scale", 1.0) < 1.0:
         steps.append(v2.RandomResizedCrop((size, size), scale=(data["crop_scale"], 1.0), antialias=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 import fertui.report as report
@@ -32,10 +33,13 @@ def trained(run_dir, monkeypatch, stop_after_epoch: int | None = None) -> Traine
         report.close()
 
 
-def test_resume_continues_exactly(tmp_path, monkeypatch, data_cache):
-    straight = trained(write_run(tmp_path / "a", SMALL, data_cache=data_cache), monkeypatch)
-    run_dir = write_run(tmp_path / "b", SMALL, data_cache=data_cache)
-    trained(run_dir, monkeypatch, stop_after_epoch=1)
+@pytest.mark.parametrize("cache", ["none", "ram"])  # "ram": augmentations replay from the saved RNG state too
+def test_resume_continues_exactly(tmp_path, monkeypatch, data_cache, cache):
+    small = {**SMALL, "data": {**SMALL["data"], "cache": cache}}
+    straight = trained(write_run(tmp_path / "a", small, data_cache=data_cache), monkeypatch)
+    run_dir = write_run(tmp_path / "b", small, data_cache=data_cache)
+    first = trained(run_dir, monkeypatch, stop_after_epoch=1)
+    assert type(first.loaders.train).__name__ == ("CachedLoader" if cache == "ram" else "DataLoader")
     resumed = trained(run_dir, monkeypatch)
     assert resumed.progress.step == straight.progress.step == 2 * straight.steps_per_epoch
     for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):

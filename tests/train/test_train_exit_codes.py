@@ -50,3 +50,13 @@ def test_a_bad_config_key_exits_2_naming_file_and_key(run_dir, capsys):
     assert train_main.main([]) == 2
     err = capsys.readouterr().err.strip()
     assert "config.toml" in err and "train.epochs" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
+def test_a_gpu_cache_on_a_cpu_machine_exits_2_in_one_line(run_dir, capsys):
+    text = (run_dir / "config.toml").read_text().replace("[data]\n", '[data]\ncache = "gpu"\n')
+    (run_dir / "config.toml").write_text(text)
+    assert train_main.main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith('config.toml: data.cache: "gpu" needs a CUDA GPU and this machine has none; '
+                        'expected "ram" or "none" here') and len(err.splitlines()) == 1
