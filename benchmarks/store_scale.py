@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROUNDS = 3
+ROUNDS = 5
 MARK = ("import os, time; open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'first_line'), 'w')"
         ".write(repr(time.time()))")
 # %-formatting: no braces, so the same command queues in versions without {{ }} escapes
@@ -79,15 +79,20 @@ def measure(root: Path, env: dict, runs: int) -> dict[str, float]:
 
     fertui = [sys.executable, "-m", "fertui.cli.main", "--workspace", str(root)]
     out: dict[str, float] = {}
-    base = statistics.median(timed([sys.executable, "-c", "pass"], env) for _ in range(ROUNDS))
-    out["python -c pass (s)"] = base
+    bare = [sys.executable, "-c", "pass"]
+
+    def ratio(argv: list[str]) -> float:
+        """Median of (command / `python -c pass`), each pair timed back to back: load cancels out."""
+        return statistics.median(timed(argv, env) / timed(bare, env) for _ in range(ROUNDS))
+
+    out["python -c pass (s)"] = statistics.median(timed(bare, env) for _ in range(ROUNDS))
     t0 = time.perf_counter()  # the first command migrates a single-file store (as an upgrade would)
     subprocess.run(fertui + ["ls"], env=env, check=True, capture_output=True)
     out["first use: migration + ls (s)"] = time.perf_counter() - t0
     for label, args in (("ls", ["ls"]), ("ls --json", ["ls", "--json"]), ("ls --json --all", ["ls", "--json", "--all"]),
                         ("show", ["show", str(runs // 2)]),
                         ("add exits", ["add", "--", "python", "-c", "pass"])):
-        out[f"{label} (x pass)"] = statistics.median(timed(fertui + args, env) for _ in range(ROUNDS)) / base
+        out[f"{label} (x pass)"] = ratio(fertui + args)
     ws = open_workspace(root)
     store = Store(ws.store_path)
     writes = []

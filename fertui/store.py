@@ -1,7 +1,7 @@
 """The store: a small hot TinyDB file and the finished runs' partitions.
 
 ``runs/fertui.json`` (hot) holds what changes: queued and running runs with their live
-summaries, sweeps, benchmarks, alerts and meta (run counter, queue state, partition index).
+summaries, sweeps, benchmarks, alerts and meta (run counter, queue state, layout version).
 A run that reaches a final state is moved, in the same transaction, into its partition under
 ``runs/store/`` (one file per sweep, one per month outside sweeps; see
 :mod:`fertui.store_partitions`), which is written again only when that run changes. So a write
@@ -46,7 +46,7 @@ def status_text(run: dict) -> str:
     return f"{status} (no {run['no_metric']})" if status == "done" and run.get("no_metric") else status
 TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
 LOCK_TIMEOUT_S = 60
-LAYOUT_DOC = "3"  # meta doc: the layout version and each partition's run-number ranges (1: counter, 2: queue)
+LAYOUT_DOC = "3"  # meta doc: the layout version, the migration's mark (1: the run counter, 2: the queue)
 LAYOUT_VERSION = 2
 
 
@@ -102,6 +102,12 @@ class _Transaction:
         self.read: dict[str, dict[str, dict]] = {}
         self.changed: set[str] = set()
         self.moved_back: dict[str, set[str]] = {}  # partition -> run numbers now in the hot file
+        self._index: dict | None = None
+
+    def index(self) -> dict:
+        if self._index is None:
+            self._index = self.parts.read_index()
+        return self._index
 
     def partition(self, name: str) -> dict[str, dict]:
         if name not in self.read:
@@ -161,14 +167,13 @@ class Store:
         data = held.data
         runs = data.get("runs", {})
         meta = data.setdefault("meta", {})
-        layout = meta.get(LAYOUT_DOC) or {"layout": LAYOUT_VERSION, "partitions": {}}
         finished = {n: d for n, d in runs.items() if d.get("status") in FINAL_STATES}
         if not (held.written or finished or tx.changed):
             return
         first_move = LAYOUT_DOC not in meta and finished
         if first_move and self.path.exists():  # an older single-file store: keep it as it was
             shutil.copy2(self.path, migration_backup_path(self.path))
-        index = layout["partitions"]
+        index = tx.index() if finished else {}
         for number, doc in finished.items():
             name = partition_of(doc)
             tx.partition(name)[number] = doc
@@ -176,9 +181,11 @@ class Store:
             index[name] = add_to_ranges(index.get(name, []), int(number))
         for name in sorted(tx.changed):  # the partitions first: a kill now leaves copies, not gaps
             tx.parts.write(name, tx.partition(name))
+        if finished:  # then the index (a hint: a kill before it costs a search, nothing more)
+            tx.parts.write_index(index)
         for number in finished:
             del runs[number]
-        meta[LAYOUT_DOC] = layout
+        meta[LAYOUT_DOC] = {"layout": LAYOUT_VERSION}
         keep_backup(self.path)  # the file this transaction read and parsed: the last good store
         atomic_write_text(self.path, dumps(data))
         for name, numbers in tx.moved_back.items():  # now the hot file has them: prune the copies
@@ -196,7 +203,7 @@ class Store:
         current = db.table("runs").get(doc_id=number)
         if current is not None:
             return dict(current), None
-        name = self._find_partition(str(number), self._hot_index(db))
+        name = self._find_partition(str(number), self._tx.index())
         if name is None:
             return None, None
         return dict(self._tx.partition(name)[str(number)]), name
@@ -216,11 +223,6 @@ class Store:
             db.table("runs").insert(Document(doc, doc_id=number))
             self._tx.moved_back.setdefault(name, set()).add(str(number))
         return doc
-
-    @staticmethod
-    def _hot_index(db: "TinyDB") -> dict:
-        layout = db.table("meta").get(doc_id=int(LAYOUT_DOC))
-        return (layout or {}).get("partitions", {})
 
     def add_runs(self, docs: list[dict], prepare=None) -> list[str]:
         """Insert DOCS as queued runs; PREPARE(run_id, doc) runs first (e.g. writes its folder).
@@ -314,9 +316,9 @@ class Store:
         """Queued and running runs (the hot file only), by id."""
         return sorted(self.table("runs"), key=lambda r: r["id"])
 
-    def partition_order(self, hot: dict | None = None) -> list[str]:
+    def partition_order(self, index: dict | None = None) -> list[str]:
         """Partition names, the one holding the newest run first."""
-        index = ((hot or self.snapshot()).get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
+        index = self.parts.read_index() if index is None else index
         names = self.parts.names()
         return sorted(names, key=lambda n: -(index[n][-1][1] if index.get(n) else 0))
 
@@ -365,7 +367,7 @@ class Store:
         hot = self.snapshot()
         active = hot.get("runs", {})
         yield from sorted(active.values(), key=lambda r: r["id"], reverse=True)
-        for name in self.partition_order(hot):
+        for name in self.partition_order():
             rows = [r for n, r in self.parts.read(name).items() if n not in active]
             yield from sorted(rows, key=lambda r: r["id"], reverse=True)
 
@@ -376,10 +378,10 @@ class Store:
         hot = self.snapshot()
         active = hot.get("runs", {})
         picked = [r for r in active.values() if keep(r)]
-        index = (hot.get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
+        index = self.parts.read_index()
         newest: list[tuple[int, dict]] = []  # a min-heap of the LIMIT newest finished runs
         more = False
-        for name in self.partition_order(hot):
+        for name in self.partition_order(index):
             top = index[name][-1][1] if index.get(name) else None
             if len(newest) >= limit and top is not None and top < newest[0][0]:
                 more = True  # every run in this partition and the rest is older than those kept
@@ -396,8 +398,11 @@ class Store:
     def _find_partition(self, number: str, index: dict) -> str | None:
         hinted = [n for n, ranges in index.items() if in_ranges(ranges, int(number))]
         reader = self._tx.partition if self._tx else self.parts.read
-        for name in hinted + [n for n in self.parts.names() if n not in hinted]:
+        for name in hinted:
             if number in reader(name):
+                return name
+        for name in self.parts.names():  # not where the index says (a kill before it was written)
+            if name not in hinted and number in reader(name):
                 return name
         return None
 
@@ -409,8 +414,7 @@ class Store:
         hot = self.snapshot()
         if number in hot.get("runs", {}):
             return hot["runs"][number]
-        index = (hot.get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
-        name = self._find_partition(number, index)
+        name = self._find_partition(number, self.parts.read_index())
         if name is None:
             return self.snapshot().get("runs", {}).get(number)  # moved back meanwhile
         return self.parts.read(name).get(number)

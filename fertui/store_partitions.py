@@ -8,10 +8,12 @@ and encoding them again), and is replaced whole and atomically (with the
 previous version kept as ``.bak``, as the hot file is) only when one of its runs moves in or
 changes: a board reads one sweep's file, and no write ever pays for the other partitions.
 
-The hot file keeps, for each partition, the ranges of run numbers it holds (``[[1, 40],
-[97, 97]]``: sweeps are queued in blocks, so this stays a few numbers per partition), so
-``fertui show 12345`` opens one partition, not all of them. The ranges are a hint: a run is
-looked for in the hot file first, then in its partition, then everywhere.
+``runs/store/.index.json`` keeps, for each partition, the ranges of run numbers it holds
+(``[[1, 40], [97, 97]]``: sweeps are queued in blocks, so this stays a few numbers per
+partition), so ``fertui show 12345`` opens one partition, not all of them. It is written when a
+run moves, never by a live-summary write (so the hot file stays the same size however many
+partitions there are), and it is a hint: a run is looked for in the hot file first, then in
+the partition the index names, then everywhere.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from fertui.store_backup import keep_backup
 
 PARTITION_DIR = "store"
 SUFFIX = ".json"
+INDEX_FILE = ".index.json"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 Ranges = list[list[int]]
@@ -101,6 +104,20 @@ class Partitions:
         keep_backup(path)
         lines = ",\n".join(f'"{int(number)}":{dumps(doc)}' for number, doc in runs.items())
         atomic_write_text(path, '{"runs":{\n' + lines + "\n}}\n")
+
+    def read_index(self) -> dict[str, Ranges]:
+        """{partition: run-number ranges}; {} when missing or unreadable (it is only a hint)."""
+        from fertui.jsonio import loads
+
+        try:
+            index = loads((self.folder / INDEX_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return index if isinstance(index, dict) else {}
+
+    def write_index(self, index: dict[str, Ranges]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.folder / INDEX_FILE, dumps(index))
 
     def raw_rows(self, name: str) -> dict[str, str] | None:
         """{run number: the run's JSON text} of partition NAME as fertui writes it, one run a

@@ -18,7 +18,7 @@ from typing import Callable
 from fertui.errors import UserError
 from fertui.events import EVENT_FILES, EventTail
 from fertui.terminal_text import printable
-from fertui.store import LAYOUT_DOC, Store, file_signature
+from fertui.store import Store, file_signature
 from fertui.tui.messages import LogTail, RunEvents, StoreChanged
 from fertui.workspace import Workspace
 
@@ -98,8 +98,8 @@ class Watcher:
 
     def _partition_runs(self, hot: dict) -> dict[str, dict]:
         """{number: run} of the partitions shown: the newest ones, or all; only changed files parsed."""
-        index = (hot.get("meta", {}).get(LAYOUT_DOC) or {}).get("partitions", {})
-        order = self.store.partition_order(hot)
+        index = self.store.parts.read_index()
+        order = self.store.partition_order(index)
         chosen, count = [], 0
         for name in order:
             if not self.all_partitions and count >= RECENT_RUNS:
