@@ -1,7 +1,5 @@
 """``fertui bench MODEL...``: throughput, time per step and peak memory over batch sizes."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """Shared CLI pieces: the workspace from the context, option aliases, output helpers."""
 
-from __future__ import annotations
-
 import json
 import sys
 from typing import Annotated, Any

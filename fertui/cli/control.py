@@ -1,7 +1,5 @@
 """``fertui cancel|retry|logs|priority|queue``: steering runs and the queue."""
 
-from __future__ import annotations
-
 import sys
 import time
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``fertui daemon start|stop|status``: the background scheduler of a workspace."""
 
-from __future__ import annotations
-
 import time
 
 import typer

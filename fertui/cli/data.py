@@ -1,7 +1,5 @@
 """``fertui data check CONFIG``: counts, class names, image sizes and problems of a data set."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

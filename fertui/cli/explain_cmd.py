@@ -1,7 +1,5 @@
 """``fertui explain RUN``: where a trained run's CLS token attends, as PNG grids."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

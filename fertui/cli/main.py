@@ -1,7 +1,5 @@
 """The ``fertui`` entry point: global options, error handling, and the command groups."""
 
-from __future__ import annotations
-
 import os
 from typing import Annotated
 

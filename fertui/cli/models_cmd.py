@@ -1,7 +1,5 @@
 """``fertui models``: the registered model zoo with parameters and GMACs."""
 
-from __future__ import annotations
-
 import typer
 
 from fertui.cli.common import JsonFlag, print_json

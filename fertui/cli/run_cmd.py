@@ -1,7 +1,5 @@
 """``fertui run``: queue runs, then schedule them here with a live view (or hand them to the daemon)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``fertui add``, ``fertui ls`` and ``fertui show``: putting runs in and looking at them."""
 
-from __future__ import annotations
-
 import fnmatch
 import time
 from typing import Annotated

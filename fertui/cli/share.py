@@ -1,7 +1,5 @@
 """``fertui report`` and ``fertui serve``: results for people who will not SSH in."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """``fertui store restore``: put back the previous good store after a crash or a bad edit."""
 
-from __future__ import annotations
-
 import typer
 
 from fertui.cli.common import workspace

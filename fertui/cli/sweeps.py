@@ -1,7 +1,5 @@
 """``fertui board``, ``compare``, ``suggest``, ``export`` and ``sweeps``: reading sweeps."""
 
-from __future__ import annotations
-
 import enum
 from typing import Annotated
 
