@@ -212,6 +212,7 @@ def main() -> None:
     parser.add_argument("--src", help="another fertui checkout to measure instead of this one")
     args = parser.parse_args()
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # some sandboxes set it: users' commands load cached bytecode
     if args.src and "_FERTUI_SCALE_CHILD" not in env:  # re-run this script with that checkout first
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [args.src, env.get("PYTHONPATH")]))
         env["_FERTUI_SCALE_CHILD"] = "1"
