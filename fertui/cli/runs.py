@@ -8,7 +8,7 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.errors import UserError
-from fertui.store import RUN_STATES, Store, status_text
+from fertui.store import ACTIVE_STATES, RUN_STATES, Store, status_text
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
 STATUS_STYLE = {
@@ -124,6 +124,12 @@ def register(app: typer.Typer) -> None:
         if show_all:
             source = store.sweep_runs(sweep) if sweep else store.iter_runs_newest_first()
             runs, more = sorted((r for r in source if keep(r)), key=lambda r: r["id"]), False
+        elif sweep is not None:  # one sweep's partition: never the others
+            chosen = [r for r in store.sweep_runs(sweep) if keep(r)]
+            finished = [r for r in chosen if r["status"] not in ACTIVE_STATES]
+            more = len(finished) > limit
+            dropped = {r["id"] for r in finished[:-limit]} if more else set()
+            runs = [r for r in chosen if r["id"] not in dropped]
         else:
             runs, more = store.recent_runs(limit, keep)
         if as_json:

@@ -254,3 +254,18 @@ def test_a_full_json_listing_passes_stored_lines_through_and_reads_hand_edited_f
     texts = [t for _, t in store.json_rows()]
     assert [json.loads(t)["id"] for t in texts] == expected
     assert '{"$float":"nan"}' in texts[0]  # the same tagged JSON as every other listing
+
+
+def test_ls_of_one_sweep_reads_only_its_partition(tmp_path):
+    from typer.testing import CliRunner
+
+    from fertui.cli.main import app
+
+    store = Store(tmp_path / "runs" / "fertui.json")
+    a = store.add_runs([{"name": f"a{i}", "sweep": "A"} for i in range(5)])
+    b = store.add_runs([{"name": f"b{i}", "sweep": "B"} for i in range(5)])
+    _finish(store, a + b)
+    store.parts.path("sweep-B").write_text("{ torn")  # never opened for sweep A
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "ls", "--sweep", "A", "--json", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in json.loads(result.output[result.output.index("["):])] == a[-2:]
