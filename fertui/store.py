@@ -322,34 +322,33 @@ class Store:
         names = self.parts.names()
         return sorted(names, key=lambda n: -(index[n][-1][1] if index.get(n) else 0))
 
-    def runs_in(self, names: list[str] | None) -> dict[str, dict]:
-        """{number: run} of the hot file and partitions NAMES (None: all), hot copies winning.
-        The hot file is read first and checked again after: a run moving meanwhile is seen once."""
+    def _hot_over_partitions(self, names: list[str] | None, read_partition, from_hot) -> dict:
+        """{number: row} of partitions NAMES (None: all), each read by READ_PARTITION, then of the
+        hot file (FROM_HOT(doc)), whose copies win. The hot file is read first and checked again
+        after: a run moving meanwhile is seen once."""
         for _ in range(5):
             before = file_signature(self.path)
             hot = self.snapshot()
-            found: dict[str, dict] = {}
+            found: dict = {}
             for name in self.parts.names() if names is None else names:
-                found.update(self.parts.read(name))
-            found.update(hot.get("runs", {}))
+                found.update(read_partition(name))
+            found.update((n, from_hot(d)) for n, d in hot.get("runs", {}).items())
             if file_signature(self.path) == before:
                 break
         return found
 
+    def runs_in(self, names: list[str] | None) -> dict[str, dict]:
+        """{number: run} of the hot file and partitions NAMES (None: all), hot copies winning."""
+        return self._hot_over_partitions(names, self.parts.read, lambda doc: doc)
+
     def json_rows(self, names: list[str] | None = None) -> list[tuple[str, str]]:
         """(run number, the run's JSON text) of the hot file and partitions NAMES (None: all),
         by id: a full listing passes the partitions' lines through, decoding nothing."""
-        for _ in range(5):
-            before = file_signature(self.path)
-            hot = self.snapshot()
-            found: dict[str, str] = {}
-            for name in self.parts.names() if names is None else names:
-                rows = self.parts.raw_rows(name)
-                found.update(rows if rows is not None else
-                             {n: dumps(d) for n, d in self.parts.read(name).items()})
-            found.update((n, dumps(d)) for n, d in hot.get("runs", {}).items())
-            if file_signature(self.path) == before:
-                break
+        def partition_json(name: str) -> dict[str, str]:
+            rows = self.parts.raw_rows(name)
+            return rows if rows is not None else {n: dumps(d) for n, d in self.parts.read(name).items()}
+
+        found = self._hot_over_partitions(names, partition_json, dumps)
         return sorted(found.items(), key=lambda kv: int(kv[0]))
 
     def runs(self) -> list[dict]:
@@ -371,10 +370,12 @@ class Store:
             rows = [r for n, r in self.parts.read(name).items() if n not in active]
             yield from sorted(rows, key=lambda r: r["id"], reverse=True)
 
-    def recent_runs(self, limit: int, keep=lambda run: True) -> tuple[list[dict], bool]:
-        """The active runs that KEEP accepts and the LIMIT newest finished ones, by id; and
-        whether older finished ones were left out. Partitions are opened newest first, and only
-        while one may still hold a run newer than the oldest kept (their index says)."""
+    def recent_runs(self, limit: int, keep=lambda run: True,
+                    names: list[str] | None = None) -> tuple[list[dict], bool]:
+        """The active runs that KEEP accepts and the LIMIT newest finished ones (of partitions
+        NAMES; None: all), by id; and whether older finished ones were left out. Partitions are
+        opened newest first, and only while one may still hold a run newer than the oldest kept
+        (their index says)."""
         hot = self.snapshot()
         active = hot.get("runs", {})
         picked = [r for r in active.values() if keep(r)]
@@ -382,6 +383,8 @@ class Store:
         newest: list[tuple[int, dict]] = []  # a min-heap of the LIMIT newest finished runs
         more = False
         for name in self.partition_order(index):
+            if names is not None and name not in names:
+                continue
             top = index[name][-1][1] if index.get(name) else None
             if len(newest) >= limit and top is not None and top < newest[0][0]:
                 more = True  # every run in this partition and the rest is older than those kept

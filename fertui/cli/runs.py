@@ -8,7 +8,7 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.errors import UserError
-from fertui.store import ACTIVE_STATES, RUN_STATES, Store, status_text
+from fertui.store import RUN_STATES, Store, status_text
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
 STATUS_STYLE = {
@@ -112,26 +112,22 @@ def register(app: typer.Typer) -> None:
                     and (sweep is None or r.get("sweep") == sweep)
                     and (tag is None or tag in r.get("tags", [])))
 
+        from fertui.store_partitions import sweep_partition
+
         store = Store(workspace(ctx).store_path)
+        partitions = [sweep_partition(sweep)] if sweep else None  # --sweep: that sweep's file only
         if show_all and as_json:  # the one listing of every run: pass the stored JSON through
             from fertui.jsonio import loads
-            from fertui.store_partitions import sweep_partition
 
-            rows = store.json_rows([sweep_partition(sweep)] if sweep else None)
+            rows = store.json_rows(partitions)
             filtered = wanted or name is not None or sweep is not None or tag is not None
             print_json_texts(text for _, text in rows if not filtered or keep(loads(text)))
             return
         if show_all:
             source = store.sweep_runs(sweep) if sweep else store.iter_runs_newest_first()
             runs, more = sorted((r for r in source if keep(r)), key=lambda r: r["id"]), False
-        elif sweep is not None:  # one sweep's partition: never the others
-            chosen = [r for r in store.sweep_runs(sweep) if keep(r)]
-            finished = [r for r in chosen if r["status"] not in ACTIVE_STATES]
-            more = len(finished) > limit
-            dropped = {r["id"] for r in finished[:-limit]} if more else set()
-            runs = [r for r in chosen if r["id"] not in dropped]
         else:
-            runs, more = store.recent_runs(limit, keep)
+            runs, more = store.recent_runs(limit, keep, partitions)
         if as_json:
             print_json_rows(runs)
             return
