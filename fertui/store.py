@@ -252,7 +252,7 @@ class Store:
         return ids
 
     def put_recovered_runs(self, docs: list[dict]) -> None:
-        """Insert run documents that already have their ids (see store_backup.run_folders_missing)."""
+        """Insert run documents that already have their ids (see scheduler.rebuild)."""
         from tinydb.table import Document
 
         with self.transaction() as db:

@@ -7,11 +7,9 @@ or unparsable stops every command with a line naming the backup and ``fertui sto
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
-import tomllib
 from pathlib import Path
 
 from fertui.atomicio import atomic_write_text
@@ -62,35 +60,3 @@ def restore(path: Path, parse) -> tuple[dict, Path | None]:
         os.replace(path, kept)
     atomic_write_text(path, text)
     return tables, kept
-
-
-def run_folders_missing(store, runs_dir: Path) -> list[dict]:
-    """Run documents for the run folders the (restored) store does not know: the backup is one
-    write behind, so the runs queued or ended in that last write are rebuilt from their folders
-    (config.toml, exit.json): ended, lost (started, no exit record) or, never started, queued."""
-    known = {r["id"] for r in store.runs()}
-    docs = []
-    for folder in sorted(runs_dir.iterdir()):
-        if not (folder.name.isdigit() and folder.name not in known and (folder / "config.toml").is_file()):
-            continue
-        try:
-            config = tomllib.loads((folder / "config.toml").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        meta = config.pop("fertui", {})
-        try:
-            ended = json.loads((folder / "exit.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            ended = None
-        if ended is not None:
-            status = "done" if ended.get("exit_code") == 0 else "failed"
-        else:  # never started (no output yet): queued again; started: how it ended is unknown
-            status = "lost" if (folder / "stdout.log").exists() else "queued"
-        job = config.get("job", {})
-        docs.append({"id": folder.name, "name": meta.get("name") or folder.name, "status": status,
-                     "kind": job.get("kind", "train"), "command": list(job.get("command", [])), "config": config,
-                     "params": {}, "sweep": meta.get("sweep") or None, "tags": [], "priority": 0, "attempts": 0,
-                     "created": folder.stat().st_mtime, "ended": (ended or {}).get("ended"),
-                     "exit_code": (ended or {}).get("exit_code"), "recovered": "rebuilt from its folder after "
-                     "`fertui store restore`", "summary": {"last": {}, "best": {}}})
-    return docs

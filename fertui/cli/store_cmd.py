@@ -14,7 +14,8 @@ def restore_cmd(ctx: typer.Context) -> None:
     from fertui.errors import UserError
     from fertui.jsonio import loads
     from fertui.store import Store, read_json_file
-    from fertui.store_backup import backup_path, restore, run_folders_missing
+    from fertui.scheduler.rebuild import rebuild_missing_runs
+    from fertui.store_backup import backup_path, restore
 
     ws = workspace(ctx)
     store = Store(ws.store_path)
@@ -33,7 +34,7 @@ def restore_cmd(ctx: typer.Context) -> None:
         except UserError:
             hot_damaged = True
         tables, kept = restore(ws.store_path, loads) if hot_damaged or not partitions else ({}, None)
-        rebuilt = run_folders_missing(store, ws.runs_dir)
+        rebuilt = rebuild_missing_runs(store, ws.runs_dir)
         store.put_recovered_runs(rebuilt)
     for path in partitions:
         typer.echo(f"restored {path} from {backup_path(path)}")

@@ -1,0 +1,93 @@
+"""Runs a restored store does not know, rebuilt from their folders (``fertui store restore``).
+
+A backup is one write behind, so the runs queued or ended in that last write are missing from
+it. Their folders hold everything that matters: the resolved config (name, sweep, job), the exit
+record, and the events (the job's own and the captured ones). The events are replayed through
+the scheduler's own ingest and the ending through its own classification, so a rebuilt run has
+the status, summary and sweep cell it had: a NaN run stays ``nan``, a board cell keeps its value.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from fertui.config.loader import flatten_free
+from fertui.scheduler.ingest import RunIngest
+from fertui.scheduler.outcome import classify
+
+MAX_READS = 100_000  # each read takes up to 8 MB of a file: far past any real run
+
+
+def rebuild_missing_runs(store, runs_dir: Path) -> list[dict]:
+    """Run documents for the run folders under RUNS_DIR that STORE does not know."""
+    known = {r["id"] for r in store.runs()}
+    sweeps = {s.get("name"): s for s in store.sweeps()}
+    docs = []
+    for folder in sorted(runs_dir.iterdir()):
+        if folder.name.isdigit() and folder.name not in known and (folder / "config.toml").is_file():
+            doc = rebuild_run(folder, sweeps)
+            if doc is not None:
+                docs.append(doc)
+    return docs
+
+
+def rebuild_run(folder: Path, sweeps: dict[str, dict]) -> dict | None:
+    try:
+        config = tomllib.loads((folder / "config.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    meta = config.pop("fertui", {})
+    job = config.get("job", {})
+    sweep = meta.get("sweep") or None
+    doc: dict[str, Any] = {
+        "id": folder.name, "name": meta.get("name") or folder.name, "kind": job.get("kind", "train"),
+        "command": list(job.get("command", [])), "config": config, "params": {}, "sweep": sweep,
+        "tags": list(config.get("run", {}).get("tags", [])), "priority": config.get("run", {}).get("priority", 0),
+        "attempts": 0, "created": (folder / "config.toml").stat().st_mtime,  # written at queue time
+        "recovered": "rebuilt from its folder after `fertui store restore`",
+    }
+    spec = sweeps.get(sweep) if sweep else None
+    if spec:  # the sweep cell, so boards and compare place the run where it belongs
+        flat = flatten_free(config)
+        doc["params"] = {a["key"]: flat[a["key"]] for a in spec.get("axes", []) if a.get("key") in flat}
+        if "run.seed" in flat:
+            doc["params"]["run.seed"] = flat["run.seed"]
+    try:
+        record = json.loads((folder / "exit.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = None
+    started = record is not None or (folder / "stdout.log").exists()
+    if not started:  # never started: it goes back in the queue as it was
+        return {**doc, "status": "queued", "summary": {"last": {}, "best": {}}}
+    ingest = replay(doc, folder, spec)
+    nan_stop = ingest.nan_seen and (config.get("train", {}).get("on_nan", "stop") == "stop")
+    fields = classify({**doc, **({"stop_requested": "nan"} if nan_stop else {})}, record, folder,
+                      nan_seen=ingest.nan_seen, oom_seen=ingest.oom_seen)
+    if fields["status"] == "done" and sweep and not ingest.reported_objective():
+        fields["no_metric"] = ingest.objective_name()
+    if ingest.params:
+        doc["params"] = ingest.run_params(doc)
+    if record and record.get("started"):
+        doc["started"] = record["started"]
+    return {**doc, **fields, "summary": dict(ingest.summary)}
+
+
+def replay(doc: dict, folder: Path, spec: dict | None) -> RunIngest:
+    """Every event of the run in FOLDER through a fresh ingest (capturing what was not yet)."""
+    ingest = RunIngest(doc, folder)
+    if spec:
+        ingest.objective = spec.get("objective")
+    for _ in range(MAX_READS):
+        before = progress(ingest)
+        ingest.read()
+        if progress(ingest) == before:
+            break
+    return ingest
+
+
+def progress(ingest: RunIngest) -> tuple:
+    stdout = ingest.capture.stdout
+    return ingest.tail.offset, ingest.captured_tail.offset, stdout.offset if stdout else None
