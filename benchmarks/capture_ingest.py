@@ -7,10 +7,13 @@
 2. Latency from a job printing a line to (a) the captured event in runs/<id>/captured.jsonl,
    which the console's watcher tails, and (b) the value in the store, which `fertui ls` and
    `fertui ls --json` print. A job prints a new loss every 0.3-0.7 s; the poller here reads both
-   every 10 ms. The store is written about once a second with the latest values, so a value
+   every 10 ms. The store is written on every busy scheduler tick (0.5 s) with the latest values, so a value
    counts as seen there once it or a later one is.
 
-Usage: .venv/bin/python benchmarks/capture_ingest.py [--seconds S] [--jobs N] [--samples N]
+`--runs N` first fills each temporary workspace with N finished runs (as store_scale.py does),
+so the figures are those of a store a year of sweeps reaches, not of an empty one.
+
+Usage: .venv/bin/python benchmarks/capture_ingest.py [--seconds S] [--jobs N] [--samples N] [--runs N]
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from fertui.plan import enqueue, run_doc
 from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
+
+sys.path.insert(0, str(Path(__file__).parent))
+from store_scale import fill  # noqa: E402  (a sibling script, not a package)
 
 PRINTING = ("import time\nfor i in range(COUNT):\n"
             "    print(f'step: {{i}}  loss: {{1 / (i + 1):.5f}}  lr: 0.001', flush=True); time.sleep(0.02)")
@@ -114,24 +120,32 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=0, help="finished runs in the store first")
     args = parser.parse_args()
+
+    def prepare(root: Path) -> None:
+        if args.runs:
+            fill(root, args.runs)
+            Store(root / "runs" / "fertui.json").snapshot()  # the one-time migration, not measured
     cpu: dict[str, list[dict]] = {"printed lines (default set)": [], "fertui.report events": []}
     for _ in range(args.repeats):  # alternate, so load changes hit both alike
         for label, code in (("printed lines (default set)", PRINTING), ("fertui.report events", REPORTING)):
             with tempfile.TemporaryDirectory() as tmp:
                 (Path(tmp) / "fertui.toml").write_text(f"[scheduler]\ncpu_slots = {args.jobs}\n")
+                prepare(Path(tmp))
                 try:
                     cpu[label].append(daemon_cpu(Path(tmp), code, args.jobs, args.seconds))
                 finally:
                     stop_daemon(open_workspace(Path(tmp)))
             print(f"{label}: {cpu[label][-1]}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
+        prepare(Path(tmp))
         try:
             lat = latency(Path(tmp), args.samples)
         finally:
             stop_daemon(open_workspace(Path(tmp)))
     print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, "
-          f"Python {platform.python_version()}, load average {psutil.getloadavg()[0]:.1f}, "
+          f"Python {platform.python_version()}, {args.runs} finished runs in the store, load average {psutil.getloadavg()[0]:.1f}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for label, rows in cpu.items():
         print(f"daemon CPU, {args.jobs} jobs x 50 lines/s, {label}: "
