@@ -8,6 +8,7 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.errors import UserError
+from fertui.run_summary import best_entry
 from fertui.store import RUN_STATES, Store, status_text
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
@@ -189,12 +190,10 @@ def progress_text(run: dict) -> str:
 
 
 def best_text(run: dict) -> str:
-    s = run.get("summary") or {}
-    best = s.get("best") or {}
-    metric = s.get("objective") or ("val/acc" if "val/acc" in best else next(iter(best), None))
-    if metric not in best:  # e.g. a run that went NaN before its first validation
+    entry = best_entry(run)
+    if entry is None:
         return ""
-    value = best[metric]
+    metric, value = entry
     return f"{metric}={value:.4g}" if isinstance(value, float) else f"{metric}={value}"
 
 

@@ -10,6 +10,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from fertui.run_summary import best_entry, last_loss
 from fertui.store import FINAL_STATES
 
 BAD_STATES = ("failed", "nan", "oom", "lost")
@@ -29,19 +30,15 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def loss_value(run: dict) -> float | None:
-    last = (run.get("summary") or {}).get("last") or {}
-    if "train/loss" in last:
-        return last["train/loss"]
-    return next((v for k, v in last.items() if "loss" in k), None)
+    return last_loss(run.get("summary") or {})
 
 
 def best_value(run: dict) -> str:
-    s = run.get("summary") or {}
-    best = s.get("best") or {}
-    metric = s.get("objective") or ("val/acc" if "val/acc" in best else None)
-    if metric is None or metric not in best:
+    entry = best_entry(run)
+    if entry is None:
         return ""
-    return f"{metric} {best[metric]:.4g}"
+    metric, value = entry
+    return f"{metric} {value:.4g}" if isinstance(value, float) else f"{metric} {value}"
 
 
 def progress_text(run: dict) -> str:

@@ -7,6 +7,7 @@ import math
 import time
 from typing import Any
 
+from fertui.run_summary import last_loss
 from fertui.store import status_text
 
 RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns show them
@@ -74,13 +75,6 @@ def objective(run: dict) -> str:
     summary = run.get("summary") or {}
     sweep_obj = ((run.get("config") or {}).get("sweep") or {}).get("objective")
     return summary.get("objective") or sweep_obj or "val/acc"
-
-
-def last_loss(summary: dict) -> Any:
-    last = summary.get("last") or {}
-    if "train/loss" in last:
-        return last["train/loss"]
-    return next((v for k, v in last.items() if "loss" in k), None)
 
 
 def progress(run: dict) -> str:

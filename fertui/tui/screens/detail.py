@@ -7,7 +7,8 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import ContentSwitcher, RichLog, Static
 
-from fertui.tui.rows import fmt_num, last_loss, objective, progress
+from fertui.run_summary import last_loss
+from fertui.tui.rows import fmt_num, objective, progress
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.metric_chart import Curve, MetricChart
 

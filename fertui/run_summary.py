@@ -1,0 +1,24 @@
+"""What a run's summary says at a glance, read the same way by `ls`, `fertui run` and the console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def last_loss(summary: dict) -> Any:
+    """The loss to show: train/loss when reported, else the first metric named like a loss."""
+    last = summary.get("last") or {}
+    if "train/loss" in last:
+        return last["train/loss"]
+    return next((v for k, v in last.items() if "loss" in k), None)
+
+
+def best_entry(run: dict) -> tuple[str, Any] | None:
+    """(metric, best value) to show for RUN: its objective, else val/acc, else the first metric it
+    reported (a command job outside a sweep has no objective); None before any value."""
+    s = run.get("summary") or {}
+    best = s.get("best") or {}
+    metric = s.get("objective") or ("val/acc" if "val/acc" in best else next(iter(best), None))
+    if metric not in best:  # e.g. a run that went NaN before its first validation
+        return None
+    return metric, best[metric]
