@@ -14,3 +14,15 @@ import sys  # noqa: E402
 _venv_bin = os.path.dirname(sys.executable)
 if os.environ.get("PATH", "").split(os.pathsep)[0] != _venv_bin:
     os.environ["PATH"] = _venv_bin + os.pathsep + os.environ.get("PATH", "")
+
+# fertui's per-user caches (the model index, `fertui models`) go to a folder of this test session,
+# not the real ~/.cache; torch's and Hugging Face's caches stay where they are.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+_home_cache = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+os.environ.setdefault("TORCH_HOME", os.path.join(_home_cache, "torch"))
+os.environ.setdefault("HF_HOME", os.path.join(_home_cache, "huggingface"))
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fertui-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
