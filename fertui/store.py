@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
 from fertui.jsonio import dumps, loads
+from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
 from fertui.store_backup import damaged, keep_backup
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
 
@@ -186,6 +187,8 @@ class Store:
         for number in finished:
             del runs[number]
         meta[LAYOUT_DOC] = {"layout": LAYOUT_VERSION}
+        if "alerts" in data:  # the oldest alerts to runs/store/alerts/ first, as runs go first
+            archive_overflow(data["alerts"], self.parts.folder / ALERTS_DIR)
         keep_backup(self.path)  # the file this transaction read and parsed: the last good store
         atomic_write_text(self.path, dumps(data))
         for name, numbers in tx.moved_back.items():  # now the hot file has them: prune the copies
@@ -444,6 +447,10 @@ class Store:
     def alerts(self) -> list[dict]:
         rows = [{"doc_id": int(k), **v} for k, v in self.snapshot().get("alerts", {}).items()]
         return sorted(rows, key=lambda a: a["time"])
+
+    def archived_alerts(self) -> list[dict]:
+        """The alerts older than the newest HOT_ALERTS (see store_alerts), oldest first."""
+        return archived_alerts(self.parts.folder / ALERTS_DIR)
 
     def ack_alerts(self, doc_ids: list[int]) -> None:
         with self.transaction() as db:
