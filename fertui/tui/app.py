@@ -133,10 +133,15 @@ class FertuiApp(App):
         self.log_lines[message.run_id] = message.lines
 
     def _refresh_screen(self) -> None:
+        from textual.css.query import NoMatches
+
         screen = self.screen
         if hasattr(screen, "refresh_state"):
-            screen.refresh_state()
-            screen.update_alert_badge(self.open_alert_count())
+            try:
+                screen.refresh_state()
+                screen.update_alert_badge(self.open_alert_count())
+            except NoMatches:  # its widgets are gone (the app is closing) or not there yet (resume draws it)
+                pass
 
     # ---- alerts -------------------------------------------------------------------------------
     def alerts(self) -> list[dict]:

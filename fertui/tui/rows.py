@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from fertui.run_summary import last_loss
-from fertui.store import status_text
+from fertui.store import FINAL_STATES, status_text
 
 RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns show them
     ("id", "id"), ("name", "name"), ("status", "status"), ("progress", "progress"),
@@ -125,6 +125,18 @@ def name_matches(run: dict, pattern: str) -> bool:
         return True
     glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
     return fnmatch.fnmatchcase((run.get("name") or "").lower(), glob.lower())
+
+
+def shown_runs(runs: dict[str, dict], pattern: str, finished_limit: float) -> tuple[dict[str, dict], int]:
+    """The Runs table's rows: every active run and the newest FINISHED_LIMIT finished ones that
+    match PATTERN (a table of 10,000 rows takes Textual seconds to fill), and how many matching
+    finished runs were left out (``o`` shows more)."""
+    matching = {rid: r for rid, r in runs.items() if name_matches(r, pattern)}
+    finished = [rid for rid, r in matching.items() if r.get("status") in FINAL_STATES]
+    if len(finished) <= finished_limit:
+        return matching, 0
+    dropped = set(sorted(finished, key=int)[: len(finished) - int(finished_limit)])
+    return {rid: r for rid, r in matching.items() if rid not in dropped}, len(dropped)
 
 
 def sort_value(cells: dict[str, str], run: dict, column: str, reverse: bool = False) -> Any:

@@ -2,7 +2,9 @@
 
 Every source is checked by stat first (mtime, size, inode), so an idle store costs a few
 system calls a tick. Of the finished runs' partitions it reads the newest ones (about
-``RECENT_RUNS`` runs) until the UI asks for all (``load_older``), and parses again only the
+``RECENT_RUNS`` runs), ``OLDER_STEP`` more each time the UI asks (``load_older``; a table of
+10,000 rows takes Textual seconds to fill, a step of 1,000 well under one), all of them for a
+filter, and parses again only the
 partitions whose files changed. The thread never touches a widget; it calls POST (the app's
 thread-safe ``post_message``) and waits for the app to take a snapshot before parsing the
 next one, so a busy UI is never flooded.
@@ -25,6 +27,7 @@ from fertui.workspace import Workspace
 LOG_TAIL_BYTES = 16 << 10
 LOG_TAIL_LINES = 60
 RECENT_RUNS = 500  # finished runs the console opens on; older partitions load on demand
+OLDER_STEP = 1000  # finished runs each `o` adds
 
 
 class Watcher:
@@ -39,7 +42,7 @@ class Watcher:
         self.log_run: str | None = None
         self._store_sig = None
         self.store = Store(ws.store_path)
-        self.all_partitions = False  # set from the UI thread: the user asked for older runs
+        self.runs_wanted: float = RECENT_RUNS  # raised from the UI thread: the user asked for older runs
         self.partitions_left = 0     # partitions not loaded (the Runs screen says so)
         self._parts: dict[str, tuple[object, dict]] = {}  # name -> (file signature, its runs)
         self._running: frozenset[str] = frozenset()
@@ -73,14 +76,18 @@ class Watcher:
         self._poll_events()
         self._poll_log()
 
-    def load_older(self) -> None:
-        """Load every partition from now on (called from the UI thread)."""
-        self.all_partitions = True
+    def load_older(self, more: int | None = None) -> None:
+        """From now on load MORE older finished runs (default OLDER_STEP); from the UI thread."""
+        self.runs_wanted += OLDER_STEP if more is None else more
+
+    def load_all(self) -> None:
+        """From now on load every partition (a filter searches all runs); from the UI thread."""
+        self.runs_wanted = float("inf")
 
     def _poll_store(self) -> None:
         if not self.snapshot_taken.is_set():
             return  # back-pressure: the app has not taken the previous snapshot yet
-        sig = (file_signature(self.ws.store_path), file_signature(self.store.parts.folder), self.all_partitions)
+        sig = (file_signature(self.ws.store_path), file_signature(self.store.parts.folder), self.runs_wanted)
         if sig == self._store_sig:
             return
         try:
@@ -97,12 +104,13 @@ class Watcher:
         self.post(StoreChanged({**hot, "runs": runs}))
 
     def _partition_runs(self, hot: dict) -> dict[str, dict]:
-        """{number: run} of the partitions shown: the newest ones, or all; only changed files parsed."""
+        """{number: run} of the partitions shown: the newest ones holding about ``runs_wanted``
+        runs; only changed files parsed."""
         index = self.store.parts.read_index()
         order = self.store.partition_order(index)
         chosen, count = [], 0
         for name in order:
-            if not self.all_partitions and count >= RECENT_RUNS:
+            if count >= self.runs_wanted:
                 break
             chosen.append(name)
             count += sum(hi - lo + 1 for lo, hi in index.get(name, [])) or RECENT_RUNS

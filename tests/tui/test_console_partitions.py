@@ -40,7 +40,7 @@ def test_the_watcher_reads_recent_partitions_then_all_on_demand(tmp_path, monkey
     runs = _poll(watcher, posted)
     assert parsed == ["sweep-S1"] and runs["301"]["note"] == "seen"
     parsed.clear()
-    watcher.load_older()
+    watcher.load_older(300)  # `o`: a step more, so one more partition
     runs = _poll(watcher, posted)
     assert parsed == ["sweep-S0"] and len(runs) == 901 and watcher.partitions_left == 0
     parsed.clear()
@@ -68,3 +68,29 @@ async def test_the_runs_screen_offers_older_runs_and_loads_them(tmp_path, monkey
             if len(app.runs) == 61:
                 break
         assert len(app.runs) == 61 and app.screen.query_one(RunsTable).row_count == 61
+
+
+def test_each_older_request_adds_a_step_and_a_filter_loads_all(tmp_path, monkeypatch):
+    ws, _ = _workspace(tmp_path, sweeps=4, per_sweep=100)
+    monkeypatch.setattr(watcher_module, "RECENT_RUNS", 150)
+    monkeypatch.setattr(watcher_module, "OLDER_STEP", 100)
+    posted = []
+    watcher = Watcher(ws, posted.append)
+    assert len(_poll(watcher, posted)) == 201 and watcher.partitions_left == 2  # S3, S2 and the live run
+    watcher.load_older()
+    assert len(_poll(watcher, posted)) == 301 and watcher.partitions_left == 1
+    watcher.load_all()
+    assert len(_poll(watcher, posted)) == 401 and watcher.partitions_left == 0
+
+
+def test_the_runs_table_shows_active_and_the_newest_finished_matches():
+    from fertui.tui.rows import shown_runs
+
+    runs = {f"{i:05d}": {"id": f"{i:05d}", "name": f"r{i}", "status": "done"} for i in range(1, 31)}
+    runs["00031"] = {"id": "00031", "name": "live", "status": "running"}
+    runs["00002"]["status"] = "queued"  # an old id, still active: always shown
+    rows, hidden = shown_runs(runs, "", 10)
+    assert sorted(rows) == ["00002", *[f"{i:05d}" for i in range(21, 32)]] and hidden == 19
+    rows, hidden = shown_runs(runs, "r1*", 5)  # r1, r10..r19: 11 finished matches, the newest 5
+    assert sorted(rows) == [f"{i:05d}" for i in range(15, 20)] and hidden == 6
+    assert shown_runs(runs, "", float("inf"))[0] == runs

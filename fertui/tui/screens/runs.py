@@ -7,9 +7,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
+from fertui.tui import watcher as watching
+from fertui.tui.rows import shown_runs
 from fertui.tui.screens.actions import cancel_run, retry_run
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.runs_table import RunsTable
+
+
+FILTER_PAUSE_S = 0.15
 
 
 class RunsScreen(ConsoleScreen):
@@ -31,6 +36,9 @@ class RunsScreen(ConsoleScreen):
     def __init__(self):
         super().__init__()
         self.pattern = ""
+        self.finished_shown = watching.RECENT_RUNS  # `o` adds watching.OLDER_STEP
+        self.finished_hidden = 0
+        self._filter_timer = None
 
     def compose_body(self) -> ComposeResult:
         table = RunsTable(id="runs-table")
@@ -49,7 +57,8 @@ class RunsScreen(ConsoleScreen):
         return self.query_one(RunsTable)
 
     def refresh_state(self) -> None:
-        self.table.sync(self.app.runs, self.pattern)
+        rows, self.finished_hidden = shown_runs(self.app.runs, self.pattern, self.finished_shown)
+        self.table.sync(rows)
         self._update_status()
 
     def _update_status(self) -> None:
@@ -63,7 +72,7 @@ class RunsScreen(ConsoleScreen):
             parts.append(f"filter {self.pattern}")
         if self.app.marked:
             parts.append(f"{len(self.app.marked)} marked")
-        if self.app.watcher.partitions_left:
+        if self.finished_hidden or (self.app.watcher.partitions_left and not self.pattern):
             parts.append("o: older runs")
         if not self.app.runs:
             parts = ["no runs yet: press a to queue a config from configs/"]
@@ -80,27 +89,43 @@ class RunsScreen(ConsoleScreen):
             self.app.open_run(run_id)
 
     def action_older(self) -> None:
-        """Finished runs beyond the most recent ones: read once, on demand (a year of sweeps is big)."""
+        """About 1,000 more of the older finished runs per press (a year of sweeps is big)."""
+        self.finished_shown += watching.OLDER_STEP
         self.app.watcher.load_older()
+        self.refresh_state()
 
     def action_filter(self) -> None:
-        self.app.watcher.load_older()  # a filter looks for a run: among all of them
+        self.app.watcher.load_all()  # a filter looks for a run: among all of them
         box = self.query_one("#filter", Input)
         box.display = True
         self.set_focus(box)  # now, not after a refresh: the next keys are already on their way
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.pattern = event.value.strip()
+        # Applied once typing pauses: each keystroke of "depth4" would re-fill the table
+        # with another thousand matches that the next keystroke throws away.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_PAUSE_S, lambda: self._apply_filter(event.value.strip()))
+
+    def _apply_filter(self, pattern: str) -> None:
+        self._filter_timer = None
+        self.pattern = pattern
         self.refresh_state()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         box = self.query_one("#filter", Input)
+        if self._filter_timer is not None:  # enter before the pause: apply it now
+            self._filter_timer.stop()
+            self._apply_filter(box.value.strip())
         box.display = bool(self.pattern)
         self.set_focus(self.table)
 
     def action_clear_filter(self) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
         box = self.query_one("#filter", Input)
         box.value = ""
         box.display = False
