@@ -1,12 +1,15 @@
 """Each run as a <details> block: status, seed, cell, metrics, times and its resolved config.
 
-[job.env] values may hold tokens, so they are left out unless the user asks for them.
+[job.env] values may hold tokens, so they are left out unless the user asks for them; so are
+the values of command arguments named like a secret (``--api-key X``, ``--hf-token=X``,
+``WANDB_API_KEY=X``).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 from html import escape
 
@@ -14,14 +17,45 @@ from fertui.config import compact
 from fertui.sweeps.results import Observation
 
 ENV_LEFT_OUT = "(left out of the report; --include-env shows it)"
+SECRET_LEFT_OUT = "(left out)"
+SECRET_PARTS = {"key", "apikey", "token", "secret", "password", "passwd", "pwd", "credentials", "auth"}
+_NAME_PARTS = re.compile(r"[^a-z0-9]+")
+
+
+def secret_name(name: str) -> bool:
+    """``--api-key``, ``hf_token``, ``WANDB_API_KEY`` (not ``--keypoints``)."""
+    return bool(SECRET_PARTS & set(_NAME_PARTS.split(name.lower())))
+
+
+def redacted_command(command: list) -> list:
+    """COMMAND with the values of secret-named arguments left out."""
+    out, hide_next = [], False
+    for arg in command:
+        text = str(arg)
+        if hide_next and not text.startswith("-"):
+            out.append(SECRET_LEFT_OUT)
+            hide_next = False
+            continue
+        hide_next = False
+        name, sep, _ = text.partition("=")
+        if sep and secret_name(name):
+            out.append(f"{name}={SECRET_LEFT_OUT}")
+        else:
+            hide_next = text.startswith("-") and secret_name(text)
+            out.append(arg)
+    return out
 
 
 def redacted_config(config: dict, include_env: bool) -> dict:
-    """CONFIG with every [job.env] value replaced, unless INCLUDE_ENV."""
-    if include_env or not isinstance((config.get("job") or {}).get("env"), dict):
+    """CONFIG with every [job.env] value and secret-named command argument replaced, unless INCLUDE_ENV."""
+    job = config.get("job") or {}
+    if include_env or not isinstance(job, dict):
         return config
     out = copy.deepcopy(config)
-    out["job"]["env"] = {k: ENV_LEFT_OUT for k in out["job"]["env"]}
+    if isinstance(job.get("env"), dict):
+        out["job"]["env"] = {k: ENV_LEFT_OUT for k in out["job"]["env"]}
+    if isinstance(job.get("command"), list):
+        out["job"]["command"] = redacted_command(job["command"])
     return out
 
 
