@@ -7,7 +7,8 @@ thousands of them each time (10,000 alerts: 139 ms a write). The hot file now ke
 acknowledges), which is what the console shows; a transaction that leaves more moves the oldest
 into the month they were raised in, a batch at a time (a month's archive is rewritten once per
 batch, not once per alert). An archive keeps each alert's id, written before the hot file drops it (a kill in between
-leaves a copy in both, never none); ``archived_alerts`` reads them back.
+leaves a copy in both, never none); ``archived_alerts`` reads them back. A damaged archive is set
+aside (``<month>.json.damaged-<time>``), never a reason for a store write to fail.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 from fertui.atomicio import atomic_write_text
+from fertui.errors import UserError
 from fertui.jsonio import dumps
 
 HOT_ALERTS = 200
@@ -43,7 +45,11 @@ def archive_overflow(alerts: dict[str, dict], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for month, moved in sorted(by_month.items()):
         path = folder / f"{month}.json"
-        kept = read_json_file(path).get("alerts", {})
+        try:
+            kept = read_json_file(path).get("alerts", {})
+        except UserError:  # a damaged archive must never block a store write: set it aside
+            path.replace(path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"))
+            kept = {}
         kept.update(moved)
         lines = ",\n".join(f'"{k}":{dumps(v)}' for k, v in sorted(kept.items(), key=lambda kv: int(kv[0])))
         atomic_write_text(path, '{"alerts":{\n' + lines + "\n}}\n")
@@ -58,6 +64,10 @@ def archived_alerts(folder: Path) -> list[dict]:
 
     rows: dict[int, dict] = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        for k, v in read_json_file(path).get("alerts", {}).items():
+        try:
+            archived = read_json_file(path).get("alerts", {})
+        except UserError:  # damaged: the next archive write sets it aside
+            continue
+        for k, v in archived.items():
             rows[int(k)] = {"doc_id": int(k), **v}
     return sorted(rows.values(), key=lambda a: (a.get("time", 0), a["doc_id"]))

@@ -50,3 +50,16 @@ def test_an_alert_archived_twice_after_a_kill_is_kept_once(tmp_path):
         db.table("alerts").insert_multiple([{"run": None, "kind": "x", "message": "later", "time": 2e9}] * ARCHIVE_BATCH)
     messages = [a["message"] for a in store.archived_alerts()]
     assert messages == [f"m{i}" for i in range(len(messages))]  # each once, in order, none lost
+
+
+def test_a_damaged_archive_is_set_aside_and_never_blocks_a_write(tmp_path):
+    store = Store(tmp_path / "runs" / "fertui.json")
+    folder = store.parts.folder / "alerts"
+    folder.mkdir(parents=True)
+    month = time.strftime("%Y-%m")
+    (folder / f"{month}.json").write_text("")  # truncated by a crash or a full disk
+    assert store.archived_alerts() == []
+    for i in range(HOT_ALERTS + ARCHIVE_BATCH + 1):
+        store.add_alert(None, "x", f"m{i}")
+    assert [a["message"] for a in store.archived_alerts()] == [f"m{i}" for i in range(ARCHIVE_BATCH + 1)]
+    assert len(list(folder.glob(f"{month}.json.damaged-*"))) == 1
