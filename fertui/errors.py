@@ -25,6 +25,10 @@ class DiskFull(UserError):
         super().__init__(f"{path}: no space left on the device ({free}); free some space and try again")
 
 
+class StoreDamaged(UserError):
+    """A store file is empty or not JSON: every command stops until `fertui store restore`."""
+
+
 class StoreBusy(UserError, TimeoutError):
     """The store's lock stayed held past its timeout (a hung fertui process, a stale NFS lock)."""
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from fertui.atomicio import atomic_write_text
-from fertui.errors import UserError
+from fertui.errors import StoreDamaged, UserError
 
 
 def backup_path(path: Path) -> Path:
@@ -34,13 +34,22 @@ def keep_backup(path: Path) -> None:
     os.replace(tmp, bak)
 
 
-def damaged(path: Path, what: str) -> UserError:
+def damaged(path: Path, what: str) -> StoreDamaged:
     bak = backup_path(path)
     if bak.exists():
         hint = f"the previous good store is {bak}: `fertui store restore` puts it back"
+    elif path.parent.name == "store":  # a partition: every run in it has its folder
+        hint = "it has no backup yet; `fertui store restore` rebuilds its runs from their folders"
     else:
         hint = "there is no backup; restore it from your own copy"
-    return UserError(f"{path}: the store {what}; {hint}")
+    return StoreDamaged(f"{path}: the store {what}; {hint}")
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged file out of the way, beside where it was; where it went."""
+    kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    os.replace(path, kept)
+    return kept
 
 
 def restore(path: Path, parse) -> tuple[dict, Path | None]:
@@ -54,9 +63,6 @@ def restore(path: Path, parse) -> tuple[dict, Path | None]:
         tables = parse(text)
     except ValueError as exc:
         raise UserError(f"{bak}: the backup is not valid JSON either ({exc})") from None
-    kept = None
-    if path.exists():
-        kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-        os.replace(path, kept)
+    kept = set_aside(path) if path.exists() else None
     atomic_write_text(path, text)
     return tables, kept

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from fertui.errors import DiskFull
+from fertui.errors import DiskFull, StoreDamaged
 from fertui.scheduler.executor import Executor, Slot, make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
 from fertui.scheduler.hooks import SweepHooks
@@ -37,7 +37,7 @@ FLUSH_EVERY_S = 0.9 * BUSY_TICK_S
 IDLE_TICK_S = 2.0
 FULL_READ_EVERY_S = 5.0
 ALERT_STATES = ("failed", "oom", "lost", "nan")
-DISK_FULL_RETRY_S = 5.0
+STUCK_RETRY_S = 5.0  # a full disk or a damaged store file: how often to try again
 
 
 @dataclass
@@ -99,26 +99,28 @@ class Scheduler:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGCHLD, lambda *_: self._wake.poke())  # a job ended: look now
         woken = True
-        disk_full_since = None
+        stuck: tuple[str, float] | None = None  # (what, since when) the ticks cannot write
         try:
             while not self._stop:
                 try:
                     self.tick(woken)
-                    if disk_full_since is not None:  # space is back: say once what happened
-                        self._alert(None, "disk_full", f"the workspace disk was full for "
-                                    f"{time.time() - disk_full_since:.0f} s; fertui waited and carried on")
-                        disk_full_since = None
-                except DiskFull as exc:  # wait for space without a traceback per tick
-                    if disk_full_since is None:
-                        disk_full_since = time.time()
-                        log.warning("%s; retrying every %.0f s", exc, DISK_FULL_RETRY_S)
+                    if stuck is not None:  # space is back, or the store restored: say once what happened
+                        kind, since = stuck
+                        what = ("the workspace disk was full" if kind == "disk_full"
+                                else "a store file was damaged")
+                        self._alert(None, kind, f"{what} for {time.time() - since:.0f} s; fertui waited and carried on")
+                        stuck = None
+                except (DiskFull, StoreDamaged) as exc:  # wait without a traceback per tick
+                    if stuck is None:
+                        stuck = ("disk_full" if isinstance(exc, DiskFull) else "store_damaged", time.time())
+                        log.warning("%s; retrying every %.0f s", exc, STUCK_RETRY_S)
                 except Exception:  # one bad tick (a torn config) must not end the service
                     log.exception("scheduler tick failed")
                 if on_tick:
                     on_tick(self)
                 if self._stop or (until and until(self)):
                     break
-                pause = DISK_FULL_RETRY_S if disk_full_since else BUSY_TICK_S if self.tracked else IDLE_TICK_S
+                pause = STUCK_RETRY_S if stuck else BUSY_TICK_S if self.tracked else IDLE_TICK_S
                 woken = self._wake.wait(pause)
         finally:
             if threading.current_thread() is threading.main_thread():

@@ -70,3 +70,43 @@ def test_restore_rebuilds_the_newest_runs_as_they_ended(workspace):
             assert after[run_id].get(key) == before[run_id].get(key), (run_id, key)
         assert after[run_id]["summary"]["best"] == before[run_id]["summary"]["best"]
     assert cli(workspace, "board", "rb", "--rows", "run.seed", "--cols", "params.lr", "-f", "json").output == board
+
+
+GATED = ("import os, time\n"
+         "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)\n"
+         "print('val/acc: {params.x}', flush=True)\n")
+
+
+def test_the_daemon_waits_on_a_damaged_partition_then_carries_on_after_restore(workspace):
+    (workspace / "fertui.toml").write_text("[scheduler]\ncpu_slots = 1\n")
+    (workspace / "sweep.toml").write_text(textwrap.dedent('''
+        [run]
+        name = "x{params.x}"
+        [job]
+        command = ["python", "-c", """%s"""]
+        [sweep]
+        name = "dm"
+        [sweep.axes]
+        "params.x" = [1, 2]
+        ''') % GATED)
+    assert cli(workspace, "add", str(workspace / "sweep.toml")).exit_code == 0
+    ws = open_workspace(workspace)
+    ensure_daemon(ws)
+    store = Store(ws.store_path)
+    first, second = sorted(r["id"] for r in store.active_runs())
+    (ws.run_dir(first) / "go").write_text("")
+    wait_for(lambda: store.get_run(first)["status"] == "done" and store.get_run(second)["status"] == "running",
+             timeout=60, what="the first run done, the second running")
+    store.parts.path("sweep-dm").write_text("")  # the partition's first version: no backup yet
+    (ws.run_dir(second) / "go").write_text("")
+    log = ws.runs_dir / "daemon.log"
+    wait_for(lambda: "sweep-dm.json: the store is empty" in log.read_text(), timeout=30, what="the daemon to notice")
+    result = cli(workspace, "ls")
+    assert result.exit_code == 2 and "fertui store restore" in result.output  # one line, names the way out
+
+    result = cli(workspace, "store", "restore")
+    assert result.exit_code == 0 and "set aside" in result.output, result.output
+    wait_for(lambda: store.get_run(second)["status"] == "done", timeout=30, what="the second run closed")
+    assert {r["id"]: r["status"] for r in store.sweep_runs("dm")} == {first: "done", second: "done"}
+    assert "tick failed" not in log.read_text()  # one warning, no traceback per tick
+    assert [a["kind"] for a in store.alerts()] == ["store_damaged"]
