@@ -6,9 +6,10 @@ thousands of them each time (10,000 alerts: 139 ms a write). The hot file now ke
 ``HOT_ALERTS`` to ``HOT_ALERTS + ARCHIVE_BATCH``, acknowledged or not (a headless user never
 acknowledges), which is what the console shows; a transaction that leaves more moves the oldest
 into the month they were raised in, a batch at a time (a month's archive is rewritten once per
-batch, not once per alert). An archive keeps each alert's id, written before the hot file drops it (a kill in between
-leaves a copy in both, never none); ``archived_alerts`` reads them back. A damaged archive is set
-aside (``<month>.json.damaged-<time>``), never a reason for a store write to fail.
+batch, not once per alert). An archive keeps each alert's id and is written before the hot file
+drops it (a kill in between leaves a copy in both, never none); ``archived_alerts`` reads them
+back. A damaged archive is set aside (``<month>.json.damaged-<time>``), never a reason for a
+store write to fail.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
 from fertui.jsonio import dumps
+from fertui.store_backup import set_aside
 
 HOT_ALERTS = 200
 ARCHIVE_BATCH = 100
@@ -48,7 +50,7 @@ def archive_overflow(alerts: dict[str, dict], folder: Path) -> None:
         try:
             kept = read_json_file(path).get("alerts", {})
         except UserError:  # a damaged archive must never block a store write: set it aside
-            path.replace(path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"))
+            set_aside(path)
             kept = {}
         kept.update(moved)
         lines = ",\n".join(f'"{k}":{dumps(v)}' for k, v in sorted(kept.items(), key=lambda kv: int(kv[0])))
