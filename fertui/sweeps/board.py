@@ -84,7 +84,7 @@ def group_cells(spec: SweepSpec, observations: list[Observation], keys: list[str
     groups: dict[tuple, CellStats] = defaultdict(CellStats)
     for o in observations:
         params = {**o.cell, **{k: _value(o, k) for k in keys if k not in o.cell}}
-        key = tuple(sorted((k, _hashable(v)) for k, v in params.items()))
+        key = tuple(sorted((k, hashable(v)) for k, v in params.items()))
         stats = groups[key]
         stats.params = params
         # A pruned run that had finished every epoch has a value: it counts as finished.
@@ -104,11 +104,12 @@ def _value(o: Observation, key: str) -> Any:
     return lookup(o.run, key)
 
 
-def _hashable(value: Any) -> Any:
+def hashable(value: Any) -> Any:
+    """VALUE as a dict key (a list-valued axis, e.g. a milestone list, becomes a tuple)."""
     return tuple(value) if isinstance(value, list) else value
 
 
-def _pick_best(maximize: bool, candidates: list[CellStats]) -> CellStats:
+def pick_best(maximize: bool, candidates: list[CellStats]) -> CellStats:
     """The candidate with the best mean; without any finished one, the one with most runs."""
     finished = [c for c in candidates if c.mean is not None]
     if finished:
@@ -128,7 +129,9 @@ def _default_keys(spec: SweepSpec, rows: str | None, cols: str | None) -> tuple[
     return rows, cols
 
 
-def _ordered(spec: SweepSpec, key: str, seen: list) -> list:
+def axis_values(spec: SweepSpec, key: str, seen: list) -> list:
+    """The values of KEY found in SEEN, in board order: the axis' own first (sorted when ordered),
+    then values the axis does not list (a pinned or hand-edited run), sorted where they can be."""
     axis = spec.axis(key)
     values = list(axis.sorted_values()) if axis else []
     extra = []
@@ -156,16 +159,16 @@ def pivot(ws: Workspace, sweep: str, rows: str | None = None, cols: str | None =
     groups = group_cells(spec, settled(spec, observations, maximize), [k for k in (rows, cols) if k])
     by_position: dict[tuple, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
-        by_position[(_hashable(stats.params.get(rows)), _hashable(stats.params.get(cols)) if cols else None)].append(stats)
-    cells = {pos: _pick_best(maximize, cands) for pos, cands in by_position.items()}
+        by_position[(hashable(stats.params.get(rows)), hashable(stats.params.get(cols)) if cols else None)].append(stats)
+    cells = {pos: pick_best(maximize, cands) for pos, cands in by_position.items()}
     best = None
     for pos, stats in cells.items():
         if stats.mean is not None and _better(maximize, stats.mean, cells[best].mean if best else None):
             best = pos
     if best is not None:
         cells[best].best = True
-    row_values = _ordered(spec, rows, [p[0] for p in cells])
-    col_values = _ordered(spec, cols, [p[1] for p in cells]) if cols else [None]
+    row_values = axis_values(spec, rows, [p[0] for p in cells])
+    col_values = axis_values(spec, cols, [p[1] for p in cells]) if cols else [None]
     return Board(sweep=spec.name, metric=metric, maximize=maximize, rows_key=rows, cols_key=cols,
                  row_values=row_values, col_values=col_values, cells=cells, best=best, dataset=spec.dataset)
 
@@ -186,9 +189,9 @@ def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | N
     groups = group_cells(spec, settled(spec, observations, maximize), [key])
     by_value: dict[Any, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
-        by_value[_hashable(stats.params.get(key))].append(stats)
-    rows = [IsolationRow(value=v, stats=_pick_best(maximize, by_value[v]), tried=len(by_value[v]))
-            for v in _ordered(spec, key, list(by_value))]
+        by_value[hashable(stats.params.get(key))].append(stats)
+    rows = [IsolationRow(value=v, stats=pick_best(maximize, by_value[v]), tried=len(by_value[v]))
+            for v in axis_values(spec, key, list(by_value))]
     finished = [r for r in rows if r.stats.mean is not None]
     if finished:
         (max if maximize else min)(finished, key=lambda r: r.stats.mean).best = True

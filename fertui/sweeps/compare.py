@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.errors import UserError
-from fertui.sweeps.board import CellStats, _hashable, _ordered, _pick_best, group_cells
+from fertui.sweeps.board import CellStats, axis_values, group_cells, hashable, pick_best
 from fertui.sweeps.noise import (PairedInterval, SeedNoise, interaction_sd, paired_t_interval, pooled_sd,
                                  seeds_needed, unpaired_diff_sd)
 from fertui.sweeps.results import require_key, require_metric, require_runs, settled
@@ -67,7 +67,7 @@ class Comparison:
         for b in self.by_values:
             cells = [row.stats[b] for row in self.rows if b in row.stats]
             if cells:
-                best[b] = _pick_best(self.maximize, cells)
+                best[b] = pick_best(self.maximize, cells)
         return best
 
 
@@ -100,16 +100,16 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
     groups = group_cells(spec, settled(spec, observations, maximize), [by, across])
     table: dict[Any, dict[Any, list[CellStats]]] = defaultdict(lambda: defaultdict(list))
     for stats in groups.values():
-        table[_hashable(stats.params.get(across))][_hashable(stats.params.get(by))].append(stats)
-    by_values = _ordered(spec, by, sorted({b for row in table.values() for b in row}, key=str))
+        table[hashable(stats.params.get(across))][hashable(stats.params.get(by))].append(stats)
+    by_values = axis_values(spec, by, sorted({b for row in table.values() for b in row}, key=str))
     if len(by_values) < 2:
         raise UserError(f"sweep '{sweep}' has only one value of {by} ({by_values[0] if by_values else 'none'}); "
                         "nothing to compare")
     result = Comparison(sweep=spec.name, metric=metric, maximize=maximize, by=by, across=across,
                         by_values=by_values, rows=[], wins={b: 0 for b in by_values},
                         noise=pooled_sd(stats.values for stats in groups.values()))
-    for value in _ordered(spec, across, list(table)):
-        stats = {b: _pick_best(maximize, cands) for b, cands in table[value].items()}
+    for value in axis_values(spec, across, list(table)):
+        stats = {b: pick_best(maximize, cands) for b, cands in table[value].items()}
         winner = _winner(maximize, stats)
         if winner is not None:
             result.wins[winner] += 1

@@ -12,7 +12,7 @@ from typing import Any, Callable
 from fertui.config import compact
 from fertui.errors import UserError
 from fertui.store import Store
-from fertui.sweeps.board import _ordered, _pick_best, group_cells
+from fertui.sweeps.board import axis_values, group_cells, pick_best
 from fertui.sweeps.per_class import best_epoch_classes
 from fertui.sweeps.references import display_name, references_for
 from fertui.sweeps.results import lookup, require_runs
@@ -101,8 +101,8 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
     runs = {o.run_id: o.run for o in observations}
     benches = Store(ws.store_path).benchmarks()
     ours = []
-    for value in _ordered(spec, key, list(by_value)):
-        best = _pick_best(spec.maximize, by_value[value])
+    for value in axis_values(spec, key, list(by_value)):
+        best = pick_best(spec.maximize, by_value[value])
         if best.mean is None:
             continue
         row = PaperRow(method=compact(value), acc_std=best.std, seeds=best.n,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.errors import UserError
-from fertui.sweeps.board import _hashable, _ordered, _pick_best, group_cells
+from fertui.sweeps.board import axis_values, group_cells, hashable, pick_best
 from fertui.sweeps.results import require_runs
 from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
@@ -94,13 +94,13 @@ def sensitivity(ws: Workspace, sweep: str, key: str | None = None, delta: float 
     groups = group_cells(spec, require_runs(ws, spec, metric), keys)
     by_position = defaultdict(list)
     for stats in groups.values():
-        by_position[(_hashable(stats.params.get(key)) if key else None, stats.params.get(LR_KEY))].append(stats)
+        by_position[(hashable(stats.params.get(key)) if key else None, stats.params.get(LR_KEY))].append(stats)
     per_value = defaultdict(list)
     for (value, lr), cands in by_position.items():
-        best = _pick_best(maximize, cands)
+        best = pick_best(maximize, cands)
         if best.mean is not None and isinstance(lr, (int, float)) and lr > 0:
             per_value[value].append((float(lr), best.mean))
-    values = _ordered(spec, key, list({v for v, _ in by_position})) if key else [None]
+    values = axis_values(spec, key, list({v for v, _ in by_position})) if key else [None]
     out = []
     for v in values:
         points = sorted(per_value.get(v, []))
