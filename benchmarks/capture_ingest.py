@@ -31,7 +31,8 @@ import psutil
 
 from fertui.config import config_from_command
 from fertui.events import read_all
-from fertui.plan import enqueue, run_doc
+from fertui.plan import enqueue
+from fertui.run_docs import run_doc
 from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from fertui.config import config_from_command
-from fertui.plan import run_doc
+from fertui.run_docs import run_doc
 from fertui.store import Store
 
 ROUNDS = 15

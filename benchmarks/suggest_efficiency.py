@@ -30,7 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fertui.sweeps.axes import parse_axis  # noqa: E402
-from fertui.sweeps.expand import grid_cells, optuna_grid_order  # noqa: E402
+from fertui.sweeps.expand import optuna_grid_order  # noqa: E402
+from fertui.sweeps.spec import grid_cells  # noqa: E402
 from fertui.sweeps.ranking import propose_cells  # noqa: E402
 from fertui.sweeps.spec import SweepSpec, cell_of  # noqa: E402
 from fertui.sweeps.study import make_pruner  # noqa: E402

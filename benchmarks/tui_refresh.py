@@ -27,7 +27,8 @@ from pathlib import Path
 import psutil
 
 from fertui.config import config_from_command
-from fertui.plan import enqueue, run_doc
+from fertui.plan import enqueue
+from fertui.run_docs import run_doc
 from fertui.store import Store
 from fertui.workspace import open_workspace
 

@@ -1,71 +1,18 @@
-"""From a validated config to run documents, and enqueueing them with their folders."""
+"""Queueing runs: a config's run documents (run_docs, sweeps.expand), their folders, the store."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 import tomli_w
 
-from fertui.config import RunConfig, exact, render, sanitize_name
-from fertui.config.template import LAUNCH_KEYS
 from fertui.atomicio import atomic_write_text
+from fertui.config import RunConfig
+from fertui.run_docs import run_doc
 from fertui.store import Store
 from fertui.workspace import ENV_FILE, Workspace
-
-
-def run_doc(cfg: RunConfig, sweep: str | None = None, cell: dict[str, Any] | None = None) -> dict:
-    """The store document of one run of CFG (one cell of SWEEP when given)."""
-    flat = cfg.flat()
-    run, job = cfg.data["run"], cfg.data["job"]
-    name = sanitize_name(render(run["name"], {k: v for k, v in flat.items() if k != "run.name"},
-                                cfg.source, "run.name"))
-    flat["run.name"] = name
-    command = [render(arg, flat, cfg.source, "job.command", fmt=exact, keep=LAUNCH_KEYS, unescape=False)
-               for arg in job["command"]]
-    resolved = cfg.to_toml_dict()
-    resolved.pop("sweep", None)
-    resolved["run"]["name"] = name
-    if job["kind"] == "command":
-        resolved["job"]["cwd"] = str(command_cwd(cfg, job["cwd"]))
-    doc = {
-        "name": name,
-        "kind": job["kind"],
-        "command": command,
-        "config": resolved,
-        "params": dict(cell or {}),
-        "sweep": sweep,
-        "tags": list(run["tags"]),
-        "priority": run["priority"],
-        "source": cfg.source,
-    }
-    if job["kind"] == "command":  # kept in the run folder (env.json), not in the store
-        doc["shell_env"] = shell_environment()
-    return doc
-
-
-# Set per job by the scheduler, or tied to the queueing shell's terminal and folder.
-NOT_INHERITED = ("CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "PWD", "OLDPWD", "SHLVL", "_", "TMUX", "TMUX_PANE")
-
-
-def shell_environment() -> dict[str, str]:
-    """The environment a command job inherits: the queueing shell's (its PATH finds the user's
-    conda or venv `python`, not fertui's), less what belongs to that shell or to fertui."""
-    return {k: v for k, v in os.environ.items() if k not in NOT_INHERITED and not k.startswith("FERTUI_")}
-
-
-def command_cwd(cfg: RunConfig, cwd: str) -> Path:
-    """A command job's working directory: ``[job] cwd`` (relative to where fertui was called),
-    or that directory itself; it must exist now, not 45 s into the run."""
-    from fertui.errors import ConfigError
-
-    path = (Path.cwd() / Path(cwd).expanduser()).resolve() if cwd else Path.cwd().resolve()
-    if not path.is_dir():
-        raise ConfigError(cfg.source, "job.cwd", f"expected an existing directory, got {str(path)!r}")
-    return path
 
 
 def plan_runs(cfg: RunConfig, workspace: Workspace) -> list[dict]:

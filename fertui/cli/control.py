@@ -25,7 +25,7 @@ def queue_status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Show the queue's state (active, paused or draining)."""
     if ctx.invoked_subcommand is not None:
         return
-    from fertui.scheduler.control import queue_state
+    from fertui.scheduler.queue_state import queue_state
 
     state = queue_state(workspace(ctx))
     print_json({"queue": state}) if as_json else typer.echo(f"queue {state}")
@@ -34,7 +34,7 @@ def queue_status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @queue_app.command("pause")
 def queue_pause(ctx: typer.Context) -> None:
     """Start no new runs; running ones go on."""
-    from fertui.scheduler.control import pause
+    from fertui.scheduler.queue_state import pause
 
     pause(workspace(ctx))
     typer.echo("queue paused: running jobs go on, queued ones wait (`fertui queue resume`)")
@@ -44,7 +44,7 @@ def queue_pause(ctx: typer.Context) -> None:
 def queue_resume(ctx: typer.Context, sweep: Annotated[str | None, typer.Argument(
         help="A held sweep: queue its held runs again.", show_default=False)] = None) -> None:
     """Start queued runs again; with SWEEP, release that sweep's held runs (see stop_after_same_failures)."""
-    from fertui.scheduler.control import resume
+    from fertui.scheduler.queue_state import resume
 
     ws = workspace(ctx)
     if sweep is not None:
@@ -65,7 +65,7 @@ def queue_resume(ctx: typer.Context, sweep: Annotated[str | None, typer.Argument
 @queue_app.command("drain")
 def queue_drain(ctx: typer.Context) -> None:
     """Start no new runs; the daemon exits once its running jobs end (then the queue is active again)."""
-    from fertui.scheduler.control import drain
+    from fertui.scheduler.queue_state import drain
 
     drain(workspace(ctx))
     typer.echo("queue draining: no new runs start; the daemon stops when the running ones end")

@@ -32,7 +32,7 @@ def stop(ctx: typer.Context) -> None:
 @daemon_app.command("status")
 def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Whether a scheduler runs here, and what the queue holds."""
-    from fertui.scheduler.control import queue_state
+    from fertui.scheduler.queue_state import queue_state
     from fertui.scheduler.daemon import daemon_status
     from fertui.store import Store
 

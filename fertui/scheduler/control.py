@@ -1,4 +1,4 @@
-"""Control of runs and of the queue, shared by the CLI and the console.
+"""Control of runs, shared by the CLI and the console (the queue's state: queue_state.py).
 
 Queued runs are changed directly in the store (a conditional, atomic write). A running job is
 stopped by signalling its process group; whichever scheduler watches it records the end, or,
@@ -15,39 +15,6 @@ import time
 from fertui.errors import UserError
 from fertui.store import FINAL_STATES, Store
 from fertui.workspace import Workspace
-
-QUEUE_STATES = ("active", "paused", "draining")
-QUEUE_DOC_ID = 2  # meta doc 1 holds the run counter
-CLONED_FIELDS = ("name", "kind", "command", "config", "params", "sweep", "tags", "priority", "source")
-
-
-def queue_state(ws: Workspace) -> str:
-    """"active" (starting runs), "paused" (starting none) or "draining" (the daemon exits when idle)."""
-    doc = Store(ws.store_path).snapshot().get("meta", {}).get(str(QUEUE_DOC_ID), {})
-    return doc.get("queue", "active")
-
-
-def _set_queue(ws: Workspace, state: str) -> None:
-    from tinydb.table import Document
-
-    with Store(ws.store_path).transaction() as db:
-        db.table("meta").upsert(Document({"queue": state, "changed": time.time()}, doc_id=QUEUE_DOC_ID))
-    from fertui.wake import wake_scheduler
-
-    wake_scheduler(ws)
-
-
-def pause(ws: Workspace) -> None:
-    _set_queue(ws, "paused")
-
-
-def resume(ws: Workspace) -> None:
-    _set_queue(ws, "active")
-
-
-def drain(ws: Workspace) -> None:
-    _set_queue(ws, "draining")
-
 
 def set_priority(ws: Workspace, run_ref: str, priority: int) -> dict:
     store = Store(ws.store_path)
@@ -107,14 +74,10 @@ def select_runs(ws: Workspace, refs: list[str], sweep: str | None = None, status
             and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))]
 
 
-def clone_for_retry(run: dict, attempts: int) -> dict:
-    """A fresh queued run with RUN's config (the old one keeps its logs and outcome)."""
-    return {**{k: run[k] for k in CLONED_FIELDS if k in run}, "attempts": attempts, "retry_of": run["id"]}
-
-
 def retry_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, str]]:
     """Queue each final-state run again as a NEW run; [(old id, new id)]. All checked first."""
     from fertui.plan import enqueue
+    from fertui.run_docs import clone_for_retry
 
     store = Store(ws.store_path)
     runs = [store.resolve_run(ref) for ref in refs]

@@ -22,8 +22,10 @@ from fertui.scheduler.executor import Executor, Slot, make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
 from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env
+from fertui.scheduler.logfile import setup_logging
 from fertui.scheduler.ingest import RunIngest
 from fertui.scheduler.outcome import classify
+from fertui.scheduler.queue_state import queue_of
 from fertui.scheduler.slots import SlotPool
 from fertui.store import Store
 from fertui.workspace import Workspace
@@ -51,8 +53,6 @@ class Tracked:
 
 class Scheduler:
     def __init__(self, ws: Workspace, executor: Executor | None = None, inventory=None):
-        from fertui.scheduler.daemon import setup_logging
-
         setup_logging(ws)
         self.ws = ws
         self.store = Store(ws.store_path)
@@ -167,7 +167,7 @@ class Scheduler:
             if run_id not in runs and old.get("status") in ("queued", "running"):  # its final doc, once
                 runs[run_id] = self.store.get_run(run_id) or old
         self.runs = runs
-        self.queue = snapshot.get("meta", {}).get("2", {}).get("queue", "active")
+        self.queue = queue_of(snapshot)
 
     # ---- starting ---------------------------------------------------------------------
     def _start_queued(self) -> None:
@@ -347,7 +347,7 @@ class Scheduler:
 
     def _requeue(self, doc: dict) -> None:
         from fertui.plan import enqueue
-        from fertui.scheduler.control import clone_for_retry
+        from fertui.run_docs import clone_for_retry
 
         try:
             (new_id,) = enqueue(self.ws, [clone_for_retry(doc, doc.get("attempts", 0) + 1)])

@@ -9,7 +9,6 @@ recorded in it reveals.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -21,12 +20,12 @@ from filelock import FileLock, Timeout
 
 from fertui.errors import UserError
 from fertui.scheduler.local import process_alive
+from fertui.scheduler.logfile import LOG_FILE, setup_logging
 from fertui.atomicio import atomic_write_text
 from fertui.workspace import Workspace, open_workspace
 
 LOCK_FILE = "scheduler.lock"
 PID_FILE = "scheduler.pid"
-LOG_FILE = "daemon.log"
 START_TIMEOUT_S = 30.0
 
 
@@ -137,26 +136,9 @@ def stop_daemon(ws: Workspace, timeout_s: float = 30.0) -> bool:
     return True
 
 
-def setup_logging(ws: Workspace) -> None:
-    """Scheduler events and hook failures go to runs/daemon.log, in either mode."""
-    logger = logging.getLogger("fertui.scheduler")
-    path = str(ws.runs_dir / LOG_FILE)
-    for handler in list(logger.handlers):  # one process schedules one workspace at a time
-        if getattr(handler, "baseFilename", None) == path:
-            return
-        logger.removeHandler(handler)
-        handler.close()
-    ws.runs_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-
-
 def serve_daemon(ws: Workspace) -> int:
     from fertui.atomicio import no_world_write
-    from fertui.scheduler.control import resume
+    from fertui.scheduler.queue_state import resume
     from fertui.scheduler.core import Scheduler, log
 
     no_world_write()  # started from the library (the console, tests) as well as from the CLI

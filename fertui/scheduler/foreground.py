@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 import time
 
-from fertui.scheduler.daemon import SchedulerLock, daemon_status, setup_logging
+from fertui.scheduler.daemon import SchedulerLock, daemon_status
+from fertui.scheduler.logfile import setup_logging
 from fertui.scheduler.view import RunView
 from fertui.store import FINAL_STATES, Store
 from fertui.workspace import Workspace

@@ -7,23 +7,16 @@ nothing; the spec goes along on the first run doc (``sweep_spec``) and is persis
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from fertui.config import RunConfig
 from fertui.errors import ConfigError
 from fertui.sweeps.axes import same_value
-from fertui.sweeps.spec import SweepSpec, cell_of, load_spec, merged, spec_from_config
+from fertui.sweeps.spec import SweepSpec, cell_of, grid_cells, load_spec, merged, spec_from_config
 from fertui.workspace import Workspace
 
 MAX_GRID_RUNS = 20000
 INITIAL_TRIALS = 4  # tpe/random: cells queued up front; each finished run asks for the next
-
-
-def grid_cells(spec: SweepSpec) -> list[dict[str, Any]]:
-    """The full cartesian product, first axis slowest (the order the config lists them)."""
-    keys = [a.key for a in spec.axes]
-    return [dict(zip(keys, combo)) for combo in itertools.product(*(a.values for a in spec.axes))]
 
 
 def optuna_grid_order(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,7 +69,7 @@ def _existing_runs(spec: SweepSpec, ws: Workspace) -> set[tuple]:
 def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]], skip: set[tuple] = frozenset()) -> list[dict]:
     """Run docs for CELLS × the sweep's seeds but those in SKIP ((cell, seed) pairs); the first
     carries the spec for on_enqueued."""
-    from fertui.plan import run_doc
+    from fertui.run_docs import run_doc
 
     docs = []
     for cell in cells:

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from fertui.config import compact
 from fertui.sweeps.axes import Axis
-from fertui.sweeps.spec import SweepSpec, cell_of
+from fertui.sweeps.spec import SweepSpec, cell_of, grid_cells
 
 MIN_FOR_MODEL = 3  # finished results before the model takes over from the space-filling start
 
@@ -26,12 +26,6 @@ class Pick:
     cell: dict[str, Any]
     reason: str
     kind: str  # "explore" (model pick), "start" (space-filling), "random"
-
-
-def grid_cells(spec: SweepSpec) -> list[dict[str, Any]]:
-    from fertui.sweeps.expand import grid_cells as cells
-
-    return cells(spec)
 
 
 def describe(cell: dict[str, Any]) -> str:

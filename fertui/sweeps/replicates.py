@@ -52,7 +52,8 @@ def replicate_plan(ws: Workspace, cmp: Comparison) -> list[tuple[dict, int]]:
 
 
 def enqueue_replicates(ws: Workspace, cmp: Comparison) -> list[str]:
-    from fertui.plan import enqueue, run_doc
+    from fertui.plan import enqueue
+    from fertui.run_docs import run_doc
 
     spec = require_spec(ws, cmp.sweep)
     plan = replicate_plan(ws, cmp)

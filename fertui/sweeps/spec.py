@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,12 @@ def require_spec(ws: Workspace, name: str) -> SweepSpec:
         hint = f"; known sweeps: {', '.join(known)}" if known else "; queue one with `fertui add SWEEP.toml`"
         raise UserError(f"no sweep named '{name}' in {ws.store_path}{hint}")
     return spec
+
+
+def grid_cells(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The full cartesian product, first axis slowest (the order the config lists them)."""
+    keys = [a.key for a in spec.axes]
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(a.values for a in spec.axes))]
 
 
 def cell_of(spec: SweepSpec, params: dict[str, Any]) -> tuple:

@@ -71,7 +71,7 @@ ENQUEUER = textwrap.dedent("""
     import sys
     from fertui.plan import enqueue
     from fertui.config import config_from_command
-    from fertui.plan import run_doc
+    from fertui.run_docs import run_doc
     from fertui.workspace import open_workspace
     ws = open_workspace(sys.argv[1])
     for i in range(25):

@@ -158,7 +158,8 @@ def test_kill_9_while_runs_move_into_partitions_loses_none(tmp_path):
 
 ENQUEUER = textwrap.dedent("""
     import sys
-    from fertui.plan import enqueue, run_doc
+    from fertui.plan import enqueue
+    from fertui.run_docs import run_doc
     from fertui.config import config_from_command
     from fertui.workspace import open_workspace
     ws = open_workspace(sys.argv[1])

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from fertui.config import config_from_command
-from fertui.plan import enqueue, run_doc
+from fertui.plan import enqueue
+from fertui.run_docs import run_doc
 from fertui.scheduler.daemon import daemon_status
 from fertui.scheduler.local import group_alive, process_alive
 from fertui.store import FINAL_STATES, Store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
-from fertui.scheduler.control import queue_state
+from fertui.scheduler.queue_state import queue_state
 from fertui.scheduler.core import Scheduler
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from fertui.config import config_from_command
-from fertui.plan import enqueue, run_doc
+from fertui.plan import enqueue
+from fertui.run_docs import run_doc
 from fertui.store import FINAL_STATES, Store
 from fertui.workspace import open_workspace
 from tests.waiting import wait_for

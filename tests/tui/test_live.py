@@ -3,7 +3,7 @@ control, retry, and adding a config through the picker."""
 
 from __future__ import annotations
 
-from fertui.scheduler.control import queue_state
+from fertui.scheduler.queue_state import queue_state
 from fertui.store import Store
 from fertui.tui.app import make_app
 from fertui.tui.screens.alerts import AlertsScreen

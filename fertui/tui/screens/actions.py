@@ -38,13 +38,14 @@ def retry_run(screen, run_id: str | None) -> None:
 
 
 def call_scheduler(app, name: str, args: list, done: str = "") -> None:
-    """Call fertui.scheduler.control.NAME(ws, *ARGS) off the UI thread; report in a toast."""
+    """Call NAME(ws, *ARGS) of fertui.scheduler.control (runs) or .queue_state (pause, resume,
+    drain) off the UI thread; report in a toast."""
 
     def work() -> None:
-        from fertui.scheduler import control  # lazily: the console starts without the scheduler's imports
+        from fertui.scheduler import control, queue_state  # lazily: the console starts without them
 
         try:
-            result = getattr(control, name)(app.ws, *args)
+            result = (getattr(control, name, None) or getattr(queue_state, name))(app.ws, *args)
         except Exception as exc:  # a user error from the scheduler (unknown id, wrong state)
             app.notify(f"{name.replace('_', ' ')}: {exc}", severity="error", markup=False)
             return

@@ -93,8 +93,8 @@ class QueueScreen(ConsoleScreen):
 
 
 def queue_state(app) -> str:
-    """The queue state from the snapshot the app already holds: control.queue_state would
-    parse the whole store again on the UI thread."""
-    from fertui.scheduler.control import QUEUE_DOC_ID
+    """The queue state from the snapshot the app already holds: queue_state.queue_state would
+    read the store again on the UI thread."""
+    from fertui.scheduler.queue_state import queue_of
 
-    return app.snapshot.get("meta", {}).get(str(QUEUE_DOC_ID), {}).get("queue", "active")
+    return queue_of(app.snapshot)
