@@ -61,7 +61,7 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
             raise ConfigError(str(path), section, "expected a [table]")
         if section == "executor":
             if values.get("kind") == "slurm":  # checked here so a typo fails before anything is queued
-                from fertui.scheduler.slurm_script import check_options
+                from fertui.config.slurm_options import check_options
 
                 check_options(values, source=str(path))
             continue  # executor kinds carry their own keys (partition, account, ...)

@@ -91,7 +91,7 @@ def retry_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, str]]:
 
 def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tuple[str, str]]:
     """Cancel runs by id or name; [(id, what happened)]. Unknown ids fail before anything changes."""
-    from fertui.scheduler.executor import make_executor
+    from fertui.scheduler.executors import make_executor
 
     store = Store(ws.store_path)
     runs = list({r["id"]: r for r in (store.resolve_run(ref) for ref in refs)}.values())

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from fertui.errors import DiskFull, StoreDamaged
-from fertui.scheduler.executor import Executor, Slot, make_executor
+from fertui.scheduler.executor import Executor, Slot
+from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
 from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env

@@ -81,7 +81,7 @@ def daemon_status(ws: Workspace) -> dict | None:
 
 def ensure_daemon(ws: Workspace) -> int:
     """The pid of the workspace's scheduler, starting the daemon if none runs."""
-    from fertui.scheduler.executor import make_executor
+    from fertui.scheduler.executors import make_executor
     from fertui.scheduler.slots import validate_settings
 
     status = daemon_status(ws)

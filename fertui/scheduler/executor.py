@@ -1,4 +1,5 @@
-"""How a run's process is started, watched and stopped: the executor interface and its factory.
+"""How a run's process is started, watched and stopped: the executor interface (the factory
+that picks one is fertui.scheduler.executors, above the executors themselves).
 
 The scheduler decides *what* runs *where* (queue order, slots); an executor only knows how
 to start one job (locally, or through a batch system such as Slurm) and how to find it again.
@@ -69,21 +70,3 @@ def job_cwd(run: dict, run_dir: Path) -> Path:
     directory ``fertui add`` ran in, unless the config names one), else the workspace root."""
     cwd = ((run.get("config") or {}).get("job") or {}).get("cwd")
     return Path(cwd) if run.get("kind") == "command" and cwd else run_dir.parent.parent
-
-
-def make_executor(workspace: "Workspace") -> Executor:
-    """The executor named by ``[executor] kind`` in the workspace's fertui.toml."""
-    from fertui.errors import ConfigError
-
-    kind = workspace.setting("executor", "kind")
-    options = dict(workspace.settings.get("executor", {}))
-    if kind == "local":
-        from fertui.scheduler.local import LocalExecutor
-
-        return LocalExecutor(options=options)
-    if kind == "slurm":
-        from fertui.scheduler.slurm import SlurmExecutor  # optional: only Slurm users need it
-
-        return SlurmExecutor(options=options)
-    raise ConfigError(str(workspace.root / "fertui.toml"), "executor.kind",
-                      f"unknown executor {kind!r}; expected 'local' or 'slurm'")

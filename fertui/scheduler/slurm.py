@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from fertui.report import EXIT_OOM
 from fertui.scheduler import slurm_cli
 from fertui.scheduler.executor import Executor, Slot
-from fertui.scheduler.slurm_script import DEFAULT_MAX_JOBS, batch_script, check_options
+from fertui.config.slurm_options import DEFAULT_MAX_JOBS, check_options
+from fertui.scheduler.slurm_script import batch_script
 from fertui.scheduler.wrapper import EXIT_FILE
 
 if TYPE_CHECKING:

@@ -142,7 +142,7 @@ def test_bad_settings_values(tmp_path, settings, expected):
 
 @pytest.mark.parametrize("limit", ["90", "2:00:00", "1-12", "1-12:30:00", "UNLIMITED", 120])
 def test_slurm_time_forms_are_accepted(limit):
-    from fertui.scheduler.slurm_script import check_options
+    from fertui.config.slurm_options import check_options
 
     assert check_options({"time": limit})["time"] == limit
 

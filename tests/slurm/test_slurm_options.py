@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from fertui.cli.main import app
 from fertui.errors import ConfigError
 from fertui.scheduler import slurm_cli
-from fertui.scheduler.executor import make_executor
+from fertui.scheduler.executors import make_executor
 from fertui.scheduler.slurm_script import batch_script
 from fertui.workspace import open_workspace
 
