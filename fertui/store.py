@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 
 from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
-from fertui.jsonio import dumps, loads
+from fertui.jsonio import dumps
 from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
-from fertui.store_backup import damaged, keep_backup
+from fertui.store_backup import keep_backup, read_json_file
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
@@ -53,19 +53,6 @@ LAYOUT_VERSION = 2
 
 def migration_backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".single-file")
-
-
-def read_json_file(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {}
-    if not text.strip():  # fertui never writes an empty store: this one was truncated
-        raise damaged(path, f"is empty ({len(text)} bytes)")
-    try:
-        return loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise damaged(path, f"is not valid JSON ({exc})") from None
 
 
 def file_signature(path: Path):

@@ -20,7 +20,7 @@ from pathlib import Path
 from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
 from fertui.jsonio import dumps
-from fertui.store_backup import set_aside
+from fertui.store_backup import read_json_file, set_aside
 
 HOT_ALERTS = 200
 ARCHIVE_BATCH = 100
@@ -38,8 +38,6 @@ def archive_overflow(alerts: dict[str, dict], folder: Path) -> None:
     store lock, before the hot write."""
     if len(alerts) <= HOT_ALERTS + ARCHIVE_BATCH:
         return
-    from fertui.store import read_json_file
-
     ids = sorted(alerts, key=int)
     by_month: dict[str, dict[str, dict]] = {}
     for doc_id in ids[: len(ids) - HOT_ALERTS]:
@@ -62,8 +60,6 @@ def archive_overflow(alerts: dict[str, dict], folder: Path) -> None:
 
 def archived_alerts(folder: Path) -> list[dict]:
     """Every archived alert, oldest first, with its ``doc_id``."""
-    from fertui.store import read_json_file
-
     rows: dict[int, dict] = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:

@@ -11,8 +11,10 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from fertui.atomicio import atomic_write_text
+from fertui.jsonio import loads
 from fertui.errors import StoreDamaged, UserError
 
 
@@ -43,6 +45,20 @@ def damaged(path: Path, what: str) -> StoreDamaged:
     else:
         hint = "there is no backup; restore it from your own copy"
     return StoreDamaged(f"{path}: the store {what}; {hint}")
+
+
+def read_json_file(path: Path) -> dict[str, Any]:
+    """A store file's tables ({} when it does not exist), or StoreDamaged naming its backup."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    if not text.strip():  # fertui never writes an empty store: this one was truncated
+        raise damaged(path, f"is empty ({len(text)} bytes)")
+    try:
+        return loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise damaged(path, f"is not valid JSON ({exc})") from None
 
 
 def set_aside(path: Path) -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from fertui.atomicio import atomic_write_text
 from fertui.jsonio import dumps
-from fertui.store_backup import keep_backup
+from fertui.store_backup import keep_backup, read_json_file
 
 PARTITION_DIR = "store"
 SUFFIX = ".json"
@@ -90,8 +90,6 @@ class Partitions:
 
     def read(self, name: str) -> dict[str, dict]:
         """{run number: run} of partition NAME ({} if it does not exist)."""
-        from fertui.store import read_json_file
-
         return read_json_file(self.path(name)).get("runs", {})
 
     def write(self, name: str, runs: dict[str, dict]) -> None:

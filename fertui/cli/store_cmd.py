@@ -14,9 +14,9 @@ def restore_cmd(ctx: typer.Context) -> None:
     are rebuilt from their folders; runs newer than a backup are rebuilt the same way."""
     from fertui.errors import UserError
     from fertui.jsonio import loads
-    from fertui.store import Store, read_json_file
+    from fertui.store import Store
     from fertui.scheduler.rebuild import rebuild_missing_runs
-    from fertui.store_backup import backup_path, restore, set_aside
+    from fertui.store_backup import backup_path, read_json_file, restore, set_aside
 
     ws = workspace(ctx)
     store = Store(ws.store_path)
