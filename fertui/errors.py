@@ -29,8 +29,9 @@ class StoreDamaged(UserError):
     """A store file is empty or not JSON: every command stops until `fertui store restore`."""
 
 
-class StoreBusy(UserError, TimeoutError):
-    """The store's lock stayed held past its timeout (a hung fertui process, a stale NFS lock)."""
+class StoreBusy(UserError):
+    """A lock (the store's, the Optuna journal's) stayed held past its timeout: a hung fertui
+    process, a stale NFS lock."""
 
 
 class ConfigError(UserError):

@@ -127,9 +127,9 @@ class Store:
     def lock(self):
         """The cross-process write lock (made on first use: a read-only command never imports it)."""
         if self._lock is None:
-            from fertui.flock import StoreLock
+            from filelock import FileLock
 
-            self._lock = StoreLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+            self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         return self._lock
 
     # ---- writing ------------------------------------------------------------------------
@@ -295,7 +295,7 @@ class Store:
         try:
             with self.transaction():
                 pass
-        except (OSError, TimeoutError):  # a read-only workspace, or a lock held too long
+        except (OSError, TimeoutError):  # a read-only workspace (filelock.Timeout is a TimeoutError)
             return None
         return read_json_file(self.path)
 

@@ -24,10 +24,14 @@ class FertuiGroup(TyperGroup):
             try:
                 return super().invoke(ctx)
             except OSError as exc:  # a full disk anywhere (a log, a folder): still one line
-                from fertui.errors import NO_SPACE, DiskFull
+                from fertui.errors import NO_SPACE, DiskFull, StoreBusy
 
                 if exc.errno in NO_SPACE:
                     raise DiskFull(str(exc.filename or "the workspace")) from None
+                lock_file = getattr(exc, "lock_file", None)  # filelock.Timeout: a lock held too long
+                if isinstance(exc, TimeoutError) and lock_file:
+                    raise StoreBusy(f"{lock_file}: still locked by another fertui process; is one hung? "
+                                    f"(`fuser {lock_file}` names it)") from None
                 raise
         except UserError as exc:
             if os.environ.get("FERTUI_DEBUG"):
