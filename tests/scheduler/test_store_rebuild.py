@@ -31,22 +31,27 @@ def workspace(tmp_path):
     stop_daemon(open_workspace(tmp_path), timeout_s=10)
 
 
-def test_restore_rebuilds_the_newest_runs_as_they_ended(workspace):
-    (workspace / "sweep.toml").write_text(textwrap.dedent('''
+def start_sweep(root, sweep: str, run_name: str, script: str, axis: str, seeds: str = "[0]"):
+    """Queue a command-job sweep of SCRIPT over AXIS ("params.x" = [...]) and start the daemon."""
+    (root / "sweep.toml").write_text(textwrap.dedent('''
         [run]
-        name = "lr{params.lr}_s{run.seed}"
+        name = "%s"
         [job]
         command = ["python", "-c", """%s"""]
         [sweep]
-        name = "rb"
-        seeds = [0, 1]
+        name = "%s"
+        seeds = %s
         [sweep.axes]
-        "params.lr" = [0.1, 0.3]
-        ''') % SCRIPT)
-    assert cli(workspace, "add", str(workspace / "sweep.toml")).exit_code == 0
-    ws = open_workspace(workspace)
+        %s
+        ''') % (run_name, script, sweep, seeds, axis))
+    assert cli(root, "add", str(root / "sweep.toml")).exit_code == 0
+    ws = open_workspace(root)
     ensure_daemon(ws)
-    store = Store(ws.store_path)
+    return ws, Store(ws.store_path)
+
+
+def test_restore_rebuilds_the_newest_runs_as_they_ended(workspace):
+    ws, store = start_sweep(workspace, "rb", "lr{params.lr}_s{run.seed}", SCRIPT, '"params.lr" = [0.1, 0.3]', "[0, 1]")
     wait_for(lambda: len(store.sweep_runs("rb")) == 4 and all(r["status"] in FINAL_STATES
                                                               for r in store.sweep_runs("rb")),
              timeout=90, what="the sweep to end")
@@ -79,20 +84,7 @@ GATED = ("import os, time\n"
 
 def test_the_daemon_waits_on_a_damaged_partition_then_carries_on_after_restore(workspace):
     (workspace / "fertui.toml").write_text("[scheduler]\ncpu_slots = 1\n")
-    (workspace / "sweep.toml").write_text(textwrap.dedent('''
-        [run]
-        name = "x{params.x}"
-        [job]
-        command = ["python", "-c", """%s"""]
-        [sweep]
-        name = "dm"
-        [sweep.axes]
-        "params.x" = [1, 2]
-        ''') % GATED)
-    assert cli(workspace, "add", str(workspace / "sweep.toml")).exit_code == 0
-    ws = open_workspace(workspace)
-    ensure_daemon(ws)
-    store = Store(ws.store_path)
+    ws, store = start_sweep(workspace, "dm", "x{params.x}", GATED, '"params.x" = [1, 2]')
     first, second = sorted(r["id"] for r in store.active_runs())
     (ws.run_dir(first) / "go").write_text("")
     wait_for(lambda: store.get_run(first)["status"] == "done" and store.get_run(second)["status"] == "running",
