@@ -92,6 +92,7 @@ def retry_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, str]]:
 def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tuple[str, str]]:
     """Cancel runs by id or name; [(id, what happened)]. Unknown ids fail before anything changes."""
     from fertui.scheduler.executors import make_executor
+    from fertui.scheduler.outcome import record_stop
 
     store = Store(ws.store_path)
     runs = list({r["id"]: r for r in (store.resolve_run(ref) for ref in refs)}.values())
@@ -105,6 +106,7 @@ def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tu
             continue
         marked = store.claim_run(run["id"], ("running",), {"stop_requested": "cancel"})
         if marked:
+            record_stop(ws.run_dir(run["id"]), "cancel")
             stopping.append(marked)
         else:
             results[run["id"]] = f"already {store.get_run(run['id'])['status']}"

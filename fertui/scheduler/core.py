@@ -25,7 +25,7 @@ from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env
 from fertui.scheduler.logfile import setup_logging
 from fertui.scheduler.ingest import RunIngest
-from fertui.scheduler.outcome import classify
+from fertui.scheduler.outcome import classify, record_stop
 from fertui.scheduler.queue_state import queue_of
 from fertui.scheduler.slots import SlotPool
 from fertui.store import Store
@@ -258,6 +258,7 @@ class Scheduler:
         doc = self.store.claim_run(run_id, ("running",), fields)
         if doc is None:
             return
+        record_stop(tracked.run_dir, reason, summary)
         tracked.run = doc
         if summary:
             tracked.ingest.summary.update(summary)

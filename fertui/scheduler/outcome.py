@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from fertui.report import EXIT_NAN, EXIT_OOM
 from fertui.terminal_text import printable
 
 TAIL_LINES = 12
+STOP_FILE = "stop.json"
 OOM_MARKERS = ("out of memory", "outofmemoryerror", "cannot allocate memory")
 
 
@@ -25,6 +27,26 @@ def log_tail(path: Path, lines: int = TAIL_LINES, max_bytes: int = 16384) -> str
     # kept in the run's error and shown by show, run and the console: no escape may reach a terminal
     text = printable(data.decode("utf-8", errors="replace"))
     return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+def record_stop(run_dir: Path, reason: str, summary: dict | None = None) -> None:
+    """Keep a stop asked of a running job (cancel, nan, pruned) in its folder as well as in the
+    store: a store restored from its one-write-behind backup learns from it how the run ended."""
+    from fertui.atomicio import atomic_write_text
+
+    try:
+        atomic_write_text(run_dir / STOP_FILE, json.dumps({"reason": reason, "time": time.time(),
+                                                             "summary": summary or {}}))
+    except OSError:  # the store holds the stop; this copy only helps a restore
+        pass
+
+
+def recorded_stop(run_dir: Path) -> dict | None:
+    try:
+        stop = json.loads((run_dir / STOP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stop if isinstance(stop, dict) and isinstance(stop.get("reason"), str) else None
 
 
 def classify(run: dict, exit_record: dict | None, run_dir: Path, *, nan_seen: bool = False,

@@ -4,7 +4,8 @@ A backup is one write behind, so the runs queued or ended in that last write are
 it. Their folders hold everything that matters: the resolved config (name, sweep, job), the exit
 record, and the events (the job's own and the captured ones). The events are replayed through
 the scheduler's own ingest and the ending through its own classification, so a rebuilt run has
-the status, summary and sweep cell it had: a NaN run stays ``nan``, a board cell keeps its value.
+the status, summary and sweep cell it had: a NaN run stays ``nan``, a cancelled or pruned one
+says so (the stop is kept in ``stop.json``), a board cell keeps its value.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from fertui.config.loader import flatten_free
 from fertui.scheduler.ingest import RunIngest
-from fertui.scheduler.outcome import classify
+from fertui.scheduler.outcome import classify, recorded_stop
 
 MAX_READS = 100_000  # each read takes up to 8 MB of a file: far past any real run
 
@@ -63,8 +64,12 @@ def rebuild_run(folder: Path, sweeps: dict[str, dict]) -> dict | None:
     if not started:  # never started: it goes back in the queue as it was
         return {**doc, "status": "queued", "summary": {"last": {}, "best": {}}}
     ingest = replay(doc, folder, spec)
-    nan_stop = ingest.nan_seen and (config.get("train", {}).get("on_nan", "stop") == "stop")
-    fields = classify({**doc, **({"stop_requested": "nan"} if nan_stop else {})}, record, folder,
+    stop = recorded_stop(folder)  # a cancel, or the scheduler's NaN or pruning stop
+    if stop is None and ingest.nan_seen and config.get("train", {}).get("on_nan", "stop") == "stop":
+        stop = {"reason": "nan"}  # a run from before stops were kept in the folder
+    if stop:
+        ingest.summary.update(stop.get("summary") or {})
+    fields = classify({**doc, **({"stop_requested": stop["reason"]} if stop else {})}, record, folder,
                       nan_seen=ingest.nan_seen, oom_seen=ingest.oom_seen)
     if fields["status"] == "done" and sweep and not ingest.reported_objective():
         fields["no_metric"] = ingest.objective_name()

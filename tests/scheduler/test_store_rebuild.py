@@ -103,3 +103,20 @@ def test_the_daemon_waits_on_a_damaged_partition_then_carries_on_after_restore(w
     wait_for(lambda: store.alerts(), timeout=15, what="the alert once the store is whole (after the tick)")
     assert [a["kind"] for a in store.alerts()] == ["store_damaged"]
     assert "tick failed" not in log.read_text()  # one warning, no traceback per tick
+
+
+def test_a_cancelled_run_rebuilt_from_its_folder_is_still_cancelled(workspace):
+    assert cli(workspace, "add", "--", "python", "-c", "import time; print('loss: 0.5', flush=True); "
+               "time.sleep(60)").exit_code == 0
+    ws = open_workspace(workspace)
+    ensure_daemon(ws)
+    store = Store(ws.store_path)
+    wait_for(lambda: store.get_run("00001")["status"] == "running", timeout=30, what="the job to start")
+    assert cli(workspace, "cancel", "1").exit_code == 0
+    wait_for(lambda: store.get_run("00001")["status"] == "cancelled", timeout=30, what="the cancel")
+    stop_daemon(ws, timeout_s=10)
+    [partition] = store.parts.names()
+    store.parts.path(partition).write_text("")  # its first version: the run comes back from its folder
+    assert cli(workspace, "store", "restore").exit_code == 0
+    run = store.get_run("00001")
+    assert run["recovered"] and run["status"] == "cancelled"  # not "failed" (killed by a signal)
