@@ -138,23 +138,32 @@ def lr_text(value: float) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
+def isolation_windows(ws: Workspace, sweep: str, key: str | None, delta: float,
+                      metric: str | None) -> tuple[str, list[Sensitivity]] | None:
+    """sensitivity() beside an isolation view: None (rather than an error) for a sweep without
+    an LR axis, or when the view is itself by LR."""
+    if require_spec(ws, sweep).axis(LR_KEY) is None or key == LR_KEY:
+        return None
+    return sensitivity(ws, sweep, key, delta, metric)
+
+
 def sensitivity_lines(ws: Workspace, sweep: str, key: str | None, delta: float = DEFAULT_DELTA,
                       metric: str | None = None) -> list[str]:
     """The window lines for the isolation view; none for a sweep without an LR axis."""
-    spec = require_spec(ws, sweep)
-    if spec.axis(LR_KEY) is None or key == LR_KEY:
+    windows = isolation_windows(ws, sweep, key, delta, metric)
+    if windows is None:
         return []
-    found_key, rows = sensitivity(ws, sweep, key, delta, metric)
+    found_key, rows = windows
     return [f"LR sensitivity (window within {delta:g} of each best, interpolated on log LR):"] + \
         ["  " + window_line(found_key, s) for s in rows]
 
 
 def sensitivity_records(ws: Workspace, sweep: str, key: str | None, delta: float = DEFAULT_DELTA,
                         metric: str | None = None) -> list[dict]:
-    spec = require_spec(ws, sweep)
-    if spec.axis(LR_KEY) is None or key == LR_KEY:
+    windows = isolation_windows(ws, sweep, key, delta, metric)
+    if windows is None:
         return []
-    found_key, rows = sensitivity(ws, sweep, key, delta, metric)
+    found_key, rows = windows
     out = []
     for s in rows:
         w = s.window

@@ -1,12 +1,12 @@
 """The console's one watcher thread: store snapshots and event tails, posted as messages.
 
-Every source is checked by stat first (mtime, size, inode), so an idle store costs a few
-system calls a tick. Of the finished runs' partitions it reads the newest ones (about
-``RECENT_RUNS`` runs), ``OLDER_STEP`` more each time the UI asks (``load_older``; a table of
-10,000 rows takes Textual seconds to fill, a step of 1,000 well under one), all of them for a
-filter (``load_all``), and parses again only the partitions whose files changed. The thread never touches a widget; it calls POST (the app's
-thread-safe ``post_message``) and waits for the app to take a snapshot before parsing the
-next one, so a busy UI is never flooded.
+Every source is checked by stat first (mtime, size, inode), so an idle store costs a few system
+calls a tick. Of the finished runs' partitions it reads the newest ones (about ``RECENT_RUNS``
+runs), ``OLDER_STEP`` more each time the UI asks (``load_older``; a table of 10,000 rows takes
+Textual seconds to fill, a step of 1,000 well under one), all of them for a filter
+(``load_all``), and parses again only the partitions whose files changed. The thread never
+touches a widget; it calls POST (the app's thread-safe ``post_message``) and waits for the app
+to take a snapshot before parsing the next one, so a busy UI is never flooded.
 """
 
 from __future__ import annotations

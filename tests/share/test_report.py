@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from tests.share.conftest import SECRET
+from tests.sweeps.conftest import EPS_SWEEP
 
 EXTERNAL = re.compile(r"(?:https?|wss?|ftp)://|(?:src|href)\s*=\s*[\"']?//", re.I)
 
@@ -73,14 +74,7 @@ def test_html_export_follows_the_umask_and_shows_env_only_when_asked(finished_sw
     path = tmp_path / "x" / "DepthLR.html"
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert SECRET not in path.read_text()
-    finished_sweep.add("eps.toml", """
-        [job]
-        command = ["true"]
-        [sweep]
-        name = "EPS"
-        [sweep.axes]
-        "optim.eps" = "logspace(1e-9, 1e-6, per_decade=1)"
-    """)
+    finished_sweep.add("eps.toml", EPS_SWEEP)
     for i, run in enumerate(finished_sweep.runs("EPS")):
         finished_sweep.finish(run["id"], "done", 80.0 + i)
     _report(finished_sweep, "report", "--out", str(tmp_path / "all.html"), "--include-env")

@@ -95,3 +95,13 @@ DEPTH_LR = """
     "model.depth" = "scientific"
     "optim.lr" = "nuisance"
 """
+
+# A one-axis sweep (no LR, no depth) of four command runs: exports and reports along its own axis.
+EPS_SWEEP = """
+    [job]
+    command = ["true"]
+    [sweep]
+    name = "EPS"
+    [sweep.axes]
+    "optim.eps" = "logspace(1e-9, 1e-6, per_decade=1)"
+"""

@@ -8,7 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
-from tests.sweeps.conftest import DEPTH_LR, accuracy
+from tests.sweeps.conftest import DEPTH_LR, EPS_SWEEP, accuracy
 
 
 def test_export_writes_tables_and_figures_named_like_the_notes(space):
@@ -38,14 +38,7 @@ def test_export_writes_tables_and_figures_named_like_the_notes(space):
 
 
 def test_export_of_a_one_axis_sweep_plots_along_that_axis(space):
-    space.add("eps.toml", """
-        [job]
-        command = ["true"]
-        [sweep]
-        name = "EPS"
-        [sweep.axes]
-        "optim.eps" = "logspace(1e-9, 1e-6, per_decade=1)"
-    """)
+    space.add("eps.toml", EPS_SWEEP)
     for i, run in enumerate(space.runs()):
         space.finish(run["id"], "done", 80.0 + i)
     out = space.root / "x"

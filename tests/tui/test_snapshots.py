@@ -44,16 +44,23 @@ SCREENS = {  # name: (keys after the runs table fills, what the screen must show
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen_snapshot(snap_compare, frozen_ws, screen, size):
     keys, ready = SCREENS[screen]
-    app = make_app(frozen_ws, start_daemon=False, clock=lambda: FROZEN_TIME)
+    assert snapshot_after(snap_compare, frozen_ws, keys, ready, size, f"the {screen} screen")
+
+
+def snapshot_after(snap_compare, ws, keys, ready, size, what, settle_each_key=False):
+    """Open the console on WS, press KEYS once the runs are shown, snapshot when READY(app)."""
+    app = make_app(ws, start_daemon=False, clock=lambda: FROZEN_TIME)
 
     async def run_before(pilot):
         await wait_until(pilot, lambda: runs_ready(app), what="the runs table")
         for key in keys:
             await pilot.press(key)
-        await wait_until(pilot, lambda: ready(app), what=f"the {screen} screen")
+            if settle_each_key:
+                await pilot.pause()
+        await wait_until(pilot, lambda: ready(app), what=what)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    return snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 def _foot_has(text):
@@ -114,14 +121,4 @@ ANSWER_VIEWS = {  # the views of "what the results say": keys after the runs tab
 @pytest.mark.parametrize("view", list(ANSWER_VIEWS))
 def test_answer_view_snapshot(snap_compare, answers_ws, view, size):
     keys, ready = ANSWER_VIEWS[view]
-    app = make_app(answers_ws, start_daemon=False, clock=lambda: FROZEN_TIME)
-
-    async def run_before(pilot):
-        await wait_until(pilot, lambda: runs_ready(app), what="the runs table")
-        for key in keys:
-            await pilot.press(key)
-            await pilot.pause()
-        await wait_until(pilot, lambda: ready(app), what=f"the {view} view")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snapshot_after(snap_compare, answers_ws, keys, ready, size, f"the {view} view", settle_each_key=True)
