@@ -376,14 +376,20 @@ class Scheduler:
 
     def _alert_no_metric(self, doc: dict) -> None:
         """One alert per sweep (not one per run) when its runs end without the objective."""
-        # by the alert's sweep: the siblings that ended before are in a partition, not in self.runs
-        if any(a["kind"] == "no_metric" and a.get("sweep") == doc["sweep"] for a in self.store.alerts()):
+        sweep = doc["sweep"]
+        # The sweep's record keeps that it was alerted: the alert itself leaves the hot file once
+        # newer ones push it into the archive, and the siblings that ended before sit in a partition.
+        record = self.store.get_sweep(sweep)
+        if (record or {}).get("no_metric_alerted") or any(
+                a["kind"] == "no_metric" and a.get("sweep") == sweep for a in self.store.alerts()):
             return
         metric = doc["no_metric"]
         self._alert(doc, "no_metric",
-                    f"{doc['name']} (sweep {doc['sweep']}) finished without reporting {metric}, so Optuna was "
+                    f"{doc['name']} (sweep {sweep}) finished without reporting {metric}, so Optuna was "
                     f"told FAIL: print it (e.g. '{metric}: 0.81'), or set [job] output_scalars / metrics_map / "
                     f"metrics_csv so fertui can read it (see README, 'Your own training code')")
+        if record is not None:  # upsert merges: the spec's fields stay as they are
+            self.store.put_sweep({"name": sweep, "no_metric_alerted": True})
 
     def _alert_once(self, tracked: Tracked, kind: str, message: str, key: str | None = None) -> None:
         """One alert of KIND per run (or per KEY, e.g. one per distinct capture warning)."""

@@ -151,6 +151,15 @@ def test_sweep_run_without_its_objective_is_flagged_not_completed(root):
     storage = optuna.storages.JournalStorage(JournalFileBackend(str(root / "runs" / "optuna.journal")))
     assert {t.state.name for t in optuna.load_study(study_name="quiet", storage=storage).trials} == {"FAIL"}
 
+    # newer alerts push that one into the archive; a third quiet run still does not raise it again
+    for i in range(400):
+        store(root).add_alert(None, "test", f"filler {i}")
+    assert not [a for a in store(root).alerts() if a["kind"] == "no_metric"]
+    cli(root, "add", str(write(root / "quiet3.toml", config.read_text().replace("[0.1, 0.2]", "[0.3]"))))
+    assert len(finished(root, 3)) == 3
+    every = store(root).alerts() + store(root).archived_alerts()
+    assert [a["sweep"] for a in every if a["kind"] == "no_metric"] == ["quiet"]
+
 
 @pytest.mark.slow
 def test_a_killed_daemon_resumes_capture_without_doubling_or_losing_lines(root):
