@@ -26,3 +26,18 @@ os.environ.setdefault("TORCH_HOME", os.path.join(_home_cache, "torch"))
 os.environ.setdefault("HF_HOME", os.path.join(_home_cache, "huggingface"))
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fertui-test-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
+
+import random  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _same_random_draws_in_any_order():
+    """Each test starts from the same global RNG state, so what it draws (augmentations, init
+    weights) does not depend on which tests ran before it; torch only if a test loaded it."""
+    random.seed(0)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(0)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(0)
