@@ -22,3 +22,12 @@ def best_entry(run: dict) -> tuple[str, Any] | None:
     if metric not in best:  # e.g. a run that went NaN before its first validation
         return None
     return metric, best[metric]
+
+
+def best_text(run: dict, sep: str = "=") -> str:
+    """RUN's best as ``metric=value`` (4 significant digits; SEP between), "" before any value."""
+    entry = best_entry(run)
+    if entry is None:
+        return ""
+    metric, value = entry
+    return f"{metric}{sep}{value:.4g}" if isinstance(value, float) else f"{metric}{sep}{value}"

@@ -8,7 +8,7 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.errors import UserError
-from fertui.run_summary import best_entry
+from fertui.run_summary import best_text
 from fertui.store import RUN_STATES, Store, status_text
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
@@ -187,14 +187,6 @@ def progress_text(run: dict) -> str:
     if "epoch" in s:
         return f"ep {s['epoch']}" + (f"/{s['epochs']}" if s.get("epochs") else "")
     return f"step {s['step']}" if "step" in s else ""
-
-
-def best_text(run: dict) -> str:
-    entry = best_entry(run)
-    if entry is None:
-        return ""
-    metric, value = entry
-    return f"{metric}={value:.4g}" if isinstance(value, float) else f"{metric}={value}"
 
 
 def _print_runs_table(runs: list[dict]) -> None:

@@ -10,7 +10,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from fertui.run_summary import best_entry, last_loss
+from fertui.run_summary import best_text, last_loss
 from fertui.store import FINAL_STATES
 
 BAD_STATES = ("failed", "nan", "oom", "lost")
@@ -33,14 +33,6 @@ def loss_value(run: dict) -> float | None:
     return last_loss(run.get("summary") or {})
 
 
-def best_value(run: dict) -> str:
-    entry = best_entry(run)
-    if entry is None:
-        return ""
-    metric, value = entry
-    return f"{metric} {value:.4g}" if isinstance(value, float) else f"{metric} {value}"
-
-
 def progress_text(run: dict) -> str:
     s = run.get("summary") or {}
     parts = []
@@ -56,7 +48,7 @@ def plain_line(run: dict, note: str = "") -> str:
     s = run.get("summary") or {}
     loss = loss_value(run)
     bits = [f"{run['id']} {run['name'][:32]:<32}", note or run["status"], progress_text(run),
-            f"loss {loss:.4g}" if isinstance(loss, float) else "", best_value(run),
+            f"loss {loss:.4g}" if isinstance(loss, float) else "", best_text(run, " "),
             f"eta {fmt_duration(s['eta_s'])}" if s.get("eta_s") is not None and run["status"] == "running" else ""]
     if s.get("nan_step") is not None:
         bits.append(f"NaN at step {s['nan_step']}")
@@ -143,7 +135,7 @@ class RunView:
                 Text(f"{loss:.4g}" if isinstance(loss, float) else "")
             table.add_row(run["id"], run["name"], str(run.get("slot", "")),
                           ProgressBar(total=1.0, completed=float(s.get("progress") or 0), width=20),
-                          progress_text(run), loss_text, best_value(run), fmt_duration(s.get("eta_s")))
+                          progress_text(run), loss_text, best_text(run, " "), fmt_duration(s.get("eta_s")))
         table.caption = f"{len(running)} running, {queued} queued"
         return table
 
@@ -161,7 +153,7 @@ class RunView:
             for run in runs:
                 took = (run.get("ended") or time.time()) - run["started"] if run.get("started") else None
                 table.add_row(run["id"], run["name"], Text(run["status"], style=STATE_STYLE.get(run["status"], "")),
-                              progress_text(run), best_value(run), fmt_duration(took))
+                              progress_text(run), best_text(run, " "), fmt_duration(took))
             try:
                 self.console.print(table)
             except OSError:

@@ -20,7 +20,7 @@ def cancel_run(screen, run_id: str | None) -> None:
 
     def answered(yes: bool | None) -> None:
         if yes:
-            call_scheduler(app, "cancel_runs", [[run_id]], f"cancel requested for run {run_id}")
+            call_scheduler(app, "control.cancel_runs", [[run_id]], f"cancel requested for run {run_id}")
 
     app.push_screen(Confirm(f"Cancel run {run_id} {run.get('name', '')} ({run['status']})?"), answered)
 
@@ -34,20 +34,21 @@ def retry_run(screen, run_id: str | None) -> None:
     if run["status"] not in RETRYABLE:
         app.notify(f"run {run_id} is {run['status']}: only finished runs can be retried", severity="warning")
         return
-    call_scheduler(app, "retry_runs", [[run_id]])
+    call_scheduler(app, "control.retry_runs", [[run_id]])
 
 
 def call_scheduler(app, name: str, args: list, done: str = "") -> None:
-    """Call NAME(ws, *ARGS) of fertui.scheduler.control (runs) or .queue_state (pause, resume,
-    drain) off the UI thread; report in a toast."""
+    """Call fertui.scheduler.NAME(ws, *ARGS) off the UI thread, NAME as "module.function"
+    ("control.cancel_runs", "queue_state.pause"); report in a toast."""
 
     def work() -> None:
-        from fertui.scheduler import control, queue_state  # lazily: the console starts without them
+        import importlib
 
-        try:
-            result = (getattr(control, name, None) or getattr(queue_state, name))(app.ws, *args)
+        module, function = name.split(".")
+        try:  # imported lazily: the console starts without the scheduler's imports
+            result = getattr(importlib.import_module(f"fertui.scheduler.{module}"), function)(app.ws, *args)
         except Exception as exc:  # a user error from the scheduler (unknown id, wrong state)
-            app.notify(f"{name.replace('_', ' ')}: {exc}", severity="error", markup=False)
+            app.notify(f"{function.replace('_', ' ')}: {exc}", severity="error", markup=False)
             return
         if isinstance(result, list) and result and isinstance(result[0], tuple):
             done = "; ".join(f"{a}: {b}" for a, b in result)  # [(run id, what happened)]

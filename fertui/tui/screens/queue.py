@@ -77,17 +77,17 @@ class QueueScreen(ConsoleScreen):
             self.app.notify("priority only changes the order of queued runs", severity="warning")
             return
         new = (run.get("priority") or 0) + delta
-        call_scheduler(self.app, "set_priority", [run["id"], new], f"run {run['id']} priority {new}")
+        call_scheduler(self.app, "control.set_priority", [run["id"], new], f"run {run['id']} priority {new}")
 
     def action_pause(self) -> None:
         if queue_state(self.app) == "active":
-            call_scheduler(self.app, "pause", [], "queue paused: running jobs go on, no new ones start")
+            call_scheduler(self.app, "queue_state.pause", [], "queue paused: running jobs go on, no new ones start")
         else:
-            call_scheduler(self.app, "resume", [], "queue active: queued runs start again")
+            call_scheduler(self.app, "queue_state.resume", [], "queue active: queued runs start again")
         self.set_timer(0.3, self.refresh_state)
 
     def action_drain(self) -> None:
-        call_scheduler(self.app, "drain", [], "draining: running jobs finish, then the daemon exits")
+        call_scheduler(self.app, "queue_state.drain", [], "draining: running jobs finish, then the daemon exits")
         self.set_timer(0.3, self.refresh_state)
 
 
