@@ -76,6 +76,7 @@ async def test_queue_pause_priority_cancel_resume(filled_ws):
         await wait_until(pilot, lambda: isinstance(app.screen, QueueScreen), what="the queue screen")
         await pilot.press("p")
         await wait_until(pilot, lambda: queue_state(filled_ws) == "paused", what="paused")
+        await wait_until(pilot, lambda: any("queue paused" in t for t in toasts(app)), what="the pause toast")
         first = queue_job(filled_ws, "waiting_a", train_command(1e-4, 2))
         second = queue_job(filled_ws, "waiting_b", train_command(1e-4, 2))
         table = app.screen.query_one(KeyedTable)
@@ -83,6 +84,8 @@ async def test_queue_pause_priority_cancel_resume(filled_ws):
         table.move_cursor(row=table.get_row_index(second))
         await pilot.press("plus")
         await wait_until(pilot, lambda: store_run(filled_ws, second).get("priority") == 1, what="priority 1")
+        await wait_until(pilot, lambda: any(f"run {second} priority 1" in t for t in toasts(app)),
+                         what="the priority toast")
         await wait_until(pilot, lambda: table.current_key() == second and table.get_row_index(second) == 0,
                          what="the raised run first, cursor still on it")
         await pilot.press("c", "y")

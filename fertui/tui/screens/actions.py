@@ -50,9 +50,10 @@ def call_scheduler(app, name: str, args: list, done: str = "") -> None:
         except Exception as exc:  # a user error from the scheduler (unknown id, wrong state)
             app.notify(f"{function.replace('_', ' ')}: {exc}", severity="error", markup=False)
             return
+        said = done  # a new name: assigning DONE here would make it work's own, unbound when read
         if isinstance(result, list) and result and isinstance(result[0], tuple):
-            done = "; ".join(f"{a}: {b}" for a, b in result)  # [(run id, what happened)]
-        if done:
-            app.notify(done, markup=False)
+            said = "; ".join(f"{a}: {b}" for a, b in result)  # [(run id, what happened)]
+        if said:
+            app.notify(said, markup=False)
 
     app.run_worker(work, thread=True, group="control", exit_on_error=False)
