@@ -6,10 +6,13 @@ job's output, CSV logs and TensorBoard files (fertui.capture). Readers take both
 
 The reader remembers its byte offset and leaves a half-written last line for the next read,
 so it never parses a torn event. A malformed complete line is counted and skipped, alone.
+Once the job has ended, its last line will never be completed: a ``final`` read takes it as it is
+(an event the job wrote without its newline still counts; a torn one is a bad line).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ EVENTS_FILE = "events.jsonl"
 CAPTURED_FILE = "captured.jsonl"
 EVENT_FILES = (EVENTS_FILE, CAPTURED_FILE)
 MAX_EVENT_LINE = 1 << 20  # a longer line is no event a job meant to write: skipped unparsed
+READ_BYTES = 8 << 20      # one read's worth of a file: what a tick costs at most, per file
 
 
 class EventTail:
@@ -27,23 +31,29 @@ class EventTail:
         self.offset = offset
         self.bad_lines = 0
 
-    def read(self, max_bytes: int = 8 << 20) -> list[dict[str, Any]]:
-        """New complete events since the last call (at most MAX_BYTES of file per call)."""
+    def read(self, max_bytes: int = READ_BYTES, final: bool = False) -> list[dict[str, Any]]:
+        """New complete events since the last call (at most MAX_BYTES of file per call).
+
+        FINAL: the writer has ended, so a last line without its newline is read too."""
         try:
             with open(self.path, "rb") as fh:
                 fh.seek(self.offset)
                 chunk = fh.read(max_bytes)
         except FileNotFoundError:
             return []
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            if max_bytes > 0 and len(chunk) >= max_bytes:  # one line longer than a read: never an event
-                self.offset += len(chunk)
-                self.bad_lines += 1
-            return []
-        self.offset += end + 1
+        if final and chunk and not chunk.endswith(b"\n") and (max_bytes < 0 or len(chunk) < max_bytes):
+            body = chunk  # the writer has ended: no more of this last line will come
+        else:
+            end = chunk.rfind(b"\n")
+            if end < 0:
+                if max_bytes > 0 and len(chunk) >= max_bytes:  # one line longer than a read: never an event
+                    self.offset += len(chunk)
+                    self.bad_lines += 1
+                return []
+            body = chunk[:end + 1]
+        self.offset += len(body)
         events = []
-        for line in chunk[:end].split(b"\n"):
+        for line in body.split(b"\n"):
             if not line.strip():
                 continue
             if len(line) > MAX_EVENT_LINE:
@@ -59,6 +69,16 @@ class EventTail:
             else:
                 self.bad_lines += 1
         return events
+
+    def read_to_end(self, final: bool = False) -> Iterator[list[dict[str, Any]]]:
+        """The events up to the end of the file, one read's worth at a time (bounded memory)."""
+        while True:
+            before = self.offset
+            events = self.read(final=final)
+            if events:
+                yield events
+            if self.offset == before:
+                return
 
 
 def read_all(path: Path) -> list[dict[str, Any]]:

@@ -45,15 +45,18 @@ class CsvSource:
         self.next_scan = 0.0
         self.bad = 0
 
-    def read(self) -> list[dict]:
+    def read(self, final: bool = False) -> list[dict]:
+        """Events of the rows new since the last call (at most MAX_READ bytes per file).
+
+        FINAL: the job has ended, so a last row without its newline is a row too."""
         if time.monotonic() >= self.next_scan:
             self._scan()
         events: list[dict] = []
         for key, file in list(self.files.items()):
             try:
                 stat = file.path.stat()
-                if stat.st_size != file.size or stat.st_ino != file.inode:
-                    self._tail(file, stat, events)
+                if stat.st_size != file.size or stat.st_ino != file.inode or (final and file.offset < stat.st_size):
+                    self._tail(file, stat, events, final)
             except FileNotFoundError:
                 del self.files[key]  # the file may come back on a later scan, read afresh
             except Exception:  # unreadable: given up for good, so a later scan cannot read it twice
@@ -61,6 +64,13 @@ class CsvSource:
                 self.given_up.add(key)
                 self.bad += 1
         return events
+
+    def scan_now(self) -> None:
+        """Look for new files at the next read (a job writes its CSV log as it exits)."""
+        self.next_scan = 0.0
+
+    def position(self) -> tuple:
+        return tuple((key, f.offset, f.rows, f.size) for key, f in sorted(self.files.items()))
 
     def _scan(self) -> None:
         started = time.monotonic()
@@ -75,7 +85,7 @@ class CsvSource:
         # a run folder holding a dataset makes a ``**`` walk slow: walk it less often
         self.next_scan = time.monotonic() + next_scan_delay(self.rescan_s, time.monotonic() - started)
 
-    def _tail(self, file: _CsvFile, stat: os.stat_result, events: list[dict]) -> None:
+    def _tail(self, file: _CsvFile, stat: os.stat_result, events: list[dict], final: bool = False) -> None:
         with open(file.path, "rb") as fh:
             header_line = fh.readline()
             if stat.st_size < file.offset:
@@ -100,6 +110,8 @@ class CsvSource:
             fh.seek(file.offset)
             chunk = fh.read(MAX_READ)
         end = chunk.rfind(b"\n") + 1  # a row without its newline yet is left for the next read
+        if final and len(chunk) < MAX_READ:
+            end = len(chunk)  # the writer has ended: no more of its last row will come
         if len(chunk) == MAX_READ:
             file.size = -1  # more than one read's worth waiting: read on next time
             if end == 0:  # one endless "row": give it up rather than re-read it forever
@@ -108,7 +120,7 @@ class CsvSource:
                 return
         start = 0
         while start < end:
-            stop = chunk.index(b"\n", start) + 1
+            stop = chunk.find(b"\n", start, end) + 1 or end
             line, start = chunk[start:stop], stop
             if not line.strip():
                 continue

@@ -32,40 +32,55 @@ class StdoutSource:
         self.last_step = -1
         self.skipped_lines = 0
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self, final: bool = False) -> list[dict[str, Any]]:
+        """Events of the complete lines new since the last call (at most MAX_READ bytes of them).
+
+        FINAL: the job has ended, so a last line without its line end is a line too."""
         try:
             with open(self.path, "rb") as fh:
                 fh.seek(self.offset)
                 chunk = fh.read(MAX_READ)
         except FileNotFoundError:
             return []
-        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
-        if end < 0:
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1  # just past the last complete line
+        if final and len(chunk) < MAX_READ:
+            end = len(chunk)  # at the end of the output: no more of the last line will come
+        if end == 0:
             if len(chunk) >= MAX_LINE:  # one endless line: give it up rather than re-read it forever
                 self.offset += len(chunk)
                 self.skipped_lines += 1
             return []
         events, start = [], 0
-        for match in _LINE_END.finditer(chunk, 0, end + 1):
-            raw, start = chunk[start:match.start()], match.end()
-            if not raw.strip():
-                continue
-            if len(raw) > MAX_LINE:
-                self.skipped_lines += 1
-                continue
-            parsed = self.parser.parse(raw.decode("utf-8", errors="replace"))
-            if parsed is None:
-                continue
-            metrics, step, epoch = parsed
-            step = self.last_step + 1 if step is None else step
-            self.last_step = max(self.last_step, step)
-            event = {"type": "log", "step": step, "metrics": metrics, "src": self.key,
-                     "pos": self.offset + match.end()}
-            if epoch is not None:
-                event["epoch"] = epoch
-            events.append(event)
-        self.offset += end + 1
+        for match in _LINE_END.finditer(chunk, 0, end):
+            self._line(chunk[start:match.start()], self.offset + match.end(), events)
+            start = match.end()
+        if start < end:  # the unterminated last line of a final read
+            self._line(chunk[start:end], self.offset + end, events)
+        self.offset += end
         return events
+
+    def position(self) -> int:
+        return self.offset
+
+    def scan_now(self) -> None:
+        """One file, known from the start: nothing to look for."""
+
+    def _line(self, raw: bytes, pos: int, events: list[dict[str, Any]]) -> None:
+        if not raw.strip():
+            return
+        if len(raw) > MAX_LINE:
+            self.skipped_lines += 1
+            return
+        parsed = self.parser.parse(raw.decode("utf-8", errors="replace"))
+        if parsed is None:
+            return
+        metrics, step, epoch = parsed
+        step = self.last_step + 1 if step is None else step
+        self.last_step = max(self.last_step, step)
+        event = {"type": "log", "step": step, "metrics": metrics, "src": self.key, "pos": pos}
+        if epoch is not None:
+            event["epoch"] = epoch
+        events.append(event)
 
 
 def last_positions(path: Path) -> dict[str, int]:
@@ -111,14 +126,15 @@ class Capture:
 
             self.sources.append(TensorBoardSource(run_dir, mapping, positions))
 
-    def read(self) -> int:
-        """Capture what is new; append it to captured.jsonl; the number of events written."""
+    def read(self, final: bool = False) -> int:
+        """Capture what is new (one read's worth of each source); append it to captured.jsonl;
+        the number of events written. FINAL: the job has ended (see the sources' ``read``)."""
         lines: list[str] = []
         for source in self.sources:
             if source is self.stdout and self.job_reports and not source.parser.patterns:
                 continue  # the default set stands down for a job that reports through fertui.report
             try:
-                events = source.read()
+                events = source.read(final)
             except Exception as exc:  # a source must never cost the other sources or the tick
                 self._warn(f"{type(source).__name__}: {exc}")
                 continue
@@ -135,6 +151,15 @@ class Capture:
             with open(self.out_path, "a", encoding="utf-8") as fh:
                 fh.write("\n".join(lines) + "\n")
         return len(lines)
+
+    def scan_now(self) -> None:
+        """Let every file source look for new files at its next read, however recent its last look."""
+        for source in self.sources:
+            source.scan_now()
+
+    def position(self) -> tuple:
+        """How far every source has read: unchanged by a read means it has nothing more."""
+        return tuple(source.position() for source in self.sources)
 
     def _warn(self, message: str) -> None:
         if message not in self._warned:

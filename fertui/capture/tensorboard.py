@@ -39,7 +39,9 @@ class TensorBoardSource:
         self.unavailable: str | None = None
         self._tb: tuple[Any, Any] | None = None  # (EventFileLoader, make_ndarray), imported on demand
 
-    def read(self) -> list[dict]:
+    def read(self, final: bool = False) -> list[dict]:
+        """Events of the records new since the last call; FINAL changes nothing here (the loader
+        reads every complete record, and a torn last one is no scalar)."""
         if time.monotonic() >= self.next_scan:
             self._scan()
         if not self.files or not self._import_tensorboard():
@@ -61,6 +63,13 @@ class TensorBoardSource:
                 if file.path.exists():
                     self.bad += 1
         return events
+
+    def scan_now(self) -> None:
+        """Look for new files at the next read (a job may create one as it exits)."""
+        self.next_scan = 0.0
+
+    def position(self) -> tuple:
+        return tuple((key, f.records) for key, f in sorted(self.files.items()))
 
     def _scan(self) -> None:
         started = time.monotonic()

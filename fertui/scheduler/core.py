@@ -24,7 +24,7 @@ from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_fail
 from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env
 from fertui.scheduler.logfile import setup_logging
-from fertui.scheduler.ingest import RunIngest
+from fertui.scheduler.ingest import Happening, RunIngest
 from fertui.scheduler.outcome import classify, record_stop
 from fertui.scheduler.queue_state import queue_of
 from fertui.scheduler.slots import SlotPool
@@ -220,8 +220,19 @@ class Scheduler:
 
     # ---- ingest -----------------------------------------------------------------------
     def _ingest(self, tracked: Tracked) -> None:
+        """One read's worth of a running job's new output."""
+        self._act(tracked, *tracked.ingest.read())
+
+    def _ingest_to_end(self, tracked: Tracked) -> None:
+        """All of an ended job's output, however far behind the reads were (a burst of output
+        before the exit, a daemon that was down): a run is closed only after this."""
+        for happenings, changed in tracked.ingest.read_to_end():
+            self._act(tracked, happenings, changed, ended=True)
+
+    def _act(self, tracked: Tracked, happenings: list[Happening], changed: bool, ended: bool = False) -> None:
+        """Queue the summary for the store and answer what happened: alerts, NaN stops, Optuna's
+        intermediate values (and its pruning, unless the job has ENDED already)."""
         run = tracked.run
-        happenings, changed = tracked.ingest.read()
         bad = tracked.ingest.new_bad_lines()
         if bad:
             log.warning("%s: skipped %d unreadable line(s) in the event files of %s", run["id"], bad, tracked.run_dir)
@@ -246,7 +257,8 @@ class Scheduler:
             elif item.kind == "oom":
                 self._alert_once(tracked, "oom", f"{run['name']}: out of memory")
             elif item.kind == "epoch" and run.get("sweep") and run["id"] not in self._stopping:
-                if self.hooks.call("report_epoch", run, event["epoch"], item.value):
+                prune = self.hooks.call("report_epoch", run, event["epoch"], item.value)
+                if prune and not ended:  # a job that has finished is not pruned: it ran every epoch
                     self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
 
     def _request_stop(self, tracked: Tracked, reason: str, summary: dict | None = None) -> None:
@@ -276,7 +288,7 @@ class Scheduler:
     # ---- ending -----------------------------------------------------------------------
     def _close(self, tracked: Tracked, record: dict | None) -> None:
         run = tracked.run
-        self._ingest(tracked)  # the last events, written just before the exit
+        self._ingest_to_end(tracked)
         if record and record.get("requeue") and self._requeue_in_place(tracked, record):
             return
 

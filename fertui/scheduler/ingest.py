@@ -4,18 +4,27 @@ One RunIngest per running job first captures what the job printed or logged in f
 (fertui.capture, into captured.jsonl), then tails both event files (the byte offsets live in
 memory; after a restart the summary is recomputed from the start of the files). ``read()``
 returns what the scheduler must act on: NaN events, OOM events and per-epoch objective values.
+
+Each ``read()`` takes at most one read's worth of every file, so a tick stays cheap however much
+a job prints. A run is closed only after ``read_to_end()``: every file read to its end in such
+chunks, the run folder searched again for CSV and TensorBoard files (Lightning writes its CSV as
+it exits), and last lines without their newline taken as lines: the summary, Optuna's value and
+the console (which reads the same files) then agree on the final number.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fertui.capture.sources import Capture
 from fertui.events import CAPTURED_FILE, EVENTS_FILE, EventTail
+
+MAX_FINAL_READS = 100_000  # each read takes up to 8 MB of a file: far past any real run
 
 
 @dataclass
@@ -46,10 +55,11 @@ class RunIngest:
         self.oom_seen = False
         self.bad_lines_reported = 0
 
-    def read(self) -> tuple[list[Happening], bool]:
-        """Process new events; (what happened, whether the summary changed)."""
-        self.capture.read()
-        events = self.tail.read()
+    def read(self, final: bool = False) -> tuple[list[Happening], bool]:
+        """Process new events; (what happened, whether the summary changed). FINAL: the job has
+        ended, so its last line counts even without a newline."""
+        self.capture.read(final)
+        events = self.tail.read(final=final)
         if not self.capture.job_reports and any(e.get("type") == "log" for e in events):
             self.capture.job_reports = True
         events += self.captured_tail.read()
@@ -60,6 +70,20 @@ class RunIngest:
             self._update_eta()
             self.summary["updated"] = time.time()
         return happenings, bool(events)
+
+    def read_to_end(self) -> Iterator[tuple[list[Happening], bool]]:
+        """``read(final=True)`` until no file has anything more, for a job that has ended; one
+        read's worth of each file at a time, so memory stays bounded however far behind it was."""
+        self.capture.scan_now()  # files created since the last look, e.g. in the job's last moments
+        for _ in range(MAX_FINAL_READS):
+            before = self.position()
+            yield self.read(final=True)
+            if self.position() == before:
+                return
+
+    def position(self) -> tuple:
+        """How far every file has been read."""
+        return self.tail.offset, self.captured_tail.offset, self.capture.position()
 
     def new_bad_lines(self) -> int:
         total = self.bad_lines

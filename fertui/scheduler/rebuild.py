@@ -19,8 +19,6 @@ from fertui.config.loader import flatten_free
 from fertui.scheduler.ingest import RunIngest
 from fertui.scheduler.outcome import classify, recorded_stop
 
-MAX_READS = 100_000  # each read takes up to 8 MB of a file: far past any real run
-
 
 def rebuild_missing_runs(store, runs_dir: Path) -> list[dict]:
     """Run documents for the run folders under RUNS_DIR that STORE does not know."""
@@ -85,14 +83,6 @@ def replay(doc: dict, folder: Path, spec: dict | None) -> RunIngest:
     ingest = RunIngest(doc, folder)
     if spec:
         ingest.objective = spec.get("objective")
-    for _ in range(MAX_READS):
-        before = progress(ingest)
-        ingest.read()
-        if progress(ingest) == before:
-            break
+    for _ in ingest.read_to_end():
+        pass
     return ingest
-
-
-def progress(ingest: RunIngest) -> tuple:
-    stdout = ingest.capture.stdout
-    return ingest.tail.offset, ingest.captured_tail.offset, stdout.offset if stdout else None
