@@ -139,8 +139,8 @@ class Watcher:
             else:
                 self._read(run_id, tails)
         for run_id in list(self._tails):
-            if run_id not in active:  # finished and not shown: one last read, then let go
-                self._read(run_id, self._tails.pop(run_id))
+            if run_id not in active:  # finished and not shown: read to the end, then let go
+                self._read_to_end(run_id, self._tails.pop(run_id))
 
     def _read(self, run_id: str, tails: list[EventTail], reset: bool = False) -> None:
         sizes = []
@@ -158,6 +158,15 @@ class Watcher:
         events = [e for tail in tails for e in tail.read()]
         if events or reset:
             self.post(RunEvents(run_id, events, reset))
+
+    def _read_to_end(self, run_id: str, tails: list[EventTail]) -> None:
+        """Every event left in a finished run's files, one read's worth per message: its curves
+        then end where its stored summary does, however much it wrote in its last moments."""
+        while True:
+            before = [tail.offset for tail in tails]
+            self._read(run_id, tails)
+            if [tail.offset for tail in tails] == before:
+                return
 
     def _poll_log(self) -> None:
         run_id = self.log_run
