@@ -17,8 +17,9 @@ from fertui.workspace import ENV_FILE, Workspace
 
 def plan_runs(cfg: RunConfig, workspace: Workspace) -> list[dict]:
     """Every run CFG asks for: one, or a sweep's cells × seeds."""
-    from fertui.preflight import check_docs
+    from fertui.preflight import check_docs, check_objective
 
+    check_objective(cfg)  # before a sweep is expanded: a typo costs nothing
     if cfg.sweep is not None:
         from fertui.sweeps.expand import plan_sweep  # only sweeps need Optuna and friends
 

@@ -1,4 +1,5 @@
-"""Queue-time checks of what a run will need when it starts: its model and its data.
+"""Queue-time checks of what a run will need when it starts: its model, its data, and an
+objective its job reports.
 
 A bad sweep found 45 s into its first run has already burnt the night's queue; these checks
 cost milliseconds (no torch, no image decoded) and run before anything is queued.
@@ -8,8 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from fertui.config import RunConfig
 from fertui.errors import ConfigError
+from fertui.job_metrics import objective_problem
 from fertui.workspace import Workspace
+
+
+def check_objective(cfg: RunConfig) -> None:
+    """A ConfigError when CFG's sweep names an objective its built-in job never reports."""
+    if cfg.sweep is None:
+        return
+    problem = objective_problem(cfg.data["job"]["kind"], cfg.sweep["objective"])
+    if problem:
+        raise ConfigError(cfg.source, "sweep.objective", problem)
 
 
 def check_docs(docs: list[dict[str, Any]], workspace: Workspace) -> None:

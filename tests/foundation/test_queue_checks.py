@@ -120,3 +120,33 @@ def test_the_consoles_picker_refuses_an_unknown_model_too(tmp_path):
     with pytest.raises(ConfigError, match="unknown model 'clsfer_tiyn'; did you mean clsfer_tiny"):
         plan_and_enqueue(open_workspace(tmp_path), bad)
     assert store_bytes(tmp_path) == before
+
+
+@pytest.mark.parametrize("command, text, expected", [
+    ("add", '[sweep]\nname = "typo"\nobjective = "val/accc"\n[sweep.axes]\n"optim.lr" = [1e-3, 1e-4]\n',
+     "sweep.objective: the built-in trainer never reports 'val/accc' (did you mean 'val/acc'?); it reports val/acc"),
+    ("run", '[sweep]\nname = "typo"\nobjective = "val/mca"\n[sweep.axes]\n"optim.lr" = [1e-3]\n',
+     "sweep.objective: the built-in trainer never reports 'val/mca'"),
+    ("add", ('[job]\nkind = "bench"\n[bench]\nmodels = ["clsfer_tiny"]\n[sweep]\nname = "b"\n'
+             'objective = "perf/img_per_sec"\n[sweep.axes]\n"bench.steps" = [1, 2]\n'),
+     "the benchmark job never reports 'perf/img_per_sec' (did you mean 'perf/img_per_s'?)"),
+])
+def test_an_objective_the_built_in_job_never_reports_queues_nothing(tmp_path, command, text, expected):
+    before = seeded_workspace(tmp_path)
+    bad = tmp_path / "configs" / "typo.toml"
+    bad.write_text(text)
+    result = runner.invoke(app, ["--workspace", str(tmp_path), command, str(bad)])
+    assert_one_line_error(result, expected)
+    assert str(bad) in result.stderr
+    assert store_bytes(tmp_path) == before and not (tmp_path / "runs" / "optuna.journal").exists()
+
+
+def test_a_reported_objective_and_a_command_jobs_own_objective_are_queued(tmp_path):
+    seeded_workspace(tmp_path)
+    good = tmp_path / "configs" / "good_sweep.toml"
+    good.write_text('[sweep]\nname = "mca"\nobjective = "val/mean_class_acc"\n[sweep.axes]\n"optim.lr" = [1e-3]\n')
+    assert add(tmp_path, str(good)).exit_code == 0
+    own = tmp_path / "configs" / "own.toml"
+    own.write_text('[job]\ncommand = ["true"]\n[sweep]\nname = "own"\nobjective = "val/uar"\n'
+                   '[sweep.axes]\n"params.lr" = [1]\n')
+    assert add(tmp_path, str(own)).exit_code == 0

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
+from fertui.job_metrics import BUILT_IN_JOBS
 from fertui.store import Store
 from .trainjob import events, run_job, stdout_of
 
@@ -55,6 +56,10 @@ def test_bench_job_stops_a_model_at_its_first_oom_and_records_rows(make_run):
         ("train", 4096), ("infer", 4096)]
     assert not [e for e in evs if e["type"] == "oom"]  # an OOM row is a result: no alert, exit 0
     assert len([e for e in evs if e["type"] == "log"]) == 4
+    known = BUILT_IN_JOBS["bench"]  # what `fertui add` accepts as this job's objective
+    assert {m for e in evs if e["type"] == "log" for m in e["metrics"]} == set(known.logged)
+    summary = [e for e in evs if e["type"] == "summary"][-1]["values"]
+    assert {k for k, v in summary.items() if isinstance(v, (int, float))} == set(known.summary) | {"perf/img_per_s"}
     stored = Store(run_dir.parent / "fertui.json").benchmarks()
     assert len(stored) == 6 and {r["run"] for r in stored} == {run_dir.name}
     assert "OOM" in (run_dir / "bench.md").read_text()

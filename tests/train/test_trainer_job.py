@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from fertui.job_metrics import BUILT_IN_JOBS
 from fertui.report import EXIT_NAN
 from .trainjob import dump, events, run_job, start_job, stdout_of, train_logs, val_logs, wait_for
 
@@ -37,6 +38,9 @@ def test_run_finishes_with_events_checkpoints_and_accuracy_above_chance(make_run
     assert best > 30, dump(vals)
     summary = [e for e in evs if e["type"] == "summary"][-1]["values"]
     assert summary["val/acc"] == best and summary["step"] == 5 * spe
+    known = BUILT_IN_JOBS["train"]  # what `fertui add` accepts as this job's objective
+    assert {m for e in evs if e["type"] == "log" for m in e["metrics"]} <= set(known.logged)
+    assert set(summary) <= known.names
     confusion = [e for e in evs if e["type"] == "artifact" and e["kind"] == "confusion_matrix"]
     assert len(confusion) == 5
     matrix = json.loads(Path(confusion[-1]["path"]).read_text())["matrix"]
