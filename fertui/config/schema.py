@@ -69,6 +69,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "metrics_csv": Field("str", "", help="CSV log in the run folder to tail (glob allowed: **/summary.csv)"),
         "tensorboard": Field("bool", True, help="command jobs: read TensorBoard files under the run folder"),
         "wandb": Field("str", "", one_of("", "fertui"), help='"fertui": `import wandb` in the job is fertui.wandb'),
+        "objective_alert_after": Field("float", 30.0, non_negative,
+                                       help="command jobs: minutes running without the objective before one "
+                                            "alert (it comes earlier, after the first epoch, when epochs are "
+                                            "logged); 0 = only that"),
     },
     "model": {
         "name": Field("str", "clsfer_tiny"),

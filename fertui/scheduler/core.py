@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from fertui.config.schema import field_for
 from fertui.errors import DiskFull, StoreDamaged
 from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
@@ -24,6 +25,7 @@ from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_fail
 from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env
 from fertui.scheduler.logfile import setup_logging
+from fertui.scheduler.objective_watch import ended_without_message
 from fertui.scheduler.ingest import Happening, RunIngest
 from fertui.scheduler.outcome import classify, record_stop
 from fertui.scheduler.queue_state import queue_of
@@ -260,6 +262,17 @@ class Scheduler:
                 prune = self.hooks.call("report_epoch", run, event["epoch"], item.value)
                 if prune and not ended:  # a job that has finished is not pruned: it ran every epoch
                     self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
+        if not ended and run.get("kind") == "command" and "no_metric" not in tracked.alerted:
+            self._watch_objective(tracked)
+
+    def _watch_objective(self, tracked: Tracked) -> None:
+        """One alert while a command job runs on without its objective (see objective_watch)."""
+        job = (tracked.run.get("config") or {}).get("job") or {}
+        minutes = job.get("objective_alert_after", field_for("job.objective_alert_after").default)
+        missing = tracked.ingest.missing_objective(60 * float(minutes))
+        if missing is not None:
+            tracked.alerted.add("no_metric")
+            self._alert_no_metric(tracked.run, missing.message(tracked.run["name"], job.get("output_scalars", "auto")))
 
     def _request_stop(self, tracked: Tracked, reason: str, summary: dict | None = None) -> None:
         run_id = tracked.run["id"]
@@ -315,7 +328,7 @@ class Scheduler:
             first_line = (doc.get("error") or "").splitlines()[:1]
             self._alert(doc, status, f"{doc['name']}: {status}" + (f" ({first_line[0]})" if first_line else ""))
         if doc.get("no_metric"):
-            self._alert_no_metric(doc)
+            self._alert_no_metric(doc, ended_without_message(doc["name"], doc["sweep"], doc["no_metric"]))
         if status == "lost" and doc.get("attempts", 0) < self.retry:
             self._requeue(doc)
         self.hooks.call("run_finished", doc)
@@ -386,20 +399,17 @@ class Scheduler:
             # should it still be slow (a loaded NFS), keep writing under ~10 % of the time.
             self._flush_every = max(FLUSH_EVERY_S, 10 * (self._last_flush - now))
 
-    def _alert_no_metric(self, doc: dict) -> None:
-        """One alert per sweep (not one per run) when its runs end without the objective."""
-        sweep = doc["sweep"]
+    def _alert_no_metric(self, doc: dict, message: str) -> None:
+        """One alert per sweep (not one per run, and not again when its runs end) when its runs
+        go without the objective; outside a sweep, the caller raises it once per run."""
+        sweep = doc.get("sweep")
         # The sweep's record keeps that it was alerted: the alert itself leaves the hot file once
         # newer ones push it into the archive, and the siblings that ended before sit in a partition.
-        record = self.store.get_sweep(sweep)
-        if (record or {}).get("no_metric_alerted") or any(
-                a["kind"] == "no_metric" and a.get("sweep") == sweep for a in self.store.alerts()):
+        record = self.store.get_sweep(sweep) if sweep else None
+        if sweep and ((record or {}).get("no_metric_alerted") or any(
+                a["kind"] == "no_metric" and a.get("sweep") == sweep for a in self.store.alerts())):
             return
-        metric = doc["no_metric"]
-        self._alert(doc, "no_metric",
-                    f"{doc['name']} (sweep {sweep}) finished without reporting {metric}, so Optuna was "
-                    f"told FAIL: print it (e.g. '{metric}: 0.81'), or set [job] output_scalars / metrics_map / "
-                    f"metrics_csv so fertui can read it (see README, 'Your own training code')")
+        self._alert(doc, "no_metric", message)
         if record is not None:  # upsert merges: the spec's fields stay as they are
             self.store.put_sweep({"name": sweep, "no_metric_alerted": True})
 

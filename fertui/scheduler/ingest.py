@@ -23,6 +23,7 @@ from typing import Any
 
 from fertui.capture.sources import Capture
 from fertui.events import CAPTURED_FILE, EVENTS_FILE, EventTail
+from fertui.scheduler.objective_watch import MissingObjective, missing_objective
 
 MAX_FINAL_READS = 100_000  # each read takes up to 8 MB of a file: far past any real run
 
@@ -51,6 +52,7 @@ class RunIngest:
         self.started = run.get("started") or time.time()
         self.summary: dict[str, Any] = {"last": {}, "best": {}}
         self.objective = run.get("objective_hint")
+        self.first_epoch: float | None = None  # the first epoch the job logged: when it is done
         self.nan_seen = False
         self.oom_seen = False
         self.bad_lines_reported = 0
@@ -133,6 +135,8 @@ class RunIngest:
                 s["img_per_s"] = value
         if event.get("epoch") is not None:
             s["epoch"] = event["epoch"]
+            if self.first_epoch is None and _number(event["epoch"]):
+                self.first_epoch = float(event["epoch"])
         value = event["metrics"].get(self.objective_name())
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return []
@@ -154,6 +158,15 @@ class RunIngest:
         name = self.objective_name()
         return name in self.summary["last"] or name in (self.summary.get("values") or {})
 
+    def missing_objective(self, alert_after_s: float) -> MissingObjective | None:
+        """Whether the running job is overdue with its objective (see objective_watch)."""
+        s = self.summary
+        epoch = s.get("epoch")
+        return missing_objective(self.objective_name(), {*s["last"], *(s.get("values") or {})},
+                                 first_epoch=self.first_epoch, latest_epoch=epoch if _number(epoch) else None,
+                                 running_s=time.time() - self.started, alert_after_s=alert_after_s,
+                                 asked_for=bool(s.get("objective") or self.objective))
+
     def _update_eta(self) -> None:
         s = self.summary
         elapsed = time.time() - self.started
@@ -167,3 +180,7 @@ class RunIngest:
         if done > 0:
             s["progress"] = round(done, 4)
             s["eta_s"] = round(elapsed * (1 - done) / done, 1)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
