@@ -53,11 +53,10 @@ def missing_objective(metric: str, captured: Collection[str], *, first_epoch: fl
     ASKED_FOR by name (a sweep's) rather than the default one. None while it may still come."""
     if metric in captured:
         return None
-    others = _closest_first(metric, captured)
     if first_epoch is not None and latest_epoch is not None and latest_epoch >= first_epoch + 1:
-        return MissingObjective(metric, others, "its first epoch")
+        return MissingObjective(metric, _closest_first(metric, captured), "its first epoch")
     if alert_after_s > 0 and running_s >= alert_after_s and (captured or asked_for):
-        return MissingObjective(metric, others, f"{alert_after_s / 60:g} minutes")
+        return MissingObjective(metric, _closest_first(metric, captured), f"{alert_after_s / 60:g} minutes")
     return None
 
 

@@ -189,3 +189,22 @@ def test_read_to_end_takes_unterminated_last_lines_and_files_created_since_the_l
     assert last["loss"] == 0.25 and last["val/acc"] == 0.9 and ingest.summary["epoch"] == 1
     position = ingest.position()
     assert list(ingest.read_to_end()) == [([], False)] and ingest.position() == position  # nothing read twice
+
+
+def test_read_to_end_finds_a_tensorboard_file_written_as_the_job_exits(tmp_path):
+    pytest.importorskip("tensorboard")
+    pytest.importorskip("torch")
+    from torch.utils.tensorboard import SummaryWriter
+
+    from fertui.scheduler.ingest import RunIngest
+
+    ingest = RunIngest({"id": "00001", "kind": "command", "config": {"job": {}}}, tmp_path)
+    ingest.read()  # a live read: the folder has no event file yet, and is not looked at again for a while
+    writer = SummaryWriter(str(tmp_path / "tb"))
+    writer.add_scalar("val/acc", 91.2, 3)
+    writer.close()
+    ingest.read()
+    assert ingest.summary["last"] == {}
+    for _ in ingest.read_to_end():
+        pass
+    assert ingest.summary["last"] == {"val/acc": pytest.approx(91.2)}
