@@ -12,7 +12,6 @@ Once the job has ended, its last line will never be completed: a ``final`` read 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +68,6 @@ class EventTail:
             else:
                 self.bad_lines += 1
         return events
-
-    def read_to_end(self, final: bool = False) -> Iterator[list[dict[str, Any]]]:
-        """The events up to the end of the file, one read's worth at a time (bounded memory)."""
-        while True:
-            before = self.offset
-            events = self.read(final=final)
-            if events:
-                yield events
-            if self.offset == before:
-                return
 
 
 def read_all(path: Path) -> list[dict[str, Any]]:
