@@ -219,9 +219,9 @@ class Scheduler:
         return tracked
 
     # ---- ingest -----------------------------------------------------------------------
-    def _ingest(self, tracked: Tracked) -> None:
+    def _ingest(self, tracked: Tracked, final: bool = False) -> None:
         run = tracked.run
-        happenings, changed = tracked.ingest.read()
+        happenings, changed = tracked.ingest.read(final)
         bad = tracked.ingest.new_bad_lines()
         if bad:
             log.warning("%s: skipped %d unreadable line(s) in the event files of %s", run["id"], bad, tracked.run_dir)
@@ -276,7 +276,7 @@ class Scheduler:
     # ---- ending -----------------------------------------------------------------------
     def _close(self, tracked: Tracked, record: dict | None) -> None:
         run = tracked.run
-        self._ingest(tracked)  # the last events, written just before the exit
+        self._ingest(tracked, final=True)  # the last events, written just before the exit
         if record and record.get("requeue") and self._requeue_in_place(tracked, record):
             return
 

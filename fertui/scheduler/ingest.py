@@ -41,14 +41,17 @@ class RunIngest:
         self.params_changed = False
         self.started = run.get("started") or time.time()
         self.summary: dict[str, Any] = {"last": {}, "best": {}}
+        if self.capture.label:  # the output_scalars setting that reads this run, for `fertui show`
+            self.summary["output_scalars"] = self.capture.label
         self.objective = run.get("objective_hint")
         self.nan_seen = False
         self.oom_seen = False
         self.bad_lines_reported = 0
 
-    def read(self) -> tuple[list[Happening], bool]:
-        """Process new events; (what happened, whether the summary changed)."""
-        self.capture.read()
+    def read(self, final: bool = False) -> tuple[list[Happening], bool]:
+        """Process new events; (what happened, whether the summary changed). FINAL: the job has
+        ended, so nothing of its output may be held back any longer."""
+        self.capture.read(self.objective_name(), final)
         events = self.tail.read()
         if not self.capture.job_reports and any(e.get("type") == "log" for e in events):
             self.capture.job_reports = True
@@ -91,6 +94,9 @@ class RunIngest:
         if kind == "params" and isinstance(event.get("values"), dict):
             self.params.update(event["values"])
             self.params_changed = True
+            return []
+        if kind == "capture" and isinstance(event.get("output_scalars"), str):
+            s["output_scalars"] = f"{event['output_scalars']} (chosen by auto)"
             return []
         if kind == "wandb":
             s["wandb"] = {k: event.get(k) for k in ("project", "name", "tags", "notes") if event.get(k)}

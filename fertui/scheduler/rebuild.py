@@ -90,6 +90,7 @@ def replay(doc: dict, folder: Path, spec: dict | None) -> RunIngest:
         ingest.read()
         if progress(ingest) == before:
             break
+    ingest.read(final=True)  # the job has ended: output held back while undecided is written now
     return ingest
 
 
