@@ -57,7 +57,7 @@ def metric_name(key: str, context: str = "", any_key: bool = False) -> str | Non
 def _contexts(line: str) -> list[tuple[int, str]]:
     out = []
     for match in _CONTEXT.finditer(line):
-        train, val, best = match.groups()
+        train, val, _best = match.groups()
         out.append((match.end(), "train/" if train else "val/" if val else _DROP))
     return out
 

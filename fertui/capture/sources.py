@@ -112,7 +112,8 @@ class Capture:
         setup = resolve(job.get("output_scalars", "auto"), mapping, default_on=command_job)
         position = positions.get(StdoutSource.key, 0)
         if setup is not None and setup.auto:
-            from fertui.capture.auto import AutoStdoutSource, previous_choice  # auto builds on this module
+            # auto builds on this module, so it is imported here rather than at the top
+            from fertui.capture.auto import AutoStdoutSource, previous_choice
 
             chosen = previous_choice(self.out_path) if position else None
             self.auto = AutoStdoutSource(run_dir / STDOUT_FILE, mapping, position, chosen)
@@ -132,7 +133,8 @@ class Capture:
             self.sources.append(TensorBoardSource(run_dir, mapping, positions))
 
     def _add_csv(self, pattern: str, metrics_map: dict[str, str]) -> None:
-        from fertui.capture.csvlog import CsvSource  # only runs with a CSV log pay for it
+        # only runs with a CSV log pay for importing its reader
+        from fertui.capture.csvlog import CsvSource
 
         self.csv = CsvSource(self._run_dir, pattern, metrics_map, self._positions)
         self.sources.append(self.csv)

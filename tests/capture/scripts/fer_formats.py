@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (the %-formats are the formats under test)
 """A loop that prints its metrics the way published FER code does (written from the formats of
 their print calls, see docs/capture.md), with the known curve of common.py.
 
