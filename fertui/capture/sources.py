@@ -87,10 +87,11 @@ def last_positions(path: Path) -> dict[str, int]:
 class Capture:
     """Every capture source of one run, as configured by its ``[job]`` section."""
 
-    def __init__(self, run: dict, run_dir: Path):
+    def __init__(self, run: dict, run_dir: Path, out_path: Path | None = None):
+        """OUT_PATH: where captured events go (``fertui reingest`` writes a fresh file aside)."""
         job = (run.get("config") or {}).get("job") or {}
         command_job = run.get("kind") == "command"
-        self.out_path = run_dir / CAPTURED_FILE
+        self.out_path = out_path or run_dir / CAPTURED_FILE
         positions = last_positions(self.out_path)
         self.sources: list[Any] = []
         self.stdout: StdoutSource | None = None

@@ -33,10 +33,10 @@ def better(metric: str, new: float, old: float | None) -> bool:
 
 
 class RunIngest:
-    def __init__(self, run: dict, run_dir: Path):
+    def __init__(self, run: dict, run_dir: Path, captured: Path | None = None):
         self.tail = EventTail(run_dir / EVENTS_FILE)
-        self.captured_tail = EventTail(run_dir / CAPTURED_FILE)
-        self.capture = Capture(run, run_dir)
+        self.captured_tail = EventTail(captured or run_dir / CAPTURED_FILE)
+        self.capture = Capture(run, run_dir, captured)
         self.params: dict[str, Any] = {}   # from the job (fertui.wandb's config), for the run's params
         self.params_changed = False
         self.started = run.get("started") or time.time()
