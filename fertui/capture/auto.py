@@ -4,8 +4,9 @@ Every preset and the default set read the first lines side by side, each into it
 events; none is written yet. The first one (presets before the default set) whose events hold
 the objective is kept: its pending events are written, the others dropped, and from then on only
 it reads. A non-finite loss decides at once, so a NaN stop never waits for a validation pass; so
-do a long output that never shows the objective and the run's end, where the candidate with the
-most events is kept. The choice is written as a ``capture`` event, so ``fertui show`` can name
+do an output past its first epoch without the objective (so the scheduler can say, while the run
+goes on, that the objective is missing), a long output without it and the run's end: the
+candidate with the most events is then kept. The choice is written as a ``capture`` event, so ``fertui show`` can name
 it and a restarted manager carries on with it.
 """
 
@@ -38,6 +39,11 @@ class Candidate:
 
     def has_bad_loss(self) -> bool:
         return any(is_bad_loss(k, v) for e in self.pending for k, v in e["metrics"].items())
+
+    def past_first_epoch(self) -> bool:
+        """It has read a later epoch than its first: validation, if any, has had its turn."""
+        epochs = [e["epoch"] for e in self.pending if isinstance(e.get("epoch"), (int, float))]
+        return bool(epochs) and max(epochs) >= epochs[0] + 1
 
 
 class AutoStdoutSource:
@@ -76,7 +82,14 @@ class AutoStdoutSource:
     def decide_by(self, objective: str | None, final: bool) -> None:
         self.objective, self.final = objective or DEFAULT_OBJECTIVE, final
 
-    def read(self) -> list[dict]:
+    def position(self) -> int:
+        return self.offset
+
+    def scan_now(self) -> None:
+        """One file, known from the start: nothing to look for."""
+
+    def read(self, final: bool = False) -> list[dict]:
+        self.final = self.final or final
         if self.chosen is not None:
             return self.chosen.source.read()
         for candidate in self.candidates:
@@ -95,8 +108,9 @@ class AutoStdoutSource:
             if found is not None:
                 return found
         most = max(self.candidates, key=lambda c: len(c.pending))  # the first of equals: presets first
-        if most.pending and (self.final or len(most.pending) >= MAX_UNDECIDED):
-            return most
+        if most.pending and (self.final or len(most.pending) >= MAX_UNDECIDED or
+                             any(c.past_first_epoch() for c in self.candidates)):
+            return most  # so the ingest sees epochs without the objective and can say so while it runs
         return None
 
 

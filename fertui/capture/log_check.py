@@ -68,10 +68,10 @@ def read_log(path: Path, job: dict[str, Any], objective: str = DEFAULT_OBJECTIVE
         capture = Capture({"kind": "command", "config": {"job": {**job, "tensorboard": False}}}, run_dir)
         for _ in range(MAX_READS):
             before = capture.stdout.offset if capture.stdout else None
-            capture.read(objective)
+            capture.read(objective=objective)
             if capture.stdout is None or capture.stdout.offset == before:
                 break
-        capture.read(objective, final=True)
+        capture.read(final=True, objective=objective)
         events = read_all(run_dir / CAPTURED_FILE)
     series: dict[str, Series] = {}
     read_with, nan = capture.label or str(job.get("output_scalars", "auto")), None

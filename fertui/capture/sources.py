@@ -148,7 +148,7 @@ class Capture:
             preset = self.stdout_scale if source is self.stdout else {}
         return {**preset, **self.scale} if preset else self.scale
 
-    def read(self, objective: str | None = None, final: bool = False) -> int:
+    def read(self, final: bool = False, objective: str | None = None) -> int:
         """Capture what is new; append it to captured.jsonl; the number of events written.
 
         OBJECTIVE decides what ``auto`` looks for; FINAL: the job has ended, so ``auto`` decides

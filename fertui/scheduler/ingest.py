@@ -51,7 +51,7 @@ class RunIngest:
     def read(self, final: bool = False) -> tuple[list[Happening], bool]:
         """Process new events; (what happened, whether the summary changed). FINAL: the job has
         ended, so nothing of its output may be held back any longer."""
-        self.capture.read(self.objective_name(), final)
+        self.capture.read(final, self.objective_name())
         events = self.tail.read()
         if not self.capture.job_reports and any(e.get("type") == "log" for e in events):
             self.capture.job_reports = True

@@ -53,7 +53,7 @@ def printed(tmp_path: Path, style: str, lr: float = 0.1) -> Path:
 def captured(run_dir: Path, **job) -> tuple[dict[str, float], list[dict]]:
     run = {"kind": "command", "config": {"job": job}}
     capture = Capture(run, run_dir)
-    capture.read("val/acc", final=True)
+    capture.read(final=True, objective="val/acc")
     events = read_all(run_dir / "captured.jsonl")
     last: dict[str, float] = {}
     for event in events:
@@ -103,7 +103,7 @@ def test_auto_decides_at_the_first_nan_without_waiting_for_validation(tmp_path):
     (run_dir / "stdout.log").write_text("Epoch: [0][0/9]\tLoss 2.1 (2.1)\tAccuracy 10.0 (10.0)\n"
                                         "Epoch: [0][3/9]\tLoss nan (nan)\tAccuracy 10.0 (10.0)\n")
     capture = Capture({"kind": "command", "config": {"job": {}}}, run_dir)
-    capture.read("val/acc")  # not final: the run is still going
+    capture.read(objective="val/acc")  # not final: the run is still going
     events = read_all(run_dir / "captured.jsonl")
     assert [e["type"] for e in events] == ["capture", "log", "log", "nan"]
 
@@ -114,11 +114,11 @@ def test_auto_holds_lines_back_until_the_objective_then_writes_them_all(tmp_path
     log = run_dir / "stdout.log"
     log.write_text("".join(f"step: {i} loss: {1 / (i + 1):.4f}\n" for i in range(5)))
     capture = Capture({"kind": "command", "config": {"job": {}}}, run_dir)
-    capture.read("val/acc")
+    capture.read(objective="val/acc")
     assert read_all(run_dir / "captured.jsonl") == []  # which set reads this output is not known yet
     with open(log, "a") as fh:
         fh.write("epoch: 1 val_acc: 0.5\n")
-    capture.read("val/acc")
+    capture.read(objective="val/acc")
     events = read_all(run_dir / "captured.jsonl")
     assert events[0] == {"type": "capture", "src": "stdout", "output_scalars": "default"}
     assert [e["step"] for e in events[1:]] == [0, 1, 2, 3, 4, 5] and events[-1]["metrics"] == {"val/acc": 0.5}
@@ -129,7 +129,7 @@ def test_a_run_that_ends_undecided_keeps_every_line(tmp_path):
     run_dir.mkdir()
     (run_dir / "stdout.log").write_text("loss: 0.5\nloss: 0.25\n")
     capture = Capture({"kind": "command", "config": {"job": {}}}, run_dir)
-    capture.read("val/acc", final=True)
+    capture.read(final=True, objective="val/acc")
     assert [e.get("metrics") for e in read_all(run_dir / "captured.jsonl")] == [None, {"loss": 0.5}, {"loss": 0.25}]
 
 
@@ -137,9 +137,9 @@ def test_a_restarted_manager_keeps_the_choice(tmp_path):
     run_dir = printed(tmp_path, "dan")
     log = (run_dir / "stdout.log").read_text().splitlines(keepends=True)
     (run_dir / "stdout.log").write_text("".join(log[:3]))
-    Capture({"kind": "command", "config": {"job": {}}}, run_dir).read("val/acc")
+    Capture({"kind": "command", "config": {"job": {}}}, run_dir).read(objective="val/acc")
     (run_dir / "stdout.log").write_text("".join(log))
-    Capture({"kind": "command", "config": {"job": {}}}, run_dir).read("val/acc")  # a new manager
+    Capture({"kind": "command", "config": {"job": {}}}, run_dir).read(objective="val/acc")  # a new manager
     events = read_all(run_dir / "captured.jsonl")
     assert [e["output_scalars"] for e in events if e["type"] == "capture"] == ["dan"]
     values = [e["metrics"]["val/acc"] for e in events if "val/acc" in e.get("metrics", {})]
@@ -151,3 +151,12 @@ def test_metrics_scale_applies_on_top_of_a_preset_and_to_named_metrics_only(tmp_
     last, _ = captured(run_dir, output_scalars="dan", metrics_scale={"val/loss": 10})
     assert last["val/acc"] == pytest.approx(73) and last["val/loss"] == pytest.approx(20 / 3, abs=1e-2)
     assert math.isclose(last["train/lr"], 0.1)
+
+
+def test_an_output_past_its_first_epoch_without_the_objective_is_decided_so_the_ingest_sees_it(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "stdout.log").write_text("epoch: 1 loss: 0.9 top1: 50\nepoch: 2 loss: 0.7 top1: 55\n")
+    Capture({"kind": "command", "config": {"job": {}}}, run_dir).read(objective="val/acc")  # still running
+    events = read_all(run_dir / "captured.jsonl")
+    assert events[0]["output_scalars"] == "default" and [e["epoch"] for e in events[1:]] == [1, 2]
