@@ -76,6 +76,8 @@ def test_auto_reads_every_format_stops_each_nan_and_warns_about_fractions(worksp
         assert good["summary"]["last"]["train/loss"] == pytest.approx(1 / 3, abs=1e-3)
         assert good["summary"]["output_scalars"].endswith("(chosen by auto)")
         assert bad["status"] == "nan", (style, bad)
+    shown = cli(workspace, "show", by_cell[("dan", 0.1)]["id"])
+    assert "output_scalars" in shown and "dan (chosen by auto)" in shown
 
     board = json.loads(cli(workspace, "board", "repos", "--rows", "params.style", "--cols", "params.lr",
                            "--format", "json"))
