@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from fertui.capture.presets import NUMBER
+from fertui.capture.presets import NUMBER, PLACE_GROUPS, STEP_ALIASES
 
 _VALUE_END = r"(?!\w|\.\d)"  # "0.1429." and "0.5," end at the digit; "1.2.3" is no number
 PAIR = re.compile(rf"(?<![\w/.@'\"-])([A-Za-z][\w/.@-]*)\s*[:=]\s*({NUMBER}){_VALUE_END}")
@@ -21,7 +21,7 @@ _CONTEXT = re.compile(r"(?i)\b(?:(train(?:ing)?)|(val(?:id|idation)?|test(?:ing)
 _EPOCH = re.compile(r"(?i)\bepoch\b\s*:?\s*\[?\s*(\d+)")
 METRIC_WORDS = {"loss", "acc", "bacc", "accuracy", "top1", "top5", "lr", "epoch", "step", "iter", "iteration",
                 "f1", "auc", "map", "miou", "err", "error", "uar", "war", "precision", "recall", "ppl"}
-PLACE_KEYS = {"epoch", "step", "iter", "iteration", "global_step", "batch", "batches"}
+PLACE_KEYS = {*PLACE_GROUPS, *STEP_ALIASES}
 _KEY_PREFIXES = {"train_": "train/", "val_": "val/", "valid_": "val/", "test_": "test/", "eval_": "val/"}
 _DROP = "best"
 

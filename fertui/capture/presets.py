@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:inity)?)"
+PLACE_GROUPS = ("step", "epoch", "batch", "batches")  # names that place a value rather than being one
+STEP_ALIASES = ("iter", "iteration", "global_step")  # printed names that mean the step
 _N = f"(?:{NUMBER})"
 
 

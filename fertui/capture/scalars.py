@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.capture.default_set import default_pairs, dict_pairs
-from fertui.capture.presets import PRESETS, Preset
+from fertui.capture.presets import PLACE_GROUPS, PRESETS, STEP_ALIASES, Preset
 
-PLACE_GROUPS = ("step", "epoch", "batch", "batches")
-STEP_ALIASES = ("iter", "iteration", "global_step")  # printed names that mean the step
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

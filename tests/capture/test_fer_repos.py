@@ -118,7 +118,7 @@ def test_reingest_turns_a_sweep_that_read_nothing_into_values_and_complete_trial
     means = {c["params.lr"]: c["mean"] for c in board["cells"]}
     assert means == {0.1: pytest.approx(73), 0.15: pytest.approx(78)}
 
-    import optuna
+    import optuna  # heavy: only this test reads the journal
     from optuna.storages.journal import JournalFileBackend
 
     storage = optuna.storages.JournalStorage(JournalFileBackend(str(workspace / "runs" / "optuna.journal")))
