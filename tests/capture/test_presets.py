@@ -160,3 +160,19 @@ def test_an_output_past_its_first_epoch_without_the_objective_is_decided_so_the_
     Capture({"kind": "command", "config": {"job": {}}}, run_dir).read(objective="val/acc")  # still running
     events = read_all(run_dir / "captured.jsonl")
     assert events[0]["output_scalars"] == "default" and [e["epoch"] for e in events[1:]] == [1, 2]
+
+
+@pytest.mark.parametrize("style", ["dan", "ddamfn-affectnet", "poster", "hf", "hf-json"])
+def test_the_default_set_alone_labels_train_and_val_and_skips_best_lines(tmp_path, style):
+    last, events = captured(printed(tmp_path, style), output_scalars="default")
+    acc = expected(style)["val/acc"] / 100  # the default set knows no units
+    assert last["val/acc"] == pytest.approx(acc) and last["val/loss"] == pytest.approx(2 / 3, abs=1e-3)
+    train_loss = "loss" if style.startswith("hf") else "train/loss"  # Trainer's loss line names no phase
+    assert last[train_loss] == pytest.approx(1 / 3, abs=1e-3)
+    assert all(e["metrics"].get("val/acc", 0) < 0.9 for e in events if "metrics" in e)  # never best_acc 0.99
+    assert not {"acc", "accuracy", "best_acc"} & set(last)
+
+
+def test_the_default_set_takes_nothing_from_progress_meter_lines_not_even_the_best(tmp_path):
+    last, _ = captured(printed(tmp_path, "progress-meter"), output_scalars="default")
+    assert "val/acc" not in last and "acc" not in last and "accuracy" not in last
