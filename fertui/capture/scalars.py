@@ -4,8 +4,9 @@
 of both. A named group becomes a metric (renamed through ``[job] metrics_map``); the groups
 ``step``, ``epoch``, ``batch`` and ``batches`` (batches per epoch) place the value; groups whose
 name starts with ``_`` only help the match (e.g. ``(?P=_i)`` back-references). Without
-``output_scalars`` a command job uses the default set: ``key: value`` / ``key=value`` pairs
-whose key looks like a metric. The epoch seen last carries over to later lines, so a closing
+``output_scalars`` (``auto``) a command job's output chooses among the presets
+(fertui.capture.presets) and the default set (fertui.capture.default_set); see
+fertui.capture.auto. The epoch seen last carries over to later lines, so a closing
 " * Acc@1 91.2" after an epoch's lines counts for that epoch.
 """
 
@@ -16,43 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?i:nan|inf(?:inity)?)"
-PLACE_GROUPS = ("step", "epoch", "batch", "batches")
-STEP_ALIASES = ("iter", "iteration", "global_step")  # printed names that mean the step
+from fertui.capture.default_set import default_pairs, dict_pairs
+from fertui.capture.presets import PLACE_GROUPS, PRESETS, STEP_ALIASES, Preset
 
-# timm's train.py: "Train: 3 [  30/382 (  8%)]  Loss: 0.812 (0.930)  Time: ...  LR: 1.000e-03  ..."
-# Its eval metrics come from summary.csv (one row per epoch), which the preset also reads.
-_TIMM_TRAIN = (r"Train: (?P<epoch>\d+) \[\s*(?P<batch>\d+)/(?P<batches>\d+)[^\]]*\]\s+"
-               rf"Loss: (?P<train_loss>{NUMBER}) .*?LR: (?P<train_lr>{NUMBER})")
-# The PyTorch ImageNet example's ProgressMeter ("Epoch: [3][ 30/382]\tLoss 8.1e-01 (9.3e-01)\t
-# Acc@1  72.30 ( 70.10)") and its closing " * Acc@1 91.234 Acc@5 99.100", which most
-# published FER code (POSTER, POSTER++, DAN, APViT) inherits. "Test: [..]" lines are running
-# averages of a partial pass, so only the closing line counts for validation.
-_PM_EPOCH = r"Epoch: \[(?P<epoch>\d+)\]\[\s*(?P<batch>\d+)/(?P<batches>\d+)\]"
-PRESETS: dict[str, dict[str, Any]] = {
-    "timm": {
-        "patterns": [_TIMM_TRAIN],
-        "metrics_map": {"train_loss": "train/loss", "train_lr": "train/lr", "eval_loss": "val/loss",
-                        "eval_top1": "val/acc", "eval_top5": "val/top5", "lr": "train/lr"},
-        "metrics_csv": "**/summary.csv",
-    },
-    "progress-meter": {
-        "patterns": [rf"{_PM_EPOCH}.*?\bLoss\s+(?P<train_loss>{NUMBER})",
-                     rf"{_PM_EPOCH}.*?\bAcc@1\s+(?P<train_acc>{NUMBER})",
-                     rf"^\s*\*.*?\bAcc@1\s+(?P<val_acc>{NUMBER})",
-                     rf"^\s*\*.*?\bAcc@5\s+(?P<val_acc5>{NUMBER})",
-                     rf"^\s*\*.*?\bLoss\s+(?P<val_loss>{NUMBER})"],
-        "metrics_map": {"train_loss": "train/loss", "train_acc": "train/acc", "val_acc": "val/acc",
-                        "val_acc5": "val/acc5", "val_loss": "val/loss"},
-    },
-}
-
-# The default set: "loss: 0.41", "val_acc=0.83", "Acc@1: 72.3", "lr=1e-3", "epoch: 3".
-_PAIR = re.compile(rf"(?<![\w/.@-])([A-Za-z][\w/.@-]*)\s*[:=]\s*({NUMBER})(?![\w.])")
-METRIC_WORDS = {"loss", "acc", "accuracy", "top1", "top5", "lr", "epoch", "step", "iter", "iteration",
-                "f1", "auc", "map", "miou", "err", "error", "uar", "war", "precision", "recall", "ppl"}
-_DEFAULT_PREFIXES = {"train_": "train/", "val_": "val/", "valid_": "val/", "test_": "test/",
-                     "eval_": "eval/"}
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -62,20 +29,6 @@ def to_number(text: str) -> float | None:
     except ValueError:
         return None
     return value
-
-
-def looks_like_metric(key: str) -> bool:
-    words = re.split(r"[_/.@\-]+|(?<=[a-z])(?=[0-9])", key.lower())
-    return any(w in METRIC_WORDS for w in words)
-
-
-def default_name(key: str) -> str:
-    """``Val_Acc`` -> ``val/acc``: lower case, with a split-prefix turned into a slash."""
-    name = key.lower()
-    for prefix, slash in _DEFAULT_PREFIXES.items():
-        if name.startswith(prefix) and len(name) > len(prefix):
-            return slash + name[len(prefix):]
-    return name
 
 
 def metric_groups(pattern: re.Pattern) -> list[str]:
@@ -88,8 +41,14 @@ class ScalarParser:
 
     patterns: list[re.Pattern] = field(default_factory=list)
     use_default: bool = False
+    dict_lines: bool = False
     metrics_map: dict[str, str] = field(default_factory=dict)
     epoch: float | None = None
+
+    @property
+    def only_default(self) -> bool:
+        """Reads the default set alone: it guesses, so it stands down for a job that reports itself."""
+        return self.use_default and not self.patterns and not self.dict_lines
 
     def parse(self, line: str) -> tuple[dict[str, float], int | None, float | None] | None:
         if "\x1b" in line:
@@ -100,11 +59,10 @@ class ScalarParser:
             if match:
                 found.update({k: v for k, v in match.groupdict().items() if v is not None})
         metrics: dict[str, float] = {}
+        if self.dict_lines:
+            dict_pairs(line, found, self.metrics_map)
         if self.use_default:
-            for key, text in _PAIR.findall(line):
-                if looks_like_metric(key):
-                    name = default_name(key)
-                    found.setdefault(name, text)
+            default_pairs(line, found)
         aliases = () if "step" in found else STEP_ALIASES  # with a step, "iter" is just a metric
         place = {k: to_number(found.pop(k)) for k in (*PLACE_GROUPS, *aliases) if k in found}
         for key, text in found.items():
@@ -127,32 +85,52 @@ def _whole(value: float | None) -> int | None:
     return int(value)
 
 
-def resolve(spec: Any, metrics_map: dict[str, str] | None, default_on: bool
-            ) -> tuple[ScalarParser | None, str]:
-    """The parser for ``output_scalars`` = SPEC and the CSV glob a preset brings ("" for none).
+@dataclass
+class ScalarSetup:
+    """What ``output_scalars`` = SPEC asks for: a parser, or ``auto`` (choose one from the output)."""
+
+    parser: ScalarParser | None
+    label: str                      # shown by `fertui show`: a preset's name, "default", "pattern"
+    scale: dict[str, float] = field(default_factory=dict)  # the presets' units; the job's own go on top
+    metrics_csv: str = ""           # the CSV glob a preset brings
+    auto: bool = False
+
+
+def preset_parser(preset: Preset, metrics_map: dict[str, str] | None = None) -> ScalarParser:
+    return ScalarParser(patterns=[re.compile(p) for p in preset.patterns], dict_lines=preset.dict_lines,
+                        metrics_map={**preset.metrics_map, **(metrics_map or {})})
+
+
+def default_parser(metrics_map: dict[str, str] | None = None) -> ScalarParser:
+    return ScalarParser(use_default=True, metrics_map=dict(metrics_map or {}))
+
+
+def resolve(spec: Any, metrics_map: dict[str, str] | None, default_on: bool) -> ScalarSetup | None:
+    """The setup for ``output_scalars`` = SPEC; None when nothing is read from stdout.
 
     SPEC is validated already (``check_spec``): "auto", a preset name, a pattern, or a list.
+    "auto" applies to command jobs only (DEFAULT_ON): the built-in jobs report through events.
     """
     if spec == "auto":
-        if not default_on:
-            return None, ""
-        return ScalarParser(use_default=True, metrics_map=dict(metrics_map or {})), ""
+        return ScalarSetup(None, "auto", auto=True) if default_on else None
     items = [spec] if isinstance(spec, str) else list(spec)
     if not items or items in (["off"], ["none"]):
-        return None, ""
-    patterns, mapping, csv = [], {}, ""
+        return None
+    parser = ScalarParser(use_default="default" in items)
+    setup = ScalarSetup(parser, " + ".join(i if i in PRESETS or i == "default" else "pattern" for i in items))
     for item in items:
         preset = PRESETS.get(item)
         if preset:
-            patterns += [re.compile(p) for p in preset["patterns"]]
-            mapping.update(preset["metrics_map"])
-            csv = csv or preset.get("metrics_csv", "")
-        elif item == "default":
-            continue
-        else:
-            patterns.append(re.compile(item))
-    mapping.update(metrics_map or {})
-    return ScalarParser(patterns=patterns, use_default="default" in items, metrics_map=mapping), csv
+            built = preset_parser(preset)
+            parser.patterns += built.patterns
+            parser.dict_lines = parser.dict_lines or built.dict_lines
+            parser.metrics_map.update(built.metrics_map)
+            setup.scale.update(preset.scale)
+            setup.metrics_csv = setup.metrics_csv or preset.metrics_csv
+        elif item != "default":
+            parser.patterns.append(re.compile(item))
+    parser.metrics_map.update(metrics_map or {})
+    return setup
 
 
 def check_spec(spec: Any) -> str | None:

@@ -83,6 +83,13 @@ class StdoutSource:
         events.append(event)
 
 
+def _metrics_scale(table: Any) -> dict[str, float]:
+    """``[job] metrics_scale`` (validated at queue time): metric name -> factor."""
+    if not isinstance(table, dict):
+        return {}
+    return {str(k): float(v) for k, v in table.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def last_positions(path: Path) -> dict[str, int]:
     """How far each source had been read, from the captured events already written."""
     positions: dict[str, int] = {}
@@ -95,13 +102,19 @@ def last_positions(path: Path) -> dict[str, int]:
 class Capture:
     """Every capture source of one run, as configured by its ``[job]`` section."""
 
-    def __init__(self, run: dict, run_dir: Path):
+    def __init__(self, run: dict, run_dir: Path, out_path: Path | None = None):
+        """OUT_PATH: where captured events go (``fertui reingest`` writes a fresh file aside)."""
         job = (run.get("config") or {}).get("job") or {}
         command_job = run.get("kind") == "command"
-        self.out_path = run_dir / CAPTURED_FILE
+        self.out_path = out_path or run_dir / CAPTURED_FILE
         positions = last_positions(self.out_path)
         self.sources: list[Any] = []
         self.stdout: StdoutSource | None = None
+        self.auto: Any = None                  # the AutoStdoutSource under output_scalars = "auto"
+        self.csv: Any = None
+        self.label = ""                        # the output_scalars setting named, for `fertui show`
+        self.stdout_scale: dict[str, float] = {}
+        self.scale = _metrics_scale(job.get("metrics_scale"))
         self.job_reports = False  # set by the ingest once the job writes log events of its own
         self.warnings: list[str] = []
         self._warned: set[str] = set()
@@ -112,41 +125,74 @@ class Capture:
 
     def _add_sources(self, job: dict, command_job: bool, run_dir: Path, positions: dict[str, int]) -> None:
         mapping = dict(job.get("metrics_map") or {})
-        parser, preset_csv = resolve(job.get("output_scalars", "auto"), mapping, default_on=command_job)
-        if parser is not None:
-            self.stdout = StdoutSource(run_dir / STDOUT_FILE, parser, positions.get(StdoutSource.key, 0))
-            self.sources.append(self.stdout)
-        csv = job.get("metrics_csv") or preset_csv
-        if csv:
-            from fertui.capture.csvlog import CsvSource
+        setup = resolve(job.get("output_scalars", "auto"), mapping, default_on=command_job)
+        position = positions.get(StdoutSource.key, 0)
+        if setup is not None and setup.auto:
+            # auto builds on this module, so it is imported here rather than at the top
+            from fertui.capture.auto import AutoStdoutSource, previous_choice
 
-            self.sources.append(CsvSource(run_dir, csv, parser.metrics_map if parser else mapping, positions))
+            chosen = previous_choice(self.out_path) if position else None
+            self.auto = AutoStdoutSource(run_dir / STDOUT_FILE, mapping, position, chosen)
+            self.stdout = self.auto
+            self.sources.append(self.stdout)
+        elif setup is not None:
+            self.stdout = StdoutSource(run_dir / STDOUT_FILE, setup.parser, position)
+            self.sources.append(self.stdout)
+            self.label, self.stdout_scale = setup.label, setup.scale
+        self._run_dir, self._positions = run_dir, positions
+        csv = job.get("metrics_csv") or (setup.metrics_csv if setup else "")
+        if csv:
+            self._add_csv(csv, setup.parser.metrics_map if setup and setup.parser else mapping)
         if command_job and job.get("tensorboard", True):
             from fertui.capture.tensorboard import TensorBoardSource
 
             self.sources.append(TensorBoardSource(run_dir, mapping, positions))
 
-    def read(self, final: bool = False) -> int:
-        """Capture what is new (one read's worth of each source); append it to captured.jsonl;
-        the number of events written. FINAL: the job has ended (see the sources' ``read``)."""
+    def _add_csv(self, pattern: str, metrics_map: dict[str, str]) -> None:
+        # only runs with a CSV log pay for importing its reader
+        from fertui.capture.csvlog import CsvSource
+
+        self.csv = CsvSource(self._run_dir, pattern, metrics_map, self._positions)
+        self.sources.append(self.csv)
+
+    def _scale_of(self, source: Any) -> dict[str, float]:
+        """The units of SOURCE's metrics: its preset's, then the job's ``metrics_scale`` on top."""
+        if source is self.auto:
+            preset = self.auto.scale
+        else:
+            preset = self.stdout_scale if source is self.stdout else {}
+        return {**preset, **self.scale} if preset else self.scale
+
+    def read(self, final: bool = False, objective: str | None = None) -> int:
+        """Capture what is new; append it to captured.jsonl; the number of events written.
+
+        OBJECTIVE decides what ``auto`` looks for; FINAL: the job has ended, so ``auto`` decides
+        with what there is rather than hold lines back."""
+        if self.auto is not None:
+            self.auto.decide_by(objective, final)
         lines: list[str] = []
-        for source in self.sources:
-            if source is self.stdout and self.job_reports and not source.parser.patterns:
+        for source in list(self.sources):
+            if source is self.stdout and self.job_reports and source.parser.only_default:
                 continue  # the default set stands down for a job that reports through fertui.report
             try:
                 events = source.read(final)
             except Exception as exc:  # a source must never cost the other sources or the tick
                 self._warn(f"{type(source).__name__}: {exc}")
                 continue
+            scale = self._scale_of(source)
             for event in events:
+                if scale and "metrics" in event:
+                    event["metrics"] = {k: v * scale[k] if k in scale else v for k, v in event["metrics"].items()}
                 lines.append(dumps(event))
-                bad = [k for k, v in event["metrics"].items() if is_bad_loss(k, v)]
+                bad = [k for k, v in (event.get("metrics") or {}).items() if is_bad_loss(k, v)]
                 if bad:
                     lines.append(dumps({"type": "nan", "step": event.get("step"), "epoch": event.get("epoch"),
                                         "metric": bad[0], "src": event["src"], "pos": event["pos"]}))
             unavailable = getattr(source, "unavailable", None)
             if unavailable:
                 self._warn(unavailable)
+            if source is self.auto and self.auto.metrics_csv and self.csv is None:  # auto chose timm
+                self._add_csv(self.auto.metrics_csv, self.auto.parser.metrics_map)
         if lines:
             with open(self.out_path, "a", encoding="utf-8") as fh:
                 fh.write("\n".join(lines) + "\n")

@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
         from fertui.sweeps import render
         from fertui.sweeps.board import isolation, pivot
         from fertui.sweeps.references import references_for
+        from fertui.sweeps.units import fraction_warning
 
         ws = workspace(ctx)
         if view is View.isolation:
@@ -81,14 +82,19 @@ def register(app: typer.Typer) -> None:
             return
         result = pivot(ws, sweep, rows=rows, cols=cols, metric=metric)
         refs = references_for(ws, result.dataset, result.metric) if references else None
+        warning = fraction_warning(result, refs)
         if fmt is Format.json:
-            print_json(render.board_json(result, refs))
+            print_json({**render.board_json(result, refs), "warnings": [warning] if warning else []})
         elif fmt is Format.md:
-            typer.echo(render.board_markdown(result, refs), nl=False)
+            typer.echo(render.board_markdown(result, refs) + (f"\n{warning}\n" if warning else ""), nl=False)
         elif fmt is Format.csv:
             typer.echo(render.board_csv(result), nl=False)
+            if warning:
+                typer.echo(warning, err=True)
         else:
             _console().print(render.board_rich(result, refs))
+            if warning:
+                _console().print(warning, markup=False, highlight=False)
 
     @app.command("compare")
     def compare_cmd(

@@ -168,7 +168,7 @@ def check_value(source: str, dotted: str, spec: Field, value: Any) -> Any:
         if not isinstance(value, list):
             raise fail(f"a list of {item}s")
         value = [check_value(source, f"{dotted}[{i}]", Field(item, None), v) for i, v in enumerate(value)]
-    if spec.check is not None and not kind.startswith("list") and kind != "table":
+    if spec.check is not None and not kind.startswith("list"):
         expected = spec.check(value)
         if expected:
             raise fail(expected)

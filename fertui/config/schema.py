@@ -42,6 +42,12 @@ def unit_closed(v: Any) -> str | None:
     return None if 0 <= v <= 1 else "a number in [0, 1]"
 
 
+def scale_factors(v: Any) -> str | None:
+    good = all(isinstance(f, (int, float)) and not isinstance(f, bool) and math.isfinite(f) and f > 0
+               for f in v.values())
+    return None if good else 'a table of metric = positive number, e.g. {"val/acc" = 100}'
+
+
 def one_of(*choices: Any) -> Check:
     return lambda v: None if v in choices else "one of " + ", ".join(repr(c) for c in choices)
 
@@ -63,10 +69,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "env": Field("table", {}, help="extra environment variables for the job"),
         "cwd": Field("str", "", help="command jobs: working directory; empty = where `fertui add` ran"),
         "output_scalars": Field("scalars", "auto",
-                                help='metrics from printed lines: a preset ("timm", "progress-meter", '
-                                     '"default"), regexes with named groups, or [] for none'),
+                                help='metrics from printed lines: "auto" (the output picks a preset), a preset '
+                                     '("progress-meter", "dan", "poster", "hf", "timm", "default"), regexes '
+                                     'with named groups, or [] for none; see docs/capture.md'),
         "metrics_map": Field("table", {}, help="captured name -> metric name, e.g. val_acc = \"val/acc\""),
         "metrics_csv": Field("str", "", help="CSV log in the run folder to tail (glob allowed: **/summary.csv)"),
+        "metrics_scale": Field("table", {}, scale_factors,
+                               help='metric -> factor for captured values, e.g. {"val/acc" = 100} for '
+                                    'accuracies printed as fractions; a preset\'s own unit comes first'),
         "tensorboard": Field("bool", True, help="command jobs: read TensorBoard files under the run folder"),
         "wandb": Field("str", "", one_of("", "fertui"), help='"fertui": `import wandb` in the job is fertui.wandb'),
         "objective_alert_after": Field("float", 30.0, non_negative,

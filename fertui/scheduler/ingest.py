@@ -43,14 +43,16 @@ def better(metric: str, new: float, old: float | None) -> bool:
 
 
 class RunIngest:
-    def __init__(self, run: dict, run_dir: Path):
+    def __init__(self, run: dict, run_dir: Path, captured: Path | None = None):
         self.tail = EventTail(run_dir / EVENTS_FILE)
-        self.captured_tail = EventTail(run_dir / CAPTURED_FILE)
-        self.capture = Capture(run, run_dir)
+        self.captured_tail = EventTail(captured or run_dir / CAPTURED_FILE)
+        self.capture = Capture(run, run_dir, captured)
         self.params: dict[str, Any] = {}   # from the job (fertui.wandb's config), for the run's params
         self.params_changed = False
         self.started = run.get("started") or time.time()
         self.summary: dict[str, Any] = {"last": {}, "best": {}}
+        if self.capture.label:  # the output_scalars setting that reads this run, for `fertui show`
+            self.summary["output_scalars"] = self.capture.label
         self.objective = run.get("objective_hint")
         self.first_epoch: float | None = None  # the first epoch the job logged: when it is done
         self.nan_seen = False
@@ -59,8 +61,9 @@ class RunIngest:
 
     def read(self, final: bool = False) -> tuple[list[Happening], bool]:
         """Process new events; (what happened, whether the summary changed). FINAL: the job has
-        ended, so its last line counts even without a newline."""
-        self.capture.read(final)
+        ended, so its last line counts even without a newline and nothing of its output may be
+        held back any longer."""
+        self.capture.read(final, self.objective_name())
         events = self.tail.read(final=final)
         if not self.capture.job_reports and any(e.get("type") == "log" for e in events):
             self.capture.job_reports = True
@@ -117,6 +120,9 @@ class RunIngest:
         if kind == "params" and isinstance(event.get("values"), dict):
             self.params.update(event["values"])
             self.params_changed = True
+            return []
+        if kind == "capture" and isinstance(event.get("output_scalars"), str):
+            s["output_scalars"] = f"{event['output_scalars']} (chosen by auto)"
             return []
         if kind == "wandb":
             s["wandb"] = {k: event.get(k) for k in ("project", "name", "tags", "notes") if event.get(k)}

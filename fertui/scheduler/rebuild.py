@@ -78,9 +78,10 @@ def rebuild_run(folder: Path, sweeps: dict[str, dict]) -> dict | None:
     return {**doc, **fields, "summary": dict(ingest.summary)}
 
 
-def replay(doc: dict, folder: Path, spec: dict | None) -> RunIngest:
-    """Every event of the run in FOLDER through a fresh ingest (capturing what was not yet)."""
-    ingest = RunIngest(doc, folder)
+def replay(doc: dict, folder: Path, spec: dict | None, captured: Path | None = None) -> RunIngest:
+    """Every event of the run in FOLDER through a fresh ingest (capturing what was not yet).
+    CAPTURED: write the captures there instead of the run's captured.jsonl (``fertui reingest``)."""
+    ingest = RunIngest(doc, folder, captured)
     if spec:
         ingest.objective = spec.get("objective")
     for _ in ingest.read_to_end():

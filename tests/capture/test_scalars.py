@@ -8,8 +8,8 @@ from fertui.capture.scalars import check_spec, resolve
 
 
 def parser_for(spec, mapping=None, default_on=True):
-    parser, _ = resolve(spec, mapping, default_on)
-    return parser
+    setup = resolve(spec, mapping, default_on)
+    return setup.parser if setup else None
 
 
 # Copied from a timm train.py run (format of train_one_epoch's _logger.info line).
@@ -18,8 +18,9 @@ TIMM_TRAIN = ("Train: 3 [  30/382 (  8%)]  Loss: 0.812 (0.930)  Time: 0.123s, 10
 
 
 def test_timm_preset_reads_train_lines_and_brings_summary_csv():
-    parser, csv = resolve("timm", None, True)
-    assert csv == "**/summary.csv"
+    setup = resolve("timm", None, True)
+    parser = setup.parser
+    assert setup.metrics_csv == "**/summary.csv" and setup.label == "timm"
     metrics, step, epoch = parser.parse(TIMM_TRAIN)
     assert metrics == {"train/loss": 0.812, "train/lr": 1e-3}
     assert (epoch, step) == (3, 3 * 382 + 30)
@@ -47,7 +48,7 @@ def test_progress_meter_preset_train_and_closing_lines():
 
 
 def test_default_set_takes_metric_like_pairs_only():
-    parser = parser_for("auto")
+    parser = parser_for("default")
     metrics, step, epoch = parser.parse("epoch: 2  step=40  train_loss: 0.41  val_acc=0.83 Acc@1: 72.3 "
                                         "lr=1e-3  batch_size: 64  eta: 12")
     assert metrics == {"train/loss": 0.41, "val/acc": 0.83, "acc@1": 72.3, "lr": 1e-3}
@@ -60,7 +61,8 @@ def test_default_set_takes_metric_like_pairs_only():
 
 
 def test_default_set_is_off_for_built_in_jobs_and_with_an_empty_list():
-    assert parser_for("auto", default_on=False) is None
+    assert resolve("auto", None, default_on=False) is None
+    assert resolve("auto", None, default_on=True).auto
     assert parser_for([]) is None
 
 

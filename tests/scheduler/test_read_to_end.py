@@ -175,7 +175,9 @@ def test_read_to_end_takes_unterminated_last_lines_and_files_created_since_the_l
     from fertui.scheduler.ingest import RunIngest
 
     run = {"id": "00001", "kind": "command",
-           "config": {"job": {"metrics_csv": "logs/*.csv", "metrics_map": {"val_acc": "val/acc"}}}}
+           # "default", not "auto": auto holds lines back until it has chosen a setting
+           "config": {"job": {"metrics_csv": "logs/*.csv", "metrics_map": {"val_acc": "val/acc"},
+                              "output_scalars": "default"}}}
     (tmp_path / "stdout.log").write_text("loss: 0.5\nloss: 0.25")  # printed without a newline at the end
     ingest = RunIngest(run, tmp_path)
     ingest.read()
