@@ -66,6 +66,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                 help='metrics from printed lines: a preset ("timm", "progress-meter", '
                                      '"default"), regexes with named groups, or [] for none'),
         "metrics_map": Field("table", {}, help="captured name -> metric name, e.g. val_acc = \"val/acc\""),
+        "metrics_direction": Field("table", {}, help='metric name -> "maximize" | "minimize", for metrics '
+                                                     'that are not the objective, e.g. "val/err" = "minimize"; '
+                                                     "default: names of costs (loss, err, nll, ...) are minimized"),
         "metrics_csv": Field("str", "", help="CSV log in the run folder to tail (glob allowed: **/summary.csv)"),
         "tensorboard": Field("bool", True, help="command jobs: read TensorBoard files under the run folder"),
         "wandb": Field("str", "", one_of("", "fertui"), help='"fertui": `import wandb` in the job is fertui.wandb'),

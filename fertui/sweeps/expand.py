@@ -69,16 +69,12 @@ def _existing_runs(spec: SweepSpec, ws: Workspace) -> set[tuple]:
 def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]], skip: set[tuple] = frozenset()) -> list[dict]:
     """Run docs for CELLS × the sweep's seeds but those in SKIP ((cell, seed) pairs); the first
     carries the spec for on_enqueued."""
-    from fertui.run_docs import run_doc
-
     docs = []
     for cell in cells:
         for seed in spec.seeds:
             if (cell_of(spec, cell), seed) in skip:
                 continue
-            doc = run_doc(spec.cell_config(cell, seed), sweep=spec.name, cell={**cell, "run.seed": seed})
-            doc["objective_hint"] = spec.objective  # the scheduler's ingest reports this metric per epoch
-            docs.append(doc)
+            docs.append(spec.cell_doc(cell, seed))
     if docs:
         docs[0]["sweep_spec"] = spec.to_doc()
     return docs

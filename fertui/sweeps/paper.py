@@ -12,7 +12,8 @@ from typing import Any, Callable
 from fertui.config import compact
 from fertui.errors import UserError
 from fertui.store import Store
-from fertui.sweeps.board import axis_values, group_cells, pick_best
+from fertui.sweeps.board import axis_values
+from fertui.sweeps.cells import pick_best, sweep_cells
 from fertui.sweeps.per_class import best_epoch_classes
 from fertui.sweeps.references import display_name, references_for
 from fertui.sweeps.results import lookup, require_runs
@@ -94,7 +95,8 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
     if spec.axis(key) is None and key != "model.name":
         raise UserError(f"sweep '{sweep}' has no axis {key}; pick --by from {', '.join(a.key for a in spec.axes)}")
     observations = require_runs(ws, spec)
-    groups = group_cells(spec, observations, [key])
+    direction = spec.metric_direction(None)[1]
+    groups = sweep_cells(observations, [key], direction)
     by_value: dict[Any, list] = {}
     for stats in groups.values():
         by_value.setdefault(stats.params.get(key), []).append(stats)
@@ -102,7 +104,7 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
     benches = Store(ws.store_path).benchmarks()
     ours = []
     for value in axis_values(spec, key, list(by_value)):
-        best = pick_best(spec.maximize, by_value[value])
+        best = pick_best(direction, by_value[value])
         if best.mean is None:
             continue
         row = PaperRow(method=compact(value), acc_std=best.std, seeds=best.n,

@@ -8,6 +8,7 @@ import math
 from typing import Any, Callable
 
 from fertui.config import compact
+from fertui.metrics import rank_key
 from fertui.sweeps.board import Board, CellStats, Isolation
 from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
@@ -87,8 +88,7 @@ def best_line(board: Board) -> str:
     fmt = _board_fmt(board)
     where = " ".join(f"{k}={compact(v)}" for k, v in stats.params.items())
     spread = f" ± {fmt(stats.std)}" if stats.std is not None else ""
-    direction = "max" if board.maximize else "min"
-    return f"best {board.metric} ({direction}): {fmt(stats.mean)}{spread} over {stats.n} seed(s) at {where}"
+    return f"best {board.metric} ({board.direction.short}): {fmt(stats.mean)}{spread} over {stats.n} seed(s) at {where}"
 
 
 def noise_line(board: Board) -> str | None:
@@ -107,7 +107,7 @@ def reference_lines(board: Board, refs: ReferenceSet | None) -> list[str]:
         return []
     ours = board.cells[board.best].mean if board.best is not None else None
     rows = [(r.method, r.value) for r in refs.rows] + ([(f"{board.sweep} (best)", ours)] if ours is not None else [])
-    rows.sort(key=lambda mv: mv[1], reverse=board.maximize)
+    rows.sort(key=lambda mv: rank_key(board.direction)(mv[1]))
     return [f"{method:24} {value:.2f}" for method, value in rows]
 
 
@@ -147,7 +147,7 @@ def board_markdown(board: Board, refs: ReferenceSet | None = None) -> str:
         rows = [[r.method, f"{r.value:.2f}"] for r in refs.rows]
         if ours is not None:
             rows.append([f"**{board.sweep} (best)**", f"**{ours:.2f}**"])
-        rows.sort(key=lambda r: float(r[1].strip("*")), reverse=board.maximize)
+        rows.sort(key=lambda r: rank_key(board.direction)(float(r[1].strip("*"))))
         out += ["", md_table(["Method", f"{refs.display} {refs.metric}"], rows)]
     return "\n".join(out) + "\n"
 

@@ -53,7 +53,6 @@ def replicate_plan(ws: Workspace, cmp: Comparison) -> list[tuple[dict, int]]:
 
 def enqueue_replicates(ws: Workspace, cmp: Comparison) -> list[str]:
     from fertui.plan import enqueue
-    from fertui.run_docs import run_doc
 
     spec = require_spec(ws, cmp.sweep)
     plan = replicate_plan(ws, cmp)
@@ -62,7 +61,5 @@ def enqueue_replicates(ws: Workspace, cmp: Comparison) -> list[str]:
                         "the seeds asked for, or more seeds alone would not resolve the difference")
     docs = []
     for cell, seed in plan:
-        doc = run_doc(spec.cell_config(cell, seed), sweep=spec.name, cell={**cell, "run.seed": seed})
-        doc["objective_hint"] = spec.objective
-        docs.append(doc)
+        docs.append(spec.cell_doc(cell, seed))
     return enqueue(ws, docs)

@@ -125,7 +125,7 @@ def tell(ws: Workspace, spec: SweepSpec, study, trial, run: dict) -> None:
     storage = storage_for(ws)
     trial_id = storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(spec.name), trial.number)
     storage.set_trial_user_attr(trial_id, "fertui_status", status)
-    value = metric_value(ws, run, spec.objective, spec.maximize) if status == "done" else None
+    value = metric_value(ws, run, *spec.metric_direction(None)) if status == "done" else None
     if status == "done" and value is not None and math.isfinite(value):
         study.tell(trial.number, value, skip_if_finished=True)
     elif status == "pruned":

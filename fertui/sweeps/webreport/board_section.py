@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from fertui.metrics import rank_key
 from fertui.config import compact
 from fertui.errors import UserError
 from fertui.sweeps import render
@@ -66,7 +67,7 @@ def reference_table(board: Board, refs: ReferenceSet) -> str:
     rows = [(r.method, r.value, r.note, False) for r in refs.rows]
     if ours is not None:
         rows.append((f"{board.sweep} (best)", ours, "this sweep", True))
-    rows.sort(key=lambda row: row[1], reverse=board.maximize)
+    rows.sort(key=lambda row: rank_key(board.direction)(row[1]))
     return table(["method", refs.metric, "note"],
                  [[m, mark_best(f"{v:.2f}") if own else f"{v:.2f}", note] for m, v, note, own in rows], "references")
 
@@ -106,7 +107,7 @@ def best_runs(board: Board, observations: list[Observation]) -> list[Observation
     for r in board.row_values:
         cells = [s for c in board.col_values if (s := board.cell(r, c)) is not None and s.mean is not None]
         if cells:
-            best = (max if board.maximize else min)(cells, key=lambda s: s.mean)
+            best = min(cells, key=lambda s: rank_key(board.direction)(s.mean))
             wanted.update(best.run_ids)
     return [o for o in observations if o.run_id in wanted]
 
