@@ -14,7 +14,8 @@ from typing import Any
 
 from fertui.errors import UserError
 from fertui.metrics import Direction
-from fertui.sweeps.cells import CellSplit, CellStats, best_position, hashable, pick_best, splits, sweep_cells
+from fertui.sweeps.cells import (CellSplit, CellStats, best_position, hashable, own_cells, pick_best, splits,
+                                 sweep_cells)
 from fertui.sweeps.results import require_key, require_metric, require_runs
 from fertui.sweeps.spec import SweepSpec, require_spec
 from fertui.workspace import Workspace
@@ -135,7 +136,7 @@ def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | N
     by_value: dict[Any, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
         by_value[hashable(stats.params.get(key))].append(stats)
-    rows = [IsolationRow(value=v, stats=pick_best(direction, by_value[v]), tried=len(by_value[v]))
+    rows = [IsolationRow(value=v, stats=pick_best(direction, by_value[v]), tried=len(own_cells(by_value[v])))
             for v in axis_values(spec, key, list(by_value))]
     best = best_position(direction, {i: r.stats for i, r in enumerate(rows)})
     if best is not None:

@@ -66,6 +66,13 @@ def config_differences(base: dict[str, Any], other: dict[str, Any], axes: set[st
     return tuple(out)
 
 
+def base_differences(old: SweepSpec, new: SweepSpec) -> Variant:
+    """Where NEW's base differs from OLD's outside the axes of either (with NEW's values)."""
+    if not old.base:
+        return ()
+    return config_differences(old.flat_base(), new.flat_base(), {a.key for a in (*old.axes, *new.axes)})
+
+
 def variant_of(spec: SweepSpec, flat_config: dict[str, Any]) -> Variant:
     """Where a run's resolved config (flat) differs from SPEC's base outside the axes."""
     if not spec.base:  # a sweep stored before it kept its base: nothing to compare with
@@ -156,10 +163,15 @@ def sweep_cells(observations: list[Observation], keys: list[str], direction: Dir
     return group_cells(settled(observations, direction), keys)
 
 
+def own_cells(candidates: list[CellStats]) -> list[CellStats]:
+    """The sweep's own cells among CANDIDATES; the variants only where it has none."""
+    return [c for c in candidates if not c.variant] or candidates
+
+
 def pick_best(direction: Direction, candidates: list[CellStats]) -> CellStats:
     """The cell a position shows: among the sweep's own cells (variants only where there is
     none), the best mean; without any finished one, the one with most runs."""
-    own = [c for c in candidates if not c.variant] or candidates
+    own = own_cells(candidates)
     best: CellStats | None = None
     for c in own:
         if c.mean is not None and (best is None or is_better(c.mean, best.mean, direction)):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fertui.config import RunConfig
+from fertui.config import RunConfig, compact
 from fertui.errors import ConfigError
 from fertui.sweeps.axes import same_value
+from fertui.sweeps.cells import base_differences
 from fertui.sweeps.spec import SweepSpec, cell_of, grid_cells, load_spec, merged, spec_from_config
 from fertui.workspace import Workspace
 
@@ -37,8 +38,12 @@ def optuna_grid_order(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict
     return order
 
 
-def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
-    """Run docs for every cell × seed the sweep starts with (tpe/random: the first few)."""
+def plan_sweep(cfg: RunConfig, ws: Workspace, force: bool = False) -> list[dict]:
+    """Run docs for every cell × seed the sweep starts with (tpe/random: the first few).
+
+    Adding to an existing sweep a config that differs from its base outside the axes (a
+    ``--set train.epochs=2``) would mix two experiments in one cell: refused, unless FORCE,
+    when those runs make their own cells (see :mod:`fertui.sweeps.cells`)."""
     spec = spec_from_config(cfg)
     if not spec.axes:
         raise ConfigError(cfg.source, "sweep.axes", 'expected at least one axis, e.g. "optim.lr" = [1e-4, 2e-4]')
@@ -49,6 +54,8 @@ def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
     own = spec
     old = load_spec(ws, spec.name)
     if old is not None:
+        if not force:
+            _require_same_base(cfg, old, spec)
         spec = merged(old, spec)
     if spec.strategy not in ("grid", "optuna-grid"):
         return cell_docs(spec, _search_cells(spec, ws))
@@ -57,6 +64,19 @@ def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
     # Adding a sweep again queues only what is new (axis values, seeds); with nothing new it
     # repeats the whole grid (`make run` twice runs the quickstart twice).
     return cell_docs(spec, cells, skip=existing) or cell_docs(spec, cells)
+
+
+def _require_same_base(cfg: RunConfig, old: SweepSpec, new: SweepSpec) -> None:
+    differing = base_differences(old, new)
+    if not differing:
+        return
+    key, value = differing[0]
+    others = f" (and {', '.join(k for k, _ in differing[1:])})" if len(differing) > 1 else ""
+    was = old.flat_base().get(key)
+    raise ConfigError(cfg.source, key, f"sweep '{old.name}' already has runs with {key} = {compact(was)}; "
+                      f"{compact(value)}{others} would put a different experiment in the same cells. "
+                      f"Name a new sweep (--set sweep.name={old.name}_{key.rsplit('.', 1)[-1]}{compact(value)}) "
+                      "or add --force to keep both in this sweep, shown split")
 
 
 def _existing_runs(spec: SweepSpec, ws: Workspace) -> set[tuple]:

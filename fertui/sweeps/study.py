@@ -174,6 +174,8 @@ def on_enqueued(ws: Workspace, ids: list[str], docs: list[dict], specs: list[dic
         old = load_spec(ws, new.name)
         spec = merged(old, new) if old else new
         record = spec.to_doc()
+        if old is not None and old.base:  # the sweep's cells are defined by its first base (a --force
+            record["base"] = old.base     # add's runs are variants of them, fertui.sweeps.cells)
         record["created"] = (store.get_sweep(new.name) or {}).get("created") or record["updated"]
         store.put_sweep(record)
     for name in sorted({d["sweep"] for d in docs if d.get("sweep")}):
