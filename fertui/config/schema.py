@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from fertui.metrics import DEFAULT_DIRECTION, DEFAULT_OBJECTIVE, Direction
+
 Check = Callable[[Any], str | None]  # returns what was expected, or None when the value is fine
 
 
@@ -165,8 +167,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "sweep": {
         "name": Field("str", ""),
         "strategy": Field("str", "grid", one_of("grid", "optuna-grid", "tpe", "random")),
-        "objective": Field("str", "val/acc"),
-        "direction": Field("str", "maximize", one_of("maximize", "minimize")),
+        "objective": Field("str", DEFAULT_OBJECTIVE, help="the metric the sweep is judged by"),
+        "direction": Field("str", DEFAULT_DIRECTION.value, one_of(*(d.value for d in Direction))),
         "seeds": Field("list[int]", [0]),
         "budget": Field("int", 0, at_least(0), help="runs for tpe/random; 0 = grid size"),
         "axes": Field("table", {}, help='dotted key -> list, "range(a, b[, step])" or "logspace(a, b, per_decade=n)"'),

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from fertui.config import compact
 from fertui.errors import UserError
+from fertui.metrics import Direction, best_of
 from fertui.store import Store
 from fertui.sweeps.board import axis_values
 from fertui.sweeps.cells import pick_best, sweep_cells
@@ -21,9 +22,10 @@ from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
 
 PAPER_BATCH = 256  # the notes' efficiency table is at batch 256
-# (column, header, better): "max" or "min" picks the bold cell
-COLUMNS = (("acc", "Acc. (%)", "max"), ("mean_class", "Mean-class (%)", "max"), ("params_m", "Params (M)", "min"),
-           ("gmacs", "GMACs", "min"), ("img_per_s", "Train img/s", "max"), ("memory_mb", "Train memory (MB)", "min"))
+# (column, header, direction): the direction picks the bold cell
+MAX, MIN = Direction.MAXIMIZE, Direction.MINIMIZE
+COLUMNS = (("acc", "Acc. (%)", MAX), ("mean_class", "Mean-class (%)", MAX), ("params_m", "Params (M)", MIN),
+           ("gmacs", "GMACs", MIN), ("img_per_s", "Train img/s", MAX), ("memory_mb", "Train memory (MB)", MIN))
 
 
 @dataclass
@@ -47,10 +49,11 @@ class PaperTable:
     def bold(self) -> dict[str, float]:
         """The best value of each column over every row that has one."""
         out = {}
-        for name, _, better in COLUMNS:
+        for name, _, direction in COLUMNS:
             seen = [r.values[name] for r in self.ours + self.references if r.values.get(name) is not None]
-            if seen:
-                out[name] = (max if better == "max" else min)(seen)
+            best = best_of(seen, direction)
+            if best is not None:
+                out[name] = best
         return out
 
 

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
-from fertui.run_summary import best_entry
-from fertui.tui.rows import objective as console_objective
+from fertui.run_summary import best_entry, best_text
+from fertui.tui.rows import run_cells
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,9 @@ def test_a_minimized_objective_shows_its_minimum_in_ls_show_board_and_the_record
     cli(space, "run", "err.toml")
     (run,) = space.runs("Err")
     assert run["status"] == "done", run
-    assert best_entry(run) == ("val/err", 0.2) and console_objective(run) == "val/err"
+    # What `fertui run`'s live view (best_text) and the console's best column (run_cells) show.
+    assert best_entry(run) == ("val/err", 0.2) and best_text(run, " ") == "val/err 0.2"
+    assert run_cells(run)["best"] == "0.2"
     assert "val/err=0.2" in cli(space, "ls") and "val/err=0.5" not in cli(space, "ls")
     show = cli(space, "show", run["id"])
     assert "best 0.2" in show and "best 0.5" not in show
