@@ -7,6 +7,7 @@ nothing; the spec goes along on the first run doc (``sweep_spec``) and is persis
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fertui.config import RunConfig, compact
@@ -60,9 +61,9 @@ def plan_sweep(cfg: RunConfig, ws: Workspace, force: bool = False) -> list[dict]
     if spec.strategy not in ("grid", "optuna-grid"):
         return cell_docs(spec, _search_cells(spec, ws))
     cells = grid_cells(own) if spec.strategy == "grid" else optuna_grid_order(own, grid_cells(own))
-    existing = _existing_runs(spec, ws) if old is not None else set()
-    # Adding a sweep again queues only what is new (axis values, seeds); with nothing new it
-    # repeats the whole grid (`make run` twice runs the quickstart twice).
+    existing = _existing_runs(spec, old, base_differences(old, own), ws) if old is not None else set()
+    # Adding a sweep again queues only what is new (axis values, seeds, a forced setting); with
+    # nothing new it repeats the whole grid (`make run` twice runs the quickstart twice).
     return cell_docs(spec, cells, skip=existing) or cell_docs(spec, cells)
 
 
@@ -79,11 +80,15 @@ def _require_same_base(cfg: RunConfig, old: SweepSpec, new: SweepSpec) -> None:
                       "or add --force to keep both in this sweep, shown split")
 
 
-def _existing_runs(spec: SweepSpec, ws: Workspace) -> set[tuple]:
+def _existing_runs(spec: SweepSpec, old: SweepSpec, variant: tuple, ws: Workspace) -> set[tuple]:
+    """The (cell, seed) pairs SPEC's sweep already has in VARIANT (its setting outside the axes,
+    as it differs from OLD's base: () for the sweep's own)."""
     from fertui.sweeps.results import sweep_observations
 
-    observations, _ = sweep_observations(ws, spec)
-    return {(cell_of(spec, o.cell), o.seed) for o in observations if o.status != "cancelled"}
+    judged = copy.copy(spec)
+    judged.base = old.base  # a run's variant is measured against the sweep's stored base
+    observations, _ = sweep_observations(ws, judged)
+    return {(o.cell_key, o.seed) for o in observations if o.status != "cancelled" and o.variant == variant}
 
 
 def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]], skip: set[tuple] = frozenset()) -> list[dict]:

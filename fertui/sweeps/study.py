@@ -16,7 +16,8 @@ from typing import Any
 from filelock import FileLock
 
 from fertui.store import ACTIVE_STATES, Store
-from fertui.sweeps.results import lookup, metric_value, sweep_runs
+from fertui.sweeps.cells import variant_of
+from fertui.sweeps.results import flat_config, lookup, metric_value, sweep_runs
 from fertui.sweeps.spec import SweepSpec, load_spec, merged
 from fertui.workspace import Workspace
 
@@ -109,6 +110,9 @@ def register(ws: Workspace, spec: SweepSpec, study, run: dict) -> int:
 
     params, dists = _trial_params(spec, run)
     attrs = {RUN_ATTR: run["id"], "fertui_name": run.get("name", ""), "seed": lookup(run, "run.seed")}
+    variant = variant_of(spec, flat_config(run))
+    if variant:  # a --force run: same params as a cell of the sweep, another setting (fertui.sweeps.cells)
+        attrs["fertui_variant"] = {key: value for key, value in variant}
     template = create_trial(state=TrialState.RUNNING, params=params, distributions=dists, user_attrs=attrs)
     storage = storage_for(ws)
     trial_id = storage.create_new_trial(storage.get_study_id_from_name(spec.name), template_trial=template)

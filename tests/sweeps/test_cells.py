@@ -76,6 +76,13 @@ def test_with_force_the_other_setting_makes_its_own_cells_and_the_board_shows_th
     assert data["best"]["mean"] == accuracy(2, 3.2e-5)
     split = data["splits"][0]
     assert split["keys"] == ["train.epochs"] and [p["values"]["train.epochs"] for p in split["parts"]] == [3, 2]
+    variants = [t.user_attrs.get("fertui_variant") for t in space.study("DepthLR").trials]
+    assert variants.count({"train.epochs": 2}) == 6 and variants.count(None) == 6
+    # A second seed for the 2-epoch setting queues only that setting's missing seed.
+    more = cli(space, "add", "DepthLR.toml", "--set", "train.epochs=2", "--set", "sweep.seeds=[0, 1]", "--force")
+    assert more.exit_code == 0, more.output
+    queued = [r for r in space.runs("DepthLR") if r["status"] == "queued"]
+    assert len(queued) == 6 and {(r["params"]["run.seed"], r["config"]["train"]["epochs"]) for r in queued} == {(1, 2)}
 
 
 def test_isolation_and_sensitivity_agree_after_a_retry_with_different_epochs(space):
