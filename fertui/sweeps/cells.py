@@ -207,7 +207,7 @@ def splits(spec: SweepSpec, cells: dict[tuple, CellStats]) -> list[CellSplit]:
     for parts in by_axes.values():
         if len(parts) < 2:
             continue
-        parts.sort(key=lambda c: (bool(c.variant), c.variant))
+        parts.sort(key=lambda c: (bool(c.variant), repr(c.variant)))  # values of any type: compare as text
         keys = sorted({k for c in parts for k, _ in c.variant})
         out.append(CellSplit(params=parts[0].params, keys=keys, parts=parts,
                              base_values={k: base.get(k, _default(k)) for k in keys}))
