@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from fertui.cli.main import app
 from fertui.sweeps.board import isolation, pivot
 from fertui.sweeps.sensitivity import sensitivity
+from fertui.sweeps.webreport.page import build_report
 from tests.foundation.test_bad_input import assert_one_line_error, store_bytes
 from tests.sweeps.conftest import accuracy
 
@@ -76,6 +77,11 @@ def test_with_force_the_other_setting_makes_its_own_cells_and_the_board_shows_th
     assert data["best"]["mean"] == accuracy(2, 3.2e-5)
     split = data["splits"][0]
     assert split["keys"] == ["train.epochs"] and [p["values"]["train.epochs"] for p in split["parts"]] == [3, 2]
+    out = space.root / "export"
+    assert cli(space, "export", "DepthLR", "--out", str(out)).exit_code == 0
+    assert "split cells: runs differ in train.epochs" in "".join(p.read_text() for p in out.glob("*_board.md"))
+    html = build_report(space.ws, ["DepthLR"])
+    assert "epochs=3 79.75 (1 run), epochs=2 84.75 (1 run)" in html
     variants = [t.user_attrs.get("fertui_variant") for t in space.study("DepthLR").trials]
     assert variants.count({"train.epochs": 2}) == 6 and variants.count(None) == 6
     # A second seed for the 2-epoch setting queues only that setting's missing seed.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from fertui.metrics import rank_key
 from fertui.config import compact
 from fertui.errors import UserError
+from fertui.metrics import rank_key
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.compare import compare
@@ -27,13 +27,23 @@ def sweep_section(ws: Workspace, spec: SweepSpec, observations: list[Observation
     parts = [f'<section class="sweep" id="sweep-{escape(spec.name)}"><h2>{escape(title)}</h2>',
              f"<p>{escape(spec.strategy)} sweep, objective {escape(spec.objective)} ({escape(spec.direction)}), "
              f"{len(observations)} runs. Click a cell for its runs.</p>",
-             "<h3>Board</h3>", board_table(board), f'<p class="best-line">{escape(render.best_line(board))}</p>']
+             "<h3>Board</h3>", board_table(board), f'<p class="best-line">{escape(render.best_line(board))}</p>',
+             split_list(board)]
     if refs is not None:
         parts += [f"<h3>{escape(refs.display)} references ({escape(refs.metric)})</h3>", reference_table(board, refs)]
     parts.append(_isolation(ws, spec))
     parts += [_comparison(ws, spec, key, board) for key in compare_keys(spec, board)]
     parts += [_figures(ws, board, observations, title), runs_html, "</section>"]
     return "\n".join(p for p in parts if p)
+
+
+def split_list(board: Board) -> str:
+    """The cells whose runs differ outside the axes (a --force add), as render.split_lines says."""
+    lines = render.split_lines(board)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line.strip())}</li>" for line in lines[1:])
+    return f'<p class="splits">{escape(lines[0])}</p><ul class="splits">{items}</ul>'
 
 
 def board_table(board: Board) -> str:
