@@ -12,6 +12,7 @@ from fertui.cli.main import app
 from fertui.sweeps.board import isolation, pivot
 from fertui.sweeps.sensitivity import sensitivity
 from fertui.sweeps.webreport.page import build_report
+from fertui.tui.screens.leaderboard import build_view
 from tests.foundation.test_bad_input import assert_one_line_error, store_bytes
 from tests.sweeps.conftest import accuracy
 
@@ -82,6 +83,8 @@ def test_with_force_the_other_setting_makes_its_own_cells_and_the_board_shows_th
     assert "split cells: runs differ in train.epochs" in "".join(p.read_text() for p in out.glob("*_board.md"))
     html = build_report(space.ws, ["DepthLR"])
     assert "epochs=3 79.75 (1 run), epochs=2 84.75 (1 run)" in html
+    _, _, console_lines = build_view(space.ws, "DepthLR", "pivot")  # the console's leaderboard
+    assert any(line.startswith("split cells: runs differ in train.epochs") for line in console_lines)
     variants = [t.user_attrs.get("fertui_variant") for t in space.study("DepthLR").trials]
     assert variants.count({"train.epochs": 2}) == 6 and variants.count(None) == 6
     # A second seed for the 2-epoch setting queues only that setting's missing seed.
