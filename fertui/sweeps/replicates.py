@@ -27,8 +27,8 @@ def replicate_plan(ws: Workspace, cmp: Comparison) -> list[tuple[dict, int]]:
     observations, _ = sweep_observations(ws, spec)
     seeds = defaultdict(set)
     for o in observations:
-        if o.status != "cancelled":
-            seeds[cell_of(spec, o.cell)].add(o.seed)
+        if o.status != "cancelled" and not o.variant:  # replicates are queued with the sweep's own setting
+            seeds[o.cell_key].add(o.seed)
     if cmp.noise.sd is None:
         cells, target = list(cmp.deciding_cells().values()), MIN_SEEDS
     else:
