@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fertui.config.schema import field_for
 from fertui.metrics import Direction, is_better, rank_key
 
 if TYPE_CHECKING:
@@ -47,8 +48,6 @@ NOT_PART_OF_A_CELL = frozenset({
 
 
 def _default(key: str) -> Any:
-    from fertui.config.schema import field_for
-
     found = field_for(key)
     return found.default if found is not None else None
 
@@ -140,6 +139,7 @@ def settled(observations: list[Observation], direction: Direction) -> list[Obser
 
 def group_cells(observations: list[Observation], keys: list[str]) -> dict[tuple, CellStats]:
     """Settled runs grouped by their full cell (all axes plus KEYS, and variant), seeds pooled."""
+    # results builds its observations with this module's rules: imported here, not at the top.
     from fertui.sweeps.results import lookup
 
     groups: dict[tuple, CellStats] = defaultdict(CellStats)

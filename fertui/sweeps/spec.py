@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fertui.config import RunConfig
+from fertui.config import RunConfig, flatten_free
 from fertui.config.loader import validate_tree
 from fertui.errors import UserError
 from fertui.metrics import Direction, Objective, direction_of
 from fertui.records import objective_doc
+from fertui.run_docs import run_doc
 from fertui.store import Store
 from fertui.sweeps.axes import Axis, parse_axis, same_value
 from fertui.workspace import Workspace
@@ -59,9 +60,11 @@ class SweepSpec:
 
     def flat_base(self) -> dict[str, Any]:
         """The base config as dotted keys (what a run of any cell shares outside the axes)."""
-        from fertui.config import flatten_free
-
-        return flatten_free(self.base)
+        # Asked once per run observed: kept while ``base`` is the same object.
+        cached = self.__dict__.get("_flat_base")
+        if cached is None or cached[0] is not self.base:
+            cached = self.__dict__["_flat_base"] = (self.base, flatten_free(self.base))
+        return cached[1]
 
     def axis(self, key: str) -> Axis | None:
         return next((a for a in self.axes if a.key == key), None)
@@ -94,8 +97,6 @@ class SweepSpec:
 
     def cell_doc(self, cell: dict[str, Any], seed: int) -> dict:
         """The run document of CELL with SEED: it carries the sweep's objective and direction."""
-        from fertui.run_docs import run_doc  # run_docs renders names and commands: needed only here
-
         doc = run_doc(self.cell_config(cell, seed), sweep=self.name, cell={**cell, "run.seed": seed})
         doc["objective"] = objective_doc(self.objective_spec)
         doc["objective_hint"] = self.objective  # read by code from before runs carried "objective"
