@@ -84,8 +84,7 @@ class RunSummary:
     @classmethod
     def from_dict(cls, doc: dict[str, Any] | None) -> RunSummary:
         doc = dict(doc or {})
-        known = {f.name for f in fields(cls)} - {"extra"}
-        summary = cls(**{k: doc.pop(k) for k in list(doc) if k in known})
+        summary = cls(**{k: doc.pop(k) for k in list(doc) if k in _SUMMARY_FIELDS})
         summary.last = dict(summary.last or {})
         summary.best = dict(summary.best or {})
         summary.extra = doc
@@ -94,12 +93,10 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         """The store's shape: ``last`` and ``best`` always, other fields only when set."""
         out: dict[str, Any] = {"last": dict(self.last), "best": dict(self.best)}
-        for f in fields(self):
-            if f.name in ("last", "best", "extra"):
-                continue
-            value = getattr(self, f.name)
+        for name in _SUMMARY_ORDER:
+            value = getattr(self, name)
             if value is not None:
-                out[f.name] = value
+                out[name] = value
         out.update(self.extra)
         return out
 
@@ -120,6 +117,10 @@ class RunSummary:
         number = finite_number(value)
         if number is not None and is_better(number, finite_number(self.best.get(metric)), direction):
             self.best[metric] = value
+
+
+_SUMMARY_ORDER = tuple(f.name for f in fields(RunSummary) if f.name not in ("last", "best", "extra"))
+_SUMMARY_FIELDS = frozenset(("last", "best", *_SUMMARY_ORDER))
 
 
 @dataclass
