@@ -29,7 +29,13 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from fertui.metrics import DEFAULT_OBJECTIVE, Direction, Objective, direction_of, is_better
+from fertui.metrics import (
+    DEFAULT_OBJECTIVE,
+    Direction,
+    Objective,
+    direction_of,
+    is_better,
+)
 
 
 class EventKind(StrEnum):
@@ -107,9 +113,12 @@ class RunSummary:
 
     def job_objective(self) -> Objective | None:
         """The objective the job declared in its start event, if it did."""
-        if not self.objective:
+        if not isinstance(self.objective, str) or not self.objective:
             return None
-        return Objective.of(self.objective, self.direction)
+        try:
+            return Objective.of(self.objective, self.direction)
+        except ValueError:  # a job's own word for it ("up"): the name rule decides instead
+            return Objective.of(self.objective)
 
     def record(self, metric: str, value: Any, direction: Direction) -> None:
         """A logged VALUE of METRIC: it is the last, and the best when better in DIRECTION."""

@@ -42,6 +42,7 @@ class RunIngest:
         self.record = RunSummary()
         self.objective = run_objective(run.get("objective"), run.get("objective_hint"))  # the sweep's
         self.metric_directions = dict((run.get("config") or {}).get("job", {}).get("metrics_direction") or {})
+        self._directions: dict[str, Direction] = {}  # per metric, until the objective changes
         self.nan_seen = False
         self.oom_seen = False
         self.bad_lines_reported = 0
@@ -82,6 +83,7 @@ class RunIngest:
             for key in ("epochs", "steps_per_epoch", "objective", "direction"):
                 if event.get(key) is not None:
                     setattr(s, key, event[key])
+            self._directions.clear()
             return []
         if kind is EventKind.NAN:
             self.nan_seen = True
@@ -127,10 +129,14 @@ class RunIngest:
         carried their sweep's objective has only its name)."""
         if sweep.get("objective"):
             self.objective = Objective.of(sweep["objective"], sweep.get("direction"))
+            self._directions.clear()
 
     def direction_of(self, metric: str) -> Direction:
         """METRIC's direction for this run: the sweep's objective, then the job's, then the rule."""
-        return direction_of(metric, self.objective or self.record.job_objective(), self.metric_directions)
+        if metric not in self._directions:
+            objective = self.objective or self.record.job_objective()
+            self._directions[metric] = direction_of(metric, objective, self.metric_directions)
+        return self._directions[metric]
 
     def run_params(self, run: dict) -> dict[str, Any]:
         """RUN's params with what the job reported (wandb.config) as ``params.*``; the sweep's

@@ -59,3 +59,11 @@ def test_records_round_trip_the_store_documents_they_do_not_know_fully():
     summary = RunSummary.from_dict(doc["summary"])
     assert summary.epoch == 2 and summary.extra == {"img_per_s": 3.5}
     assert event_kind({"type": "log"}) is EventKind.LOG and event_kind({"type": "someday"}) is None
+
+
+def test_a_direction_the_job_words_its_own_way_falls_back_to_the_name_rule(tmp_path):
+    write_events(tmp_path, {"type": "start", "objective": "val/err", "direction": "down"},
+                 *({"type": "log", "step": i, "metrics": {"val/err": v}} for i, v in enumerate([0.5, 0.2, 0.3])))
+    ingest = RunIngest({"id": "00005"}, tmp_path)
+    ingest.read()
+    assert ingest.summary["best"] == {"val/err": 0.2}
