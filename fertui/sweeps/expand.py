@@ -74,10 +74,12 @@ def _require_same_base(cfg: RunConfig, old: SweepSpec, new: SweepSpec) -> None:
     key, value = differing[0]
     others = f" (and {', '.join(k for k, _ in differing[1:])})" if len(differing) > 1 else ""
     was = old.flat_base().get(key)
+    plain = isinstance(value, (int, float, str)) and len(compact(value)) <= 16
+    name = f"{old.name}_{key.rsplit('.', 1)[-1]}{compact(value)}" if plain else "NEW_NAME"
     raise ConfigError(cfg.source, key, f"sweep '{old.name}' already has runs with {key} = {compact(was)}; "
                       f"{compact(value)}{others} would put a different experiment in the same cells. "
-                      f"Name a new sweep (--set sweep.name={old.name}_{key.rsplit('.', 1)[-1]}{compact(value)}) "
-                      "or add --force to keep both in this sweep, shown split")
+                      f"Name a new sweep (--set sweep.name={name}) or add --force to keep both in this "
+                      "sweep, shown split")
 
 
 def _existing_runs(spec: SweepSpec, old: SweepSpec, variant: tuple, ws: Workspace) -> set[tuple]:
