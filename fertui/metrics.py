@@ -40,6 +40,7 @@ class Direction(StrEnum):
 
 
 DEFAULT_DIRECTION = Direction.MAXIMIZE
+_BY_TEXT = {text: d for d in Direction for text in (d.value, d.value[:3])}
 
 # Whole words of a metric's last segment that mean "lower is better".
 _COST_WORDS = frozenset({"loss", "err", "error", "nll", "mse", "mae", "rmse", "wer", "cer", "perplexity", "ppl"})
@@ -51,6 +52,8 @@ def parse_direction(text: str | Direction) -> Direction:
     if isinstance(text, Direction):
         return text
     lowered = str(text).strip().lower()
+    if lowered in _BY_TEXT:  # asked once per run a board reads: a lookup, not a loop
+        return _BY_TEXT[lowered]
     for direction in Direction:
         if lowered in (direction.value, direction.short):
             return direction

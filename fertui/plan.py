@@ -15,15 +15,16 @@ from fertui.store import Store
 from fertui.workspace import ENV_FILE, Workspace
 
 
-def plan_runs(cfg: RunConfig, workspace: Workspace) -> list[dict]:
-    """Every run CFG asks for: one, or a sweep's cells × seeds."""
+def plan_runs(cfg: RunConfig, workspace: Workspace, force: bool = False) -> list[dict]:
+    """Every run CFG asks for: one, or a sweep's cells × seeds (FORCE: into an existing sweep
+    even where CFG changes a key outside its axes)."""
     from fertui.preflight import check_docs, check_objective
 
     check_objective(cfg)  # before a sweep is expanded: a typo costs nothing
     if cfg.sweep is not None:
         from fertui.sweeps.expand import plan_sweep  # only sweeps need Optuna and friends
 
-        docs = plan_sweep(cfg, workspace)
+        docs = plan_sweep(cfg, workspace, force)
     else:
         docs = [run_doc(cfg)]
     check_docs(docs, workspace)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fertui.jsonio import dumps
+from fertui.records import EventKind
 
 EVENTS_FILE = "events.jsonl"
 _writer: "EventWriter | None" = None
@@ -72,7 +73,7 @@ def log(metrics: dict[str, Any], step: int | None = None, epoch: float | None = 
     writer.last_step = step
     values = {k: float(v) if hasattr(v, "__float__") and not isinstance(v, (bool, int)) else v
               for k, v in metrics.items()}
-    event: dict[str, Any] = {"type": "log", "step": step, "metrics": values}
+    event: dict[str, Any] = {"type": EventKind.LOG.value, "step": step, "metrics": values}
     if epoch is not None:
         event["epoch"] = epoch
     writer.write(event)
@@ -84,27 +85,27 @@ def log(metrics: dict[str, Any], step: int | None = None, epoch: float | None = 
 def nan(step: int, epoch: float | None = None, metric: str = "train/loss", lr: float | None = None,
         **extra: Any) -> None:
     """Record that training produced a non-finite value at STEP."""
-    _get().write({"type": "nan", "step": step, "epoch": epoch, "metric": metric, "lr": lr, **extra})
+    _get().write({"type": EventKind.NAN.value, "step": step, "epoch": epoch, "metric": metric, "lr": lr, **extra})
 
 
 def oom(**info: Any) -> None:
     """Record that the job ran out of memory (the built-in jobs then exit with EXIT_OOM)."""
-    _get().write({"type": "oom", **info})
+    _get().write({"type": EventKind.OOM.value, **info})
 
 
-def event(kind: str, **fields: Any) -> None:
+def event(kind: str | EventKind, **fields: Any) -> None:
     """Record a job-specific event of type KIND (the manager skips types it does not know)."""
-    _get().write({"type": kind, **fields})
+    _get().write({"type": str(kind), **fields})
 
 
 def start(**info: Any) -> None:
     """Record what the job knows up front: epochs, steps_per_epoch, classes, objective..."""
-    _get().write({"type": "start", **info})
+    _get().write({"type": EventKind.START.value, **info})
 
 
 def summary(**values: Any) -> None:
     """Record final or headline values (e.g. best val/acc) that the manager keeps."""
-    _get().write({"type": "summary", "values": values})
+    _get().write({"type": EventKind.SUMMARY.value, "values": values})
 
 
 def artifact(path: str | os.PathLike, kind: str = "file", copy: bool = False) -> Path:
@@ -115,7 +116,7 @@ def artifact(path: str | os.PathLike, kind: str = "file", copy: bool = False) ->
         dest = run_dir() / "artifacts" / src.name
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest)
-    _get().write({"type": "artifact", "path": str(dest), "kind": kind})
+    _get().write({"type": EventKind.ARTIFACT.value, "path": str(dest), "kind": kind})
     return dest
 
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from fertui.cli.common import SetOption, command_after_dashes, workspace
+from fertui.cli.common import ForceOption, SetOption, command_after_dashes, workspace
 from fertui.store import Store
 
 
@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         configs: Annotated[list[str] | None, typer.Argument(help="Config or sweep files (TOML).")] = None,
         sets: SetOption = None,
+        force: ForceOption = False,
         detach: Annotated[bool, typer.Option("--detach", "-d",
                                              help="Hand the runs to the daemon and return at once.")] = False,
     ) -> None:
@@ -30,7 +31,7 @@ def register(app: typer.Typer) -> None:
         if configs or command_after_dashes(ctx):
             from fertui.cli.runs import plan_from_cli, print_queued_summary
 
-            docs = plan_from_cli(ctx, configs or [], sets or [])
+            docs = plan_from_cli(ctx, configs or [], sets or [], force)
             ids = enqueue(ws, docs)
             print_queued_summary(docs)
             for run_id, doc in zip(ids, docs):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
+from fertui.cli.common import ForceOption, JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.errors import UserError
 from fertui.run_summary import best_text
 from fertui.store import RUN_STATES, Store, status_text
@@ -18,8 +18,8 @@ STATUS_STYLE = {
 }
 
 
-def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str]) -> list[dict]:
-    """Validate every config (or the ``-- COMMAND``) before anything is queued."""
+def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str], force: bool = False) -> list[dict]:
+    """Validate every config (or the ``-- COMMAND``) before anything is queued (FORCE: see ForceOption)."""
     from fertui.config import config_from_command, load_config
     from fertui.plan import plan_runs
 
@@ -30,10 +30,10 @@ def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str]) -> li
     resolver = _best_of_resolver(ws)
     docs: list[dict] = []
     if command and not configs:
-        docs += plan_runs(config_from_command(command, sets), ws)
+        docs += plan_runs(config_from_command(command, sets), ws, force)
     for path in configs:
         extra = [f"job.command={_toml_list(command)}"] if command else []
-        docs += plan_runs(load_config(_config_path(ws, path), [*sets, *extra], resolver), ws)
+        docs += plan_runs(load_config(_config_path(ws, path), [*sets, *extra], resolver), ws, force)
     return docs
 
 
@@ -76,12 +76,13 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         configs: Annotated[list[str] | None, typer.Argument(help="Config or sweep files (TOML).")] = None,
         sets: SetOption = None,
+        force: ForceOption = False,
         as_json: JsonFlag = False,
     ) -> None:
         """Queue runs from configs or sweeps (or '-- COMMAND...') and print their ids."""
         from fertui.plan import enqueue
 
-        docs = plan_from_cli(ctx, configs or [], sets or [])
+        docs = plan_from_cli(ctx, configs or [], sets or [], force)
         ids = enqueue(workspace(ctx), docs)
         if as_json:
             print_json([{"id": i, "name": d["name"]} for i, d in zip(ids, docs)])

@@ -213,6 +213,9 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
     for k, v in data["job"]["metrics_map"].items():
         if not isinstance(v, str) or not v:
             raise ConfigError(source, f"job.metrics_map.{k}", f"expected a metric name string, got {v!r}")
+    for k, v in data["job"]["metrics_direction"].items():
+        if v not in ("maximize", "minimize"):
+            raise ConfigError(source, f"job.metrics_direction.{k}", f"expected \"maximize\" or \"minimize\", got {v!r}")
     if sweep is not None:
         _validate_sweep(source, sweep, params)
     return RunConfig(source=source, data=data, sweep=sweep, params=params, given=frozenset(given))

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from fertui.metrics import DEFAULT_DIRECTION, DEFAULT_OBJECTIVE, Direction
+
 Check = Callable[[Any], str | None]  # returns what was expected, or None when the value is fine
 
 
@@ -73,6 +75,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                      '("progress-meter", "dan", "poster", "hf", "timm", "default"), regexes '
                                      'with named groups, or [] for none; see docs/capture.md'),
         "metrics_map": Field("table", {}, help="captured name -> metric name, e.g. val_acc = \"val/acc\""),
+        "metrics_direction": Field("table", {}, help='metric name -> "maximize" | "minimize", for metrics '
+                                                     'that are not the objective, e.g. "val/err" = "minimize"; '
+                                                     "default: names of costs (loss, err, nll, ...) are minimized"),
         "metrics_csv": Field("str", "", help="CSV log in the run folder to tail (glob allowed: **/summary.csv)"),
         "metrics_scale": Field("table", {}, scale_factors,
                                help='metric -> factor for captured values, e.g. {"val/acc" = 100} for '
@@ -176,8 +181,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "sweep": {
         "name": Field("str", ""),
         "strategy": Field("str", "grid", one_of("grid", "optuna-grid", "tpe", "random")),
-        "objective": Field("str", "val/acc"),
-        "direction": Field("str", "maximize", one_of("maximize", "minimize")),
+        "objective": Field("str", DEFAULT_OBJECTIVE, help="the metric the sweep is judged by"),
+        "direction": Field("str", DEFAULT_DIRECTION.value, one_of(*(d.value for d in Direction))),
         "seeds": Field("list[int]", [0]),
         "budget": Field("int", 0, at_least(0), help="runs for tpe/random; 0 = grid size"),
         "axes": Field("table", {}, help='dotted key -> list, "range(a, b[, step])" or "logspace(a, b, per_decade=n)"'),

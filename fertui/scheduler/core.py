@@ -214,7 +214,7 @@ class Scheduler:
         ingest = RunIngest(run, run_dir)
         if run.get("sweep"):
             sweep = self.store.get_sweep(run["sweep"]) or {}
-            ingest.objective = sweep.get("objective")
+            ingest.judge_by_sweep(sweep)
         tracked = self.tracked[run["id"]] = Tracked(run, slot, run_dir, ingest)
         if adopted:  # its events are replayed from the start, and their alerts were raised already
             tracked.alerted = {a["kind"] for a in self.store.alerts() if a.get("run") == run["id"]}
@@ -238,7 +238,7 @@ class Scheduler:
         bad = tracked.ingest.new_bad_lines()
         if bad:
             log.warning("%s: skipped %d unreadable line(s) in the event files of %s", run["id"], bad, tracked.run_dir)
-            tracked.ingest.summary["bad_event_lines"] = tracked.ingest.bad_lines
+            tracked.ingest.record.extra["bad_event_lines"] = tracked.ingest.bad_lines
             changed = True
         if changed:
             self.pending[run["id"]] = {"summary": dict(tracked.ingest.summary)}
@@ -286,7 +286,7 @@ class Scheduler:
         record_stop(tracked.run_dir, reason, summary)
         tracked.run = doc
         if summary:
-            tracked.ingest.summary.update(summary)
+            tracked.ingest.record.merge(summary)
         log.info("%s stopping (%s)", run_id, reason)
         threading.Thread(target=self._cancel_quietly, args=(doc,), daemon=True).start()
 

@@ -10,6 +10,10 @@ a job prints. A run is closed only after ``read_to_end()``: every file read to i
 chunks, the run folder searched again for CSV and TensorBoard files (Lightning writes its CSV as
 it exits), and last lines without their newline taken as lines: the summary, Optuna's value and
 the console (which reads the same files) then agree on the final number.
+
+The summary is a :class:`fertui.records.RunSummary`; each metric's ``best`` is kept in that
+metric's direction as :mod:`fertui.metrics` decides it for this run (its sweep's objective, the
+objective its job declares, ``[job] metrics_direction``), so every view reads the right best.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import Any
 
 from fertui.capture.sources import Capture
 from fertui.events import CAPTURED_FILE, EVENTS_FILE, EventTail
+from fertui.metrics import DEFAULT_OBJECTIVE, Direction, Objective, direction_of
+from fertui.records import EventKind, RunSummary, event_kind, run_objective
 from fertui.scheduler.objective_watch import MissingObjective, missing_objective
 
 MAX_FINAL_READS = 100_000  # each read takes up to 8 MB of a file: far past any real run
@@ -35,13 +41,6 @@ class Happening:
     value: float | None = None  # the objective's value, for "epoch"
 
 
-def better(metric: str, new: float, old: float | None) -> bool:
-    """Lower is better for names containing "loss", higher for everything else."""
-    if old is None:
-        return True
-    return new < old if "loss" in metric else new > old
-
-
 class RunIngest:
     def __init__(self, run: dict, run_dir: Path, captured: Path | None = None):
         self.tail = EventTail(run_dir / EVENTS_FILE)
@@ -50,10 +49,12 @@ class RunIngest:
         self.params: dict[str, Any] = {}   # from the job (fertui.wandb's config), for the run's params
         self.params_changed = False
         self.started = run.get("started") or time.time()
-        self.summary: dict[str, Any] = {"last": {}, "best": {}}
+        self.record = RunSummary()
         if self.capture.label:  # the output_scalars setting that reads this run, for `fertui show`
-            self.summary["output_scalars"] = self.capture.label
-        self.objective = run.get("objective_hint")
+            self.record.extra["output_scalars"] = self.capture.label
+        self.objective = run_objective(run.get("objective"), run.get("objective_hint"))  # the sweep's
+        self.metric_directions = dict((run.get("config") or {}).get("job", {}).get("metrics_direction") or {})
+        self._directions: dict[str, Direction] = {}  # per metric, until the objective changes
         self.first_epoch: float | None = None  # the first epoch the job logged: when it is done
         self.nan_seen = False
         self.oom_seen = False
@@ -65,7 +66,7 @@ class RunIngest:
         held back any longer."""
         self.capture.read(final, self.objective_name())
         events = self.tail.read(final=final)
-        if not self.capture.job_reports and any(e.get("type") == "log" for e in events):
+        if not self.capture.job_reports and any(event_kind(e) is EventKind.LOG for e in events):
             self.capture.job_reports = True
         events += self.captured_tail.read()
         happenings: list[Happening] = []
@@ -73,7 +74,7 @@ class RunIngest:
             happenings += self._apply(event)
         if events:
             self._update_eta()
-            self.summary["updated"] = time.time()
+            self.record.updated = time.time()
         return happenings, bool(events)
 
     def read_to_end(self) -> Iterator[tuple[list[Happening], bool]]:
@@ -90,6 +91,11 @@ class RunIngest:
         """How far every file has been read."""
         return self.tail.offset, self.captured_tail.offset, self.capture.position()
 
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary as the store keeps it (a copy: change it through ``record``)."""
+        return self.record.to_dict()
+
     def new_bad_lines(self) -> int:
         total = self.bad_lines
         fresh = total - self.bad_lines_reported
@@ -101,46 +107,46 @@ class RunIngest:
         return self.tail.bad_lines + self.captured_tail.bad_lines
 
     def _apply(self, event: dict[str, Any]) -> list[Happening]:
-        s, kind = self.summary, event.get("type")
-        if kind == "start":
-            for key in ("epochs", "steps_per_epoch", "objective"):
+        s, kind = self.record, event_kind(event)
+        if kind is EventKind.START:
+            for key in ("epochs", "steps_per_epoch", "objective", "direction"):
                 if event.get(key) is not None:
-                    s[key] = event[key]
+                    setattr(s, key, event[key])
+            self._directions.clear()
             return []
-        if kind == "nan":
+        if kind is EventKind.NAN:
             self.nan_seen = True
-            s.setdefault("nan_step", event.get("step"))  # the first non-finite step is the one that matters
+            if s.nan_step is None:  # the first non-finite step is the one that matters
+                s.nan_step = event.get("step")
             return [Happening("nan", event)]
-        if kind == "oom":
+        if kind is EventKind.OOM:
             self.oom_seen = True
             return [Happening("oom", event)]
-        if kind == "summary" and isinstance(event.get("values"), dict):
-            s.setdefault("values", {}).update(event["values"])
+        if kind is EventKind.SUMMARY and isinstance(event.get("values"), dict):
+            s.values = {**(s.values or {}), **event["values"]}
             return []
-        if kind == "params" and isinstance(event.get("values"), dict):
+        if kind is EventKind.PARAMS and isinstance(event.get("values"), dict):
             self.params.update(event["values"])
             self.params_changed = True
             return []
-        if kind == "capture" and isinstance(event.get("output_scalars"), str):
-            s["output_scalars"] = f"{event['output_scalars']} (chosen by auto)"
+        if kind is EventKind.CAPTURE and isinstance(event.get("output_scalars"), str):
+            s.extra["output_scalars"] = f"{event['output_scalars']} (chosen by auto)"
             return []
-        if kind == "wandb":
-            s["wandb"] = {k: event.get(k) for k in ("project", "name", "tags", "notes") if event.get(k)}
+        if kind is EventKind.WANDB:
+            s.extra["wandb"] = {k: event.get(k) for k in ("project", "name", "tags", "notes") if event.get(k)}
             return []
-        if kind != "log" or not isinstance(event.get("metrics"), dict):
+        if kind is not EventKind.LOG or not isinstance(event.get("metrics"), dict):
             return []
         if isinstance(event.get("step"), (int, float)):
-            s["step"] = event["step"]
+            s.step = event["step"]
         for metric, value in event["metrics"].items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
-            s["last"][metric] = value
-            if math.isfinite(value) and better(metric, value, s["best"].get(metric)):
-                s["best"][metric] = value
+            s.record(metric, value, self.direction_of(metric))
             if metric == "perf/img_per_s":
-                s["img_per_s"] = value
+                s.extra["img_per_s"] = value
         if event.get("epoch") is not None:
-            s["epoch"] = event["epoch"]
+            s.epoch = event["epoch"]
             if self.first_epoch is None and _number(event["epoch"]):
                 self.first_epoch = float(event["epoch"])
         value = event["metrics"].get(self.objective_name())
@@ -152,17 +158,32 @@ class RunIngest:
             return []
         return [Happening("epoch", {**event, "epoch": at}, float(value))]
 
+    def judge_by_sweep(self, sweep: dict[str, Any]) -> None:
+        """Take the objective and direction of SWEEP's stored spec (a run queued before runs
+        carried their sweep's objective has only its name)."""
+        if sweep.get("objective"):
+            self.objective = Objective.of(sweep["objective"], sweep.get("direction"))
+            self._directions.clear()
+
+    def direction_of(self, metric: str) -> Direction:
+        """METRIC's direction for this run: the sweep's objective, then the job's, then the rule."""
+        if metric not in self._directions:
+            objective = self.objective or self.record.job_objective()
+            self._directions[metric] = direction_of(metric, objective, self.metric_directions)
+        return self._directions[metric]
+
     def run_params(self, run: dict) -> dict[str, Any]:
         """RUN's params with what the job reported (wandb.config) as ``params.*``; the sweep's
         own cell values win over the job's."""
         return {**{f"params.{k}": v for k, v in self.params.items()}, **(run.get("params") or {})}
 
     def objective_name(self) -> str:
-        return self.summary.get("objective") or self.objective or "val/acc"
+        """The metric reported per epoch (pruning, Optuna): the sweep's objective, else the job's."""
+        return self.objective.metric if self.objective else self.record.objective or DEFAULT_OBJECTIVE
 
     def reported_objective(self) -> bool:
         name = self.objective_name()
-        return name in self.summary["last"] or name in (self.summary.get("values") or {})
+        return name in self.record.last or name in (self.record.values or {})
 
     def missing_objective(self, alert_after_s: float) -> MissingObjective | None:
         """Whether the running job is overdue with its objective (see objective_watch)."""
@@ -174,18 +195,18 @@ class RunIngest:
                                  asked_for=bool(s.get("objective") or self.objective))
 
     def _update_eta(self) -> None:
-        s = self.summary
+        s = self.record
         elapsed = time.time() - self.started
-        total_steps = (s.get("epochs") or 0) * (s.get("steps_per_epoch") or 0)
-        if total_steps and s.get("step"):
-            done = min(s["step"] / total_steps, 1.0)
-        elif s.get("epochs") and s.get("epoch"):
-            done = min(float(s["epoch"]) / s["epochs"], 1.0)
+        total_steps = (s.epochs or 0) * (s.steps_per_epoch or 0)
+        if total_steps and s.step:
+            done = min(s.step / total_steps, 1.0)
+        elif s.epochs and s.epoch:
+            done = min(float(s.epoch) / s.epochs, 1.0)
         else:
             return
         if done > 0:
-            s["progress"] = round(done, 4)
-            s["eta_s"] = round(elapsed * (1 - done) / done, 1)
+            s.progress = round(done, 4)
+            s.eta_s = round(elapsed * (1 - done) / done, 1)
 
 
 def _number(value: Any) -> bool:

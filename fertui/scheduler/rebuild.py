@@ -66,7 +66,7 @@ def rebuild_run(folder: Path, sweeps: dict[str, dict]) -> dict | None:
     if stop is None and ingest.nan_seen and config.get("train", {}).get("on_nan", "stop") == "stop":
         stop = {"reason": "nan"}  # a run from before stops were kept in the folder
     if stop:
-        ingest.summary.update(stop.get("summary") or {})
+        ingest.record.merge(stop.get("summary") or {})
     fields = classify({**doc, **({"stop_requested": stop["reason"]} if stop else {})}, record, folder,
                       nan_seen=ingest.nan_seen, oom_seen=ingest.oom_seen)
     if fields["status"] == "done" and sweep and not ingest.reported_objective():
@@ -83,7 +83,7 @@ def replay(doc: dict, folder: Path, spec: dict | None, captured: Path | None = N
     CAPTURED: write the captures there instead of the run's captured.jsonl (``fertui reingest``)."""
     ingest = RunIngest(doc, folder, captured)
     if spec:
-        ingest.objective = spec.get("objective")
+        ingest.judge_by_sweep(spec)
     for _ in ingest.read_to_end():
         pass
     return ingest

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from fertui.errors import UserError
+from fertui.metrics import rank_key
+from fertui.sweeps.cells import best_cell
 from fertui.sweeps.results import flat_config, sweep_observations
-from fertui.sweeps.spec import cell_of, require_spec
-from fertui.sweeps.suggest import best_cell
+from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
 
 
@@ -19,14 +20,14 @@ def best_run(ws: Workspace, sweep_name: str) -> dict:
     """The best run of the best cell (cells ranked by their mean over seeds)."""
     spec = require_spec(ws, sweep_name)
     observations, _ = sweep_observations(ws, spec)
-    found = best_cell(spec, observations)
+    direction = spec.metric_direction(None)[1]
+    found = best_cell(observations, direction)
     if found is None:
         states = sorted({o.status for o in observations}) or ["no runs"]
         raise UserError(f"sweep '{sweep_name}' has no finished run with {spec.objective} yet "
                         f"(its runs are: {', '.join(states)})")
-    cell, _ = found
-    in_cell = [o for o in observations if o.value is not None and cell_of(spec, o.cell) == cell_of(spec, cell)]
-    return (max if spec.maximize else min)(in_cell, key=lambda o: o.value).run
+    in_cell = [o for o in observations if o.run_id in found.run_ids and o.value is not None]
+    return min(in_cell, key=lambda o: rank_key(direction)(o.value)).run
 
 
 def best_config(ws: Workspace, sweep_name: str) -> dict[str, Any]:

@@ -1,50 +1,33 @@
 """Leaderboards: a pivot of two keys with mean ± std over seeds, and the isolation view.
 
 A cell of the pivot may hold several full sweep cells (when the sweep has more axes than the
-two shown); it then shows the best of them by mean, and says which values that was.
+two shown); it then shows the best of them by mean, and says which values that was. Which runs
+make a cell, how attempts and seeds reduce and which cell a position shows are decided in
+:mod:`fertui.sweeps.cells`; a cell whose runs differ outside the axes is listed as a split.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.errors import UserError
-from fertui.sweeps.results import Observation, require_key, require_metric, require_runs, settled
+from fertui.metrics import Direction
+from fertui.sweeps.cells import (CellSplit, CellStats, best_position, hashable, own_cells, pick_best, splits,
+                                 sweep_cells)
+from fertui.sweeps.results import require_key, require_metric, require_runs
 from fertui.sweeps.spec import SweepSpec, require_spec
 from fertui.workspace import Workspace
 
-
-@dataclass
-class CellStats:
-    values: list[float] = field(default_factory=list)
-    seeds: list[int] = field(default_factory=list)  # seeds[i] gave values[i]
-    states: Counter = field(default_factory=Counter)
-    pruned_epochs: list[int] = field(default_factory=list)
-    params: dict[str, Any] = field(default_factory=dict)  # the full sweep cell these runs share
-    run_ids: list[str] = field(default_factory=list)
-    best: bool = False
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-    @property
-    def mean(self) -> float | None:
-        return statistics.fmean(self.values) if self.values else None
-
-    @property
-    def std(self) -> float | None:
-        return statistics.stdev(self.values) if len(self.values) >= 2 else None
+__all__ = ["Board", "CellStats", "Isolation", "IsolationRow", "axis_values", "hashable", "isolation", "pivot"]
 
 
 @dataclass
 class Board:
     sweep: str
     metric: str
-    maximize: bool
+    direction: Direction
     rows_key: str
     cols_key: str | None
     row_values: list
@@ -52,6 +35,11 @@ class Board:
     cells: dict[tuple, CellStats]
     best: tuple | None
     dataset: str = ""
+    splits: list[CellSplit] = field(default_factory=list)
+
+    @property
+    def maximize(self) -> bool:
+        return self.direction.maximize
 
     def cell(self, row: Any, col: Any = None) -> CellStats | None:
         return self.cells.get((row, col))
@@ -69,52 +57,14 @@ class IsolationRow:
 class Isolation:
     sweep: str
     metric: str
-    maximize: bool
+    direction: Direction
     key: str
     nuisance: list[str]
     rows: list[IsolationRow]
 
-
-def _better(maximize: bool, a: float, b: float | None) -> bool:
-    return b is None or (a > b if maximize else a < b)
-
-
-def group_cells(spec: SweepSpec, observations: list[Observation], keys: list[str]) -> dict[tuple, CellStats]:
-    """Runs grouped by their full cell (all axes plus KEYS), seeds pooled."""
-    groups: dict[tuple, CellStats] = defaultdict(CellStats)
-    for o in observations:
-        params = {**o.cell, **{k: _value(o, k) for k in keys if k not in o.cell}}
-        key = tuple(sorted((k, hashable(v)) for k, v in params.items()))
-        stats = groups[key]
-        stats.params = params
-        # A pruned run that had finished every epoch has a value: it counts as finished.
-        stats.states["done" if o.value is not None else o.status] += 1
-        stats.run_ids.append(o.run_id)
-        if o.value is not None:
-            stats.values.append(o.value)
-            stats.seeds.append(o.seed)
-        if o.status == "pruned" and o.pruned_epoch is not None:
-            stats.pruned_epochs.append(o.pruned_epoch)
-    return dict(groups)
-
-
-def _value(o: Observation, key: str) -> Any:
-    from fertui.sweeps.results import lookup
-
-    return lookup(o.run, key)
-
-
-def hashable(value: Any) -> Any:
-    """VALUE as a dict key (a list-valued axis, e.g. a milestone list, becomes a tuple)."""
-    return tuple(value) if isinstance(value, list) else value
-
-
-def pick_best(maximize: bool, candidates: list[CellStats]) -> CellStats:
-    """The candidate with the best mean; without any finished one, the one with most runs."""
-    finished = [c for c in candidates if c.mean is not None]
-    if finished:
-        return (max if maximize else min)(finished, key=lambda c: c.mean)
-    return max(candidates, key=lambda c: sum(c.states.values()))
+    @property
+    def maximize(self) -> bool:
+        return self.direction.maximize
 
 
 def _default_keys(spec: SweepSpec, rows: str | None, cols: str | None) -> tuple[str, str | None]:
@@ -153,24 +103,21 @@ def pivot(ws: Workspace, sweep: str, rows: str | None = None, cols: str | None =
         if key is not None:
             require_key(spec, observations, key, flag)
     rows, cols = _default_keys(spec, rows, cols)
-    metric = metric or spec.objective
+    metric, direction = spec.metric_direction(metric)
     require_metric(spec, observations, metric)
-    maximize = spec.maximize if metric == spec.objective else "loss" not in metric
-    groups = group_cells(spec, settled(spec, observations, maximize), [k for k in (rows, cols) if k])
+    groups = sweep_cells(observations, [k for k in (rows, cols) if k], direction)
     by_position: dict[tuple, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
         by_position[(hashable(stats.params.get(rows)), hashable(stats.params.get(cols)) if cols else None)].append(stats)
-    cells = {pos: pick_best(maximize, cands) for pos, cands in by_position.items()}
-    best = None
-    for pos, stats in cells.items():
-        if stats.mean is not None and _better(maximize, stats.mean, cells[best].mean if best else None):
-            best = pos
+    cells = {pos: pick_best(direction, cands) for pos, cands in by_position.items()}
+    best = best_position(direction, cells)
     if best is not None:
         cells[best].best = True
     row_values = axis_values(spec, rows, [p[0] for p in cells])
     col_values = axis_values(spec, cols, [p[1] for p in cells]) if cols else [None]
-    return Board(sweep=spec.name, metric=metric, maximize=maximize, rows_key=rows, cols_key=cols,
-                 row_values=row_values, col_values=col_values, cells=cells, best=best, dataset=spec.dataset)
+    return Board(sweep=spec.name, metric=metric, direction=direction, rows_key=rows, cols_key=cols,
+                 row_values=row_values, col_values=col_values, cells=cells, best=best, dataset=spec.dataset,
+                 splits=splits(spec, groups))
 
 
 def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | None = None) -> Isolation:
@@ -183,17 +130,17 @@ def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | N
         key = scientific[0] if scientific else axes[0]
     else:
         require_key(spec, observations, key, "--rows")  # `board --isolate --rows KEY`
-    metric = metric or spec.objective
+    metric, direction = spec.metric_direction(metric)
     require_metric(spec, observations, metric)
-    maximize = spec.maximize if metric == spec.objective else "loss" not in metric
-    groups = group_cells(spec, settled(spec, observations, maximize), [key])
+    groups = sweep_cells(observations, [key], direction)
     by_value: dict[Any, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
         by_value[hashable(stats.params.get(key))].append(stats)
-    rows = [IsolationRow(value=v, stats=pick_best(maximize, by_value[v]), tried=len(by_value[v]))
+    rows = [IsolationRow(value=v, stats=pick_best(direction, by_value[v]), tried=len(own_cells(by_value[v])))
             for v in axis_values(spec, key, list(by_value))]
-    finished = [r for r in rows if r.stats.mean is not None]
-    if finished:
-        (max if maximize else min)(finished, key=lambda r: r.stats.mean).best = True
+    best = best_position(direction, {i: r.stats for i, r in enumerate(rows)})
+    if best is not None:
+        rows[best].best = True
     nuisance = [k for k in axes if k != key and spec.role(k) != "fixed"]
-    return Isolation(sweep=spec.name, metric=metric, maximize=maximize, key=key, nuisance=nuisance, rows=rows)
+    return Isolation(sweep=spec.name, metric=metric, direction=direction, key=key, nuisance=nuisance,
+                     rows=rows)

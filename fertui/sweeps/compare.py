@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.errors import UserError
-from fertui.sweeps.board import CellStats, axis_values, group_cells, hashable, pick_best
+from fertui.metrics import Direction, is_better, rank_key
+from fertui.sweeps.board import axis_values
+from fertui.sweeps.cells import CellStats, hashable, pick_best, sweep_cells
 from fertui.sweeps.noise import (PairedInterval, SeedNoise, interaction_sd, paired_t_interval, pooled_sd,
                                  seeds_needed, unpaired_diff_sd)
-from fertui.sweeps.results import require_key, require_metric, require_runs, settled
+from fertui.sweeps.results import require_key, require_metric, require_runs
 from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
 
@@ -52,7 +54,7 @@ class PairStat:
 class Comparison:
     sweep: str
     metric: str
-    maximize: bool
+    direction: Direction
     by: str
     across: str
     by_values: list
@@ -61,13 +63,17 @@ class Comparison:
     pairs: list[PairStat] = field(default_factory=list)
     noise: SeedNoise = field(default_factory=lambda: SeedNoise(None, 0, 0))
 
+    @property
+    def maximize(self) -> bool:
+        return self.direction.maximize
+
     def deciding_cells(self) -> dict[Any, CellStats]:
         """Each by-value's best cell over the across-values: the cells the comparison turns on."""
         best: dict[Any, CellStats] = {}
         for b in self.by_values:
             cells = [row.stats[b] for row in self.rows if b in row.stats]
             if cells:
-                best[b] = pick_best(self.maximize, cells)
+                best[b] = pick_best(self.direction, cells)
         return best
 
 
@@ -94,10 +100,9 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
             raise UserError(f"sweep '{sweep}' has no axis besides {by}; give --across KEY")
     if by == across:
         raise UserError(f"--by and --across are both {by}; pick two different keys")
-    metric = metric or spec.objective
+    metric, direction = spec.metric_direction(metric)
     require_metric(spec, observations, metric)
-    maximize = spec.maximize if metric == spec.objective else "loss" not in metric
-    groups = group_cells(spec, settled(spec, observations, maximize), [by, across])
+    groups = sweep_cells(observations, [by, across], direction)
     table: dict[Any, dict[Any, list[CellStats]]] = defaultdict(lambda: defaultdict(list))
     for stats in groups.values():
         table[hashable(stats.params.get(across))][hashable(stats.params.get(by))].append(stats)
@@ -105,12 +110,12 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
     if len(by_values) < 2:
         raise UserError(f"sweep '{sweep}' has only one value of {by} ({by_values[0] if by_values else 'none'}); "
                         "nothing to compare")
-    result = Comparison(sweep=spec.name, metric=metric, maximize=maximize, by=by, across=across,
+    result = Comparison(sweep=spec.name, metric=metric, direction=direction, by=by, across=across,
                         by_values=by_values, rows=[], wins={b: 0 for b in by_values},
                         noise=pooled_sd(stats.values for stats in groups.values()))
     for value in axis_values(spec, across, list(table)):
-        stats = {b: pick_best(maximize, cands) for b, cands in table[value].items()}
-        winner = _winner(maximize, stats)
+        stats = {b: pick_best(direction, cands) for b, cands in table[value].items()}
+        winner = _winner(direction, stats)
         if winner is not None:
             result.wins[winner] += 1
         result.rows.append(CompareRow(across_value=value, stats=stats, winner=winner))
@@ -119,25 +124,25 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
     return result
 
 
-def _winner(maximize: bool, stats: dict[Any, CellStats]) -> Any | None:
+def _winner(direction: Direction, stats: dict[Any, CellStats]) -> Any | None:
     finished = [(b, s.mean) for b, s in stats.items() if s.mean is not None]
     if len(finished) < 2:
         return None
-    ranked = sorted(finished, key=lambda bm: bm[1], reverse=maximize)
+    ranked = sorted(finished, key=lambda bm: rank_key(direction)(bm[1]))
     return None if ranked[0][1] == ranked[1][1] else ranked[0][0]
 
 
 def _pair(result: Comparison, a: Any, b: Any) -> PairStat:
-    diffs, counts, seed_diffs = [], [], []
+    diffs, counts, seed_diffs, a_wins, b_wins = [], [], [], 0, 0
     for row in result.rows:
         sa, sb = row.stats.get(a), row.stats.get(b)
         if sa is not None and sb is not None and sa.mean is not None and sb.mean is not None:
             diffs.append(sb.mean - sa.mean)
             counts += [sa.n, sb.n]
             seed_diffs.append(_seed_paired(sa, sb))
-    sign = 1 if result.maximize else -1  # a "win" is a better value in the sweep's direction
-    b_wins = sum(1 for d in diffs if sign * d > 0)
-    a_wins = sum(1 for d in diffs if sign * d < 0)
+            # A "win" is a better value in the sweep's direction.
+            b_wins += is_better(sb.mean, sa.mean, result.direction)
+            a_wins += is_better(sa.mean, sb.mean, result.direction)
     pair = PairStat(a=a, b=b, n=len(diffs), mean_diff=statistics.fmean(diffs) if diffs else None,
                     a_wins=a_wins, b_wins=b_wins, ties=len(diffs) - a_wins - b_wins,
                     p_value=sign_test(b_wins, a_wins))

@@ -7,11 +7,13 @@ nothing; the spec goes along on the first run doc (``sweep_spec``) and is persis
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from fertui.config import RunConfig
+from fertui.config import RunConfig, compact
 from fertui.errors import ConfigError
 from fertui.sweeps.axes import same_value
+from fertui.sweeps.cells import base_differences
 from fertui.sweeps.spec import SweepSpec, cell_of, grid_cells, load_spec, merged, spec_from_config
 from fertui.workspace import Workspace
 
@@ -37,8 +39,12 @@ def optuna_grid_order(spec: SweepSpec, cells: list[dict[str, Any]]) -> list[dict
     return order
 
 
-def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
-    """Run docs for every cell × seed the sweep starts with (tpe/random: the first few)."""
+def plan_sweep(cfg: RunConfig, ws: Workspace, force: bool = False) -> list[dict]:
+    """Run docs for every cell × seed the sweep starts with (tpe/random: the first few).
+
+    Adding to an existing sweep a config that differs from its base outside the axes (a
+    ``--set train.epochs=2``) would mix two experiments in one cell: refused, unless FORCE,
+    when those runs make their own cells (see :mod:`fertui.sweeps.cells`)."""
     spec = spec_from_config(cfg)
     if not spec.axes:
         raise ConfigError(cfg.source, "sweep.axes", 'expected at least one axis, e.g. "optim.lr" = [1e-4, 2e-4]')
@@ -49,36 +55,53 @@ def plan_sweep(cfg: RunConfig, ws: Workspace) -> list[dict]:
     own = spec
     old = load_spec(ws, spec.name)
     if old is not None:
+        if not force:
+            _require_same_base(cfg, old, spec)
         spec = merged(old, spec)
     if spec.strategy not in ("grid", "optuna-grid"):
         return cell_docs(spec, _search_cells(spec, ws))
     cells = grid_cells(own) if spec.strategy == "grid" else optuna_grid_order(own, grid_cells(own))
-    existing = _existing_runs(spec, ws) if old is not None else set()
-    # Adding a sweep again queues only what is new (axis values, seeds); with nothing new it
-    # repeats the whole grid (`make run` twice runs the quickstart twice).
+    existing = _existing_runs(spec, old, base_differences(old, own), ws) if old is not None else set()
+    # Adding a sweep again queues only what is new (axis values, seeds, a forced setting); with
+    # nothing new it repeats the whole grid (`make run` twice runs the quickstart twice).
     return cell_docs(spec, cells, skip=existing) or cell_docs(spec, cells)
 
 
-def _existing_runs(spec: SweepSpec, ws: Workspace) -> set[tuple]:
+def _require_same_base(cfg: RunConfig, old: SweepSpec, new: SweepSpec) -> None:
+    differing = base_differences(old, new)
+    if not differing:
+        return
+    key, value = differing[0]
+    others = f" (and {', '.join(k for k, _ in differing[1:])})" if len(differing) > 1 else ""
+    was = old.flat_base().get(key)
+    plain = isinstance(value, (int, float, str)) and len(compact(value)) <= 16
+    name = f"{old.name}_{key.rsplit('.', 1)[-1]}{compact(value)}" if plain else "NEW_NAME"
+    raise ConfigError(cfg.source, key, f"sweep '{old.name}' already has runs with {key} = {compact(was)}; "
+                      f"{compact(value)}{others} would put a different experiment in the same cells. "
+                      f"Name a new sweep (--set sweep.name={name}) or add --force to keep both in this "
+                      "sweep, shown split")
+
+
+def _existing_runs(spec: SweepSpec, old: SweepSpec, variant: tuple, ws: Workspace) -> set[tuple]:
+    """The (cell, seed) pairs SPEC's sweep already has in VARIANT (its setting outside the axes,
+    as it differs from OLD's base: () for the sweep's own)."""
     from fertui.sweeps.results import sweep_observations
 
-    observations, _ = sweep_observations(ws, spec)
-    return {(cell_of(spec, o.cell), o.seed) for o in observations if o.status != "cancelled"}
+    judged = copy.copy(spec)
+    judged.base = old.base  # a run's variant is measured against the sweep's stored base
+    observations, _ = sweep_observations(ws, judged)
+    return {(o.cell_key, o.seed) for o in observations if o.status != "cancelled" and o.variant == variant}
 
 
 def cell_docs(spec: SweepSpec, cells: list[dict[str, Any]], skip: set[tuple] = frozenset()) -> list[dict]:
     """Run docs for CELLS × the sweep's seeds but those in SKIP ((cell, seed) pairs); the first
     carries the spec for on_enqueued."""
-    from fertui.run_docs import run_doc
-
     docs = []
     for cell in cells:
         for seed in spec.seeds:
             if (cell_of(spec, cell), seed) in skip:
                 continue
-            doc = run_doc(spec.cell_config(cell, seed), sweep=spec.name, cell={**cell, "run.seed": seed})
-            doc["objective_hint"] = spec.objective  # the scheduler's ingest reports this metric per epoch
-            docs.append(doc)
+            docs.append(spec.cell_doc(cell, seed))
     if docs:
         docs[0]["sweep_spec"] = spec.to_doc()
     return docs

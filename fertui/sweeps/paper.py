@@ -11,8 +11,10 @@ from typing import Any, Callable
 
 from fertui.config import compact
 from fertui.errors import UserError
+from fertui.metrics import Direction, best_of
 from fertui.store import Store
-from fertui.sweeps.board import axis_values, group_cells, pick_best
+from fertui.sweeps.board import axis_values
+from fertui.sweeps.cells import pick_best, sweep_cells
 from fertui.sweeps.per_class import best_epoch_classes
 from fertui.sweeps.references import display_name, references_for
 from fertui.sweeps.results import lookup, require_runs
@@ -20,9 +22,10 @@ from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
 
 PAPER_BATCH = 256  # the notes' efficiency table is at batch 256
-# (column, header, better): "max" or "min" picks the bold cell
-COLUMNS = (("acc", "Acc. (%)", "max"), ("mean_class", "Mean-class (%)", "max"), ("params_m", "Params (M)", "min"),
-           ("gmacs", "GMACs", "min"), ("img_per_s", "Train img/s", "max"), ("memory_mb", "Train memory (MB)", "min"))
+# (column, header, direction): the direction picks the bold cell
+MAX, MIN = Direction.MAXIMIZE, Direction.MINIMIZE
+COLUMNS = (("acc", "Acc. (%)", MAX), ("mean_class", "Mean-class (%)", MAX), ("params_m", "Params (M)", MIN),
+           ("gmacs", "GMACs", MIN), ("img_per_s", "Train img/s", MAX), ("memory_mb", "Train memory (MB)", MIN))
 
 
 @dataclass
@@ -46,10 +49,11 @@ class PaperTable:
     def bold(self) -> dict[str, float]:
         """The best value of each column over every row that has one."""
         out = {}
-        for name, _, better in COLUMNS:
+        for name, _, direction in COLUMNS:
             seen = [r.values[name] for r in self.ours + self.references if r.values.get(name) is not None]
-            if seen:
-                out[name] = (max if better == "max" else min)(seen)
+            best = best_of(seen, direction)
+            if best is not None:
+                out[name] = best
         return out
 
 
@@ -94,7 +98,8 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
     if spec.axis(key) is None and key != "model.name":
         raise UserError(f"sweep '{sweep}' has no axis {key}; pick --by from {', '.join(a.key for a in spec.axes)}")
     observations = require_runs(ws, spec)
-    groups = group_cells(spec, observations, [key])
+    direction = spec.metric_direction(None)[1]
+    groups = sweep_cells(observations, [key], direction)
     by_value: dict[Any, list] = {}
     for stats in groups.values():
         by_value.setdefault(stats.params.get(key), []).append(stats)
@@ -102,7 +107,7 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
     benches = Store(ws.store_path).benchmarks()
     ours = []
     for value in axis_values(spec, key, list(by_value)):
-        best = pick_best(spec.maximize, by_value[value])
+        best = pick_best(direction, by_value[value])
         if best.mean is None:
             continue
         row = PaperRow(method=compact(value), acc_std=best.std, seeds=best.n,

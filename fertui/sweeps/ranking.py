@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from fertui.config import compact
+from fertui.metrics import rank_key
 from fertui.sweeps.axes import Axis
+from fertui.sweeps.cells import settled
 from fertui.sweeps.spec import SweepSpec, cell_of, grid_cells
 
 MIN_FOR_MODEL = 3  # finished results before the model takes over from the space-filling start
@@ -59,12 +61,14 @@ class CellSpace:
 
 def propose_cells(spec: SweepSpec, observations: Iterable, taken: set, k: int, sampler: str = "gp",
                   seed: int = 0) -> list[Pick]:
-    """Up to K untried cells, best first. OBSERVATIONS: objects with .cell and .value."""
+    """Up to K untried cells, best first, from the sweep's OBSERVATIONS (fertui.sweeps.results)."""
     candidates = [c for c in grid_cells(spec) if cell_of(spec, c) not in taken]
-    finished = [(o.cell, o.value) for o in observations if o.value is not None]
+    observations = list(observations)
+    direction = spec.metric_direction(None)[1]
+    # One result per seed of the sweep's own cells: a forced variant is another experiment.
+    finished = [(o.cell, o.value) for o in settled(observations, direction) if o.value is not None and not o.variant]
     space = CellSpace(spec.axes)
     rng = random.Random(seed)
-    observations = list(observations)
     tried = [o.cell for o in observations if getattr(o, "status", "done") != "cancelled"
              and all(o.cell.get(a.key) is not None for a in spec.axes)]
     picks: list[Pick] = []
@@ -83,7 +87,7 @@ def propose_cells(spec: SweepSpec, observations: Iterable, taken: set, k: int, s
         picks.append(pick)
         candidates.remove(cell)
         if finished:
-            worst = min(v for _, v in finished) if spec.maximize else max(v for _, v in finished)
+            worst = max((v for _, v in finished), key=rank_key(direction))
             lies.append((cell, worst))
     return picks
 
@@ -122,7 +126,7 @@ def _ask(spec: SweepSpec, results: list[tuple[dict, float]], sampler: str, seed:
 
 def _reason(spec: SweepSpec, space: CellSpace, cell: dict, finished: list[tuple[dict, float]],
             sampler: str) -> str:
-    best_cell, best_value = (max if spec.maximize else min)(finished, key=lambda cv: cv[1])
+    best_cell, best_value = min(finished, key=lambda cv: rank_key(spec.metric_direction(None)[1])(cv[1]))
     model = "Gaussian process" if sampler == "gp" else "TPE"
     scales = ", ".join(f"{a.key.split('.')[-1]} {'log' if a.log else 'integer' if a.integer else 'linear'}"
                        for a in spec.axes if a.ordered and len(a.values) > 1)

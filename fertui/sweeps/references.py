@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fertui.config.loader import read_toml
 from fertui.errors import ConfigError
+from fertui.metrics import DEFAULT_OBJECTIVE
 from fertui.workspace import Workspace
 
 FILE_NAME = "references.toml"
@@ -58,7 +59,7 @@ def load_references(ws: Workspace) -> dict[str, ReferenceSet]:
                                   'expected { method = "NAME", value = NUMBER }')
             rows.append(Reference(row["method"], float(value), str(row.get("note", ""))))
         out[dataset] = ReferenceSet(dataset, str(table.get("display", DISPLAY_NAMES.get(dataset, dataset))),
-                                    str(table.get("metric", "val/acc")), rows)
+                                    str(table.get("metric", DEFAULT_OBJECTIVE)), rows)
     return out
 
 def references_for(ws: Workspace, dataset: str, metric: str) -> ReferenceSet | None:

@@ -8,6 +8,7 @@ import math
 from typing import Any, Callable
 
 from fertui.config import compact
+from fertui.metrics import rank_key
 from fertui.sweeps.board import Board, CellStats, Isolation
 from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
@@ -87,8 +88,37 @@ def best_line(board: Board) -> str:
     fmt = _board_fmt(board)
     where = " ".join(f"{k}={compact(v)}" for k, v in stats.params.items())
     spread = f" ± {fmt(stats.std)}" if stats.std is not None else ""
-    direction = "max" if board.maximize else "min"
-    return f"best {board.metric} ({direction}): {fmt(stats.mean)}{spread} over {stats.n} seed(s) at {where}"
+    return f"best {board.metric} ({board.direction.short}): {fmt(stats.mean)}{spread} over {stats.n} seed(s) at {where}"
+
+
+def split_lines(board: Board) -> list[str]:
+    """One line per cell whose runs differ outside the axes: each variant's value, the differing
+    key named (the board shows the sweep's own runs)."""
+    if not board.splits:
+        return []
+    fmt = _board_fmt(board)
+    keys = sorted({k for split in board.splits for k in split.keys})
+    lines = [f"split cells: runs differ in {', '.join(keys)} (the board shows the sweep's own, first):"]
+    for split in board.splits:
+        where = " ".join(f"{short_key(k)}={compact(v)}" for k, v in split.params.items())
+        parts = []
+        for stats in split.parts:
+            values = {**split.base_values, **dict(stats.variant)}
+            setting = " ".join(f"{short_key(k)}={compact(values[k])}" for k in split.keys)
+            runs = f"{len(stats.run_ids)} run{'s' if len(stats.run_ids) != 1 else ''}"
+            parts.append(f"{setting} {cell_text(stats, fmt) or 'no value'} ({runs})")
+        lines.append(f"  {where}: " + ", ".join(parts))
+    return lines
+
+
+def short_key(dotted: str) -> str:
+    return dotted.rsplit(".", 1)[-1]
+
+
+def split_records(board: Board) -> list[dict[str, Any]]:
+    return [{"params": s.params, "keys": s.keys,
+             "parts": [{"values": {**s.base_values, **dict(p.variant)}, "own": not p.variant, "mean": p.mean,
+                        "std": p.std, "n": p.n, "runs": p.run_ids} for p in s.parts]} for s in board.splits]
 
 
 def noise_line(board: Board) -> str | None:
@@ -107,7 +137,7 @@ def reference_lines(board: Board, refs: ReferenceSet | None) -> list[str]:
         return []
     ours = board.cells[board.best].mean if board.best is not None else None
     rows = [(r.method, r.value) for r in refs.rows] + ([(f"{board.sweep} (best)", ours)] if ours is not None else [])
-    rows.sort(key=lambda mv: mv[1], reverse=board.maximize)
+    rows.sort(key=lambda mv: rank_key(board.direction)(mv[1]))
     return [f"{method:24} {value:.2f}" for method, value in rows]
 
 
@@ -122,6 +152,7 @@ def board_rich(board: Board, refs: ReferenceSet | None = None):
     for line in board_rows(board, bold=rich_bold):
         table.add_row(*[rich_cell(c) for c in line])
     parts = [table, Text(best_line(board))] + [Text(line) for line in [noise_line(board)] if line]
+    parts += [Text(line) for line in split_lines(board)]
     if refs is not None:
         parts.append(Text(f"{refs.display} references ({refs.metric}):", style="bold"))
         parts += [Text("  " + line) for line in reference_lines(board, refs)]
@@ -142,12 +173,15 @@ def board_markdown(board: Board, refs: ReferenceSet | None = None) -> str:
     noise = noise_line(board)
     if noise:
         out += ["", noise]
+    splits = split_lines(board)
+    if splits:
+        out += ["", splits[0], ""] + [f"- {line.strip()}" for line in splits[1:]]
     if refs is not None:
         ours = board.cells[board.best].mean if board.best is not None else None
         rows = [[r.method, f"{r.value:.2f}"] for r in refs.rows]
         if ours is not None:
             rows.append([f"**{board.sweep} (best)**", f"**{ours:.2f}**"])
-        rows.sort(key=lambda r: float(r[1].strip("*")), reverse=board.maximize)
+        rows.sort(key=lambda r: rank_key(board.direction)(float(r[1].strip("*"))))
         out += ["", md_table(["Method", f"{refs.display} {refs.metric}"], rows)]
     return "\n".join(out) + "\n"
 
@@ -181,7 +215,7 @@ def _num(value: float | None) -> str:
 def board_json(board: Board, refs: ReferenceSet | None = None) -> dict[str, Any]:
     return {"sweep": board.sweep, "metric": board.metric, "maximize": board.maximize, "rows": board.rows_key,
             "cols": board.cols_key, "best": _best_record(board),
-            "cells": board_records(board),
+            "cells": board_records(board), "splits": split_records(board),
             "references": [{"method": r.method, "value": r.value} for r in refs.rows] if refs else []}
 
 

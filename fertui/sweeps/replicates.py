@@ -27,8 +27,8 @@ def replicate_plan(ws: Workspace, cmp: Comparison) -> list[tuple[dict, int]]:
     observations, _ = sweep_observations(ws, spec)
     seeds = defaultdict(set)
     for o in observations:
-        if o.status != "cancelled":
-            seeds[cell_of(spec, o.cell)].add(o.seed)
+        if o.status != "cancelled" and not o.variant:  # replicates are queued with the sweep's own setting
+            seeds[o.cell_key].add(o.seed)
     if cmp.noise.sd is None:
         cells, target = list(cmp.deciding_cells().values()), MIN_SEEDS
     else:
@@ -53,7 +53,6 @@ def replicate_plan(ws: Workspace, cmp: Comparison) -> list[tuple[dict, int]]:
 
 def enqueue_replicates(ws: Workspace, cmp: Comparison) -> list[str]:
     from fertui.plan import enqueue
-    from fertui.run_docs import run_doc
 
     spec = require_spec(ws, cmp.sweep)
     plan = replicate_plan(ws, cmp)
@@ -62,7 +61,5 @@ def enqueue_replicates(ws: Workspace, cmp: Comparison) -> list[str]:
                         "the seeds asked for, or more seeds alone would not resolve the difference")
     docs = []
     for cell, seed in plan:
-        doc = run_doc(spec.cell_config(cell, seed), sweep=spec.name, cell={**cell, "run.seed": seed})
-        doc["objective_hint"] = spec.objective
-        docs.append(doc)
+        docs.append(spec.cell_doc(cell, seed))
     return enqueue(ws, docs)

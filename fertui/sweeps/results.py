@@ -1,8 +1,12 @@
-"""A sweep's runs as the analysis sees them: cell values, seed, state and objective value."""
+"""A sweep's runs as the analysis sees them: cell values, variant, seed, state and metric value.
+
+A run's value is its best of the metric in the metric's direction (:mod:`fertui.metrics`,
+through the run's record, :mod:`fertui.records`); how observations make a cell and a cell's
+value is :mod:`fertui.sweeps.cells`.
+"""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +14,10 @@ from typing import Any
 from fertui.config import flatten_free
 from fertui.errors import UserError
 from fertui.events import read_run_events
+from fertui.metrics import Direction, best_of
+from fertui.records import EventKind, RunRecord, event_kind, finite_number
 from fertui.store import Store
+from fertui.sweeps.cells import Variant, settled, variant_of
 from fertui.sweeps.spec import SweepSpec, cell_of
 from fertui.workspace import Workspace
 
@@ -27,6 +34,8 @@ class Observation:
     value: float | None  # the metric, for finished runs that reported a finite value
     pruned_epoch: int | None = None
     run: dict = field(default_factory=dict, repr=False)
+    variant: Variant = ()   # non-axis keys where the run differs from its sweep's base
+    cell_key: tuple = ()    # the axis cell's identity (spec.cell_of)
 
 
 def flat_config(run: dict) -> dict[str, Any]:
@@ -41,23 +50,17 @@ def lookup(run: dict, key: str) -> Any:
     return flat_config(run).get(key)
 
 
-def metric_value(ws: Workspace, run: dict, metric: str, maximize: bool) -> float | None:
-    """The run's best METRIC in the sweep's direction, or None when it has none."""
-    summary = run.get("summary") or {}
-    # The scheduler's summary keeps the min for "*loss*" names and the max otherwise.
-    if maximize != ("loss" in metric):
-        value = (summary.get("best") or {}).get(metric)
-        if value is None and "values" in summary:
-            value = summary["values"].get(metric)
-    else:
-        seen = [e["metrics"][metric] for e in read_run_events(ws.run_dir(run["id"]))
-                if e.get("type") == "log" and isinstance(e.get("metrics"), dict)
-                and isinstance(e["metrics"].get(metric), (int, float))]
-        finite = [v for v in seen if math.isfinite(v)]
-        value = (max if maximize else min)(finite) if finite else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
+def metric_value(ws: Workspace, run: dict, metric: str, direction: Direction) -> float | None:
+    """The run's best METRIC in DIRECTION, or None when it has none finite."""
+    record = RunRecord.from_dict(run)
+    if record.direction_of(metric) is direction:  # ingest kept the best this way already
+        value = record.summary.best.get(metric)
+        if value is None:
+            value = (record.summary.values or {}).get(metric)
+        return finite_number(value)
+    seen = [finite_number(e["metrics"][metric]) for e in read_run_events(ws.run_dir(run["id"]))
+            if event_kind(e) is EventKind.LOG and isinstance(e.get("metrics"), dict) and metric in e["metrics"]]
+    return best_of([v for v in seen if v is not None], direction)
 
 
 def sweep_runs(ws: Workspace, name: str) -> list[dict]:
@@ -72,42 +75,29 @@ def finished_all_epochs(run: dict) -> bool:
 
 
 def observe(ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None) -> Observation:
-    metric = metric or spec.objective
-    maximize = spec.maximize if metric == spec.objective else "loss" not in metric
+    metric, direction = spec.metric_direction(metric)
     counts = run["status"] == "done" or (run["status"] == "pruned" and finished_all_epochs(run))
-    value = metric_value(ws, run, metric, maximize) if counts else None
+    value = metric_value(ws, run, metric, direction) if counts else None
     summary = run.get("summary") or {}
-    return Observation(run_id=run["id"], name=run.get("name", ""), status=run["status"],
-                       cell={a.key: lookup(run, a.key) for a in spec.axes},
+    cell = {a.key: lookup(run, a.key) for a in spec.axes}
+    return Observation(run_id=run["id"], name=run.get("name", ""), status=run["status"], cell=cell,
                        seed=int(lookup(run, "run.seed") or 0), value=value,
-                       pruned_epoch=summary.get("pruned_epoch"), run=run)
+                       pruned_epoch=summary.get("pruned_epoch"), run=run,
+                       variant=variant_of(spec, flat_config(run)), cell_key=cell_of(spec, cell))
 
 
 def sweep_observations(ws: Workspace, spec: SweepSpec, metric: str | None = None
                        ) -> tuple[list[Observation], Counter]:
     """Every run of the sweep observed, and how many runs each tried cell has."""
     observations = [observe(ws, spec, r, metric) for r in sweep_runs(ws, spec.name)]
-    taken = Counter(cell_of(spec, o.cell) for o in observations if o.status not in UNTRIED_STATES)
+    taken = Counter(o.cell_key for o in observations if o.status not in UNTRIED_STATES)
     return observations, taken
 
 
-def settled(spec: SweepSpec, observations: list[Observation], maximize: bool) -> list[Observation]:
-    """One observation per (cell, seed): its best finished run, else its latest attempt.
-
-    A retry that was cancelled or failed after the cell had finished does not replace the
-    finished run, and two finished attempts of one seed count once, not as two replicates.
-    """
-    by_slot: dict[tuple, list[Observation]] = {}
-    for o in observations:
-        by_slot.setdefault((cell_of(spec, o.cell), o.seed), []).append(o)
-    out = []
-    for attempts in by_slot.values():
-        finished = [o for o in attempts if o.value is not None]
-        if finished:
-            out.append((max if maximize else min)(finished, key=lambda o: o.value))
-        else:
-            out.append(max(attempts, key=lambda o: (len(o.run_id), o.run_id)))  # ids grow with time
-    return out
+def settled_observations(spec: SweepSpec, observations: list[Observation], metric: str | None = None
+                         ) -> list[Observation]:
+    """One observation per (cell, variant, seed), by :func:`fertui.sweeps.cells.settled`."""
+    return settled(observations, spec.metric_direction(metric)[1])
 
 
 def reported_metrics(observations: list[Observation]) -> set[str]:

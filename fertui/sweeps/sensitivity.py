@@ -2,7 +2,8 @@
 is whose objective stays within DELTA of that value's best.
 
 The objective is interpolated linearly on the log10-LR grid between the tried LRs (each the
-best over any other nuisance axes, mean over seeds). The window is the stretch around the best
+best over any other nuisance axes, mean over seeds: the cells of :mod:`fertui.sweeps.cells`,
+so a point here is the value the board and the isolation view show). The window is the stretch around the best
 LR; a side that reaches the grid's edge still within DELTA is open-ended, so the true window is
 at least that wide.
 """
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.errors import UserError
-from fertui.sweeps.board import axis_values, group_cells, hashable, pick_best
+from fertui.metrics import Direction
+from fertui.sweeps.board import axis_values
+from fertui.sweeps.cells import hashable, pick_best, sweep_cells
 from fertui.sweeps.results import require_runs
 from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
@@ -33,12 +36,12 @@ class LrWindow:
     open_low: bool
     open_high: bool
     delta: float
-    maximize: bool = True
+    direction: Direction = Direction.MAXIMIZE
 
     @property
     def floor(self) -> float:
         """The objective at the window's edges."""
-        return self.best - self.delta if self.maximize else self.best + self.delta
+        return self.best - self.delta if self.direction.maximize else self.best + self.delta
 
     @property
     def decades(self) -> float:
@@ -52,11 +55,12 @@ class Sensitivity:
     points: list[tuple[float, float]] = field(default_factory=list)  # (lr, objective), by lr
 
 
-def lr_window(points: list[tuple[float, float]], delta: float = DEFAULT_DELTA, maximize: bool = True) -> LrWindow:
+def lr_window(points: list[tuple[float, float]], delta: float = DEFAULT_DELTA,
+              direction: Direction = Direction.MAXIMIZE) -> LrWindow:
     """The within-DELTA window around the best of POINTS ((lr, objective), any order)."""
     pts = sorted(points)
     xs = [math.log10(lr) for lr, _ in pts]
-    ys = [y if maximize else -y for _, y in pts]  # work as "higher is better"
+    ys = [y if direction.maximize else -y for _, y in pts]  # work as "higher is better"
     i_best = max(range(len(ys)), key=lambda i: ys[i])
     floor = ys[i_best] - delta
 
@@ -74,7 +78,7 @@ def lr_window(points: list[tuple[float, float]], delta: float = DEFAULT_DELTA, m
     high, open_high = edge(+1)
     best_lr, best = pts[i_best]
     return LrWindow(best=best, best_lr=best_lr, low_lr=10 ** low, high_lr=10 ** high,
-                    open_low=open_low, open_high=open_high, delta=delta, maximize=maximize)
+                    open_low=open_low, open_high=open_high, delta=delta, direction=direction)
 
 
 def sensitivity(ws: Workspace, sweep: str, key: str | None = None, delta: float = DEFAULT_DELTA,
@@ -88,23 +92,22 @@ def sensitivity(ws: Workspace, sweep: str, key: str | None = None, delta: float 
         key = scientific[0] if scientific else next((a.key for a in spec.axes if a.key != LR_KEY), None)
     if key == LR_KEY:
         raise UserError(f"LR sensitivity is shown per value of another key, not of {LR_KEY}")
-    metric = metric or spec.objective
-    maximize = spec.maximize if metric == spec.objective else "loss" not in metric
+    metric, direction = spec.metric_direction(metric)
     keys = [LR_KEY] + ([key] if key else [])
-    groups = group_cells(spec, require_runs(ws, spec, metric), keys)
+    groups = sweep_cells(require_runs(ws, spec, metric), keys, direction)
     by_position = defaultdict(list)
     for stats in groups.values():
         by_position[(hashable(stats.params.get(key)) if key else None, stats.params.get(LR_KEY))].append(stats)
     per_value = defaultdict(list)
     for (value, lr), cands in by_position.items():
-        best = pick_best(maximize, cands)
+        best = pick_best(direction, cands)
         if best.mean is not None and isinstance(lr, (int, float)) and lr > 0:
             per_value[value].append((float(lr), best.mean))
     values = axis_values(spec, key, list({v for v, _ in by_position})) if key else [None]
     out = []
     for v in values:
         points = sorted(per_value.get(v, []))
-        out.append(Sensitivity(v, lr_window(points, delta, maximize) if points else None, points))
+        out.append(Sensitivity(v, lr_window(points, delta, direction) if points else None, points))
     return key or "", out
 
 

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fertui.config import RunConfig
+from fertui.config import RunConfig, flatten_free
 from fertui.config.loader import validate_tree
 from fertui.errors import UserError
+from fertui.metrics import Direction, Objective, direction_of
+from fertui.records import objective_doc
+from fertui.run_docs import run_doc
 from fertui.store import Store
 from fertui.sweeps.axes import Axis, parse_axis, same_value
 from fertui.workspace import Workspace
@@ -37,11 +40,31 @@ class SweepSpec:
 
     @property
     def maximize(self) -> bool:
-        return self.direction == "maximize"
+        return self.objective_spec.maximize
+
+    @property
+    def objective_spec(self) -> Objective:
+        """The sweep's objective and direction, as :mod:`fertui.metrics` reads them."""
+        return Objective.of(self.objective, self.direction)
+
+    def metric_direction(self, metric: str | None) -> tuple[str, Direction]:
+        """(METRIC or the objective, its direction): the objective's for the objective, else the
+        base config's ``[job] metrics_direction``, else the name rule."""
+        metric = metric or self.objective
+        overrides = (self.base.get("job") or {}).get("metrics_direction") or {}
+        return metric, direction_of(metric, self.objective_spec, overrides)
 
     @property
     def dataset(self) -> str:
         return str(self.base.get("data", {}).get("name", ""))
+
+    def flat_base(self) -> dict[str, Any]:
+        """The base config as dotted keys (what a run of any cell shares outside the axes)."""
+        # Asked once per run observed: kept while ``base`` is the same object.
+        cached = self.__dict__.get("_flat_base")
+        if cached is None or cached[0] is not self.base:
+            cached = self.__dict__["_flat_base"] = (self.base, flatten_free(self.base))
+        return cached[1]
 
     def axis(self, key: str) -> Axis | None:
         return next((a for a in self.axes if a.key == key), None)
@@ -71,6 +94,13 @@ class SweepSpec:
                 node = node.setdefault(p, {})
             node[leaf] = value
         return validate_tree(self.source, tree)
+
+    def cell_doc(self, cell: dict[str, Any], seed: int) -> dict:
+        """The run document of CELL with SEED: it carries the sweep's objective and direction."""
+        doc = run_doc(self.cell_config(cell, seed), sweep=self.name, cell={**cell, "run.seed": seed})
+        doc["objective"] = objective_doc(self.objective_spec)
+        doc["objective_hint"] = self.objective  # read by code from before runs carried "objective"
+        return doc
 
     def with_value(self, key: str, value: Any) -> "SweepSpec":
         spec = copy.copy(self)

@@ -16,7 +16,8 @@ from typing import Any
 from filelock import FileLock
 
 from fertui.store import ACTIVE_STATES, Store
-from fertui.sweeps.results import lookup, metric_value, sweep_runs
+from fertui.sweeps.cells import variant_of
+from fertui.sweeps.results import flat_config, lookup, metric_value, sweep_runs
 from fertui.sweeps.spec import SweepSpec, load_spec, merged
 from fertui.workspace import Workspace
 
@@ -109,6 +110,9 @@ def register(ws: Workspace, spec: SweepSpec, study, run: dict) -> int:
 
     params, dists = _trial_params(spec, run)
     attrs = {RUN_ATTR: run["id"], "fertui_name": run.get("name", ""), "seed": lookup(run, "run.seed")}
+    variant = variant_of(spec, flat_config(run))
+    if variant:  # a --force run: same params as a cell of the sweep, another setting (fertui.sweeps.cells)
+        attrs["fertui_variant"] = {key: value for key, value in variant}
     template = create_trial(state=TrialState.RUNNING, params=params, distributions=dists, user_attrs=attrs)
     storage = storage_for(ws)
     trial_id = storage.create_new_trial(storage.get_study_id_from_name(spec.name), template_trial=template)
@@ -125,7 +129,7 @@ def tell(ws: Workspace, spec: SweepSpec, study, trial, run: dict) -> None:
     storage = storage_for(ws)
     trial_id = storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(spec.name), trial.number)
     storage.set_trial_user_attr(trial_id, "fertui_status", status)
-    value = metric_value(ws, run, spec.objective, spec.maximize) if status == "done" else None
+    value = metric_value(ws, run, *spec.metric_direction(None)) if status == "done" else None
     if status == "done" and value is not None and math.isfinite(value):
         study.tell(trial.number, value, skip_if_finished=True)
     elif status == "pruned":
@@ -174,6 +178,8 @@ def on_enqueued(ws: Workspace, ids: list[str], docs: list[dict], specs: list[dic
         old = load_spec(ws, new.name)
         spec = merged(old, new) if old else new
         record = spec.to_doc()
+        if old is not None and old.base:  # the sweep's cells are defined by its first base (a --force
+            record["base"] = old.base     # add's runs are variants of them, fertui.sweeps.cells)
         record["created"] = (store.get_sweep(new.name) or {}).get("created") or record["updated"]
         store.put_sweep(record)
     for name in sorted({d["sweep"] for d in docs if d.get("sweep")}):

@@ -9,8 +9,6 @@ queued, running or already ran (in any end state but cancelled) is never suggest
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +18,8 @@ from fertui.config.schema import field_for
 from fertui.errors import ConfigError, UserError
 from fertui.sweeps.axes import log_midpoint, step_beyond
 from fertui.sweeps.ranking import describe, propose_cells
-from fertui.sweeps.results import Observation, settled, sweep_observations
+from fertui.sweeps import cells
+from fertui.sweeps.results import Observation, sweep_observations
 from fertui.sweeps.spec import SweepSpec, cell_of, has_value, require_spec
 from fertui.workspace import Workspace
 
@@ -33,18 +32,9 @@ class Suggestion:
 
 
 def best_cell(spec: SweepSpec, observations: list[Observation]) -> tuple[dict, float] | None:
-    """The finished cell with the best mean over its seeds."""
-    values: dict[tuple, list[float]] = defaultdict(list)
-    cells: dict[tuple, dict] = {}
-    for o in settled(spec, observations, spec.maximize):
-        if o.value is not None:
-            key = cell_of(spec, o.cell)
-            values[key].append(o.value)
-            cells[key] = o.cell
-    if not values:
-        return None
-    key = (max if spec.maximize else min)(values, key=lambda k: statistics.fmean(values[k]))
-    return cells[key], statistics.fmean(values[key])
+    """The finished cell with the best mean over its seeds (:func:`fertui.sweeps.cells.best_cell`)."""
+    found = cells.best_cell(observations, spec.metric_direction(None)[1])
+    return (found.params, found.mean) if found is not None else None
 
 
 def _valid(key: str, value: Any) -> bool:

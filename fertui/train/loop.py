@@ -15,13 +15,14 @@ import torch
 
 import fertui.report as report
 from fertui.atomicio import atomic_write_text
+from fertui.metrics import Objective, is_better
 from fertui.train import checkpoint as ckpt
 from fertui.train.device import Precision, peak_gpu_mb, pick_device, pick_precision, tune_backends
 from fertui.train.evaluate import evaluate
 from fertui.train.optim import build_optimizer, build_scheduler
 from fertui.train.step import TrainStep
 
-OBJECTIVE = "val/acc"
+OBJECTIVE = Objective()  # checkpoints and the summary follow the default objective (fertui.metrics)
 
 
 @dataclass
@@ -106,7 +107,7 @@ class Trainer:
             print(f"resumed from {resume_from} at epoch {self.progress.epoch}, step {self.progress.step}", flush=True)
         params_m = sum(p.numel() for p in self.model.parameters()) / 1e6
         report.start(epochs=self.epochs, steps_per_epoch=self.steps_per_epoch, classes=list(self.loaders.classes),
-                     objective=OBJECTIVE, direction="maximize", resumed_step=self.progress.step,
+                     objective=OBJECTIVE.metric, direction=OBJECTIVE.direction.value, resumed_step=self.progress.step,
                      resumed_epoch=self.progress.epoch, device=str(self.precision.device),
                      precision=self.precision.label, params_m=round(params_m, 4),
                      train_size=self.loaders.train_size, val_size=self.loaders.val_size)
@@ -159,7 +160,7 @@ class Trainer:
         metrics, confusion = evaluate(self.model, self.loaders.val, self.precision, self.num_classes,
                                       self.step_fn.channels_last)
         report.log(metrics, step=self.progress.step, epoch=epoch)
-        improved = metrics[OBJECTIVE] > self.progress.best.get(OBJECTIVE, float("-inf"))
+        improved = is_better(metrics[OBJECTIVE.metric], self.progress.best.get(OBJECTIVE.metric), OBJECTIVE.direction)
         if improved:
             self.progress.best, self.progress.best_epoch = dict(metrics), epoch
         matrix_path = self.save_confusion(epoch, confusion, metrics)
@@ -192,6 +193,6 @@ class Trainer:
         best = self.progress.best
         values = {f"best/{k}": v for k, v in best.items()}
         values.update(best_epoch=self.progress.best_epoch, epochs_done=self.progress.epoch, step=self.progress.step)
-        if OBJECTIVE in best:
-            values[OBJECTIVE] = best[OBJECTIVE]
+        if OBJECTIVE.metric in best:
+            values[OBJECTIVE.metric] = best[OBJECTIVE.metric]
         report.summary(**values)

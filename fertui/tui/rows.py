@@ -7,6 +7,8 @@ import math
 import time
 from typing import Any
 
+from fertui.metrics import DEFAULT_OBJECTIVE
+from fertui.records import RunRecord
 from fertui.run_summary import last_loss
 from fertui.store import FINAL_STATES, status_text
 
@@ -72,9 +74,9 @@ def key_params(run: dict) -> str:
 
 
 def objective(run: dict) -> str:
-    summary = run.get("summary") or {}
-    sweep_obj = ((run.get("config") or {}).get("sweep") or {}).get("objective")
-    return summary.get("objective") or sweep_obj or "val/acc"
+    """The metric RUN is judged by (fertui.records), the default objective when it has none."""
+    found = RunRecord.from_dict(run).objective()
+    return found.metric if found is not None else DEFAULT_OBJECTIVE
 
 
 def progress(run: dict) -> str:

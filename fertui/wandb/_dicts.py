@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from fertui import report
+from fertui.records import EventKind
 from fertui.wandb._values import as_mapping, flatten, json_safe, to_number
 
 
@@ -26,7 +27,7 @@ class Config:
         if not changed:
             return
         self._items.update(changed)
-        report.event("params", values={key: json_safe(v) for key, v in flatten(changed, ".")})
+        report.event(EventKind.PARAMS, values={key: json_safe(v) for key, v in flatten(changed, ".")})
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._items)

@@ -7,6 +7,8 @@ import sys
 from fnmatch import fnmatchcase
 from typing import Any
 
+from fertui.metrics import direction_of
+
 SUMMARIES = ("min", "max", "best", "mean", "last", "none")
 HEADLINE_FIRST = ("min", "max", "best", "mean", "last")  # with "max,last" the name gets the max
 
@@ -31,12 +33,13 @@ class MetricDefinition:
         return key == self.name or ("*" in self.name or "?" in self.name) and fnmatchcase(key, self.name)
 
     def minimize(self, key: str) -> bool:
+        """W&B's ``goal`` ("minimize"/"maximize") when given, else fertui's rule for KEY."""
         goal = (self.goal or "").lower()
         if goal.startswith("min"):
             return True
         if goal.startswith("max"):
             return False
-        return "loss" in key
+        return not direction_of(key).maximize
 
     def __repr__(self) -> str:
         return f"<wandb metric {self.name}>"

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from fertui import report
+from fertui.records import EventKind
 from fertui.wandb._dicts import Config, Summary
 from fertui.wandb._files import Artifact, copy_matches, keep_file
 from fertui.wandb._media import MediaWriter
@@ -50,7 +51,7 @@ class Run:
 
     # -- identity ---------------------------------------------------------------------------
     def _announce(self) -> None:
-        report.event("wandb", project=_text(self.project), name=_text(self._name), tags=list(self._tags),
+        report.event(EventKind.WANDB, project=_text(self.project), name=_text(self._name), tags=list(self._tags),
                      notes=_text(self._notes))
 
     @property
@@ -203,4 +204,4 @@ def _text(value: Any) -> str | None:
 
 def write_alert(title: Any, text: Any, level: Any = None) -> None:
     level = getattr(level, "value", level)
-    report.event("alert", title=str(title), text=str(text), level=str(level or "INFO"))
+    report.event(EventKind.ALERT, title=str(title), text=str(text), level=str(level or "INFO"))

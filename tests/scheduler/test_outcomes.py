@@ -109,6 +109,7 @@ def test_ingest_summary_best_eta_and_partial_line(tmp_path):
     with open(events, "a") as fh:
         fh.write('ss":0.25}}\n{"type":"log","step":13,"metrics":{"train/loss":0.75,"val/loss":1.2}}\n')
     ingest.read()
+    s = ingest.summary
     assert s["step"] == 13 and s["best"]["train/loss"] == 0.25 and s["best"]["val/loss"] == 0.9
     assert s["last"]["train/loss"] == 0.75 and ingest.tail.bad_lines == 0
 

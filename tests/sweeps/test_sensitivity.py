@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
+from fertui.metrics import Direction
 from fertui.sweeps.sensitivity import lr_text, lr_window, sensitivity
 from tests.sweeps.conftest import DEPTH_LR
 
@@ -43,7 +44,7 @@ def test_window_touching_the_grid_edge_is_open_ended():
 
 def test_minimised_objective_uses_the_window_above_the_minimum():
     points = [(lr, 100 - y) for lr, y in parabola(-4.5, 5.0, [-5, -4.75, -4.5, -4.25, -4])]
-    assert math.isclose(lr_window(points, 0.5, maximize=False).decades, 0.6)
+    assert math.isclose(lr_window(points, 0.5, Direction.MINIMIZE).decades, 0.6)
 
 
 def test_sweep_windows_per_depth_and_the_isolation_view(space):

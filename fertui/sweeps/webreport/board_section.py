@@ -6,6 +6,7 @@ from html import escape
 
 from fertui.config import compact
 from fertui.errors import UserError
+from fertui.metrics import rank_key
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.compare import compare
@@ -26,13 +27,23 @@ def sweep_section(ws: Workspace, spec: SweepSpec, observations: list[Observation
     parts = [f'<section class="sweep" id="sweep-{escape(spec.name)}"><h2>{escape(title)}</h2>',
              f"<p>{escape(spec.strategy)} sweep, objective {escape(spec.objective)} ({escape(spec.direction)}), "
              f"{len(observations)} runs. Click a cell for its runs.</p>",
-             "<h3>Board</h3>", board_table(board), f'<p class="best-line">{escape(render.best_line(board))}</p>']
+             "<h3>Board</h3>", board_table(board), f'<p class="best-line">{escape(render.best_line(board))}</p>',
+             split_list(board)]
     if refs is not None:
         parts += [f"<h3>{escape(refs.display)} references ({escape(refs.metric)})</h3>", reference_table(board, refs)]
     parts.append(_isolation(ws, spec))
     parts += [_comparison(ws, spec, key, board) for key in compare_keys(spec, board)]
     parts += [_figures(ws, board, observations, title), runs_html, "</section>"]
     return "\n".join(p for p in parts if p)
+
+
+def split_list(board: Board) -> str:
+    """The cells whose runs differ outside the axes (a --force add), as render.split_lines says."""
+    lines = render.split_lines(board)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line.strip())}</li>" for line in lines[1:])
+    return f'<p class="splits">{escape(lines[0])}</p><ul class="splits">{items}</ul>'
 
 
 def board_table(board: Board) -> str:
@@ -66,7 +77,7 @@ def reference_table(board: Board, refs: ReferenceSet) -> str:
     rows = [(r.method, r.value, r.note, False) for r in refs.rows]
     if ours is not None:
         rows.append((f"{board.sweep} (best)", ours, "this sweep", True))
-    rows.sort(key=lambda row: row[1], reverse=board.maximize)
+    rows.sort(key=lambda row: rank_key(board.direction)(row[1]))
     return table(["method", refs.metric, "note"],
                  [[m, mark_best(f"{v:.2f}") if own else f"{v:.2f}", note] for m, v, note, own in rows], "references")
 
@@ -106,7 +117,7 @@ def best_runs(board: Board, observations: list[Observation]) -> list[Observation
     for r in board.row_values:
         cells = [s for c in board.col_values if (s := board.cell(r, c)) is not None and s.mean is not None]
         if cells:
-            best = (max if board.maximize else min)(cells, key=lambda s: s.mean)
+            best = min(cells, key=lambda s: rank_key(board.direction)(s.mean))
             wanted.update(best.run_ids)
     return [o for o in observations if o.run_id in wanted]
 

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import ContentSwitcher, RichLog, Static
 
+from fertui.metrics import DEFAULT_OBJECTIVE
 from fertui.run_summary import last_loss
 from fertui.tui.rows import fmt_num, objective, progress
 from fertui.tui.screens.base import ConsoleScreen
@@ -43,7 +44,7 @@ class DetailScreen(ConsoleScreen):
         with ContentSwitcher(initial="charts", id="detail-switch"):
             with Grid(id="charts"):
                 yield MetricChart("train/loss", id="chart-loss")
-                yield MetricChart("val/acc", id="chart-acc")
+                yield MetricChart(DEFAULT_OBJECTIVE, id="chart-acc")
                 yield MetricChart("train/lr", id="chart-lr")
                 yield RichLog(id="stdout", max_lines=200, wrap=True, markup=False)
             with VerticalScroll(id="config"):
@@ -108,7 +109,7 @@ class DetailScreen(ConsoleScreen):
 
     def _curve(self, run_id: str, series, metric: str) -> Curve:
         xs, ys = series.curve(metric)
-        if metric == "val/acc" and not xs:  # a job whose objective is another val metric
+        if metric == DEFAULT_OBJECTIVE and not xs:  # a job whose objective is another val metric
             name = objective(self.app.runs.get(run_id, {}))
             xs, ys = series.curve(name)
         if metric.startswith("train/") and not xs:  # printed by code of its own: "loss: 0.4", "lr=1e-3"

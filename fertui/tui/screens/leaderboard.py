@@ -133,7 +133,8 @@ def build_view(ws, sweep: str, view: str, by: str | None = None):
                                        stats.best, render.state_marks(stats)))
             rows.append((render.label(r), cells))
         noise = [line for line in [render.noise_line(board)] if line]
-        return columns, rows, [render.best_line(board), *noise, "colours: red worst · yellow · green · bright green best"]
+        return columns, rows, [render.best_line(board), *noise, *render.split_lines(board),
+                               "colours: red worst · yellow · green · bright green best"]
     if view == "isolation":
         iso = boards.isolation(ws, sweep)
         header, lines = render.isolation_rows(iso, bold=render.rich_bold)
