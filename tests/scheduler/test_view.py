@@ -26,7 +26,7 @@ def test_live_table_shows_progress_loss_best_eta_and_nan():
     view.runs = {"00001": good, "00002": bad}
     console.print(view._table())
     text = out.getvalue()
-    assert "CLSFER_depth4_lr00001" in text and "ep 2/4  step 200/400" in text
+    assert "CLSFER_depth4_lr00001" in text and "ep 2.0/4" in text
     assert "0.4123" in text and "val/acc 71.25" in text and "2m05s" in text
     assert "NaN" in text and "2 running, 0 queued" in text
 
