@@ -39,7 +39,7 @@ class Cell:
     state: str = ""
 
 
-def cell_text(cell: Cell | str) -> str:
+def text_of(cell: Cell | str) -> str:
     return cell.text if isinstance(cell, Cell) else cell
 
 
