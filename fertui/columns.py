@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from fertui.presentation import end_cut, middle_cut
@@ -102,6 +102,10 @@ def fit(columns: Sequence[Column], rows: Sequence[dict[str, str]], width: int | 
         widths[c.key] -= give
         excess -= give
     return [Fitted(c, widths[c.key]) for c in kept]
+
+
+def relabel(columns: Sequence[Column], key: str, label: str) -> list[Column]:
+    return [replace(c, label=label) if c.key == key else c for c in columns]
 
 
 def cut(text: str, fitted: Fitted) -> str:

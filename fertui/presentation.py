@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, fields
 from typing import Any
 
-from fertui.metrics import DEFAULT_OBJECTIVE
+from fertui.metrics import DEFAULT_OBJECTIVE, display_name
 from fertui.run_summary import best_entry, last_loss
 
 STATUS_STYLE = {
@@ -58,7 +58,9 @@ class RunLine:
     progress: str
     duration: str
     params: str
-    best: str
+    best: str  # ``val/acc 71.25``: the metric and its best value
+    best_metric: str
+    best_value: str
     loss: str
     eta: str
     slot: str
@@ -82,13 +84,27 @@ def present(run: dict, now: float | None = None) -> RunLine:
     state = run.get("status", "")
     slot = run.get("slot")
     created = run.get("created")
+    entry = best_entry(run)
     return RunLine(
         id=str(run["id"]), name=run.get("name") or "", status=status_text(run), state=state,
         progress=progress_text(run), duration=duration_text(run, now), params=params_text(run),
-        best=best_text(run), loss=fmt_num(last_loss(s)), eta=fmt_duration(s.get("eta_s")) if state == "running" else "",
+        best=best_text(run), best_metric=objective_name(run) if entry else "", best_value=fmt_num(entry[1]) if entry else "",
+        loss=fmt_num(last_loss(s)), eta=fmt_duration(s.get("eta_s")) if state == "running" else "",
         slot="" if slot is None else str(slot), model=model_text(run), sweep=run.get("sweep") or "",
         age=fmt_duration(now - created, coarse=True) if isinstance(created, (int, float)) else "",
         nan=s.get("nan_step") is not None or state == "nan")
+
+
+def with_shared_best(lines: list[RunLine], label: str = "best") -> tuple[str, list[dict[str, str]]]:
+    """The best column's label and every line's cells: when all the bests are of one metric, the
+    header is that metric (``val/acc``) and the cells hold the values alone, else LABEL."""
+    metrics = {line.best_metric for line in lines if line.best_metric}
+    rows = [line.cells() for line in lines]
+    if len(metrics) != 1:
+        return label, rows
+    for row, line in zip(rows, lines):
+        row["best"] = line.best_value
+    return display_name(metrics.pop()), rows
 
 
 def status_text(run: dict) -> str:

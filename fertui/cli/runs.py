@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
-from fertui.columns import Column, fit, plain_lines, rich_console, terminal_width, use_colour
+from fertui.columns import Column, fit, plain_lines, relabel, rich_console, terminal_width, use_colour
 from fertui.errors import UserError
-from fertui.presentation import duration_text, fmt_num, params_text, present, progress_text, status_text
+from fertui.presentation import (duration_text, fmt_num, params_text, present, progress_text, status_text,
+                                 with_shared_best)
 from fertui.store import RUN_STATES, Store
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
@@ -168,11 +169,11 @@ def _show_classes(ws, doc: dict, as_json: bool, png: str | None) -> None:
 
 
 RUNS_COLUMNS = (  # display order; rank: the order columns give way on a narrow screen
-    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=18, cut="middle"),
-    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2),
-    Column("best", "best", rank=1, min_width=10), Column("duration", "time", rank=4),
-    Column("params", "params", rank=3, min_width=14), Column("sweep", "sweep", rank=6, min_width=10, cut="middle"),
-    Column("age", "age", rank=5),
+    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2, cut="never"),
+    Column("best", "best", rank=1, cut="never"), Column("duration", "time", rank=4, cut="never"),
+    Column("params", "params", rank=3, min_width=12), Column("sweep", "sweep", rank=6, min_width=10, cut="middle"),
+    Column("age", "age", rank=5, cut="never"),
 )
 
 
@@ -185,8 +186,8 @@ def _print_runs_table(runs: list[dict]) -> None:
         return
     now = time.time()
     lines = [present(r, now) for r in runs]
-    rows = [line.cells() for line in lines]
-    fitted = fit(RUNS_COLUMNS, rows, terminal_width(sys.stdout))
+    best_label, rows = with_shared_best(lines)
+    fitted = fit(relabel(RUNS_COLUMNS, "best", best_label), rows, terminal_width(sys.stdout))
     styles = [{"status": line.style} for line in lines]
     sys.stdout.write("\n".join(plain_lines(fitted, rows, styles, use_colour(sys.stdout))) + "\n")
 

@@ -10,21 +10,22 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from fertui.columns import Column, Fitted, cut, fit, rich_console
-from fertui.presentation import BAD_STATES, STATUS_STYLE, RunLine, present, progress_fraction
+from fertui.columns import Column, Fitted, cut, fit, relabel, rich_console
+from fertui.presentation import BAD_STATES, STATUS_STYLE, RunLine, present, progress_fraction, with_shared_best
 from fertui.store import FINAL_STATES
 
 PLAIN_PROGRESS_EVERY_S = 10.0
 BAR_WIDTH = 20
 LIVE_COLUMNS = (  # rank: the order columns give way on a narrow screen
-    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=18, cut="middle"),
-    Column("slot", "slot", rank=4), Column("bar", "", rank=5, cut="never"), Column("progress", "progress", rank=1),
-    Column("loss", "loss", rank=3), Column("best", "best", rank=2, min_width=10), Column("eta", "eta", rank=6),
+    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("slot", "slot", rank=4, cut="never"), Column("bar", "", rank=5, cut="never"),
+    Column("progress", "progress", rank=1, cut="never"), Column("loss", "loss", rank=3, cut="never"),
+    Column("best", "best", rank=2, cut="never"), Column("eta", "eta", rank=6, cut="never"),
 )
 SUMMARY_COLUMNS = (
-    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=18, cut="middle"),
-    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2),
-    Column("best", "best", rank=1, min_width=10), Column("duration", "time", rank=3),
+    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2, cut="never"),
+    Column("best", "best", rank=1, cut="never"), Column("duration", "time", rank=3, cut="never"),
 )
 
 
@@ -41,8 +42,9 @@ def plain_line(run: dict, note: str = "") -> str:
 def fitted_table(columns: tuple[Column, ...], lines: list[RunLine], extra: list[dict[str, str]] | None = None,
                  width: int | None = None, **options) -> tuple[Table, list[Fitted], list[dict[str, str]]]:
     """A Rich table of LINES holding the columns that fit WIDTH, each no wider than it may be."""
-    rows = [{**line.cells(), **(extra[i] if extra else {})} for i, line in enumerate(lines)]
-    fitted = fit(columns, rows, width)
+    best_label, rows = with_shared_best(lines)
+    rows = [{**row, **(extra[i] if extra else {})} for i, row in enumerate(rows)]
+    fitted = fit(relabel(columns, "best", best_label), rows, width)
     table = Table(box=None, header_style="bold", pad_edge=False, **options)
     for f in fitted:
         table.add_column(f.column.label, no_wrap=True, overflow="ellipsis", min_width=f.width, max_width=f.width)
