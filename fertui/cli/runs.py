@@ -14,6 +14,7 @@ from fertui.presentation import (duration_text, fmt_num, params_text, present, p
 from fertui.store import RUN_STATES, Store
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
+clock = time.time  # tests freeze it so ages and running times in snapshots do not drift
 
 
 def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str]) -> list[dict]:
@@ -184,7 +185,7 @@ def _print_runs_table(runs: list[dict]) -> None:
     if not runs:
         typer.echo("no runs")
         return
-    now = time.time()
+    now = clock()
     lines = [present(r, now) for r in runs]
     best_label, rows = with_shared_best(lines)
     fitted = fit(relabel(RUNS_COLUMNS, "best", best_label), rows, terminal_width(sys.stdout))

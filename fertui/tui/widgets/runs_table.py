@@ -64,7 +64,7 @@ class RunsTable(WideningDataTable):
             if old is not None and self._seen.get(rid) == seen:
                 continue  # most of 2,000 runs are finished: formatting them again is the cost
             self._seen[rid] = seen
-            cells = run_cells(run)
+            cells = run_cells(run, self.app.now())
             if old is None:
                 self.add_row(*(self._render(rid, k, cells) for k, _ in RUN_COLUMNS), key=rid)
                 added = True
