@@ -11,11 +11,13 @@ from rich.table import Table
 from rich.text import Text
 
 from fertui.columns import Column, Fitted, cut, fit, relabel, rich_console
-from fertui.presentation import BAD_STATES, STATUS_STYLE, RunLine, present, progress_fraction, with_shared_best
+from fertui.presentation import (BAD_STATES, STATUS_STYLE, RunLine, middle_cut, present, progress_fraction,
+                                 with_shared_best)
 from fertui.store import FINAL_STATES
 
 PLAIN_PROGRESS_EVERY_S = 10.0
 BAR_WIDTH = 20
+EVENT_NAME_MIN = 16  # an event line keeps this much of a name even when it then wraps
 LIVE_COLUMNS = (  # rank: the order columns give way on a narrow screen
     Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
     Column("slot", "slot", rank=4, cut="never"), Column("bar", "", rank=5, cut="never"),
@@ -29,14 +31,20 @@ SUMMARY_COLUMNS = (
 )
 
 
-def plain_line(run: dict, note: str = "") -> str:
+def plain_line(run: dict, note: str = "", width: int | None = None, prefix: str = "", suffix: str = "") -> str:
+    """One event line: PREFIX, the run, NOTE (else its status), progress, loss, best, SUFFIX;
+    on a terminal WIDTH wide the name is cut in the middle so the line does not wrap."""
     line = present(run)
-    bits = [f"{line.id} {line.name}", note or line.status, line.progress,
-            f"loss {line.loss}" if line.loss and not line.nan else "", line.best,
-            f"eta {line.eta}" if line.eta else ""]
+    bits = [note or line.status, line.progress, f"loss {line.loss}" if line.loss and not line.nan else "",
+            line.best, f"eta {line.eta}" if line.eta else ""]
     if (run.get("summary") or {}).get("nan_step") is not None:
         bits.append(f"NaN at step {run['summary']['nan_step']}")
-    return "  ".join(b for b in bits if b)
+    tail = "  ".join(b for b in bits if b) + suffix
+    name = line.name
+    if width is not None:
+        room = width - len(prefix) - len(line.id) - len(" ") - len("  ") - len(tail)
+        name = middle_cut(name, max(room, EVENT_NAME_MIN))
+    return f"{prefix}{line.id} {name}  {tail}"
 
 
 def fitted_table(columns: tuple[Column, ...], lines: list[RunLine], extra: list[dict[str, str]] | None = None,
@@ -79,6 +87,14 @@ class RunView:
             except OSError:  # EIO/EPIPE: the terminal went away; what follows must still run
                 self.terminal_gone = True
 
+    def _width(self) -> int | None:
+        """The terminal's width for event lines; None in a pipe, where a log keeps whole names."""
+        return self.console.width if self.tty else None
+
+    @staticmethod
+    def _stamp() -> str:
+        return time.strftime("%H:%M:%S ")
+
     def say(self, text: str, style: str | None = None) -> None:
         try:
             self.console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
@@ -98,11 +114,11 @@ class RunView:
                 continue
             self.states[run_id] = run["status"]
             if run["status"] == "running":
-                self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run, 'started on ' + str(run.get('slot')))}")
+                self.say(plain_line(run, f"started on {run.get('slot')}", self._width(), self._stamp()))
             elif run["status"] in FINAL_STATES:
                 took = present(run).duration
                 extra = f"  ({took})" if took else ""
-                self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run)}{extra}",
+                self.say(plain_line(run, "", self._width(), self._stamp(), extra),
                          style=STATUS_STYLE.get(run["status"]) if run["status"] in BAD_STATES else None)
                 if run["status"] in ("failed", "oom", "lost") and run.get("error"):
                     self.say("    " + "\n    ".join(run["error"].splitlines()[-5:]))
@@ -116,7 +132,7 @@ class RunView:
             for run_id in self.watched:
                 run = runs.get(run_id)
                 if run and run["status"] == "running" and (present(run).progress or present(run).loss):
-                    self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run)}")
+                    self.say(plain_line(run, "", self._width(), self._stamp()))
 
     def _table(self) -> Table:
         running = [self.runs[i] for i in self.watched if self.runs.get(i, {}).get("status") == "running"]
