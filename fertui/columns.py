@@ -90,9 +90,23 @@ def fit(columns: Sequence[Column], rows: Sequence[dict[str, str]], width: int | 
     def total(cols: list[Column], size) -> int:
         return sum(size(c) for c in cols) + GAP * (len(cols) - 1)
 
-    while total(kept, narrowest) > width and any(c.rank for c in kept):
-        least = max((c for c in kept if c.rank), key=lambda c: (c.rank, kept.index(c)))
-        kept.remove(least)
+    def end_cut(cols: list[Column]) -> list[Column]:
+        """The columns whose ends would be cut to fit COLS: names (cut in the middle) give first."""
+        excess = total(cols, lambda c: natural[c.key]) - width
+        middle_room = sum(natural[c.key] - narrowest(c) for c in cols if c.cut == "middle")
+        if excess <= middle_room:
+            return []
+        return [c for c in cols if c.cut == "end" and natural[c.key] > narrowest(c)]
+
+    while any(c.rank for c in kept):
+        if total(kept, narrowest) > width:
+            droppable = [c for c in kept if c.rank]
+        else:  # it fits, but a less important column may go so a more important one shows whole
+            cut_short = end_cut(kept)
+            droppable = [c for c in kept if c.rank and cut_short and all(c.rank > e.rank for e in cut_short)]
+        if not droppable:
+            break
+        kept.remove(max(droppable, key=lambda c: (c.rank, kept.index(c))))
     widths = {c.key: natural[c.key] for c in kept}
     excess = total(kept, lambda c: widths[c.key]) - width
     for c in sorted((c for c in kept if c.cut != "never"), key=lambda c: (c.cut != "middle", -c.rank)):
