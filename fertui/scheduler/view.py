@@ -22,7 +22,8 @@ LIVE_COLUMNS = (  # rank: the order columns give way on a narrow screen
     Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
     Column("slot", "slot", rank=4, cut="never"), Column("bar", "", rank=5, cut="never"),
     Column("progress", "progress", rank=1, cut="never"), Column("loss", "loss", rank=3, cut="never"),
-    Column("best", "best", rank=2, cut="never"), Column("eta", "eta", rank=6, cut="never"),
+    Column("best", "best", rank=2, cut="never"), Column("duration", "time", rank=7, cut="never"),
+    Column("eta", "eta", rank=6, cut="never"),
 )
 SUMMARY_COLUMNS = (
     Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
