@@ -104,13 +104,19 @@ def in_a_terminal(args: list[str], env: dict[str, str]) -> str:
 
 
 def test_no_color_is_respected_and_a_terminal_gets_colour(tmp_path):
-    fill(tmp_path)
+    space = fill(tmp_path)
+    log = space.ws.run_dir("00001") / "stdout.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("epoch 1 \x1b[31mval/acc 80.75\x1b[0m\n")  # a job that colours its own output
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
     env.update(PYTHONPATH=os.pathsep.join(sys.path), TERM="xterm-256color")
-    for args in (["ls"], ["show", "3"], ["board", "CLSFERBaseline_SearchDepthLR"]):
+    for args in (["ls"], ["show", "3"], ["board", "CLSFERBaseline_SearchDepthLR"], ["logs", "1"]):
         cmd = ["--workspace", str(tmp_path), *args]
-        assert not COLOUR.search(in_a_terminal(cmd, {**env, "NO_COLOR": "1"})), f"{args} coloured under NO_COLOR"
-    assert COLOUR.search(in_a_terminal(["--workspace", str(tmp_path), "ls"], env))  # a terminal gets colour
+        shown = in_a_terminal(cmd, {**env, "NO_COLOR": "1"})
+        assert not COLOUR.search(shown), f"{args} coloured under NO_COLOR"
+        assert "00001" in shown or "00003" in shown or "82.75" in shown or "val/acc 80.75" in shown
+    for args in (["ls"], ["logs", "1"]):  # a terminal gets colour
+        assert COLOUR.search(in_a_terminal(["--workspace", str(tmp_path), *args], env)), args
     piped = subprocess.run([sys.executable, "-m", "fertui.cli.main", "--workspace", str(tmp_path), "ls"],
                            capture_output=True, text=True, env=env, timeout=60)
     assert "\x1b[" not in piped.stdout  # a pipe gets neither colour nor cut names
