@@ -88,7 +88,7 @@ def present(run: dict, now: float | None = None) -> RunLine:
     return RunLine(
         id=str(run["id"]), name=run.get("name") or "", status=status_text(run), state=state,
         progress=progress_text(run), duration=duration_text(run, now), params=params_text(run),
-        best=best_text(run), best_metric=objective_name(run) if entry else "", best_value=fmt_num(entry[1]) if entry else "",
+        best=best_text(run), best_metric=entry[0] if entry else "", best_value=fmt_num(entry[1]) if entry else "",
         loss=fmt_num(last_loss(s)), eta=fmt_duration(s.get("eta_s")) if state == "running" else "",
         slot="" if slot is None else str(slot), model=model_text(run), sweep=run.get("sweep") or "",
         age=fmt_duration(now - created, coarse=True) if isinstance(created, (int, float)) else "",

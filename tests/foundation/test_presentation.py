@@ -150,3 +150,15 @@ def test_shell_completion_is_installable_and_completes(tmp_path):
                                "COMP_CWORD": "1"})
     assert done.stdout.split() == ["board"]
     assert json.loads(CliRunner().invoke(app, ["--workspace", str(tmp_path), "ls", "--json"]).stdout) == []
+
+
+def test_the_best_column_names_its_metric_once_only_when_all_runs_share_it():
+    from fertui.presentation import with_shared_best
+
+    acc = {"id": "00001", "status": "done", "summary": {"objective": "val/acc", "best": {"val/acc": 80.75}}}
+    err = {"id": "00002", "status": "done", "summary": {"objective": "val/err", "best": {"val/err": 0.2}}}
+    queued = {"id": "00003", "status": "queued"}
+    label, rows = with_shared_best([present(acc), present(queued)])
+    assert label == "val/acc" and [r["best"] for r in rows] == ["80.75", ""]
+    label, rows = with_shared_best([present(acc), present(err)])
+    assert label == "best" and [r["best"] for r in rows] == ["val/acc 80.75", "val/err 0.2"]
