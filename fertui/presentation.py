@@ -85,10 +85,11 @@ def present(run: dict, now: float | None = None) -> RunLine:
     slot = run.get("slot")
     created = run.get("created")
     entry = best_entry(run)
+    metric, value = entry if entry else ("", "")
     return RunLine(
         id=str(run["id"]), name=run.get("name") or "", status=status_text(run), state=state,
         progress=progress_text(run), duration=duration_text(run, now), params=params_text(run),
-        best=best_text(run), best_metric=entry[0] if entry else "", best_value=fmt_num(entry[1]) if entry else "",
+        best=f"{metric} {fmt_num(value)}" if entry else "", best_metric=metric, best_value=fmt_num(value),
         loss=fmt_num(last_loss(s)), eta=fmt_duration(s.get("eta_s")) if state == "running" else "",
         slot="" if slot is None else str(slot), model=model_text(run), sweep=run.get("sweep") or "",
         age=fmt_duration(now - created, coarse=True) if isinstance(created, (int, float)) else "",
@@ -209,15 +210,6 @@ def params_text(run: dict) -> str:
 
 def short_key(dotted: str) -> str:
     return dotted.rsplit(".", 1)[-1]
-
-
-def best_text(run: dict) -> str:
-    """RUN's best as ``metric value`` (4 significant digits), "" before any value."""
-    entry = best_entry(run)
-    if entry is None:
-        return ""
-    metric, value = entry
-    return f"{metric} {fmt_num(value)}"
 
 
 def best_value(run: dict) -> Any:
