@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
+from fertui.cli.completion import run_states, sweep_names
 from fertui.columns import Column, fit, plain_lines, relabel, rich_console, terminal_width, use_colour
 from fertui.errors import UserError
 from fertui.presentation import (duration_text, fmt_num, params_text, present, progress_text, status_text,
@@ -92,9 +93,11 @@ def register(app: typer.Typer) -> None:
     @app.command("ls")
     def ls(
         ctx: typer.Context,
-        status: Annotated[list[str] | None, typer.Option("--status", help="Only these states.")] = None,
+        status: Annotated[list[str] | None, typer.Option("--status", help="Only these states.",
+                                                         autocompletion=run_states)] = None,
         name: Annotated[str | None, typer.Option("--name", help="Only names matching this glob.")] = None,
-        sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.")] = None,
+        sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.",
+                                                  autocompletion=sweep_names)] = None,
         tag: Annotated[str | None, typer.Option("--tag", help="Only runs with this tag.")] = None,
         show_all: Annotated[bool, typer.Option("--all", help="Every run, not only active and recent ones.")] = False,
         limit: Annotated[int, typer.Option("--limit", min=1, help="How many finished runs to show.")] = LS_LIMIT,

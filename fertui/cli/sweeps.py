@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from fertui.cli.common import JsonFlag, print_json, workspace
+from fertui.cli.completion import sweep_names
 
 
 class Format(str, enum.Enum):
@@ -20,7 +21,7 @@ class View(str, enum.Enum):
     isolation = "isolation"
 
 
-SweepArg = Annotated[str, typer.Argument(help="Sweep name (see `fertui sweeps`).")]
+SweepArg = Annotated[str, typer.Argument(help="Sweep name (see `fertui sweeps`).", autocompletion=sweep_names)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | md | csv | json")]
 MetricOpt = Annotated[str | None, typer.Option("--metric", "-m", help="Metric (default: the sweep's objective).")]
 

@@ -5,13 +5,11 @@ Click's usage errors in fertui's one-line style; shell completion that works."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import pty
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 from rich.console import Console
@@ -149,7 +147,17 @@ def test_shell_completion_is_installable_and_completes(tmp_path):
                           env={**env, "_FERTUI_COMPLETE": "complete_bash", "COMP_WORDS": "fertui boa",
                                "COMP_CWORD": "1"})
     assert done.stdout.split() == ["board"]
-    assert json.loads(CliRunner().invoke(app, ["--workspace", str(tmp_path), "ls", "--json"]).stdout) == []
+
+    def complete(words: str) -> list[str]:
+        return subprocess.run(fertui, capture_output=True, text=True, timeout=60, env={
+            **env, "_FERTUI_COMPLETE": "complete_bash", "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}).stdout.split()
+
+    assert complete(f"fertui --workspace {tmp_path} board ") == []
+    assert not (tmp_path / "runs").exists()  # TAB in a folder that is no workspace makes none
+    fill(tmp_path)
+    assert complete(f"fertui --workspace {tmp_path} board CLS") == ["CLSFERBaseline_SearchDepthLR"]
+    assert complete(f"fertui --workspace {tmp_path} ls --status f") == ["failed"]
 
 
 def test_the_best_column_names_its_metric_once_only_when_all_runs_share_it():
