@@ -60,6 +60,8 @@ def rich_console(stream: TextIO | None = None, **options):
     Rich itself honours NO_COLOR."""
     from rich.console import Console  # Rich costs ~0.1 s to import: only for commands that draw with it
 
+    if _isatty(stream or sys.stdout) and not os.environ.get("COLUMNS", "").isdigit():
+        return Console(file=stream, **options)  # Rich follows the terminal as it is resized
     return Console(file=stream, width=terminal_width(stream) or PIPE_WIDTH, **options)
 
 

@@ -8,7 +8,8 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.cli.completion import run_states, sweep_names
-from fertui.columns import Column, fit, plain_lines, relabel, rich_console, terminal_width, use_colour
+from fertui.columns import (Column, fit, plain_lines, relabel, rich_console, terminal_width,
+                            use_colour)
 from fertui.errors import UserError
 from fertui.presentation import (duration_text, fmt_num, params_text, present, progress_text, status_text,
                                  with_shared_best)
