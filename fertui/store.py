@@ -39,12 +39,6 @@ RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", 
 ACTIVE_STATES = ("queued", "running", "held")  # held: a failing sweep's queued runs, waiting for `queue resume`
 FINAL_STATES = tuple(s for s in RUN_STATES if s not in ACTIVE_STATES)
 
-
-def status_text(run: dict) -> str:
-    """The run's state as people read it: ``done (no val/acc)`` for a sweep run that finished
-    without ever reporting its sweep's objective (the scheduler records ``no_metric``)."""
-    status = run.get("status", "")
-    return f"{status} (no {run['no_metric']})" if status == "done" and run.get("no_metric") else status
 TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
 LOCK_TIMEOUT_S = 60
 LAYOUT_DOC = "3"  # meta doc: the layout version, the migration's mark (1: the run counter, 2: the queue)

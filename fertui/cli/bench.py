@@ -70,9 +70,7 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(markdown(rows))
         else:
-            from rich.console import Console
-
             from fertui.bench.table import rich_table
+            from fertui.columns import rich_console
 
-            # Piped output has no terminal width; keep the table whole instead of Rich's 80 columns.
-            Console(width=None if sys.stdout.isatty() else 120).print(rich_table(rows))
+            rich_console().print(rich_table(rows))  # a pipe gets the whole table, not Rich's 80 columns

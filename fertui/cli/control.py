@@ -180,7 +180,7 @@ def _print_from(path, offset: int, last_lines: int, whole: bool = True) -> int:
     """Write PATH's bytes from OFFSET (or only its last LAST_LINES lines) to stdout; the new offset.
 
     Piped or redirected, the bytes are copied exactly. On a terminal, control sequences other
-    than colours are removed (a job's `ESC]0;title` or `ESC[2J` must not reach it), line by line:
+    than colours (and colours too under NO_COLOR) are removed (a job's `ESC]0;title` or `ESC[2J` must not reach it), line by line:
     unless WHOLE, a last partial line waits for the next call so no sequence is cut in two.
     """
     try:
@@ -190,6 +190,7 @@ def _print_from(path, offset: int, last_lines: int, whole: bool = True) -> int:
     except FileNotFoundError:
         return offset
     if sys.stdout.isatty():
+        from fertui.columns import use_colour
         from fertui.terminal_text import printable
 
         if not whole:
@@ -197,7 +198,7 @@ def _print_from(path, offset: int, last_lines: int, whole: bool = True) -> int:
         end = offset + len(data)
         if last_lines and data:
             data = b"\n".join(data.rstrip(b"\n").split(b"\n")[-last_lines:]) + b"\n"
-        sys.stdout.write(printable(data.decode("utf-8", errors="replace"), keep_colour=True))
+        sys.stdout.write(printable(data.decode("utf-8", errors="replace"), keep_colour=use_colour(sys.stdout)))
         sys.stdout.flush()
         return end
     end = offset + len(data)

@@ -42,11 +42,12 @@ def check(
 
 
 def _print_report(report: dict) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False)
+    from fertui.columns import rich_console
+
+    console = rich_console(highlight=False)
     where = f" at {report['root']}" if report["root"] else ""
     console.print(f"[bold]{report['dataset']}[/] ({report['layout']} layout){escape(where)}")
     table = Table(box=None, header_style="bold", pad_edge=False)

@@ -8,6 +8,22 @@ from typer.core import TyperGroup
 
 from fertui.errors import UserError
 
+# Typer bundles its own Click and exports, of its usage errors, only BadParameter: the base of
+# that is the UsageError raised for unknown options, missing arguments and unknown commands.
+UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def usage_error(ctx: typer.Context, exc: UsageError) -> None:
+    """Click's usage errors (unknown option, missing argument) as the one line every other
+    user error gets, naming the command's help; exit code 2."""
+    if type(exc).__name__ == "NoArgsIsHelpError" or os.environ.get("FERTUI_DEBUG"):
+        raise exc  # a group called bare shows its help, as Click does
+    where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+    if exc.ctx is None and ctx.invoked_subcommand:  # an option's value was missing: Click names no command
+        where += f" {ctx.invoked_subcommand}"
+    typer.echo(f"fertui: error: {exc.format_message()} (see '{where} --help')", err=True)
+    ctx.exit(2)
+
 
 class FertuiGroup(TyperGroup):
     """Splits off ``-- COMMAND...`` before Click sees it, and turns user errors into one line."""
@@ -17,12 +33,17 @@ class FertuiGroup(TyperGroup):
             cut = args.index("--")
             ctx.meta["fertui.command"] = args[cut + 1:]
             args = args[:cut]
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:  # e.g. `fertui --frob`: fertui's own options
+            usage_error(ctx, exc)
 
     def invoke(self, ctx):
         try:
             try:
                 return super().invoke(ctx)
+            except UsageError as exc:  # a command's options and arguments
+                usage_error(ctx, exc)
             except OSError as exc:  # a full disk anywhere (a log, a folder): still one line
                 from fertui.errors import NO_SPACE, DiskFull, StoreBusy
 
@@ -45,7 +66,7 @@ app = typer.Typer(
     name="fertui",
     help="Terminal experiment manager for facial expression recognition research.",
     invoke_without_command=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion: see docs/terminal.md
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -6,16 +6,18 @@ from typing import Annotated
 
 import typer
 
-from fertui.cli.common import ForceOption, JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
+from fertui.cli.common import (ForceOption, JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows,
+                               print_json_texts, workspace)
+from fertui.cli.completion import run_states, sweep_names
+from fertui.columns import (Column, fit, plain_lines, relabel, rich_console, terminal_width,
+                            use_colour)
 from fertui.errors import UserError
-from fertui.run_summary import best_text
-from fertui.store import RUN_STATES, Store, status_text
+from fertui.presentation import (duration_text, fmt_num, params_text, present, progress_text, status_text,
+                                 with_shared_best)
+from fertui.store import RUN_STATES, Store
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
-STATUS_STYLE = {
-    "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
-    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red", "held": "yellow",
-}
+clock = time.time  # tests freeze it so ages and running times in snapshots do not drift
 
 
 def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str], force: bool = False) -> list[dict]:
@@ -94,9 +96,11 @@ def register(app: typer.Typer) -> None:
     @app.command("ls")
     def ls(
         ctx: typer.Context,
-        status: Annotated[list[str] | None, typer.Option("--status", help="Only these states.")] = None,
+        status: Annotated[list[str] | None, typer.Option("--status", help="Only these states.",
+                                                         autocompletion=run_states)] = None,
         name: Annotated[str | None, typer.Option("--name", help="Only names matching this glob.")] = None,
-        sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.")] = None,
+        sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.",
+                                                  autocompletion=sweep_names)] = None,
         tag: Annotated[str | None, typer.Option("--tag", help="Only runs with this tag.")] = None,
         show_all: Annotated[bool, typer.Option("--all", help="Every run, not only active and recent ones.")] = False,
         limit: Annotated[int, typer.Option("--limit", min=1, help="How many finished runs to show.")] = LS_LIMIT,
@@ -171,68 +175,28 @@ def _show_classes(ws, doc: dict, as_json: bool, png: str | None) -> None:
         typer.echo(written)
 
 
-def key_params(run: dict) -> str:
-    if run.get("params"):
-        from fertui.config import compact
-
-        return " ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in run["params"].items())
-    if run.get("kind") == "command":
-        return " ".join(run.get("command", []))[:40]
-    model = run.get("config", {}).get("model", {})
-    optim = run.get("config", {}).get("optim", {})
-    return f"{model.get('name', '')} depth={model.get('depth', '')} lr={optim.get('lr', '')}"
-
-
-def progress_text(run: dict) -> str:
-    s = run.get("summary") or {}
-    if "epoch" in s:
-        return f"ep {s['epoch']}" + (f"/{s['epochs']}" if s.get("epochs") else "")
-    return f"step {s['step']}" if "step" in s else ""
+RUNS_COLUMNS = (  # display order; rank: the order columns give way on a narrow screen
+    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2, cut="never"),
+    Column("best", "best", rank=1, cut="never"), Column("duration", "time", rank=4, cut="never"),
+    Column("params", "params", rank=3, min_width=12), Column("sweep", "sweep", rank=6, min_width=10, cut="middle"),
+    Column("age", "age", rank=5, cut="never"),
+)
 
 
 def _print_runs_table(runs: list[dict]) -> None:
     """Plain aligned columns: Rich's table layout costs over a second at 2,000 rows."""
-    import shutil
     import sys
 
     if not runs:
         typer.echo("no runs")
         return
-    now = time.time()
-    header = ("id", "name", "status", "sweep", "params", "progress", "best", "age")
-    rows = [(r["id"], r["name"], status_text(r), r.get("sweep") or "", key_params(r), progress_text(r),
-             best_text(r), _age(now - r.get("created", now))) for r in runs]
-    widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
-    budget = shutil.get_terminal_size((160, 24)).columns
-    fixed = sum(w for i, w in enumerate(widths) if i != 4) + 2 * (len(widths) - 1)
-    widths[4] = max(len("params"), min(widths[4], budget - fixed))  # params give way on narrow screens
-    colour = sys.stdout.isatty()
-    out = [_format_row(header, widths, bold=colour)]
-    out += [_format_row(row, widths, status_colour=colour) for row in rows]
-    sys.stdout.write("\n".join(out) + "\n")
-
-
-ANSI = {"cyan": "36", "bold blue": "1;34", "green": "32", "bold red": "1;31", "bold magenta": "1;35",
-        "red": "31", "yellow": "33", "dim": "2"}
-
-
-def _format_row(row, widths, bold=False, status_colour=False) -> str:
-    cells = []
-    for i, (text, width) in enumerate(zip(row, widths)):
-        text = text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-        cell = text.ljust(width)
-        if status_colour and i == 2 and row[2] in STATUS_STYLE:
-            cell = f"\x1b[{ANSI[STATUS_STYLE[row[2]]]}m{cell}\x1b[0m"
-        cells.append(cell)
-    line = "  ".join(cells).rstrip()
-    return f"\x1b[1m{line}\x1b[0m" if bold else line
-
-
-def _age(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{int(seconds)}s"
+    now = clock()
+    lines = [present(r, now) for r in runs]
+    best_label, rows = with_shared_best(lines)
+    fitted = fit(relabel(RUNS_COLUMNS, "best", best_label), rows, terminal_width(sys.stdout))
+    styles = [{"status": line.style} for line in lines]
+    sys.stdout.write("\n".join(plain_lines(fitted, rows, styles, use_colour(sys.stdout))) + "\n")
 
 
 # Shown by their own rows (times, progress, metrics) rather than as raw summary fields.
@@ -242,7 +206,7 @@ SUMMARY_SHOWN = ("last", "best", "epochs", "epoch", "step", "steps_per_epoch", "
 def human_number(value) -> str:
     """VALUE for people: floats to 4 significant digits (63.23, 0.0002469), the rest as is."""
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return fmt_num(value)
     if isinstance(value, dict):
         return ", ".join(f"{k} {human_number(v)}" for k, v in value.items())
     if isinstance(value, list):
@@ -260,7 +224,6 @@ def _when(stamp) -> str:
 
 
 def _print_run(doc: dict, folder) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -281,7 +244,7 @@ def _print_run(doc: dict, folder) -> None:
         if isinstance(doc.get(key), (int, float)):
             took = ""
             if key == "ended" and isinstance(doc.get("started"), (int, float)):
-                took = f"  (ran {_duration(doc['ended'] - doc['started'])})"
+                took = f"  (ran {duration_text(doc)})"
             add(key, _when(doc[key]) + took)
     if doc.get("exit_code") is not None or doc.get("signal"):
         add("exit", f"code {doc['exit_code']}" if doc.get("exit_code") is not None else f"signal {doc['signal']}")
@@ -290,7 +253,7 @@ def _print_run(doc: dict, folder) -> None:
     if doc.get("command"):
         add("command", " ".join(doc["command"]))
     if doc.get("params") or doc.get("kind") != "command":  # a command's params are its argv, shown above
-        add("params", key_params(doc))
+        add("params", params_text(doc))
     summary = doc.get("summary") or {}
     progress = progress_text(doc)
     if progress:
@@ -308,12 +271,4 @@ def _print_run(doc: dict, folder) -> None:
     if isinstance(summary.get("updated"), (int, float)):
         add("updated", _when(summary["updated"]))
     add("folder", str(folder))
-    Console().print(table)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+    rich_console().print(table)

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from fertui.cli.common import JsonFlag, print_json, workspace
+from fertui.cli.completion import sweep_names
 
 
 class Format(str, enum.Enum):
@@ -20,15 +21,15 @@ class View(str, enum.Enum):
     isolation = "isolation"
 
 
-SweepArg = Annotated[str, typer.Argument(help="Sweep name (see `fertui sweeps`).")]
+SweepArg = Annotated[str, typer.Argument(help="Sweep name (see `fertui sweeps`).", autocompletion=sweep_names)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | md | csv | json")]
 MetricOpt = Annotated[str | None, typer.Option("--metric", "-m", help="Metric (default: the sweep's objective).")]
 
 
 def _console():
-    from rich.console import Console
+    from fertui.columns import rich_console
 
-    return Console()
+    return rich_console()
 
 
 def _emit_rows(fmt: Format, header: list[str], rows: list[list[str]], title: str, extra: list[str]) -> None:
@@ -40,7 +41,8 @@ def _emit_rows(fmt: Format, header: list[str], rows: list[list[str]], title: str
         typer.echo(render.rows_csv(header, rows), nl=False)
     else:
         console = _console()
-        console.print(render.plain_table(header, rows, title))
+        for table in render.plain_tables(header, rows, title, console.width):
+            console.print(table)
         for line in extra:
             console.print(line, markup=False, highlight=False)
 
@@ -75,8 +77,7 @@ def register(app: typer.Typer) -> None:
                 print_json({**_iso_json(iso), "lr_sensitivity": sensitivity_records(ws, sweep, iso.key, delta, metric)})
                 return
             windows = sensitivity_lines(ws, sweep, iso.key, delta, metric)
-            bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
-            header, lines = render.isolation_rows(iso, bold)
+            header, lines = render.isolation_rows(iso)
             _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}",
                        windows if fmt is not Format.csv else [])
             return
@@ -92,9 +93,10 @@ def register(app: typer.Typer) -> None:
             if warning:
                 typer.echo(warning, err=True)
         else:
-            _console().print(render.board_rich(result, refs))
+            console = _console()
+            console.print(render.board_rich(result, refs, console.width))
             if warning:
-                _console().print(warning, markup=False, highlight=False)
+                console.print(warning, markup=False, highlight=False)
 
     @app.command("compare")
     def compare_cmd(
@@ -131,8 +133,7 @@ def register(app: typer.Typer) -> None:
             print_json({**_compare_json(result), "queued": queued,
                         **({"classes": [class_diff_json(c) for c in per_class]} if classes else {})})
             return
-        bold = {Format.md: lambda t: f"**{t}**", Format.csv: lambda t: t}.get(fmt, render.rich_bold)
-        header, lines = render.compare_rows(result, bold)
+        header, lines = render.compare_rows(result)
         command = f"fertui compare {sweep} --by {by}" + (f" --across {across}" if across else "")
         extra = render.pair_lines(result, command) if fmt is not Format.csv else []
         if per_class:

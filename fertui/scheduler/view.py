@@ -10,56 +10,61 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from fertui.run_summary import best_text, last_loss
+from fertui.columns import Column, Fitted, cut, fit, relabel, rich_console
+from fertui.presentation import (BAD_STATES, STATUS_STYLE, RunLine, middle_cut, present, progress_fraction,
+                                 with_shared_best)
 from fertui.store import FINAL_STATES
 
-BAD_STATES = ("failed", "nan", "oom", "lost")
-STATE_STYLE = {"running": "bold blue", "done": "green", "failed": "bold red", "nan": "bold magenta",
-               "oom": "red", "lost": "red", "cancelled": "yellow", "pruned": "dim", "queued": "cyan",
-               "held": "yellow"}
 PLAIN_PROGRESS_EVERY_S = 10.0
+BAR_WIDTH = 20
+EVENT_NAME_MIN = 16  # an event line keeps this much of a name even when it then wraps
+LIVE_COLUMNS = (  # rank: the order columns give way on a narrow screen
+    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("slot", "slot", rank=4, cut="never"), Column("bar", "", rank=5, cut="never"),
+    Column("progress", "progress", rank=1, cut="never"), Column("loss", "loss", rank=3, cut="never"),
+    Column("best", "best", rank=2, cut="never"), Column("duration", "time", rank=7, cut="never"),
+    Column("eta", "eta", rank=6, cut="never"),
+)
+SUMMARY_COLUMNS = (
+    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2, cut="never"),
+    Column("best", "best", rank=1, cut="never"), Column("duration", "time", rank=3, cut="never"),
+)
 
 
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+def plain_line(run: dict, note: str = "", width: int | None = None, prefix: str = "", suffix: str = "") -> str:
+    """One event line: PREFIX, the run, NOTE (else its status), progress, loss, best, SUFFIX;
+    on a terminal WIDTH wide the name is cut in the middle so the line does not wrap."""
+    line = present(run)
+    bits = [note or line.status, line.progress, f"loss {line.loss}" if line.loss and not line.nan else "",
+            line.best, f"eta {line.eta}" if line.eta else ""]
+    if (run.get("summary") or {}).get("nan_step") is not None:
+        bits.append(f"NaN at step {run['summary']['nan_step']}")
+    tail = "  ".join(b for b in bits if b) + suffix
+    name = line.name
+    if width is not None:
+        room = width - len(prefix) - len(line.id) - len(" ") - len("  ") - len(tail)
+        name = middle_cut(name, max(room, EVENT_NAME_MIN))
+    return f"{prefix}{line.id} {name}  {tail}"
 
 
-def loss_value(run: dict) -> float | None:
-    return last_loss(run.get("summary") or {})
-
-
-def progress_text(run: dict) -> str:
-    s = run.get("summary") or {}
-    parts = []
-    if s.get("epoch") is not None:
-        parts.append(f"ep {s['epoch']}" + (f"/{s['epochs']}" if s.get("epochs") else ""))
-    if s.get("step") is not None:
-        total = (s.get("epochs") or 0) * (s.get("steps_per_epoch") or 0)
-        parts.append(f"step {s['step']}" + (f"/{total}" if total else ""))
-    return "  ".join(parts)
-
-
-def plain_line(run: dict, note: str = "") -> str:
-    s = run.get("summary") or {}
-    loss = loss_value(run)
-    bits = [f"{run['id']} {run['name'][:32]:<32}", note or run["status"], progress_text(run),
-            f"loss {loss:.4g}" if isinstance(loss, float) else "", best_text(run, " "),
-            f"eta {fmt_duration(s['eta_s'])}" if s.get("eta_s") is not None and run["status"] == "running" else ""]
-    if s.get("nan_step") is not None:
-        bits.append(f"NaN at step {s['nan_step']}")
-    return "  ".join(b for b in bits if b)
+def fitted_table(columns: tuple[Column, ...], lines: list[RunLine], extra: list[dict[str, str]] | None = None,
+                 width: int | None = None, **options) -> tuple[Table, list[Fitted], list[dict[str, str]]]:
+    """A Rich table of LINES holding the columns that fit WIDTH, each no wider than it may be."""
+    best_label, rows = with_shared_best(lines)
+    rows = [{**row, **(extra[i] if extra else {})} for i, row in enumerate(rows)]
+    fitted = fit(relabel(columns, "best", best_label), rows, width)
+    table = Table(box=None, header_style="bold", pad_edge=False, **options)
+    for f in fitted:
+        table.add_column(f.column.label, no_wrap=True, overflow="ellipsis", min_width=f.width, max_width=f.width)
+    return table, fitted, rows
 
 
 class RunView:
     """Follows a set of runs: the ones this command queued, plus any that start while it watches."""
 
     def __init__(self, ids: list[str], console: Console | None = None):
-        self.console = console or Console()
+        self.console = console or rich_console()
         self.tty = self.console.is_terminal
         self.watched: list[str] = list(ids)
         self.states: dict[str, str] = {}
@@ -83,6 +88,14 @@ class RunView:
             except OSError:  # EIO/EPIPE: the terminal went away; what follows must still run
                 self.terminal_gone = True
 
+    def _width(self) -> int | None:
+        """The terminal's width for event lines; None in a pipe, where a log keeps whole names."""
+        return self.console.width if self.tty else None
+
+    @staticmethod
+    def _stamp() -> str:
+        return time.strftime("%H:%M:%S ")
+
     def say(self, text: str, style: str | None = None) -> None:
         try:
             self.console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
@@ -102,12 +115,12 @@ class RunView:
                 continue
             self.states[run_id] = run["status"]
             if run["status"] == "running":
-                self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run, 'started on ' + str(run.get('slot')))}")
+                self.say(plain_line(run, f"started on {run.get('slot')}", self._width(), self._stamp()))
             elif run["status"] in FINAL_STATES:
-                took = (run.get("ended") or 0) - (run.get("started") or run.get("ended") or 0)
-                extra = f"  ({fmt_duration(took)})" if run.get("started") else ""
-                self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run)}{extra}",
-                         style=STATE_STYLE.get(run["status"]) if run["status"] in BAD_STATES else None)
+                took = present(run).duration
+                extra = f"  ({took})" if took else ""
+                self.say(plain_line(run, "", self._width(), self._stamp(), extra),
+                         style=STATUS_STYLE.get(run["status"]) if run["status"] in BAD_STATES else None)
                 if run["status"] in ("failed", "oom", "lost") and run.get("error"):
                     self.say("    " + "\n    ".join(run["error"].splitlines()[-5:]))
         if self._live:
@@ -119,23 +132,25 @@ class RunView:
             self._last_plain = time.monotonic()
             for run_id in self.watched:
                 run = runs.get(run_id)
-                if run and run["status"] == "running" and (progress_text(run) or loss_value(run) is not None):
-                    self.say(f"{time.strftime('%H:%M:%S')} {plain_line(run)}")
+                if run and run["status"] == "running" and (present(run).progress or present(run).loss):
+                    self.say(plain_line(run, "", self._width(), self._stamp()))
 
     def _table(self) -> Table:
-        table = Table(box=None, header_style="bold", pad_edge=False)
-        for col in ("id", "name", "slot", "progress", "", "loss", "best", "eta"):
-            table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=36 if col == "name" else None)
         running = [self.runs[i] for i in self.watched if self.runs.get(i, {}).get("status") == "running"]
         queued = sum(1 for r in self.runs.values() if r["status"] == "queued")
-        for run in running:
-            s = run.get("summary") or {}
-            loss = loss_value(run)
-            loss_text = Text("NaN", style="bold magenta") if s.get("nan_step") is not None else \
-                Text(f"{loss:.4g}" if isinstance(loss, float) else "")
-            table.add_row(run["id"], run["name"], str(run.get("slot", "")),
-                          ProgressBar(total=1.0, completed=float(s.get("progress") or 0), width=20),
-                          progress_text(run), loss_text, best_text(run, " "), fmt_duration(s.get("eta_s")))
+        lines = [present(run) for run in running]
+        table, fitted, rows = fitted_table(LIVE_COLUMNS, lines, [{"bar": " " * BAR_WIDTH} for _ in lines],
+                                           self.console.width)
+        for run, line, row in zip(running, lines, rows):
+            cells = []
+            for f in fitted:
+                if f.column.key == "bar":
+                    cells.append(ProgressBar(total=1.0, completed=progress_fraction(run), width=f.width))
+                elif f.column.key == "loss" and line.nan:
+                    cells.append(Text("NaN", style=STATUS_STYLE["nan"]))
+                else:
+                    cells.append(Text(cut(row[f.column.key], f)))
+            table.add_row(*cells)
         table.caption = f"{len(running)} running, {queued} queued"
         return table
 
@@ -146,14 +161,12 @@ class RunView:
         """Print the final table; the exit code (1 if any watched run failed, NaN'd, OOM'd or got lost)."""
         runs = self.final_status()
         if runs:
-            table = Table(box=None, header_style="bold", pad_edge=False, title="fertui run: summary")
-            for col in ("id", "name", "status", "progress", "best", "time"):
-                # a name has no spaces to wrap at: fold it rather than cut it, it is what people search for
-                table.add_column(col, no_wrap=col != "name", overflow="fold" if col == "name" else "ellipsis")
-            for run in runs:
-                took = (run.get("ended") or time.time()) - run["started"] if run.get("started") else None
-                table.add_row(run["id"], run["name"], Text(run["status"], style=STATE_STYLE.get(run["status"], "")),
-                              progress_text(run), best_text(run, " "), fmt_duration(took))
+            lines = [present(run) for run in runs]
+            table, fitted, rows = fitted_table(SUMMARY_COLUMNS, lines, width=self.console.width,
+                                               title="fertui run: summary")
+            for line, row in zip(lines, rows):
+                table.add_row(*(Text(cut(row[f.column.key], f), style=line.style if f.column.key == "status" else "")
+                                for f in fitted))
             try:
                 self.console.print(table)
             except OSError:

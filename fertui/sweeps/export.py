@@ -72,7 +72,7 @@ def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: 
         from fertui.sweeps.per_class_render import class_diff_lines, class_diff_png
 
         cmp = compare(ws, sweep, by=by)
-        header, rows = render.compare_rows(cmp, lambda t: f"**{t}**")
+        header, rows = render.compare_rows(cmp)
         text = (f"# {sweep}: {cmp.metric} by {by}\n\n{render.md_table(header, rows)}\n\n"
                 + "\n".join(render.pair_lines(cmp, f"fertui compare {sweep} --by {by}")) + "\n")
         try:
@@ -113,7 +113,7 @@ def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
 
     refs = references_for(ws, board.dataset, board.metric)
     iso = isolation(ws, sweep)
-    header, rows = render.isolation_rows(iso, lambda t: f"**{t}**")
+    header, rows = render.isolation_rows(iso)
     windows = sensitivity_lines(ws, sweep, iso.key)
     return (f"# {sweep}: {board.metric}\n\n{render.board_markdown(board, refs)}\n"
             f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n"

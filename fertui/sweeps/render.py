@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from fertui.config import compact
 from fertui.metrics import rank_key
+from fertui.presentation import Cell, is_best, text_of
 from fertui.sweeps.board import Board, CellStats, Isolation
 from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
@@ -63,17 +64,25 @@ def _board_fmt(board: Board) -> Callable[[float], str]:
     return number_format([v for c in board.cells.values() for v in c.values])
 
 
-def board_rows(board: Board, bold: Callable[[str], str]) -> list[list[str]]:
+def board_rows(board: Board) -> list[list[Cell]]:
     fmt = _board_fmt(board)
     rows = []
     for r in board.row_values:
-        line = [label(r)]
+        line = [Cell(label(r))]
         for c in board.col_values:
             stats = board.cell(r, c)
-            text = cell_text(stats, fmt)
-            line.append(bold(text) if stats is not None and stats.best else text)
+            line.append(stats_cell(stats, fmt, best=stats is not None and stats.best))
         rows.append(line)
     return rows
+
+
+def stats_cell(stats: CellStats | None, fmt: Callable[[float], str], best: bool = False) -> Cell:
+    """A board cell as a value: its text, whether it wins, and the state that colours it when
+    no run of it finished (a cell of NaN'd runs shows as NaN-coloured)."""
+    state = ""
+    if stats is not None and not stats.n:
+        state = next((s for s in stats.states if s != "done"), "")
+    return Cell(cell_text(stats, fmt), best=best, state=state)
 
 
 def board_header(board: Board) -> list[str]:
@@ -141,17 +150,12 @@ def reference_lines(board: Board, refs: ReferenceSet | None) -> list[str]:
     return [f"{method:24} {value:.2f}" for method, value in rows]
 
 
-def board_rich(board: Board, refs: ReferenceSet | None = None):
+def board_rich(board: Board, refs: ReferenceSet | None = None, width: int | None = None):
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{board.sweep}: {board.metric}", header_style="bold")
-    for i, name in enumerate(board_header(board)):
-        table.add_column(name, justify="left" if i == 0 else "right", overflow="fold")
-    for line in board_rows(board, bold=rich_bold):
-        table.add_row(*[rich_cell(c) for c in line])
-    parts = [table, Text(best_line(board))] + [Text(line) for line in [noise_line(board)] if line]
+    tables = plain_tables(board_header(board), board_rows(board), f"{board.sweep}: {board.metric}", width)
+    parts = [*tables, Text(best_line(board))] + [Text(line) for line in [noise_line(board)] if line]
     parts += [Text(line) for line in split_lines(board)]
     if refs is not None:
         parts.append(Text(f"{refs.display} references ({refs.metric}):", style="bold"))
@@ -159,9 +163,10 @@ def board_rich(board: Board, refs: ReferenceSet | None = None):
     return Group(*parts)
 
 
-def md_table(header: list[str], rows: list[list[str]]) -> str:
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|")
+def md_table(header: list[str], rows: list[list[Cell | str]]) -> str:
+    def esc(cell: Cell | str) -> str:
+        text = text_of(cell).replace("|", "\\|")
+        return f"**{text}**" if is_best(cell) and text else text
 
     lines = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
@@ -169,7 +174,7 @@ def md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def board_markdown(board: Board, refs: ReferenceSet | None = None) -> str:
-    out = [md_table(board_header(board), board_rows(board, bold=lambda t: f"**{t}**")), "", best_line(board)]
+    out = [md_table(board_header(board), board_rows(board)), "", best_line(board)]
     noise = noise_line(board)
     if noise:
         out += ["", noise]
@@ -223,28 +228,25 @@ def _best_record(board: Board) -> dict | None:
     return next((rec for rec in board_records(board) if rec["best"]), None)
 
 
-def isolation_rows(iso: Isolation, bold: Callable[[str], str]) -> tuple[list[str], list[list[str]]]:
+def isolation_rows(iso: Isolation) -> tuple[list[str], list[list[Cell]]]:
     fmt = number_format([v for r in iso.rows if r.stats for v in r.stats.values])
     header = [iso.key, f"best {iso.metric}", "at " + ", ".join(iso.nuisance) if iso.nuisance else "at", "cells tried"]
     rows = []
     for row in iso.rows:
-        text = cell_text(row.stats, fmt)
         at = " ".join(f"{k.split('.')[-1]}={compact(row.stats.params.get(k))}" for k in iso.nuisance) if row.stats else ""
-        rows.append([label(row.value), bold(text) if row.best else text, at, str(row.tried)])
+        rows.append([Cell(label(row.value)), stats_cell(row.stats, fmt, best=row.best), Cell(at), Cell(str(row.tried))])
     return header, rows
 
 
-def compare_rows(cmp: Comparison, bold: Callable[[str], str]) -> tuple[list[str], list[list[str]]]:
+def compare_rows(cmp: Comparison) -> tuple[list[str], list[list[Cell]]]:
     fmt = number_format([v for row in cmp.rows for s in row.stats.values() for v in s.values])
     header = [cmp.across, *[label(b) for b in cmp.by_values], "winner"]
     rows = []
     for row in cmp.rows:
-        cells = []
-        for b in cmp.by_values:
-            text = cell_text(row.stats.get(b), fmt)
-            cells.append(bold(text) if b == row.winner and text else text)
-        rows.append([label(row.across_value), *cells, label(row.winner) if row.winner is not None else "—"])
-    rows.append(["wins", *[str(cmp.wins.get(b, 0)) for b in cmp.by_values], ""])
+        cells = [stats_cell(row.stats.get(b), fmt, best=b == row.winner) for b in cmp.by_values]
+        winner = label(row.winner) if row.winner is not None else "—"
+        rows.append([Cell(label(row.across_value)), *cells, Cell(winner)])
+    rows.append([Cell("wins"), *[Cell(str(cmp.wins.get(b, 0))) for b in cmp.by_values], Cell("")])
     return header, rows
 
 
@@ -258,33 +260,48 @@ def pair_lines(cmp: Comparison, command: str = "") -> list[str]:
     return lines
 
 
-def plain_table(header: list[str], rows: list[list[str]], title: str = ""):
+def plain_tables(header: list[str], rows: list[list[Cell | str]], title: str = "", width: int | None = None) -> list:
+    """Rich tables of ROWS that fit WIDTH: more columns than fit continue in a table below,
+    each repeating the first column (None: one table, however wide)."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title or None, header_style="bold")
-    for i, name in enumerate(header):
-        table.add_column(name, justify="left" if i == 0 else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*[rich_cell(c) for c in row])
-    return table
+    from fertui.columns import column_blocks
+
+    widths = [max([len(header[i]), *(_shown_len(row[i]) for row in rows)]) for i in range(len(header))]
+    blocks = column_blocks(widths, width - 1 if width else None, overhead=3)  # "│ x " per column, one "│" closing
+    tables = []
+    for n, block in enumerate(blocks):
+        more = f" ({n + 1}/{len(blocks)})" if len(blocks) > 1 else ""
+        table = Table(title=(title + more) if title else None, header_style="bold", box=box.SQUARE)
+        for i in [0, *block]:
+            table.add_column(header[i], justify="left" if i == 0 else "right", no_wrap=True)
+        for row in rows:
+            table.add_row(*[rich_cell(row[i]) for i in [0, *block]])
+        tables.append(table)
+    return tables
 
 
-RICH_BOLD = "\x00"  # prefix a cell with this (bold=rich_bold) to show it bold green in Rich
+def _shown_len(cell: Cell | str) -> int:
+    return len(text_of(cell)) + (2 if is_best(cell) else 0)  # the " *" mark of a winner
 
 
-def rich_bold(text: str) -> str:
-    return RICH_BOLD + text
+def rich_cell(cell: Cell | str):
+    """A cell for Rich: a winner in bold green with a star (seen without colour too), a cell of
+    failed or NaN'd runs in its state's colour."""
+    from rich.text import Text
+
+    from fertui.presentation import STATUS_STYLE
+
+    text = text_of(cell)
+    if is_best(cell) and text:
+        return Text(text + " *", style="bold green")
+    return Text(text, style=STATUS_STYLE.get(cell.state, "") if isinstance(cell, Cell) else "")
 
 
-def rich_cell(text: str) -> str:
-    from rich.markup import escape
-
-    return f"[bold green]{escape(text[1:])} *[/]" if text.startswith(RICH_BOLD) else escape(text)
-
-
-def rows_csv(header: list[str], rows: list[list[str]]) -> str:
+def rows_csv(header: list[str], rows: list[list[Cell | str]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([text_of(c) for c in row] for row in rows)
     return buf.getvalue()

@@ -7,46 +7,16 @@ import math
 import time
 from typing import Any
 
-from fertui.metrics import DEFAULT_OBJECTIVE
-from fertui.records import RunRecord
+from fertui.presentation import best_value, fmt_num, middle_cut, present
 from fertui.run_summary import last_loss
-from fertui.store import FINAL_STATES, status_text
+from fertui.store import FINAL_STATES
 
 RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns show them
     ("id", "id"), ("name", "name"), ("status", "status"), ("progress", "progress"),
-    ("loss", "loss"), ("best", "best"), ("img_s", "img/s"), ("eta", "ETA"), ("slot", "slot"),
-    ("model", "model"), ("params", "params"),
+    ("loss", "loss"), ("best", "best"), ("duration", "time"), ("img_s", "img/s"), ("eta", "ETA"),
+    ("slot", "slot"), ("model", "model"), ("params", "params"),
 )
 NAME_WIDTH = 30
-STATUS_STYLE = {
-    "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
-    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red", "held": "yellow",
-}
-
-
-def fmt_num(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if isinstance(value, int) or abs(value) >= 1000:
-        return f"{value:.0f}"
-    return f"{value:.4g}"
-
-
-def fmt_duration(seconds: Any) -> str:
-    if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
-        return ""
-    s = int(seconds)
-    if s >= 3600:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    if s >= 60:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s}s"
 
 
 def fmt_time(stamp: Any) -> str:
@@ -55,70 +25,14 @@ def fmt_time(stamp: Any) -> str:
     return time.strftime("%m-%d %H:%M:%S", time.localtime(stamp))
 
 
-def middle_cut(text: str, width: int = NAME_WIDTH) -> str:
-    """Names differ at both ends (model prefix, LR suffix): keep both, cut the middle."""
-    if len(text) <= width:
-        return text
-    head = (width - 1) // 2
-    return text[:head] + "…" + text[-(width - 1 - head):]
-
-
-def short_key(dotted: str) -> str:
-    return dotted.rsplit(".", 1)[-1]
-
-
-def key_params(run: dict) -> str:
-    params = run.get("params") or {}
-    return " ".join(f"{short_key(k)}={fmt_num(v)}" for k, v in params.items()
-                    if not (short_key(k) == "seed" and v == 0))  # seed 0 is every sweep's default
-
-
-def objective(run: dict) -> str:
-    """The metric RUN is judged by (fertui.records), the default objective when it has none."""
-    found = RunRecord.from_dict(run).objective()
-    return found.metric if found is not None else DEFAULT_OBJECTIVE
-
-
-def progress(run: dict) -> str:
+def run_cells(run: dict, now: float | None = None) -> dict[str, str]:
+    """Every column of RUN_COLUMNS as plain text (``fertui.presentation``'s, as ``ls`` shows
+    them); equal dicts mean nothing to redraw."""
+    line = present(run, now)
     s = run.get("summary") or {}
-    epochs, epoch, step = s.get("epochs"), s.get("epoch"), s.get("step")
-    if epochs:
-        done = epoch or 0
-        if isinstance(s.get("progress"), (int, float)) and run.get("status") == "running":
-            return f"{s['progress'] * epochs:.1f}/{epochs}"
-        return f"{fmt_num(done)}/{epochs}"
-    if step is not None:
-        return f"s{step}"
-    return ""
-
-
-def model_name(run: dict) -> str:
-    model = (run.get("config") or {}).get("model") or {}
-    name = model.get("name")
-    if not name or run.get("kind") == "command":  # a command job's model section is only defaults
-        return run.get("kind", "")
-    return f"{name}/{model['depth']}" if "depth" in model else str(name)
-
-
-def run_cells(run: dict) -> dict[str, str]:
-    """Every column of RUN_COLUMNS as plain text; equal dicts mean nothing to redraw."""
-    s = run.get("summary") or {}
-    best = (s.get("best") or {}).get(objective(run))
-    running = run.get("status") == "running"
-    slot = run.get("slot")
-    return {
-        "id": run["id"],
-        "name": middle_cut(run.get("name") or ""),
-        "status": status_text(run),
-        "progress": progress(run),
-        "loss": fmt_num(last_loss(s)),
-        "best": fmt_num(best),
-        "img_s": fmt_num(s.get("img_per_s")) if s.get("img_per_s") is not None else "",
-        "eta": fmt_duration(s.get("eta_s")) if running else "",
-        "slot": "" if slot is None else str(slot),
-        "model": model_name(run),
-        "params": key_params(run),
-    }
+    cells = line.cells()
+    return {**{key: cells.get(key, "") for key, _ in RUN_COLUMNS}, "name": middle_cut(line.name, NAME_WIDTH),
+            "img_s": fmt_num(s.get("img_per_s")) if s.get("img_per_s") is not None else ""}
 
 
 def name_matches(run: dict, pattern: str) -> bool:
@@ -144,7 +58,7 @@ def shown_runs(runs: dict[str, dict], pattern: str, finished_limit: float) -> tu
 def sort_value(cells: dict[str, str], run: dict, column: str, reverse: bool = False) -> Any:
     """Numbers sort as numbers; blanks last in either direction (REVERSE: the sort is descending)."""
     s = run.get("summary") or {}
-    numeric = {"loss": last_loss(s), "best": (s.get("best") or {}).get(objective(run)),
+    numeric = {"loss": last_loss(s), "best": best_value(run),
                "img_s": s.get("img_per_s"), "eta": s.get("eta_s")}
     if column in numeric:
         v = numeric[column]

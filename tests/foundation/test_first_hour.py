@@ -28,7 +28,7 @@ def test_show_rounds_for_people_and_gives_times_and_the_exit_code(tmp_path):
     out = runner.invoke(app, ["--workspace", str(tmp_path), "show", "1"]).stdout
     rows = {line.split()[0]: " ".join(line.split()[1:]) for line in out.splitlines() if line.strip()}
     assert rows["started"] == "2026-12-01 10:00:00"
-    assert rows["ended"] == "2026-12-01 10:01:35 (ran 1 min 35 s)"
+    assert rows["ended"] == "2026-12-01 10:01:35 (ran 1m35s)"  # the duration as ls, run and the console show it
     assert rows["exit"] == "code 0"
     assert rows["val/acc"] == "last 63.23, best 64.99"
     assert rows["train/loss"] == "last 0.1667, best 0.1235"

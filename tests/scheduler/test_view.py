@@ -26,8 +26,11 @@ def test_live_table_shows_progress_loss_best_eta_and_nan():
     view.runs = {"00001": good, "00002": bad}
     console.print(view._table())
     text = out.getvalue()
-    assert "CLSFER_depth4_lr00001" in text and "ep 2/4  step 200/400" in text
-    assert "0.4123" in text and "val/acc 71.25" in text and "2m05s" in text
+    assert "CLSFER_depth4_lr00001" in text and "ep 2.0/4" in text
+    assert "0.4123" in text and "71.25" in text and "2m05s" in text
+    header = text.splitlines()[0].split()
+    assert "val/acc" in header and "best" not in header  # one metric: named once, in the header
+    assert header[-2:] == ["time", "eta"] and "1m05s" in text  # how long each has run
     assert "NaN" in text and "2 running, 0 queued" in text
 
 
@@ -47,3 +50,12 @@ def test_plain_lines_and_exit_code_follow_the_outcomes():
     done_only = RunView(["00001"], Console(file=io.StringIO()))
     done_only.update({"00001": run("00001", "done")})
     assert done_only.summary() == 0
+
+
+def test_event_lines_fit_a_terminal_and_keep_whole_names_in_a_pipe():
+    done = {**run("00001", "done", epoch=4, epochs=4, last={"train/loss": 0.05}, best={"val/acc": 70.08},
+                  objective="val/acc"), "name": "CLSFERBaseline_depth4_SearchLR_lr3.2e-4"}
+    narrow = plain_line(done, "", 80, "08:06:48 ", "  (6s)")
+    assert len(narrow) <= 80 and narrow.startswith("08:06:48 00001 CLSFER") and "…" in narrow
+    assert narrow.endswith("done  ep 4/4  loss 0.05  val/acc 70.08  (6s)")
+    assert "CLSFERBaseline_depth4_SearchLR_lr3.2e-4" in plain_line(done, "", None, "08:06:48 ")

@@ -7,7 +7,8 @@ import math
 import subprocess
 import sys
 
-from fertui.tui.rows import fmt_duration, fmt_num, middle_cut, name_matches
+from fertui.presentation import fmt_duration, fmt_num, middle_cut
+from fertui.tui.rows import name_matches
 from fertui.tui.series import RunSeries, downsample
 from fertui.tui.system import probe_gpus, run_of_pid
 

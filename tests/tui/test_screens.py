@@ -53,9 +53,9 @@ async def test_runs_table_lists_runs_newest_first_with_summaries(filled_ws):
         table = app.screen.query_one(RunsTable)
         assert table.get_cell("00008", "status").plain == "nan"
         assert table.get_cell("00008", "loss").plain == "NaN"
-        assert table.get_cell("00006", "best") == "79"
-        assert table.get_cell("00006", "progress") == "3/3"
-        assert table.get_cell("00006", "params") == "depth=4 lr=0.0003"
+        assert table.get_cell("00006", "best") == "val/acc 79"  # as ls and fertui run show it
+        assert table.get_cell("00006", "progress") == "ep 3/3"
+        assert table.get_cell("00006", "params") == "depth=4 lr=3e-4"
 
 
 async def test_filter_by_name_glob_and_clear(filled_ws):

@@ -14,7 +14,8 @@ from fertui.sweeps.export import axis_figure, heatmap_figure, lines_figure, loss
 from fertui.sweeps.references import ReferenceSet, references_for
 from fertui.sweeps.results import Observation
 from fertui.sweeps.spec import SweepSpec
-from fertui.sweeps.webreport.markup import figure_img, mark_best, table
+from fertui.presentation import Cell
+from fertui.sweeps.webreport.markup import figure_img, table
 from fertui.workspace import Workspace
 
 MAX_COMPARE_VALUES = 4  # an A-vs-B table of more columns than this is a board, not a comparison
@@ -79,7 +80,7 @@ def reference_table(board: Board, refs: ReferenceSet) -> str:
         rows.append((f"{board.sweep} (best)", ours, "this sweep", True))
     rows.sort(key=lambda row: rank_key(board.direction)(row[1]))
     return table(["method", refs.metric, "note"],
-                 [[m, mark_best(f"{v:.2f}") if own else f"{v:.2f}", note] for m, v, note, own in rows], "references")
+                 [[m, Cell(f"{v:.2f}", best=own), note] for m, v, note, own in rows], "references")
 
 
 def compare_keys(spec: SweepSpec, board: Board) -> list[str]:
@@ -95,7 +96,7 @@ def _comparison(ws: Workspace, spec: SweepSpec, by: str, board: Board) -> str:
         result = compare(ws, spec.name, by=by, across=board.cols_key)
     except UserError:  # e.g. only one value of BY has finished runs so far
         return ""
-    header, rows = render.compare_rows(result, mark_best)
+    header, rows = render.compare_rows(result)
     short = by.split(".")[-1]
     header = [header[0], *[f"{short}={h}" for h in header[1:-1]], header[-1]]  # "depth=4", not a bare "4"
     pairs = "".join(f"<li>{escape(line)}</li>" for line in render.pair_lines(result))
@@ -107,7 +108,7 @@ def _isolation(ws: Workspace, spec: SweepSpec) -> str:
     iso = isolation(ws, spec.name)
     if not iso.nuisance:
         return ""
-    header, rows = render.isolation_rows(iso, mark_best)
+    header, rows = render.isolation_rows(iso)
     return f"<h3>{escape(iso.key)} at its best {escape(', '.join(iso.nuisance))}</h3>{table(header, rows, 'isolation')}"
 
 

@@ -6,24 +6,19 @@ import base64
 import io
 from html import escape
 
-# render.isolation_rows/compare_rows mark a winner with a `bold` callable; this prefix carries
-# that mark through to table(), which turns it into a class.
-BEST_MARK = "\x00best\x00"
+from fertui.presentation import Cell, is_best, text_of
 
 
-def mark_best(text: str) -> str:
-    return BEST_MARK + text
-
-
-def table(header: list[str], rows: list[list[str]], css_class: str = "") -> str:
+def table(header: list[str], rows: list[list[Cell | str]], css_class: str = "") -> str:
+    """An HTML table; a winning cell (``Cell.best``) gets the ``best`` class and a star."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = []
     for row in rows:
         cells = []
-        for i, text in enumerate(row):
-            tag = "th" if i == 0 else "td"
-            if text.startswith(BEST_MARK):
-                cells.append(f'<{tag} class="best"><strong>{escape(text[len(BEST_MARK):])} ★</strong></{tag}>')
+        for i, cell in enumerate(row):
+            tag, text = "th" if i == 0 else "td", text_of(cell)
+            if is_best(cell) and text:
+                cells.append(f'<{tag} class="best"><strong>{escape(text)} ★</strong></{tag}>')
             else:
                 cells.append(f"<{tag}>{escape(text)}</{tag}>")
         body.append("<tr>" + "".join(cells) + "</tr>")

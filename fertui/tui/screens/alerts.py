@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from fertui.tui.rows import fmt_time, middle_cut
+from fertui.presentation import middle_cut
+from fertui.tui.rows import fmt_time
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.keyed_table import KeyedTable
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from fertui.tui.rows import fmt_num
+from fertui.presentation import fmt_num
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.keyed_table import KeyedTable
 

@@ -8,19 +8,11 @@ from textual.containers import Grid, VerticalScroll
 from textual.widgets import ContentSwitcher, RichLog, Static
 
 from fertui.metrics import DEFAULT_OBJECTIVE
-from fertui.run_summary import last_loss
-from fertui.tui.rows import fmt_num, objective, progress
+from fertui.presentation import objective_name, present
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.metric_chart import Curve, MetricChart
 
 REPLOT_HZ = 4
-
-
-def where(progress_text: str) -> str:
-    """'epoch 2.4/3', or 'step 120' for a job that reports no epochs."""
-    if progress_text.startswith("s"):
-        return f"step {progress_text[1:]}"
-    return f"epoch {progress_text}" if progress_text else ""
 
 
 class DetailScreen(ConsoleScreen):
@@ -77,10 +69,9 @@ class DetailScreen(ConsoleScreen):
         if run is None:
             head.update("No run open: pick one on screen 1 and press enter (space marks runs to overlay).")
             return
-        s = run.get("summary") or {}
-        best = (s.get("best") or {}).get(objective(run))
-        parts = [f"{run['id']} {run.get('name', '')}", run.get("status", ""),
-                 f"best {objective(run)} {fmt_num(best)}", where(progress(run)), f"loss {fmt_num(last_loss(s))}"]
+        line = present(run)
+        parts = [f"{line.id} {line.name}", line.status, f"best {line.best}" if line.best else "", line.progress,
+                 f"loss {line.loss}" if line.loss else "", line.duration]
         if len(self.shown_runs()) > 1:
             parts.append(f"overlay {', '.join(self.shown_runs())}")
         head.update(" · ".join(p for p in parts if p.strip()))
@@ -110,7 +101,7 @@ class DetailScreen(ConsoleScreen):
     def _curve(self, run_id: str, series, metric: str) -> Curve:
         xs, ys = series.curve(metric)
         if metric == DEFAULT_OBJECTIVE and not xs:  # a job whose objective is another val metric
-            name = objective(self.app.runs.get(run_id, {}))
+            name = objective_name(self.app.runs.get(run_id, {}))
             xs, ys = series.curve(name)
         if metric.startswith("train/") and not xs:  # printed by code of its own: "loss: 0.4", "lr=1e-3"
             xs, ys = series.curve(metric.removeprefix("train/"))

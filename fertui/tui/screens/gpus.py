@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from fertui.tui.rows import fmt_num, middle_cut
+from fertui.presentation import fmt_num, middle_cut
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.keyed_table import KeyedTable
 

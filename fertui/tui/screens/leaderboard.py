@@ -137,7 +137,7 @@ def build_view(ws, sweep: str, view: str, by: str | None = None):
                                "colours: red worst · yellow · green · bright green best"]
     if view == "isolation":
         iso = boards.isolation(ws, sweep)
-        header, lines = render.isolation_rows(iso, bold=render.rich_bold)
+        header, lines = render.isolation_rows(iso)
         from fertui.sweeps.sensitivity import sensitivity_lines
 
         title = [f"each {iso.key} at its own best {', '.join(iso.nuisance) or 'setting'} ({iso.metric})",
@@ -148,7 +148,7 @@ def build_view(ws, sweep: str, view: str, by: str | None = None):
 
     spec = require_spec(ws, sweep)
     cmp = compare(ws, sweep, by=by or default_by(spec))
-    header, lines = render.compare_rows(cmp, bold=render.rich_bold)
+    header, lines = render.compare_rows(cmp)
     return (*_plain(header, lines), render.pair_lines(cmp))
 
 
@@ -158,11 +158,7 @@ def default_by(spec) -> str:
 
 
 def _plain(header, lines):
-    from fertui.sweeps.render import RICH_BOLD
+    from fertui.sweeps.render import rich_cell
 
     columns = tuple((f"c{i}", name) for i, name in enumerate(header))
-    rows = []
-    for line in lines:
-        cells = [Text(c[1:] + " *", style="bold green") if c.startswith(RICH_BOLD) else c for c in line]
-        rows.append((line[0], cells))
-    return columns, rows
+    return columns, [(line[0].text, [rich_cell(c) for c in line]) for line in lines]

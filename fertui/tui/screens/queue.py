@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from fertui.tui.rows import STATUS_STYLE, fmt_duration, middle_cut
+from fertui.presentation import STATUS_STYLE, fmt_duration, middle_cut
 from fertui.tui.screens.actions import call_scheduler, cancel_run, retry_run
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.keyed_table import KeyedTable

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from fertui.tui.widgets.table_fix import WideningDataTable
 
-from fertui.tui.rows import RUN_COLUMNS, STATUS_STYLE, name_matches, run_cells, sort_value
+from fertui.presentation import STATUS_STYLE
+from fertui.tui.rows import RUN_COLUMNS, name_matches, run_cells, sort_value
 
 SORTABLE = ("id", "status", "best", "loss", "name", "img_s", "eta")
 
@@ -35,7 +36,7 @@ class RunsTable(WideningDataTable):
     def _render(self, run_id: str, column: str, cells: dict[str, str]):
         value = cells[column]
         if column == "status":
-            return Text(value, style=STATUS_STYLE.get(value, ""))
+            return Text(value, style=STATUS_STYLE.get(value.split(" ", 1)[0], ""))  # "done (no val/acc)"
         if column == "id":
             return Text(("*" if run_id in self.marked else " ") + value,
                         style="bold reverse" if run_id in self.marked else "")
@@ -63,7 +64,7 @@ class RunsTable(WideningDataTable):
             if old is not None and self._seen.get(rid) == seen:
                 continue  # most of 2,000 runs are finished: formatting them again is the cost
             self._seen[rid] = seen
-            cells = run_cells(run)
+            cells = run_cells(run, self.app.now())
             if old is None:
                 self.add_row(*(self._render(rid, k, cells) for k, _ in RUN_COLUMNS), key=rid)
                 added = True
