@@ -10,6 +10,7 @@ from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_j
 from fertui.errors import UserError
 from fertui.run_summary import best_text
 from fertui.store import RUN_STATES, Store, status_text
+from fertui.terminal_text import inline
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
 STATUS_STYLE = {
@@ -43,7 +44,7 @@ def print_queued_summary(docs: list[dict]) -> None:
         from fertui.sweeps.expand import queued_summary
 
         for line in queued_summary(docs):
-            typer.echo(line)
+            typer.echo(inline(line))
 
 
 def _toml_list(items: list[str]) -> str:
@@ -88,7 +89,11 @@ def register(app: typer.Typer) -> None:
         else:
             print_queued_summary(docs)
             for run_id, doc in zip(ids, docs):
-                typer.echo(f"{run_id}  {doc['name']}")
+                typer.echo(inline(f"{run_id}  {doc['name']}"))
+            from fertui.scheduler.daemon import daemon_status
+
+            if daemon_status(workspace(ctx)) is None:  # nothing will start them: say so, not silently
+                typer.echo("queued; no scheduler is running: `fertui daemon start` or `fertui run`", err=True)
 
     @app.command("ls")
     def ls(
@@ -199,8 +204,9 @@ def _print_runs_table(runs: list[dict]) -> None:
         return
     now = time.time()
     header = ("id", "name", "status", "sweep", "params", "progress", "best", "age")
-    rows = [(r["id"], r["name"], status_text(r), r.get("sweep") or "", key_params(r), progress_text(r),
-             best_text(r), _age(now - r.get("created", now))) for r in runs]
+    rows = [tuple(inline(cell) for cell in (  # names, sweeps and values a user chose: no escapes
+        r["id"], r["name"], status_text(r), r.get("sweep") or "", key_params(r), progress_text(r),
+        best_text(r), _age(now - r.get("created", now)))) for r in runs]
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
     budget = shutil.get_terminal_size((160, 24)).columns
     fixed = sum(w for i, w in enumerate(widths) if i != 4) + 2 * (len(widths) - 1)
