@@ -6,6 +6,8 @@ from typing import Annotated
 import typer
 
 from fertui.cli.common import JsonFlag, print_json, workspace
+from fertui.errors import UserError
+from fertui.terminal_text import inline
 
 
 class Format(str, enum.Enum):
@@ -178,12 +180,16 @@ def register(app: typer.Typer) -> None:
         """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves, LR windows)."""
         from pathlib import Path
 
+        from fertui.config import sanitize_name
         from fertui.sweeps.export import export
 
         ws = workspace(ctx)
-        folder = Path(out) if out else ws.runs_dir / "exports" / sweep
+        # a sweep named `../../x` or `/etc` must not choose where the files go
+        folder = Path(out) if out else ws.runs_dir / "exports" / sanitize_name(sweep)
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{folder}: --out names a file; export writes a folder of tables and plots there: "
+                            "give a folder (it is made if missing)")
         if html:
-            from fertui.config import sanitize_name
             from fertui.sweeps.webreport import write_report
 
             typer.echo(str(write_report(ws, [sweep], folder / f"{sanitize_name(sweep)}.html", include_env)))
@@ -208,6 +214,8 @@ def register(app: typer.Typer) -> None:
                   "—" if r["best"] is None else f"{r['best']:.4g}",
                   " ".join(f"{k}={v}" for k, v in sorted(r["states"].items())) or "none", r["axes"])
                  for r in rows]
+        widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
+        lines = [tuple(inline(cell) for cell in line) for line in lines]  # sweep names and axis values: no escapes
         widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
         for line in (header, *lines):
             typer.echo("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths)), line[-1]]).rstrip())

@@ -11,6 +11,7 @@ from fertui.config import compact
 from fertui.sweeps.board import Board, CellStats, Isolation
 from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
+from fertui.terminal_text import inline
 
 STATE_MARKS = {"nan": "NaN", "failed": "failed", "oom": "OOM", "lost": "lost", "running": "running",
                "queued": "queued", "cancelled": "cancelled"}
@@ -116,15 +117,15 @@ def board_rich(board: Board, refs: ReferenceSet | None = None):
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{board.sweep}: {board.metric}", header_style="bold")
+    table = Table(title=inline(f"{board.sweep}: {board.metric}"), header_style="bold")
     for i, name in enumerate(board_header(board)):
-        table.add_column(name, justify="left" if i == 0 else "right", overflow="fold")
+        table.add_column(inline(name), justify="left" if i == 0 else "right", overflow="fold")
     for line in board_rows(board, bold=rich_bold):
         table.add_row(*[rich_cell(c) for c in line])
-    parts = [table, Text(best_line(board))] + [Text(line) for line in [noise_line(board)] if line]
+    parts = [table, Text(inline(best_line(board)))] + [Text(line) for line in [noise_line(board)] if line]
     if refs is not None:
         parts.append(Text(f"{refs.display} references ({refs.metric}):", style="bold"))
-        parts += [Text("  " + line) for line in reference_lines(board, refs)]
+        parts += [Text(inline("  " + line)) for line in reference_lines(board, refs)]
     return Group(*parts)
 
 
@@ -245,7 +246,9 @@ def rich_bold(text: str) -> str:
 def rich_cell(text: str) -> str:
     from rich.markup import escape
 
-    return f"[bold green]{escape(text[1:])} *[/]" if text.startswith(RICH_BOLD) else escape(text)
+    bold = text.startswith(RICH_BOLD)
+    text = inline(text[1:] if bold else text)  # axis values and names a user chose: no terminal escapes
+    return f"[bold green]{escape(text)} *[/]" if bold else escape(text)
 
 
 def rows_csv(header: list[str], rows: list[list[str]]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from fertui.run_summary import last_loss
 from fertui.store import FINAL_STATES, status_text
+from fertui.terminal_text import inline
 
 RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns show them
     ("id", "id"), ("name", "name"), ("status", "status"), ("progress", "progress"),
@@ -104,7 +105,7 @@ def run_cells(run: dict) -> dict[str, str]:
     best = (s.get("best") or {}).get(objective(run))
     running = run.get("status") == "running"
     slot = run.get("slot")
-    return {
+    cells = {
         "id": run["id"],
         "name": middle_cut(run.get("name") or ""),
         "status": status_text(run),
@@ -117,6 +118,7 @@ def run_cells(run: dict) -> dict[str, str]:
         "model": model_name(run),
         "params": key_params(run),
     }
+    return {key: inline(text) for key, text in cells.items()}  # names and values a user chose: no escapes
 
 
 def name_matches(run: dict, pattern: str) -> bool:
