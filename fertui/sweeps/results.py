@@ -50,11 +50,10 @@ def metric_value(ws: Workspace, run: dict, metric: str, maximize: bool) -> float
         if value is None and "values" in summary:
             value = summary["values"].get(metric)
     else:
-        seen = [e["metrics"][metric] for e in read_run_events(ws.run_dir(run["id"]))
+        seen = (e["metrics"][metric] for e in read_run_events(ws.run_dir(run["id"]))  # streamed: runs may log GBs
                 if e.get("type") == "log" and isinstance(e.get("metrics"), dict)
-                and isinstance(e["metrics"].get(metric), (int, float))]
-        finite = [v for v in seen if math.isfinite(v)]
-        value = (max if maximize else min)(finite) if finite else None
+                and isinstance(e["metrics"].get(metric), (int, float)))
+        value = (max if maximize else min)((v for v in seen if math.isfinite(v)), default=None)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value)
