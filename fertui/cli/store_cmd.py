@@ -25,5 +25,30 @@ def restore_cmd(
         typer.echo(line)
 
 
+@store_app.command("repair-journal")
+def repair_journal_cmd(ctx: typer.Context) -> None:
+    """Cut the Optuna journal (runs/optuna.journal) off at its first torn line, keeping the damaged
+    file beside it; the next `fertui daemon start` or `fertui add` re-syncs the studies with the store."""
+    from pathlib import Path
+
+    from fertui.errors import UserError
+    from fertui.scheduler.daemon import daemon_status
+    from fertui.sweeps.journal_repair import repair_journal
+
+    ws = workspace(ctx)
+    setting = str(ws.setting("optuna", "storage"))
+    if "://" in setting:
+        raise UserError(f"[optuna] storage is a database ({setting.split('://')[0]}), not a journal file")
+    if daemon_status(ws):  # it holds the journal open and appends to it
+        raise UserError("a scheduler is running; stop it first (`fertui daemon stop`), then repair")
+    path = Path(setting) if Path(setting).is_absolute() else ws.root / setting
+    done = repair_journal(path)
+    if done.kept_as is None:
+        typer.echo(f"{path}: every line reads; nothing to repair")
+    else:
+        typer.echo(f"{path}: cut off at its torn line {done.first_torn} ({done.dropped} line(s) dropped); the "
+                   f"damaged journal is {done.kept_as}; `fertui daemon start` re-syncs the studies with the store")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(store_app, name="store")
