@@ -87,13 +87,13 @@ def good_backup(path: Path) -> tuple[str, dict] | None:
     return None if problem else (text, tables)
 
 
-def set_aside(path: Path) -> Path:
-    """Move a damaged file out of the way, beside where it was; where it went."""
+def set_aside(path: Path, why: str = "damaged") -> Path:
+    """Move a file out of the way, beside where it was, named ``<name>.<why>-<time>``; where it went."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    kept = path.with_name(f"{path.name}.damaged-{stamp}")
+    kept = path.with_name(f"{path.name}.{why}-{stamp}")
     n = 1
     while kept.exists():  # two restores within a second must not overwrite the first one's copy
         n += 1
-        kept = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+        kept = path.with_name(f"{path.name}.{why}-{stamp}-{n}")
     os.replace(path, kept)
     return kept

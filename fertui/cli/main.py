@@ -26,7 +26,8 @@ class FertuiGroup(TyperGroup):
             try:
                 return super().invoke(ctx)
             except OSError as exc:  # a full disk anywhere (a log, a folder): still one line
-                from fertui.errors import NO_SPACE, NOT_WRITABLE, DiskFull, StoreBusy, not_writable_message
+                from fertui.errors import (NO_SPACE, NOT_WRITABLE, DiskFull, StoreBusy,
+                                           not_writable_message)
 
                 if exc.errno in NO_SPACE:
                     raise DiskFull(str(exc.filename or "the workspace")) from None

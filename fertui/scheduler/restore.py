@@ -135,7 +135,8 @@ def _hot_tables(store: Store, damage: Damage, rollback: bool, report: RestoreRep
     for doc in read_sweep_copies(store.parts.folder):  # sweeps the backup lacks (or all, with no backup)
         if doc.get("name") not in named:
             sweeps[str(max((int(k) for k in sweeps), default=0) + 1)] = doc
-    report.hot_kept = set_aside(store.path) if store.path.exists() else None
+    if store.path.exists():  # a healthy file rolled back on purpose is not "damaged"
+        report.hot_kept = set_aside(store.path, "replaced" if rollback else "damaged")
     return tables
 
 
@@ -206,7 +207,7 @@ def report_lines(report: RestoreReport) -> list[str]:
               for path, kept in report.partitions_rebuilt]
     if report.hot_source == "backup":
         lines.append(f"restored {report.store} from {backup_path(report.store).name} ({report.active_runs} "
-                     "active runs)" + (f"; the damaged file is {report.hot_kept}" if report.hot_kept else ""))
+                     "active runs)" + (f"; the file it replaced is {report.hot_kept}" if report.hot_kept else ""))
     elif report.hot_source:
         lines.append(f"rebuilt {report.store} from the run folders (no good backup)"
                      + (f"; the damaged file is {report.hot_kept}" if report.hot_kept else ""))
