@@ -37,14 +37,14 @@ def _emit_rows(fmt: Format, header: list[str], rows: list[list[str]], title: str
     from fertui.sweeps import render
 
     if fmt is Format.md:
-        typer.echo(render.md_table(header, rows) + ("\n\n" + "\n".join(extra) if extra else ""))
+        typer.echo(render.md_table(header, rows) + ("\n\n" + "\n".join(map(inline, extra)) if extra else ""))
     elif fmt is Format.csv:
         typer.echo(render.rows_csv(header, rows), nl=False)
     else:
         console = _console()
         console.print(render.plain_table(header, rows, title))
         for line in extra:
-            console.print(line, markup=False, highlight=False)
+            console.print(inline(line), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -131,7 +131,7 @@ def board_rich(board: Board, refs: ReferenceSet | None = None):
 
 def md_table(header: list[str], rows: list[list[str]]) -> str:
     def esc(text: str) -> str:
-        return text.replace("|", "\\|")
+        return inline(text).replace("|", "\\|")  # a value a user chose: no terminal escape, no column break
 
     lines = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
@@ -139,7 +139,7 @@ def md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def board_markdown(board: Board, refs: ReferenceSet | None = None) -> str:
-    out = [md_table(board_header(board), board_rows(board, bold=lambda t: f"**{t}**")), "", best_line(board)]
+    out = [md_table(board_header(board), board_rows(board, bold=lambda t: f"**{t}**")), "", inline(best_line(board))]
     noise = noise_line(board)
     if noise:
         out += ["", noise]
@@ -170,8 +170,8 @@ def board_csv(board: Board) -> str:
     writer.writerow(keys + ["mean", "std", "n", "states", "best"])
     for rec in board_records(board):
         states = ";".join(f"{k}={v}" for k, v in sorted(rec["states"].items()))
-        writer.writerow([rec[k] for k in keys] + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states,
-                                                  int(rec["best"])])
+        writer.writerow([shown(rec[k]) for k in keys] + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states,
+                                                         int(rec["best"])])
     return buf.getvalue()
 
 
@@ -228,9 +228,9 @@ def pair_lines(cmp: Comparison, command: str = "") -> list[str]:
 def plain_table(header: list[str], rows: list[list[str]], title: str = ""):
     from rich.table import Table
 
-    table = Table(title=title or None, header_style="bold")
+    table = Table(title=inline(title) or None, header_style="bold")
     for i, name in enumerate(header):
-        table.add_column(name, justify="left" if i == 0 else "right", overflow="fold")
+        table.add_column(inline(name), justify="left" if i == 0 else "right", overflow="fold")
     for row in rows:
         table.add_row(*[rich_cell(c) for c in row])
     return table
@@ -254,6 +254,11 @@ def rich_cell(text: str) -> str:
 def rows_csv(header: list[str], rows: list[list[str]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([shown(h) for h in header])
+    writer.writerows([shown(c) for c in row] for row in rows)
     return buf.getvalue()
+
+
+def shown(value: Any) -> Any:
+    """VALUE, if text, without terminal escapes (an axis value or name a user chose)."""
+    return inline(value) if isinstance(value, str) else value

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
+from fertui.store import Store
 from fertui.terminal_text import control_character, printable
 
 ESCAPES = ["\x1b]0;PWNED-TITLE\x07", "\x1b]52;c;cHduZWQ=\x07", "\x1b[2J", "\x9d0;PWNED\x9c", "\x9b2J"]
@@ -73,6 +74,20 @@ def test_escapes_already_in_the_store_never_reach_the_terminal(tmp_path):
     for args in (["ls"], ["ls", "--all"], ["sweeps"], ["show", "1"]):
         result = cli(tmp_path, *args)
         assert result.exit_code == 0 and no_control(result.output), (args, result.output)
+
+
+def test_escapes_in_a_stored_sweep_never_reach_the_terminal_through_board_and_compare(tmp_path):
+    (tmp_path / "sweep.toml").write_text(sweep_toml("s", "2").replace(', "2"]', ", 2]"))
+    assert cli(tmp_path, "add", str(tmp_path / "sweep.toml")).exit_code == 0
+    store = Store(tmp_path / "runs" / "fertui.json")
+    for run, value in zip(store.runs(), (0.5, 0.7)):  # ended as the scheduler records it, values edited in
+        store.update_run(run["id"], status="done", name="n" + ESCAPES[0],
+                         params={**run["params"], "params.x": ESCAPES[run["params"]["params.x"] - 1] + "v"},
+                         summary={"objective": "val/acc", "best": {"val/acc": value}})
+    for args in (["board", "s"], ["board", "s", "-f", "md"], ["ls", "--sweep", "s"], ["sweeps"]):
+        result = cli(tmp_path, *args)
+        assert result.exit_code in (0, 2) and no_control(result.output), (args, result.output)
+    assert cli(tmp_path, "board", "s").exit_code == 0
 
 
 @pytest.mark.parametrize("sweep", ["../../x", "..", "/tmp/abs-x", "a/../../b"])
