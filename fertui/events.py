@@ -12,6 +12,7 @@ Once the job has ended, its last line will never be completed: a ``final`` read 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,19 @@ def read_all(path: Path) -> list[dict[str, Any]]:
     return EventTail(path).read(max_bytes=-1)
 
 
-def read_run_events(run_dir: Path) -> list[dict[str, Any]]:
-    """Every event of the run in RUN_DIR: the job's own, then the captured ones."""
-    return [e for name in EVENT_FILES for e in read_all(Path(run_dir) / name)]
+def iter_events(path: Path, chunk_bytes: int = 8 << 20) -> Iterator[dict[str, Any]]:
+    """Every complete event of PATH, read CHUNK_BYTES at a time: a 2 GB file costs one chunk
+    of memory, not two gigabytes."""
+    tail = EventTail(path)
+    while True:
+        before = tail.offset
+        events = tail.read(max_bytes=chunk_bytes)
+        yield from events
+        if tail.offset == before:
+            return
+
+
+def read_run_events(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """Every event of the run in RUN_DIR, streamed: the job's own, then the captured ones."""
+    for name in EVENT_FILES:
+        yield from iter_events(Path(run_dir) / name)

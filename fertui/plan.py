@@ -12,6 +12,7 @@ from fertui.atomicio import atomic_write_text
 from fertui.config import RunConfig
 from fertui.run_docs import run_doc
 from fertui.store import Store
+from fertui.store_acks import acknowledge
 from fertui.workspace import ENV_FILE, Workspace
 
 
@@ -70,6 +71,10 @@ def enqueue(workspace: Workspace, docs: list[dict]) -> list[str]:
         for folder in created:
             shutil.rmtree(folder, ignore_errors=True)
         raise
+    try:
+        acknowledge(workspace.runs_dir, ids)
+    except OSError:  # the runs are queued; the log only tells a later restore these ids were given out
+        pass
     if any(doc.get("sweep") for doc in docs):
         from fertui.sweeps.study import on_enqueued  # keeps the sweep spec, gives each run an Optuna trial
 

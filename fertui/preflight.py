@@ -26,8 +26,10 @@ def check_objective(cfg: RunConfig) -> None:
 
 def check_docs(docs: list[dict[str, Any]], workspace: Workspace) -> None:
     """A ConfigError for the first run doc whose model or data set cannot be there at start."""
+    from fertui.input_limits import check_queued_docs
     from fertui.model_index import load_index, unknown_model_message
 
+    check_queued_docs(docs)
     index = None
     seen: set[tuple] = set()  # a sweep's cells mostly share model and data: check each once
     for doc in docs:

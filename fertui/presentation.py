@@ -21,6 +21,7 @@ from typing import Any
 from fertui.metrics import DEFAULT_OBJECTIVE, display_name
 from fertui.records import RunRecord
 from fertui.run_summary import best_entry, last_loss
+from fertui.terminal_text import inline
 
 STATUS_STYLE = {
     "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
@@ -75,7 +76,9 @@ class RunLine:
         return STATUS_STYLE.get(self.state, "")
 
     def cells(self) -> dict[str, str]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), str)}
+        """Every text field, with terminal escapes and control characters taken out: names,
+        sweeps and parameter values are user text and reach terminals as they are."""
+        return {f.name: inline(getattr(self, f.name)) for f in fields(self) if isinstance(getattr(self, f.name), str)}
 
 
 def present(run: dict, now: float | None = None) -> RunLine:

@@ -14,6 +14,7 @@ so the files stay valid JSON. An older single-file store is migrated on first us
 
 from __future__ import annotations
 
+import errno
 import heapq
 import os
 import shutil
@@ -28,12 +29,14 @@ from tinydb.storages import Storage
 if TYPE_CHECKING:
     from tinydb import TinyDB
 
-from fertui.atomicio import atomic_write_text
-from fertui.errors import UserError
+from fertui.atomicio import atomic_file, atomic_write_text
+from fertui.errors import StoreDamaged, UserError
 from fertui.jsonio import dumps
+from fertui.store_acks import ACK_LOG
 from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
-from fertui.store_backup import keep_backup, read_json_file
+from fertui.store_backup import backup_path, damaged, keep_backup, read_json_file
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
+from fertui.store_validate import raw_rows_problem
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
 ACTIVE_STATES = ("queued", "running", "held")  # held: a failing sweep's queued runs, waiting for `queue resume`
@@ -47,6 +50,12 @@ LAYOUT_VERSION = 2
 
 def migration_backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".single-file")
+
+
+def restore_mark_path(path: Path) -> Path:
+    """Exists while a `fertui store restore` works (see fertui.store_restore): if it is still
+    there, that restore was killed, and what it set aside is not back yet."""
+    return path.with_name(path.name + ".restoring")
 
 
 def file_signature(path: Path):
@@ -111,11 +120,12 @@ class Store:
     first for the same reason.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, restoring: bool = False):
         self.path = Path(path)
         self._lock = None
         self.parts = Partitions(self.path.parent / PARTITION_DIR)
         self._tx: _Transaction | None = None
+        self.restoring = restoring  # the restore itself reads and writes past its own mark
 
     @property
     def lock(self):
@@ -137,7 +147,7 @@ class Store:
         with self.lock:
             if self._tx is not None:
                 raise RuntimeError("store transactions do not nest")
-            held = _HeldStorage(read_json_file(self.path))
+            held = _HeldStorage(self.read_hot())
             self._tx = _Transaction(self.parts)
             try:
                 yield TinyDB(storage=lambda: held)
@@ -154,7 +164,8 @@ class Store:
             return
         first_move = LAYOUT_DOC not in meta and finished
         if first_move and self.path.exists():  # an older single-file store: keep it as it was
-            shutil.copy2(self.path, migration_backup_path(self.path))
+            with open(self.path, "rb") as old, atomic_file(migration_backup_path(self.path), "wb") as copy:
+                shutil.copyfileobj(old, copy)  # whole or not at all: a full disk leaves no truncated copy
         index = tx.index() if finished else {}
         for number, doc in finished.items():
             name = partition_of(doc)
@@ -275,10 +286,27 @@ class Store:
             return self._apply(db, number, current, name, changes)
 
     # ---- reading ------------------------------------------------------------------------
+    def read_hot(self) -> dict[str, dict[str, dict]]:
+        """The hot file's tables, checked (fertui.store_validate); StoreDamaged when it is
+        damaged, when it is missing from a workspace that had one, or while a restore is unfinished."""
+        if not self.restoring and restore_mark_path(self.path).exists():
+            raise StoreDamaged(f"{self.path}: a `fertui store restore` was stopped before it finished; "
+                               "run `fertui store restore` again")
+        tables = read_json_file(self.path)
+        if not tables and not self.path.exists() and self._had_hot_file():
+            raise damaged(self.path, "is missing (deleted?) although this workspace has queued runs before")
+        return tables
+
+    def _had_hot_file(self) -> bool:
+        """A hot file existed here: its backup, a partition or the ids log outlived it."""
+        runs_dir = self.path.parent
+        return (backup_path(self.path).exists() or (runs_dir / ACK_LOG).exists()
+                or bool(self.parts.names()))
+
     def snapshot(self) -> dict[str, dict[str, dict]]:
         """The hot file's tables as {table: {doc_id: doc}}, read without the lock: the active
         runs, sweeps, benchmarks, alerts and meta (finished runs are in the partitions)."""
-        tables = read_json_file(self.path)
+        tables = self.read_hot()
         if LAYOUT_DOC not in tables.get("meta", {}) and any(
                 r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values()):
             tables = self._migrate() or tables
@@ -289,9 +317,13 @@ class Store:
         try:
             with self.transaction():
                 pass
-        except (OSError, TimeoutError):  # a read-only workspace (filelock.Timeout is a TimeoutError)
+        except TimeoutError:  # filelock.Timeout: someone holds the lock; a later command migrates
             return None
-        return read_json_file(self.path)
+        except OSError as exc:  # a read-only workspace reads the old layout; a full disk is an error
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                return None
+            raise
+        return self.read_hot()
 
     def table(self, name: str) -> list[dict]:
         return list(self.snapshot().get(name, {}).values())
@@ -300,11 +332,13 @@ class Store:
         """Queued and running runs (the hot file only), by id."""
         return sorted(self.table("runs"), key=lambda r: r["id"])
 
-    def partition_order(self, index: dict | None = None) -> list[str]:
-        """Partition names, the one holding the newest run first."""
+    def partition_order(self, index: dict | None = None, names: list[str] | None = None) -> list[str]:
+        """Partition names (NAMES, or all), the one holding the newest run first. This is also
+        the rule for a run found in two partitions (a kill between two writes, a hand edit): the
+        copy met first in this order wins, in every reader; a hot copy wins over both."""
         index = self.parts.read_index() if index is None else index
-        names = self.parts.names()
-        return sorted(names, key=lambda n: -(index[n][-1][1] if index.get(n) else 0))
+        names = self.parts.names() if names is None else names
+        return sorted(names, key=lambda n: (-(index[n][-1][1] if index.get(n) else 0), n))
 
     def _hot_over_partitions(self, names: list[str] | None, read_partition, from_hot) -> dict:
         """{number: row} of partitions NAMES (None: all), each read by READ_PARTITION, then of the
@@ -314,8 +348,9 @@ class Store:
             before = file_signature(self.path)
             hot = self.snapshot()
             found: dict = {}
-            for name in self.parts.names() if names is None else names:
-                found.update(read_partition(name))
+            for name in self.partition_order(names=names):
+                for number, row in read_partition(name).items():
+                    found.setdefault(number, row)  # a copy in two partitions: see partition_order
             found.update((n, from_hot(d)) for n, d in hot.get("runs", {}).items())
             if file_signature(self.path) == before:
                 break
@@ -330,7 +365,12 @@ class Store:
         by id: a full listing passes the partitions' lines through, decoding nothing."""
         def partition_json(name: str) -> dict[str, str]:
             rows = self.parts.raw_rows(name)
-            return rows if rows is not None else {n: dumps(d) for n, d in self.parts.read(name).items()}
+            if rows is None:
+                return {n: dumps(d) for n, d in self.parts.read(name).items()}
+            problem = raw_rows_problem(rows)
+            if problem:  # a damaged line must stop the listing, not be passed through as invalid JSON
+                raise damaged(self.parts.path(name), f"has the wrong shape ({problem})")
+            return rows
 
         found = self._hot_over_partitions(names, partition_json, dumps)
         return sorted(found.items(), key=lambda kv: int(kv[0]))
@@ -350,9 +390,11 @@ class Store:
         hot = self.snapshot()
         active = hot.get("runs", {})
         yield from sorted(active.values(), key=lambda r: r["id"], reverse=True)
+        seen = set(active)
         for name in self.partition_order():
-            rows = [r for n, r in self.parts.read(name).items() if n not in active]
-            yield from sorted(rows, key=lambda r: r["id"], reverse=True)
+            rows = {n: r for n, r in self.parts.read(name).items() if n not in seen}
+            seen.update(rows)  # a copy in two partitions is shown once (see partition_order)
+            yield from sorted(rows.values(), key=lambda r: r["id"], reverse=True)
 
     def recent_runs(self, limit: int, keep=lambda run: True,
                     names: list[str] | None = None) -> tuple[list[dict], bool]:
@@ -364,31 +406,33 @@ class Store:
         active = hot.get("runs", {})
         picked = [r for r in active.values() if keep(r)]
         index = self.parts.read_index()
-        newest: list[tuple[int, dict]] = []  # a min-heap of the LIMIT newest finished runs
+        newest: list[int] = []  # a min-heap of the numbers of the LIMIT newest finished runs
+        kept: dict[int, dict] = {}
         more = False
         for name in self.partition_order(index):
             if names is not None and name not in names:
                 continue
             top = index[name][-1][1] if index.get(name) else None
-            if len(newest) >= limit and top is not None and top < newest[0][0]:
+            if len(newest) >= limit and top is not None and top < newest[0]:
                 more = True  # every run in this partition and the rest is older than those kept
                 break
             for number, run in self.parts.read(name).items():
-                if number in active or not keep(run):
-                    continue
-                heapq.heappush(newest, (int(number), run))
+                if number in active or int(number) in kept or not keep(run):
+                    continue  # kept already: a copy in two partitions (see partition_order)
+                heapq.heappush(newest, int(number))
+                kept[int(number)] = run
                 if len(newest) > limit:
-                    heapq.heappop(newest)
+                    del kept[heapq.heappop(newest)]
                     more = True
-        return sorted(picked + [r for _, r in newest], key=lambda r: r["id"]), more
+        return sorted(picked + list(kept.values()), key=lambda r: r["id"]), more
 
     def _find_partition(self, number: str, index: dict) -> str | None:
-        hinted = [n for n, ranges in index.items() if in_ranges(ranges, int(number))]
+        hinted = self.partition_order(index, [n for n, ranges in index.items() if in_ranges(ranges, int(number))])
         reader = self._tx.partition if self._tx else self.parts.read
         for name in hinted:
             if number in reader(name):
                 return name
-        for name in self.parts.names():  # not where the index says (a kill before it was written)
+        for name in self.partition_order(index):  # not where the index says (a kill before it was written)
             if name not in hinted and number in reader(name):
                 return name
         return None
@@ -447,8 +491,13 @@ class Store:
     def put_sweep(self, doc: dict) -> None:
         from tinydb import Query
 
+        from fertui.store_sweep_copies import write_sweep_copy
+
         with self.transaction() as db:
-            db.table("sweeps").upsert(doc, Query().name == doc["name"])
+            table = db.table("sweeps")
+            table.upsert(doc, Query().name == doc["name"])
+            record = dict(table.get(Query().name == doc["name"]))
+        write_sweep_copy(self.parts.folder, record)  # what a restore falls back on if the hot file and its .bak are lost
 
     def add_benchmark(self, doc: dict) -> None:
         with self.transaction() as db:

@@ -1,8 +1,9 @@
 """The store's last line of defence: the previous good store in ``runs/fertui.json.bak``.
 
-Each write first hard-links the current file (which it has just read and parsed) as the backup,
-then renames the new file over it: the backup costs one link, not a copy. A store found empty
-or unparsable stops every command with a line naming the backup and ``fertui store restore``.
+Each write first hard-links the current file (which it has just read, parsed and checked) as
+the backup, then renames the new file over it: the backup costs one link, not a copy. A store
+file found empty, unparsable or of the wrong shape (see :mod:`fertui.store_validate`) stops
+every command with one line naming the way out, ``fertui store restore`` (fertui.store_restore).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fertui.atomicio import atomic_write_text
+from fertui.errors import StoreDamaged
 from fertui.jsonio import loads
-from fertui.errors import StoreDamaged, UserError
+from fertui.store_validate import shape_problem
 
 
 def backup_path(path: Path) -> Path:
@@ -38,47 +39,61 @@ def keep_backup(path: Path) -> None:
 
 def damaged(path: Path, what: str) -> StoreDamaged:
     bak = backup_path(path)
-    if bak.exists():
+    if good_backup(path) is not None:
         hint = f"the previous good store is {bak}: `fertui store restore` puts it back"
-    elif path.parent.name == "store":  # a partition: every run in it has its folder
-        hint = "it has no backup yet; `fertui store restore` rebuilds its runs from their folders"
+    elif bak.exists():  # a double fault: the run folders still hold every run
+        hint = f"its backup {bak.name} is damaged too; `fertui store restore` rebuilds the runs from their folders"
     else:
-        hint = "there is no backup; restore it from your own copy"
+        hint = "it has no backup; `fertui store restore` rebuilds its runs from their folders"
     return StoreDamaged(f"{path}: the store {what}; {hint}")
 
 
+def parse_store_text(path: Path, text: str) -> dict[str, Any]:
+    """TEXT (the content of store file PATH) as tables, or StoreDamaged saying what is wrong."""
+    if not text.strip():  # fertui never writes an empty store: this one was truncated
+        raise damaged(path, f"is empty ({len(text)} bytes)")
+    try:
+        tables = loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise damaged(path, f"is not valid JSON ({exc})") from None
+    problem = shape_problem(tables)
+    if problem:
+        raise damaged(path, f"has the wrong shape ({problem})")
+    return tables
+
+
 def read_json_file(path: Path) -> dict[str, Any]:
-    """A store file's tables ({} when it does not exist), or StoreDamaged naming its backup."""
+    """A store file's tables ({} when it does not exist), or StoreDamaged naming the way out."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    if not text.strip():  # fertui never writes an empty store: this one was truncated
-        raise damaged(path, f"is empty ({len(text)} bytes)")
+    return parse_store_text(path, text)
+
+
+def good_backup(path: Path) -> tuple[str, dict] | None:
+    """The text and tables of PATH's backup when it reads and has the right shape, else None."""
+    bak = backup_path(path)
     try:
-        return loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise damaged(path, f"is not valid JSON ({exc})") from None
+        text = bak.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    problem = None
+    try:
+        tables = loads(text) if text.strip() else None
+        problem = shape_problem(tables)
+    except (ValueError, RecursionError):
+        problem = "unparsable"
+    return None if problem else (text, tables)
 
 
-def set_aside(path: Path) -> Path:
-    """Move a damaged file out of the way, beside where it was; where it went."""
-    kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+def set_aside(path: Path, why: str = "damaged") -> Path:
+    """Move a file out of the way, beside where it was, named ``<name>.<why>-<time>``; where it went."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.name}.{why}-{stamp}")
+    n = 1
+    while kept.exists():  # two restores within a second must not overwrite the first one's copy
+        n += 1
+        kept = path.with_name(f"{path.name}.{why}-{stamp}-{n}")
     os.replace(path, kept)
     return kept
-
-
-def restore(path: Path, parse) -> tuple[dict, Path | None]:
-    """Put the backup back (PARSE checks it first); the damaged file is kept beside it.
-    The restored tables, and where the damaged file went (None if there was none)."""
-    bak = backup_path(path)
-    if not bak.exists():
-        raise UserError(f"{bak}: no backup to restore")
-    text = bak.read_text(encoding="utf-8")
-    try:
-        tables = parse(text)
-    except ValueError as exc:
-        raise UserError(f"{bak}: the backup is not valid JSON either ({exc})") from None
-    kept = set_aside(path) if path.exists() else None
-    atomic_write_text(path, text)
-    return tables, kept

@@ -26,6 +26,7 @@ from pathlib import Path
 from fertui.atomicio import atomic_write_text
 from fertui.jsonio import dumps
 from fertui.store_backup import keep_backup, read_json_file
+from fertui.store_validate import valid_index
 
 PARTITION_DIR = "store"
 SUFFIX = ".json"
@@ -111,7 +112,7 @@ class Partitions:
             index = loads((self.folder / INDEX_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return index if isinstance(index, dict) else {}
+        return index if valid_index(index) else {}
 
     def write_index(self, index: dict[str, Ranges]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

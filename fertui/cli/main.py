@@ -1,12 +1,14 @@
 """The ``fertui`` entry point: global options, error handling, and the command groups."""
 
 import os
+import sys
 from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
 
 from fertui.errors import UserError
+from fertui.terminal_text import inline
 
 # Typer bundles its own Click and exports, of its usage errors, only BadParameter: the base of
 # that is the UsageError raised for unknown options, missing arguments and unknown commands.
@@ -45,10 +47,13 @@ class FertuiGroup(TyperGroup):
             except UsageError as exc:  # a command's options and arguments
                 usage_error(ctx, exc)
             except OSError as exc:  # a full disk anywhere (a log, a folder): still one line
-                from fertui.errors import NO_SPACE, DiskFull, StoreBusy
+                from fertui.errors import (NO_SPACE, NOT_WRITABLE, DiskFull, StoreBusy,
+                                           not_writable_message)
 
                 if exc.errno in NO_SPACE:
                     raise DiskFull(str(exc.filename or "the workspace")) from None
+                if exc.errno in NOT_WRITABLE:  # a read-only workspace, or a runs/ owned by a colleague
+                    raise UserError(not_writable_message(exc)) from None
                 lock_file = getattr(exc, "lock_file", None)  # filelock.Timeout: a lock held too long
                 if isinstance(exc, TimeoutError) and lock_file:
                     raise StoreBusy(f"{lock_file}: still locked by another fertui process; is one hung? "
@@ -57,7 +62,7 @@ class FertuiGroup(TyperGroup):
         except UserError as exc:
             if os.environ.get("FERTUI_DEBUG"):
                 raise
-            typer.echo(f"fertui: error: {exc}", err=True)
+            typer.echo(f"fertui: error: {inline(str(exc))}", err=True)  # it may quote a hostile name
             ctx.exit(exc.exit_code)
 
 
@@ -91,6 +96,9 @@ def root(
 
     no_world_write()  # inherited by the daemon and the jobs it starts
     if ctx.invoked_subcommand is None:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):  # else Textual waits on no keyboard, spinning
+            raise UserError("the console needs a terminal (stdin or stdout is not one); in scripts use "
+                            "`fertui ls`, `fertui add`, `fertui run` (`fertui --help` lists every command)")
         from fertui.cli.common import workspace as get_workspace
         from fertui.tui.app import run_console
 

@@ -15,6 +15,7 @@ from fertui.errors import UserError
 from fertui.presentation import (duration_text, fmt_num, params_text, present, progress_text, status_text,
                                  with_shared_best)
 from fertui.store import RUN_STATES, Store
+from fertui.terminal_text import inline
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
 clock = time.time  # tests freeze it so ages and running times in snapshots do not drift
@@ -45,7 +46,7 @@ def print_queued_summary(docs: list[dict]) -> None:
         from fertui.sweeps.expand import queued_summary
 
         for line in queued_summary(docs):
-            typer.echo(line)
+            typer.echo(inline(line))
 
 
 def _toml_list(items: list[str]) -> str:
@@ -91,7 +92,11 @@ def register(app: typer.Typer) -> None:
         else:
             print_queued_summary(docs)
             for run_id, doc in zip(ids, docs):
-                typer.echo(f"{run_id}  {doc['name']}")
+                typer.echo(inline(f"{run_id}  {doc['name']}"))
+            from fertui.scheduler.daemon import daemon_status
+
+            if daemon_status(workspace(ctx)) is None:  # nothing will start them: say so, not silently
+                typer.echo("queued; no scheduler is running: `fertui daemon start` or `fertui run`", err=True)
 
     @app.command("ls")
     def ls(

@@ -18,9 +18,14 @@ def register(app: typer.Typer) -> None:
         """One self-contained HTML file of boards, comparisons, plots and run details: no server, no network."""
         from pathlib import Path
 
+        from fertui.errors import UserError
         from fertui.sweeps.webreport import write_report
 
-        typer.echo(str(write_report(workspace(ctx), list(sweeps or []), Path(out), include_env)))
+        path = Path(out)
+        if path.is_dir():
+            raise UserError(f"{path}: --out names a folder; report writes one HTML file: give a file name "
+                            f"(e.g. {path / 'report.html'})")
+        typer.echo(str(write_report(workspace(ctx), list(sweeps or []), path, include_env)))
 
     @app.command("serve")
     def serve_cmd(

@@ -1,4 +1,6 @@
-"""``fertui store restore``: put back the previous good store after a crash or a bad edit."""
+"""``fertui store restore``: put the store back after a crash or a bad edit (fertui.scheduler.restore)."""
+
+from typing import Annotated
 
 import typer
 
@@ -8,50 +10,44 @@ store_app = typer.Typer(help="The store (runs/fertui.json, runs/store/) and its 
 
 
 @store_app.command("restore")
-def restore_cmd(ctx: typer.Context) -> None:
-    """Replace runs/fertui.json by runs/fertui.json.bak (the damaged file is kept beside it);
-    a damaged partition (runs/store/*.json) gets its own .bak back, or without one its runs
-    are rebuilt from their folders; runs newer than a backup are rebuilt the same way."""
+def restore_cmd(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Roll a healthy store back to its .bak (the run "
+                                                        "folders still win: no started run is queued again).")] = False,
+) -> None:
+    """Repair a damaged store: runs/fertui.json and each damaged partition get their .bak back
+    (the damaged files are kept beside them); without a good backup the runs are rebuilt from
+    their folders. Every run is then checked against its folder: a live job is adopted, never
+    started twice. Refuses on a healthy store unless --force."""
+    from fertui.scheduler.restore import report_lines, restore_store
+
+    for line in report_lines(restore_store(workspace(ctx), force=force)):
+        typer.echo(line)
+
+
+@store_app.command("repair-journal")
+def repair_journal_cmd(ctx: typer.Context) -> None:
+    """Cut the Optuna journal (runs/optuna.journal) off at its first torn line, keeping the damaged
+    file beside it; the next `fertui daemon start` or `fertui add` re-syncs the studies with the store."""
+    from pathlib import Path
+
     from fertui.errors import UserError
-    from fertui.jsonio import loads
-    from fertui.store import Store
-    from fertui.scheduler.rebuild import rebuild_missing_runs
-    from fertui.store_backup import backup_path, read_json_file, restore, set_aside
+    from fertui.scheduler.daemon import daemon_status
+    from fertui.sweeps.journal_repair import repair_journal
 
     ws = workspace(ctx)
-    store = Store(ws.store_path)
-    with store.lock:  # no write may land between the check and the swap
-        partitions, set_aside_ones = [], []
-        for name in store.parts.names():
-            path = store.parts.path(name)
-            try:
-                read_json_file(path)
-            except UserError:
-                if backup_path(path).exists():
-                    restore(path, loads)
-                    partitions.append(path)
-                else:  # its first version: its runs come back from their folders below
-                    set_aside_ones.append((path, set_aside(path)))
-        try:
-            read_json_file(ws.store_path)
-            hot_damaged = False
-        except UserError:
-            hot_damaged = True
-        touched = partitions or set_aside_ones
-        tables, kept = restore(ws.store_path, loads) if hot_damaged or not touched else ({}, None)
-        rebuilt = rebuild_missing_runs(store, ws.runs_dir)
-        store.put_recovered_runs(rebuilt)
-    for path in partitions:
-        typer.echo(f"restored {path} from {backup_path(path)}")
-    for path, kept_at in set_aside_ones:
-        typer.echo(f"{path} had no backup yet: set aside as {kept_at}; its runs are rebuilt from their folders")
-    if hot_damaged or not touched:
-        runs = len(tables.get("runs", {})) if isinstance(tables, dict) else 0
-        typer.echo(f"restored {ws.store_path} from {backup_path(ws.store_path)} ({runs} active runs)"
-                   + (f"; the damaged file is {kept}" if kept else ""))
-    if rebuilt:
-        typer.echo(f"{len(rebuilt)} run(s) the store did not hold rebuilt from their folders: "
-                   + ", ".join(f"{d['id']} {d['status']}" for d in rebuilt))
+    setting = str(ws.setting("optuna", "storage"))
+    if "://" in setting:
+        raise UserError(f"[optuna] storage is a database ({setting.split('://')[0]}), not a journal file")
+    if daemon_status(ws):  # it holds the journal open and appends to it
+        raise UserError("a scheduler is running; stop it first (`fertui daemon stop`), then repair")
+    path = Path(setting) if Path(setting).is_absolute() else ws.root / setting
+    done = repair_journal(path)
+    if done.kept_as is None:
+        typer.echo(f"{path}: every line reads; nothing to repair")
+    else:
+        typer.echo(f"{path}: cut off at its torn line {done.first_torn} ({done.dropped} line(s) dropped); the "
+                   f"damaged journal is {done.kept_as}; `fertui daemon start` re-syncs the studies with the store")
 
 
 def register(app: typer.Typer) -> None:

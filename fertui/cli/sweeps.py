@@ -7,6 +7,8 @@ import typer
 
 from fertui.cli.common import JsonFlag, print_json, workspace
 from fertui.cli.completion import sweep_names
+from fertui.errors import UserError
+from fertui.terminal_text import inline
 
 
 class Format(str, enum.Enum):
@@ -36,7 +38,7 @@ def _emit_rows(fmt: Format, header: list[str], rows: list[list[str]], title: str
     from fertui.sweeps import render
 
     if fmt is Format.md:
-        typer.echo(render.md_table(header, rows) + ("\n\n" + "\n".join(extra) if extra else ""))
+        typer.echo(render.md_table(header, rows) + ("\n\n" + "\n".join(map(inline, extra)) if extra else ""))
     elif fmt is Format.csv:
         typer.echo(render.rows_csv(header, rows), nl=False)
     else:
@@ -44,7 +46,7 @@ def _emit_rows(fmt: Format, header: list[str], rows: list[list[str]], title: str
         for table in render.plain_tables(header, rows, title, console.width):
             console.print(table)
         for line in extra:
-            console.print(line, markup=False, highlight=False)
+            console.print(inline(line), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -185,12 +187,16 @@ def register(app: typer.Typer) -> None:
         """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves, LR windows)."""
         from pathlib import Path
 
+        from fertui.config import sanitize_name
         from fertui.sweeps.export import export
 
         ws = workspace(ctx)
-        folder = Path(out) if out else ws.runs_dir / "exports" / sweep
+        # a sweep named `../../x` or `/etc` must not choose where the files go
+        folder = Path(out) if out else ws.runs_dir / "exports" / sanitize_name(sweep)
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{folder}: --out names a file; export writes a folder of tables and plots there: "
+                            "give a folder (it is made if missing)")
         if html:
-            from fertui.config import sanitize_name
             from fertui.sweeps.webreport import write_report
 
             typer.echo(str(write_report(ws, [sweep], folder / f"{sanitize_name(sweep)}.html", include_env)))
@@ -215,6 +221,8 @@ def register(app: typer.Typer) -> None:
                   "—" if r["best"] is None else f"{r['best']:.4g}",
                   " ".join(f"{k}={v}" for k, v in sorted(r["states"].items())) or "none", r["axes"])
                  for r in rows]
+        widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
+        lines = [tuple(inline(cell) for cell in line) for line in lines]  # sweep names and axis values: no escapes
         widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
         for line in (header, *lines):
             typer.echo("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths)), line[-1]]).rstrip())

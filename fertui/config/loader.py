@@ -68,15 +68,42 @@ def suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+MAX_CONFIG_BYTES = 1 << 20   # a config is a page of keys; a bigger file is data in the wrong place
+MAX_NESTING = 32             # tables and arrays within each other; deeper is no config anyone wrote
+MAX_BASE_CHAIN = 32          # `base` files, one over the other
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(str(path), None, "file not found")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(str(path), None, f"{size / 1e6:.1f} MB, over the {MAX_CONFIG_BYTES >> 20} MB a config "
+                                               "may have; keep data in files the job reads, not in the config")
+        tree = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(str(path), None, f"nested more than {MAX_NESTING} levels deep") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), None, f"cannot read: {exc}") from None
+    key = too_deep(tree, MAX_NESTING)
+    if key is not None:
+        raise ConfigError(str(path), key or None, f"nested more than {MAX_NESTING} levels deep")
+    return tree
+
+
+def too_deep(value: Any, levels: int, key: str = "") -> str | None:
+    """The dotted key under which VALUE nests tables or arrays more than LEVELS deep, or None."""
+    if levels < 0:
+        return key
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, child in children:
+        found = too_deep(child, levels - 1, f"{key}.{k}" if key else str(k))
+        if found is not None:
+            return found
+    return None
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +129,8 @@ def load_layers(path: Path, resolver: BaseResolver | None, seen: tuple[Path, ...
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ConfigError(str(path), "base", f"inheritance cycle: {chain}")
+    if len(seen) >= MAX_BASE_CHAIN:
+        raise ConfigError(str(seen[0]), "base", f"the base chain is over {MAX_BASE_CHAIN} files long")
     tree = read_toml(path)
     base = tree.pop("base", None)
     if base is None:

@@ -102,6 +102,7 @@ def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tu
     for run in runs:
         waiting = store.claim_run(run["id"], ("queued", "held"), {"status": "cancelled", "ended": now})
         if waiting:
+            record_stop(ws.run_dir(run["id"]), "cancel")  # a restore one write behind must not queue it again
             results[run["id"]] = f"cancelled (was {run['status'] if run['status'] == 'held' else 'queued'})"
             continue
         marked = store.claim_run(run["id"], ("running",), {"stop_requested": "cancel"})

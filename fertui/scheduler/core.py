@@ -24,6 +24,7 @@ from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
 from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.jobspec import job_argv, job_env
+from fertui.scheduler.launch_record import record_launch
 from fertui.scheduler.logfile import setup_logging
 from fertui.scheduler.objective_watch import ended_without_message
 from fertui.scheduler.ingest import Happening, RunIngest
@@ -83,15 +84,18 @@ class Scheduler:
     def recover(self) -> None:
         """Watch again every job still running; close the ones that ended while nobody watched."""
         for run in self.store.active_runs():
-            if run["status"] != "running":
-                continue
-            tracked = self._track(run, run.get("slot") or "?", adopted=True)
-            if self.executor.adopt(run):
-                log.info("%s adopted (pid %s on %s)", run["id"], run.get("pid"), run.get("slot"))
-            else:
-                self._close(tracked, self.executor.read_exit(run, tracked.run_dir))
+            if run["status"] == "running":
+                self._adopt(run)
         self._flush(force=True)
         self.hooks.call("reconcile")  # tell Optuna about trials whose runs ended while nobody watched
+
+    def _adopt(self, run: dict) -> None:
+        """Watch RUN, recorded running by someone else (a scheduler before this one, a restore)."""
+        tracked = self._track(run, run.get("slot") or "?", adopted=True)
+        if self.executor.adopt(run):
+            log.info("%s adopted (pid %s on %s)", run["id"], run.get("pid"), run.get("slot"))
+        else:
+            self._close(tracked, self.executor.read_exit(run, tracked.run_dir))
 
     # ---- the loop ---------------------------------------------------------------------
     def serve(self, until: Callable[["Scheduler"], bool] | None = None,
@@ -138,6 +142,8 @@ class Scheduler:
 
     def tick(self, woken: bool = True) -> None:
         self._refresh(force=woken)
+        for run in [r for r in self.runs.values() if r["status"] == "running" and r["id"] not in self.tracked]:
+            self._adopt(run)  # a restore reconciled with a live job: watch it, never start it again
         for run_id, tracked in list(self.tracked.items()):
             doc = self.runs.get(run_id)
             if doc is None or doc["status"] != "running":  # recorded elsewhere (cancel with no scheduler)
@@ -196,7 +202,9 @@ class Scheduler:
             except Exception as exc:
                 log.exception("%s could not start", doc["id"])
                 return {"status": "failed", "ended": time.time(), "error": f"could not start: {exc}"}
-            return {"status": "running", "started": now, "slot": slot.name, **fields}
+            fields = {"started": now, "slot": slot.name, **fields}
+            record_launch(run_dir, fields)  # before the store write: a restore one write behind sees it
+            return {"status": "running", **fields}
 
         doc = self.store.claim_run(run["id"], ("queued",), launch)
         if doc is None:
@@ -318,8 +326,13 @@ class Scheduler:
         self.tracked.pop(run["id"], None)
         self.pending.pop(run["id"], None)
         self._stopping.discard(run["id"])
-        if doc is None:
-            return  # someone else recorded the end first
+        if doc is None:  # someone else recorded the end first: theirs, so the next tick does not adopt it
+            current = self.store.get_run(run["id"])
+            if current is None:
+                self.runs.pop(run["id"], None)
+            else:
+                self.runs[run["id"]] = current
+            return
         self.runs[doc["id"]] = doc
         self.finished_ids.append(doc["id"])
         status = doc["status"]

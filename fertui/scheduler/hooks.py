@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 
+from fertui.errors import UserError
 from fertui.workspace import Workspace
 
 log = logging.getLogger("fertui.scheduler")
@@ -31,6 +32,9 @@ class SweepHooks:
             return None
         try:
             return getattr(self.module, name)(self.ws, *args)
+        except (UserError, ValueError) as exc:  # a torn Optuna journal (JSONDecodeError is a ValueError)
+            log.warning("sweep hook %s for run %s: %s", name, args[0].get("id") if args else "?", exc)
+            return None
         except Exception:
             log.exception("sweep hook %s failed for run %s", name, args[0].get("id") if args else "?")
             return None

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from fertui.errors import DiskFull
 from fertui.report import EXIT_NAN, EXIT_OOM
 from fertui.terminal_text import printable
 
@@ -37,7 +38,7 @@ def record_stop(run_dir: Path, reason: str, summary: dict | None = None) -> None
     try:
         atomic_write_text(run_dir / STOP_FILE, json.dumps({"reason": reason, "time": time.time(),
                                                              "summary": summary or {}}))
-    except OSError:  # the store holds the stop; this copy only helps a restore
+    except (OSError, DiskFull):  # the store holds the stop; this copy only helps a restore
         pass
 
 

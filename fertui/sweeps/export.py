@@ -235,22 +235,44 @@ def titled(ws: Workspace, dataset: str, name: str) -> str:
     return f"{display_name(ws, dataset)} {name}" if dataset else name
 
 
+MAX_CURVE_POINTS = 2000  # a figure is ~1,000 pixels wide: more points draw nothing new
+
+
+class CurvePoints:
+    """A curve's points, at most MAX_CURVE_POINTS however long the run: every STRIDE-th point
+    seen, the stride doubling (and every other kept point dropped) each time the cap is passed,
+    so a 2 GB event file costs a few KB here."""
+
+    def __init__(self):
+        self.points: list[tuple[float, float]] = []
+        self.stride = 1
+        self.seen = 0
+
+    def add(self, point: tuple[float, float]) -> None:
+        if self.seen % self.stride == 0:
+            self.points.append(point)
+            if len(self.points) > MAX_CURVE_POINTS:
+                self.points = self.points[::2]
+                self.stride *= 2
+        self.seen += 1
+
+
 def loss_figure(ws: Workspace, observations: list[Observation], title: str):
     """Loss curves of OBSERVATIONS' runs (the first MAX_LOSS_CURVES); None when none logged a loss."""
     import matplotlib.pyplot as plt
 
     curves = []
     for o in sorted(observations, key=lambda o: o.run_id):
-        series: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        series: dict[str, CurvePoints] = defaultdict(CurvePoints)
         for e in read_run_events(ws.run_dir(o.run_id)):
             metrics = e.get("metrics") if e.get("type") == "log" else None
             for m in LOSS_METRICS:
                 if isinstance(metrics, dict) and isinstance(metrics.get(m), (int, float)):
-                    series[m].append((e.get("step", 0), metrics[m]))
-        metric = next((m for m in LOSS_METRICS if series.get(m)), None)
+                    series[m].add((e.get("step", 0), metrics[m]))
+        metric = next((m for m in LOSS_METRICS if series.get(m) and series[m].points), None)
         if metric:
             label = " ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in o.cell.items()) + f" s{o.seed}"
-            curves.append((label + (f" ({o.status})" if o.status != "done" else ""), metric, series[metric]))
+            curves.append((label + (f" ({o.status})" if o.status != "done" else ""), metric, series[metric].points))
     if not curves:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.5))

@@ -13,6 +13,7 @@ from fertui.presentation import Cell, is_best, text_of
 from fertui.sweeps.board import Board, CellStats, Isolation
 from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
+from fertui.terminal_text import inline
 
 STATE_MARKS = {"nan": "NaN", "failed": "failed", "oom": "OOM", "lost": "lost", "running": "running",
                "queued": "queued", "cancelled": "cancelled"}
@@ -155,17 +156,17 @@ def board_rich(board: Board, refs: ReferenceSet | None = None, width: int | None
     from rich.text import Text
 
     tables = plain_tables(board_header(board), board_rows(board), f"{board.sweep}: {board.metric}", width)
-    parts = [*tables, Text(best_line(board))] + [Text(line) for line in [noise_line(board)] if line]
-    parts += [Text(line) for line in split_lines(board)]
+    parts = [*tables, Text(inline(best_line(board)))] + [Text(line) for line in [noise_line(board)] if line]
+    parts += [Text(inline(line)) for line in split_lines(board)]
     if refs is not None:
         parts.append(Text(f"{refs.display} references ({refs.metric}):", style="bold"))
-        parts += [Text("  " + line) for line in reference_lines(board, refs)]
+        parts += [Text(inline("  " + line)) for line in reference_lines(board, refs)]
     return Group(*parts)
 
 
 def md_table(header: list[str], rows: list[list[Cell | str]]) -> str:
     def esc(cell: Cell | str) -> str:
-        text = text_of(cell).replace("|", "\\|")
+        text = inline(text_of(cell)).replace("|", "\\|")  # a value a user chose: no escape, no column break
         return f"**{text}**" if is_best(cell) and text else text
 
     lines = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
@@ -174,7 +175,7 @@ def md_table(header: list[str], rows: list[list[Cell | str]]) -> str:
 
 
 def board_markdown(board: Board, refs: ReferenceSet | None = None) -> str:
-    out = [md_table(board_header(board), board_rows(board)), "", best_line(board)]
+    out = [md_table(board_header(board), board_rows(board)), "", inline(best_line(board))]
     noise = noise_line(board)
     if noise:
         out += ["", noise]
@@ -208,8 +209,8 @@ def board_csv(board: Board) -> str:
     writer.writerow(keys + ["mean", "std", "n", "states", "best"])
     for rec in board_records(board):
         states = ";".join(f"{k}={v}" for k, v in sorted(rec["states"].items()))
-        writer.writerow([rec[k] for k in keys] + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states,
-                                                  int(rec["best"])])
+        writer.writerow([shown(rec[k]) for k in keys] + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states,
+                                                         int(rec["best"])])
     return buf.getvalue()
 
 
@@ -268,12 +269,13 @@ def plain_tables(header: list[str], rows: list[list[Cell | str]], title: str = "
 
     from fertui.columns import column_blocks
 
+    header = [inline(h) for h in header]  # names and axis values a user chose: no terminal escapes
     widths = [max([len(header[i]), *(_shown_len(row[i]) for row in rows)]) for i in range(len(header))]
     blocks = column_blocks(widths, width - 1 if width else None, overhead=3)  # "│ x " per column, one "│" closing
     tables = []
     for n, block in enumerate(blocks):
         more = f" ({n + 1}/{len(blocks)})" if len(blocks) > 1 else ""
-        table = Table(title=(title + more) if title else None, header_style="bold", box=box.SQUARE)
+        table = Table(title=(inline(title) + more) if title else None, header_style="bold", box=box.SQUARE)
         for i in [0, *block]:
             table.add_column(header[i], justify="left" if i == 0 else "right", no_wrap=True)
         for row in rows:
@@ -293,7 +295,7 @@ def rich_cell(cell: Cell | str):
 
     from fertui.presentation import STATUS_STYLE
 
-    text = text_of(cell)
+    text = inline(text_of(cell))  # axis values and names a user chose: no terminal escapes
     if is_best(cell) and text:
         return Text(text + " *", style="bold green")
     return Text(text, style=STATUS_STYLE.get(cell.state, "") if isinstance(cell, Cell) else "")
@@ -302,6 +304,11 @@ def rich_cell(cell: Cell | str):
 def rows_csv(header: list[str], rows: list[list[Cell | str]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows([text_of(c) for c in row] for row in rows)
+    writer.writerow([inline(h) for h in header])
+    writer.writerows([inline(text_of(c)) for c in row] for row in rows)
     return buf.getvalue()
+
+
+def shown(value: Any) -> Any:
+    """VALUE, if text, without terminal escapes (an axis value or name a user chose)."""
+    return inline(value) if isinstance(value, str) else value

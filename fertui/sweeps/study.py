@@ -41,6 +41,9 @@ def storage_for(ws: Workspace):
     if key not in _storages:
         from optuna.storages.journal import JournalFileBackend
 
+        from fertui.sweeps.journal_repair import check_journal
+
+        check_journal(path)  # a torn line: one line naming the repair, not Optuna's JSONDecodeError
         path.parent.mkdir(parents=True, exist_ok=True)
         _storages[key] = optuna.storages.JournalStorage(JournalFileBackend(key))
     return _storages[key]

@@ -33,14 +33,16 @@ def test_damaged_store_is_one_line_then_restore_accounts_for_every_run(tmp_path,
     result = cli(tmp_path, "store", "restore")
     assert result.exit_code == 0, result.output
     runs = {r["id"]: r["status"] for r in Store(store).runs()}
-    # the backup is the store before the third add; run 00003 comes back from its folder, never started
-    assert runs == {"00001": "queued", "00002": "queued", "00003": "queued"}, runs
+    # the backup is the store before the third add; run 00003 comes back from its folder, never started;
+    # 00002's folder shows that its job ran and exited 0: done, never queued to run a second time
+    assert runs == {"00001": "queued", "00002": "done", "00003": "queued"}, runs
     assert list((tmp_path / "runs").glob("fertui.json.damaged-*"))[0].read_text() == damage
     assert cli(tmp_path, "add", "--", "python", "-c", "pass").output.split()[0] == "00004"
 
 
-def test_restore_without_a_backup_says_so(tmp_path):
+def test_restore_without_a_backup_rebuilds_from_the_run_folders(tmp_path):
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / "fertui.json").write_text("")
     result = cli(tmp_path, "store", "restore")
-    assert result.exit_code == 2 and "no backup to restore" in result.output
+    assert result.exit_code == 0 and "from the run folders (no good backup)" in result.output, result.output
+    assert cli(tmp_path, "ls").exit_code == 0

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from fertui.terminal_text import inline, printable
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.screens.sweep_choice import next_sweep
 from fertui.tui.widgets.heatmap import heat_cell
@@ -80,8 +81,9 @@ class LeaderboardScreen(ConsoleScreen):
             return  # the user moved on while this was computed
         self.query_one(KeyedTable).set_rows(columns, rows)
         by = f" by {self.compare_by}" if view == "compare" and self.compare_by else ""
-        self.query_one("#board-head", Static).update(f"sweep {sweep} · {view}{by}")
-        self.query_one("#board-foot", Static).update("\n".join(lines))
+        # a sweep name or axis value a user chose: no terminal escape may reach the terminal
+        self.query_one("#board-head", Static).update(inline(f"sweep {sweep} · {view}{by}"))
+        self.query_one("#board-foot", Static).update(printable("\n".join(lines)))
 
     def action_next_sweep(self) -> None:
         self.sweep = next_sweep(self.app, self.sweep)

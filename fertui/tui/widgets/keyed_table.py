@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from fertui.terminal_text import printable
 from fertui.tui.widgets.table_fix import WideningDataTable
 
 
@@ -26,9 +27,10 @@ class KeyedTable(WideningDataTable):
         if columns != self._columns_shown:  # another shape of table: the only full rebuild
             self.clear(columns=True)
             for key, label in columns:
-                self.add_column(label, key=key)
+                self.add_column(printable(label), key=key)
             self._columns_shown, self._rows, self._order = columns, {}, []
-        wanted = {key: tuple(cells) for key, cells in rows}
+        # names and axis values a user chose: a terminal escape in one must not reach the terminal
+        wanted = {key: tuple(printable(c) if isinstance(c, str) else c for c in cells) for key, cells in rows}
         for key in [k for k in self._rows if k not in wanted]:
             self.remove_row(key)
             del self._rows[key]
