@@ -3,9 +3,11 @@
 ``runs/fertui.json`` (hot) holds what changes: queued and running runs with their live
 summaries, sweeps, benchmarks, alerts and meta (run counter, queue state, layout version).
 A run that reaches a final state is moved, in the same transaction, into its partition under
-``runs/store/`` (one file per sweep, one per month outside sweeps; see
-:mod:`fertui.store_partitions`), which is written again only when that run changes. So a write
-costs the hot file (and, when a run ends, one partition), whatever the number of finished runs.
+``runs/store/`` (one per sweep, one per month outside sweeps; see
+:mod:`fertui.store_partitions`), into the chunk of at most 500 runs its number belongs to
+(:mod:`fertui.store_chunks`), which is written again only when one of its runs changes. So a
+write costs the hot file (and, when a run ends, one chunk), whatever the number of finished runs
+and however large one month or one sweep grows.
 
 Every write replaces a file atomically (temp file, fsync, rename) under one cross-process file
 lock, so a reader never needs the lock and never sees a torn file. Non-finite floats are tagged
@@ -28,12 +30,15 @@ from tinydb.storages import Storage
 if TYPE_CHECKING:
     from tinydb import TinyDB
 
+from fertui import store_chunks
 from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
-from fertui.jsonio import dumps
+from fertui.jsonio import dumps, loads
 from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
 from fertui.store_backup import keep_backup, read_json_file
+from fertui.store_chunks import ChunkRows, chunk_name, is_chunk, partition_of_chunk
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
+from fertui.store_rechunk import rechunk, whole_partitions
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
 ACTIVE_STATES = ("queued", "running", "held")  # held: a failing sweep's queued runs, waiting for `queue resume`
@@ -48,7 +53,13 @@ def status_text(run: dict) -> str:
 TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
 LOCK_TIMEOUT_S = 60
 LAYOUT_DOC = "3"  # meta doc: the layout version, the migration's mark (1: the run counter, 2: the queue)
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3  # 2: one file per partition; 3: partitions in chunks
+
+
+def layout_of(tables: dict) -> int:
+    """The layout version the hot file records (0: a store from before partitions, or new)."""
+    mark = tables.get("meta", {}).get(LAYOUT_DOC)
+    return int(mark.get("layout", 0)) if isinstance(mark, dict) else 0
 
 
 def migration_backup_path(path: Path) -> Path:
@@ -87,7 +98,7 @@ class _Transaction:
 
     def __init__(self, parts: Partitions):
         self.parts = parts
-        self.read: dict[str, dict[str, dict]] = {}
+        self.read: dict[str, ChunkRows] = {}
         self.changed: set[str] = set()
         self.moved_back: dict[str, set[str]] = {}  # partition -> run numbers now in the hot file
         self._index: dict | None = None
@@ -97,9 +108,9 @@ class _Transaction:
             self._index = self.parts.read_index()
         return self._index
 
-    def partition(self, name: str) -> dict[str, dict]:
+    def partition(self, name: str) -> ChunkRows:
         if name not in self.read:
-            self.read[name] = self.parts.read(name)
+            self.read[name] = self.parts.read_rows(name)
         return self.read[name]
 
 
@@ -146,10 +157,21 @@ class Store:
             held = _HeldStorage(read_json_file(self.path))
             self._tx = _Transaction(self.parts)
             try:
+                if layout_of(held.data) < LAYOUT_VERSION and whole_partitions(self.parts):
+                    self._rechunk(held)
                 yield TinyDB(storage=lambda: held)
                 self._commit(held, self._tx)
             finally:
                 self._tx = None
+
+    def _rechunk(self, held: _HeldStorage) -> None:
+        """Split the partitions an older fertui wrote whole, before this transaction can change a
+        run in them; the hot file then records the layout, last (see fertui.store_rechunk)."""
+        moved = rechunk(self.parts, self._tx.index())
+        held.data.setdefault("meta", {})[LAYOUT_DOC] = {"layout": LAYOUT_VERSION}
+        held.written = True
+        print(f"fertui: {self.parts.folder}: split {moved} finished runs into chunks of at most "
+              f"{store_chunks.CHUNK_RUNS} runs", file=sys.stderr)
 
     def _commit(self, held: _HeldStorage, tx: _Transaction) -> None:
         data = held.data
@@ -163,7 +185,7 @@ class Store:
             shutil.copy2(self.path, migration_backup_path(self.path))
         index = tx.index() if finished else {}
         for number, doc in finished.items():
-            name = partition_of(doc)
+            name = chunk_name(partition_of(doc), int(number))
             tx.partition(name)[number] = doc
             tx.changed.add(name)
             index[name] = add_to_ranges(index.get(name, []), int(number))
@@ -185,7 +207,7 @@ class Store:
             tx.parts.write(name, part)
         if first_move:
             print(f"fertui: {self.path}: moved {len(finished)} finished runs into {self.parts.folder}/ "
-                  f"(one file per sweep and per month); the single-file store is kept as "
+                  f"(one per sweep and per month, in chunks); the single-file store is kept as "
                   f"{migration_backup_path(self.path)}", file=sys.stderr)
 
     def _located(self, db: "TinyDB", number: int) -> tuple[dict | None, str | None]:
@@ -285,13 +307,14 @@ class Store:
         """The hot file's tables as {table: {doc_id: doc}}, read without the lock: the active
         runs, sweeps, benchmarks, alerts and meta (finished runs are in the partitions)."""
         tables = read_json_file(self.path)
-        if LAYOUT_DOC not in tables.get("meta", {}) and any(
-                r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values()):
+        if layout_of(tables) < LAYOUT_VERSION and (
+                any(r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values())
+                or whole_partitions(self.parts)):
             tables = self._migrate() or tables
         return tables
 
     def _migrate(self) -> dict | None:
-        """Move an older store's finished runs into partitions (first use); None if read-only."""
+        """Move an older store's finished runs into chunks (first use); None if read-only."""
         try:
             with self.transaction():
                 pass
@@ -307,20 +330,20 @@ class Store:
         return sorted(self.table("runs"), key=lambda r: r["id"])
 
     def partition_order(self, index: dict | None = None) -> list[str]:
-        """Partition names, the one holding the newest run first."""
+        """The files of the partitions, the one holding the newest run first."""
         index = self.parts.read_index() if index is None else index
         names = self.parts.names()
         return sorted(names, key=lambda n: -(index[n][-1][1] if index.get(n) else 0))
 
     def _hot_over_partitions(self, names: list[str] | None, read_partition, from_hot) -> dict:
-        """{number: row} of partitions NAMES (None: all), each read by READ_PARTITION, then of the
-        hot file (FROM_HOT(doc)), whose copies win. The hot file is read first and checked again
-        after: a run moving meanwhile is seen once."""
+        """{number: row} of partitions NAMES (None: all), each file read by READ_PARTITION, then
+        of the hot file (FROM_HOT(doc)), whose copies win. The hot file is read first and checked
+        again after: a run moving meanwhile is seen once."""
         for _ in range(5):
             before = file_signature(self.path)
             hot = self.snapshot()
             found: dict = {}
-            for name in self.parts.names() if names is None else names:
+            for name in self.parts.chunks(names):
                 found.update(read_partition(name))
             found.update((n, from_hot(d)) for n, d in hot.get("runs", {}).items())
             if file_signature(self.path) == before:
@@ -346,7 +369,7 @@ class Store:
         return sorted(self.runs_in(None).values(), key=lambda r: r["id"])
 
     def sweep_runs(self, sweep: str) -> list[dict]:
-        """The runs of one sweep: the hot file and that sweep's partition only."""
+        """The runs of one sweep: the hot file and that sweep's chunks only."""
         found = self.runs_in([sweep_partition(sweep)])
         return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
 
@@ -356,48 +379,63 @@ class Store:
         hot = self.snapshot()
         active = hot.get("runs", {})
         yield from sorted(active.values(), key=lambda r: r["id"], reverse=True)
+        seen = {int(n) for n in active}  # a run being moved or split is in two files: once
         for name in self.partition_order():
-            rows = [r for n, r in self.parts.read(name).items() if n not in active]
-            yield from sorted(rows, key=lambda r: r["id"], reverse=True)
+            for number, text in self.parts.newest_first(name):
+                if number not in seen:
+                    seen.add(number)
+                    yield loads(text)
 
     def recent_runs(self, limit: int, keep=lambda run: True,
                     names: list[str] | None = None) -> tuple[list[dict], bool]:
         """The active runs that KEEP accepts and the LIMIT newest finished ones (of partitions
-        NAMES; None: all), by id; and whether older finished ones were left out. Partitions are
-        opened newest first, and only while one may still hold a run newer than the oldest kept
-        (their index says)."""
+        NAMES; None: all), by id; and whether older finished ones were left out. Files are opened
+        newest first, and only while one may still hold a run newer than the oldest kept (their
+        index says); a chunk is read from its end, and only that far."""
         hot = self.snapshot()
         active = hot.get("runs", {})
         picked = [r for r in active.values() if keep(r)]
         index = self.parts.read_index()
+        wanted = None if names is None else set(self.parts.chunks(names))
         newest: list[tuple[int, dict]] = []  # a min-heap of the LIMIT newest finished runs
+        seen = {int(n) for n in active}  # a run being moved or split is in two files: once
         more = False
         for name in self.partition_order(index):
-            if names is not None and name not in names:
+            if wanted is not None and name not in wanted:
                 continue
             top = index[name][-1][1] if index.get(name) else None
             if len(newest) >= limit and top is not None and top < newest[0][0]:
-                more = True  # every run in this partition and the rest is older than those kept
+                more = True  # every run in this file and the rest is older than those kept
                 break
-            for number, run in self.parts.read(name).items():
-                if number in active or not keep(run):
+            for number, text in self.parts.newest_first(name):
+                if len(newest) >= limit and number < newest[0][0] and is_chunk(name):
+                    more = True  # a chunk is sorted: the rest of it is older still
+                    break
+                if number in seen:
                     continue
-                heapq.heappush(newest, (int(number), run))
+                seen.add(number)
+                run = loads(text)
+                if not keep(run):
+                    continue
+                heapq.heappush(newest, (number, run))
                 if len(newest) > limit:
                     heapq.heappop(newest)
                     more = True
         return sorted(picked + [r for _, r in newest], key=lambda r: r["id"]), more
 
+    def _candidates(self, number: int, index: dict) -> Iterator[str]:
+        """The files that may hold run NUMBER, likeliest first: those the index names, then the
+        chunks its number belongs to (a kill before the index was written), then the rest."""
+        hinted = [n for n, ranges in index.items() if in_ranges(ranges, number)]
+        yield from hinted
+        names = [n for n in self.parts.names() if n not in hinted]
+        home = [n for n in names if n == chunk_name(partition_of_chunk(n), number)]
+        yield from home
+        yield from (n for n in names if n not in home)
+
     def _find_partition(self, number: str, index: dict) -> str | None:
-        hinted = [n for n, ranges in index.items() if in_ranges(ranges, int(number))]
-        reader = self._tx.partition if self._tx else self.parts.read
-        for name in hinted:
-            if number in reader(name):
-                return name
-        for name in self.parts.names():  # not where the index says (a kill before it was written)
-            if name not in hinted and number in reader(name):
-                return name
-        return None
+        """The file holding run NUMBER, as this transaction sees it."""
+        return next((n for n in self._candidates(int(number), index) if number in self._tx.partition(n)), None)
 
     def get_run(self, run_id: str) -> dict | None:
         run_id = run_id.strip()
@@ -407,10 +445,11 @@ class Store:
         hot = self.snapshot()
         if number in hot.get("runs", {}):
             return hot["runs"][number]
-        name = self._find_partition(number, self.parts.read_index())
-        if name is None:
-            return self.snapshot().get("runs", {}).get(number)  # moved back meanwhile
-        return self.parts.read(name).get(number)
+        for name in self._candidates(int(number), self.parts.read_index()):
+            run = self.parts.find(name, int(number))  # its line only
+            if run is not None:
+                return run
+        return self.snapshot().get("runs", {}).get(number)  # moved back meanwhile
 
     def resolve_run(self, ref: str) -> dict:
         """A run by id (leading zeros optional) or by unique name; UserError otherwise."""
