@@ -38,7 +38,7 @@ from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
 from fertui.store_backup import keep_backup, read_json_file
 from fertui.store_chunks import ChunkRows, chunk_name, is_chunk, partition_of_chunk
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
-from fertui.store_rechunk import rechunk, whole_partitions
+from fertui.store_rechunk import rechunk
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
 ACTIVE_STATES = ("queued", "running", "held")  # held: a failing sweep's queued runs, waiting for `queue resume`
@@ -157,7 +157,7 @@ class Store:
             held = _HeldStorage(read_json_file(self.path))
             self._tx = _Transaction(self.parts)
             try:
-                if layout_of(held.data) < LAYOUT_VERSION and whole_partitions(self.parts):
+                if layout_of(held.data) < LAYOUT_VERSION and self.parts.names():
                     self._rechunk(held)
                 yield TinyDB(storage=lambda: held)
                 self._commit(held, self._tx)
@@ -170,8 +170,9 @@ class Store:
         moved = rechunk(self.parts, self._tx.index())
         held.data.setdefault("meta", {})[LAYOUT_DOC] = {"layout": LAYOUT_VERSION}
         held.written = True
-        print(f"fertui: {self.parts.folder}: split {moved} finished runs into chunks of at most "
-              f"{store_chunks.CHUNK_RUNS} runs", file=sys.stderr)
+        if moved:
+            print(f"fertui: {self.parts.folder}: split {moved} finished runs into chunks of at most "
+                  f"{store_chunks.CHUNK_RUNS} runs", file=sys.stderr)
 
     def _commit(self, held: _HeldStorage, tx: _Transaction) -> None:
         data = held.data
@@ -309,7 +310,7 @@ class Store:
         tables = read_json_file(self.path)
         if layout_of(tables) < LAYOUT_VERSION and (
                 any(r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values())
-                or whole_partitions(self.parts)):
+                or self.parts.names()):
             tables = self._migrate() or tables
         return tables
 
