@@ -17,11 +17,11 @@ so the files stay valid JSON. An older single-file store is migrated on first us
 from __future__ import annotations
 
 import heapq
-import os
 import shutil
 import sys
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -36,9 +36,10 @@ from fertui.errors import UserError
 from fertui.jsonio import dumps, loads
 from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
 from fertui.store_backup import keep_backup, read_json_file
-from fertui.store_chunks import ChunkRows, chunk_name, is_chunk, partition_of_chunk
+from fertui.store_chunks import ChunkRows, chunk_name, file_signature, is_chunk, partition_of_chunk
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
 from fertui.store_rechunk import rechunk
+from fertui.store_rows import RunRow
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
 ACTIVE_STATES = ("queued", "running", "held")  # held: a failing sweep's queued runs, waiting for `queue resume`
@@ -64,15 +65,6 @@ def layout_of(tables: dict) -> int:
 
 def migration_backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".single-file")
-
-
-def file_signature(path: Path):
-    """(mtime, size, inode) of PATH, or None: a cheap "has it changed?" without reading it."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 class _HeldStorage(Storage):
@@ -372,6 +364,16 @@ class Store:
     def sweep_runs(self, sweep: str) -> list[dict]:
         """The runs of one sweep: the hot file and that sweep's chunks only."""
         found = self.runs_in([sweep_partition(sweep)])
+        return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
+
+    def sweep_rows(self, sweep: str) -> list[dict]:
+        """The runs of one sweep as rows (fertui.store_rows): what a board or a comparison of a
+        large sweep reads instead of every document. Active runs come whole from the hot file;
+        a finished run's row loads its document when asked for what the row lacks."""
+        def rows(name: str) -> dict[str, dict]:
+            return {n: RunRow(row, partial(self.get_run, n)) for n, row in self.parts.sweep_rows(name).items()}
+
+        found = self._hot_over_partitions([sweep_partition(sweep)], rows, lambda doc: doc)
         return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
 
     def iter_runs_newest_first(self) -> Iterator[dict]:

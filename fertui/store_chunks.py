@@ -26,6 +26,15 @@ TAIL = "\n}}\n"
 _BLOCK = 1 << 16
 
 
+def file_signature(path: Path):
+    """(mtime, size, inode) of PATH, or None: a cheap "has it changed?" without reading it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def chunk_name(partition: str, number: int) -> str:
     return f"{partition}{CHUNK_MARK}{number // CHUNK_RUNS}"
 
@@ -105,11 +114,13 @@ class ChunkRows:
     """One file's runs as a transaction holds them: each run's stored line, decoded only when
     asked for, so moving one run into a 500-run chunk encodes one run, not 500."""
 
-    def __init__(self, lines: dict[str, str] | None = None, docs: dict[str, dict] | None = None):
+    def __init__(self, lines: dict[str, str] | None = None, docs: dict[str, dict] | None = None, source=None):
         self._lines = dict(lines or {})
         self._docs: dict[str, dict] = {}
         for number, doc in (docs or {}).items():
             self[number] = doc
+        self.source = source  # the signature of the file these rows were read from
+        self.changed: set[str] = set()  # the runs put or removed since
 
     def __contains__(self, number: object) -> bool:
         return number in self._lines
@@ -128,9 +139,11 @@ class ChunkRows:
     def __setitem__(self, number: str, doc: dict) -> None:
         self._lines[number] = dumps(doc)
         self._docs[number] = doc
+        self.changed.add(number)
 
     def pop(self, number: str, default=None):
         self._docs.pop(number, None)
+        self.changed.add(number)
         return self._lines.pop(number, default)
 
     def line(self, number: str) -> str:
@@ -139,6 +152,7 @@ class ChunkRows:
     def put_line(self, number: str, text: str) -> None:
         self._lines[number] = text
         self._docs.pop(number, None)
+        self.changed.add(number)
 
     def numbers(self) -> list[int]:
         return sorted(int(n) for n in self._lines)

@@ -35,11 +35,13 @@ from fertui.store_chunks import (
     HEAD,
     TAIL,
     ChunkRows,
+    file_signature,
     is_chunk,
     line_of,
     lines_from_end,
     split_lines,
 )
+from fertui.store_rows import ROWS_DIR, SweepRows, has_rows
 
 PARTITION_DIR = "store"
 SUFFIX = ".json"
@@ -91,6 +93,7 @@ class Partitions:
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self.rows = SweepRows(self.folder / ROWS_DIR, self.path)
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}{SUFFIX}"
@@ -115,14 +118,15 @@ class Partitions:
 
     def read_rows(self, name: str) -> ChunkRows:
         """File NAME as a transaction holds it (empty if it does not exist)."""
+        source = file_signature(self.path(name))  # under the store lock: no writer meanwhile
         try:
             text = self.path(name).read_text(encoding="utf-8")
         except FileNotFoundError:
             return ChunkRows()
         lines = split_lines(text)
         if lines is not None:
-            return ChunkRows(lines)
-        return ChunkRows(docs=self.read(name))
+            return ChunkRows(lines, source=source)
+        return ChunkRows(docs=self.read(name), source=source)
 
     def find(self, name: str, number: int) -> dict | None:
         """Run NUMBER of file NAME, decoding only its line (None if it is not there)."""
@@ -153,15 +157,22 @@ class Partitions:
         path = self.path(name)
         if not len(rows):
             path.unlink(missing_ok=True)
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        keep_backup(path)
-        atomic_write_text(path, rows.text())
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            keep_backup(path)
+            atomic_write_text(path, rows.text())
+        if has_rows(name) and is_chunk(name):  # after the chunk: rows never newer than it
+            self.rows.write(name, rows)
+
+    def sweep_rows(self, name: str) -> dict[str, dict]:
+        """{number: row} of file NAME (see fertui.store_rows)."""
+        return self.rows.read(name, self.read)
 
     def remove(self, name: str) -> None:
         """Remove file NAME and its backup (its runs are safely elsewhere now)."""
         self.path(name).unlink(missing_ok=True)
         backup_path(self.path(name)).unlink(missing_ok=True)
+        self.rows.path(name).unlink(missing_ok=True)
 
     def read_index(self) -> dict[str, Ranges]:
         """{file: run-number ranges}; {} when missing or unreadable (it is only a hint)."""
