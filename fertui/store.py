@@ -366,14 +366,18 @@ class Store:
         found = self.runs_in([sweep_partition(sweep)])
         return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
 
-    def sweep_rows(self, sweep: str) -> list[dict]:
-        """The runs of one sweep as rows (fertui.store_rows): what a board or a comparison of a
-        large sweep reads instead of every document. Active runs come whole from the hot file;
-        a finished run's row loads its document when asked for what the row lacks."""
+    def rows_in(self, names: list[str]) -> dict[str, dict]:
+        """{number: run} of the hot file and partitions NAMES, finished runs as rows
+        (fertui.store_rows): what a board or a comparison of a large sweep reads instead of every
+        document. A row loads its run's document when asked for what it lacks."""
         def rows(name: str) -> dict[str, dict]:
             return {n: RunRow(row, partial(self.get_run, n)) for n, row in self.parts.sweep_rows(name).items()}
 
-        found = self._hot_over_partitions([sweep_partition(sweep)], rows, lambda doc: doc)
+        return self._hot_over_partitions(names, rows, lambda doc: doc)
+
+    def sweep_rows(self, sweep: str) -> list[dict]:
+        """The runs of one sweep, by id, finished ones as rows (see rows_in)."""
+        found = self.rows_in([sweep_partition(sweep)])
         return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
 
     def iter_runs_newest_first(self) -> Iterator[dict]:
