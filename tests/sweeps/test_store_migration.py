@@ -26,9 +26,9 @@ COMMANDS = (
 )
 
 
-def _answers(space) -> list[str]:
+def _answers(space, commands=COMMANDS) -> list[str]:
     out = []
-    for args in COMMANDS:
+    for args in commands:
         result = CliRunner().invoke(app, ["--workspace", str(space.root), *args])
         assert result.exit_code == 0, (args, result.output)
         out.append("\n".join(line for line in result.output.splitlines() if not line.startswith("fertui: ")))
@@ -83,11 +83,14 @@ def test_answers_are_the_same_before_and_after_rechunking(space, monkeypatch):
     monkeypatch.setattr(store_chunks, "CHUNK_RUNS", 3)  # the sweep's 20 runs span 7 chunks
     ids = space.add("DepthLR.toml", DEPTH_LR)
     space.finish_all(skip=ids[-2:])
-    chunked = _answers(space)
+    loose = space.store.add_runs([{"name": f"probe{i}"} for i in range(4)])  # runs 21-24: a month
+    space.store.update_runs({i: {"status": "done"} for i in loose})
+    commands = (*COMMANDS, ("show", "23", "--json"), ("ls", "--json", "--limit", "5", "--status", "done"))
+    chunked = _answers(space, commands)
     chunks = space.store.parts.names()
-    assert len(chunks) == 7 and all("+" in name for name in chunks)
+    assert len(chunks) == 9 and all("+" in name for name in chunks)
     _as_whole_partitions(space)
-    assert space.store.parts.names() == ["sweep-DepthLR"]
-    assert _answers(space) == chunked
+    assert len(space.store.parts.names()) == 2  # the sweep's file and the month's
+    assert _answers(space, commands) == chunked
     assert space.store.parts.names() == chunks  # split once, by the first command
     assert loads(space.store.path.read_text())["meta"][LAYOUT_DOC] == {"layout": 3}
