@@ -282,10 +282,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        # `python -m fertui...` puts the current directory first on sys.path: run the commands
+        # from the workspace, so a fertui checkout we were started from is not the one measured
+        os.chdir(root)
         fill(root, args.runs, args.shape)
         size = (root / "runs" / "fertui.json").stat().st_size / 1e6  # before the migration
         load = psutil.getloadavg()[0]
         results = measure(root, env, args.runs, args.shape, args.store_only)
+        os.chdir(Path(tmp).parent)
     print(f"fertui from {Path(fertui.__file__).parent}; {args.runs} finished runs, shape {args.shape}, "
           f"store {size:.1f} MB")
     print(f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
