@@ -21,7 +21,6 @@ import shutil
 import sys
 import time
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -371,7 +370,7 @@ class Store:
         (fertui.store_rows): what a board or a comparison of a large sweep reads instead of every
         document. A row loads its run's document when asked for what it lacks."""
         def rows(name: str) -> dict[str, dict]:
-            return {n: RunRow(row, partial(self.get_run, n)) for n, row in self.parts.sweep_rows(name).items()}
+            return {n: RunRow(row, self.get_run) for n, row in self.parts.sweep_rows(name).items()}
 
         return self._hot_over_partitions(names, rows, lambda doc: doc)
 

@@ -25,6 +25,7 @@ from fertui.store_chunks import ChunkRows, file_signature
 
 ROWS_DIR = "rows"
 LEFT_OUT = ("config", "command")  # what a row lacks: a view that needs it loads the document
+_ABSENT = object()
 
 
 def run_row(doc: dict) -> dict:
@@ -37,16 +38,17 @@ def has_rows(name: str) -> bool:
 
 
 class RunRow(dict):
-    """A run's row; asked for ``config`` or ``command``, it loads the run's document once."""
+    """A run's row; asked for ``config`` or ``command``, it loads the run's document once
+    (LOAD(run id))."""
 
-    def __init__(self, row: dict, load: Callable[[], dict | None]):
+    def __init__(self, row: dict, load: Callable[[str], dict | None]):
         super().__init__(row)
         self._load = load
         self._document: dict | None = None
 
     def document(self) -> dict:
         if self._document is None:
-            self._document = self._load() or {}
+            self._document = self._load(dict.__getitem__(self, "id")) or {}
         return self._document
 
     def __missing__(self, key: str):
@@ -55,11 +57,10 @@ class RunRow(dict):
         raise KeyError(key)
 
     def get(self, key: str, default=None):
-        if key in self:
-            return dict.__getitem__(self, key)
-        if key in LEFT_OUT:
-            return self.document().get(key, default)
-        return default
+        value = dict.get(self, key, _ABSENT)  # a board asks 10,000 rows several keys each: one lookup
+        if value is not _ABSENT:
+            return value
+        return self.document().get(key, default) if key in LEFT_OUT else default
 
 
 class SweepRows:
