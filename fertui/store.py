@@ -35,7 +35,8 @@ from fertui.errors import UserError
 from fertui.jsonio import dumps, loads
 from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
 from fertui.store_backup import keep_backup, read_json_file
-from fertui.store_chunks import ChunkRows, chunk_name, file_signature, is_chunk, partition_of_chunk
+from fertui.store_chunks import ChunkRows, chunk_name, is_chunk, partition_of_chunk
+from fertui.store_chunks import file_signature  # noqa: F401  (the console watcher imports it from here)
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
 from fertui.store_rechunk import rechunk
 from fertui.store_rows import RunRow
@@ -329,17 +330,19 @@ class Store:
 
     def _hot_over_partitions(self, names: list[str] | None, read_partition, from_hot) -> dict:
         """{number: row} of partitions NAMES (None: all), each file read by READ_PARTITION, then
-        of the hot file (FROM_HOT(doc)), whose copies win. The hot file is read first and checked
-        again after: a run moving meanwhile is seen once."""
+        of the hot file (FROM_HOT(doc)), whose copies win. The hot file is read before and after
+        the files: a run that left it meanwhile may have been missed, so they are read again; a
+        live summary written meanwhile (every tick of a busy daemon) costs no second read."""
+        hot = self.snapshot()
         for _ in range(5):
-            before = file_signature(self.path)
-            hot = self.snapshot()
             found: dict = {}
             for name in self.parts.chunks(names):
                 found.update(read_partition(name))
-            found.update((n, from_hot(d)) for n, d in hot.get("runs", {}).items())
-            if file_signature(self.path) == before:
+            after = self.snapshot()
+            if after.get("runs", {}).keys() >= hot.get("runs", {}).keys():
                 break
+            hot = after
+        found.update((n, from_hot(d)) for n, d in after.get("runs", {}).items())
         return found
 
     def runs_in(self, names: list[str] | None) -> dict[str, dict]:

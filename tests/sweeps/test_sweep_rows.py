@@ -72,3 +72,25 @@ def test_stale_rows_give_way_to_the_documents(space, monkeypatch):
     assert {r["id"]: r["status"] for r in space.store.sweep_rows("DepthLR")}[ids[0]] == "failed"
     space.store.update_run(ids[0], status="done")  # the next write of the chunk makes its rows again
     assert parts.rows.read(name, lambda n: {})[ids[0].lstrip("0")]["status"] == "done"
+
+
+def test_a_daemon_writing_meanwhile_costs_a_second_read_only_when_a_run_moved(space, monkeypatch):
+    ids = _swept(space, monkeypatch)
+    store = space.store
+    files = len(store.parts.chunks(["sweep-DepthLR"]))
+    reads, original = [], store.parts.sweep_rows
+
+    def read_while(change):
+        def read(name):
+            reads.append(name)
+            if len(reads) == 1:
+                store.update_run(ids[-1], **change)
+            return original(name)
+        reads.clear()
+        monkeypatch.setattr(store.parts, "sweep_rows", read)
+        return {r["id"]: r for r in store.sweep_rows("DepthLR")}
+
+    rows = read_while({"summary": {"step": 7}})  # a live summary: the hot file changed, no run left it
+    assert len(reads) == files and rows[ids[-1]]["summary"]["step"] == 7
+    rows = read_while({"status": "done"})  # the queued run ended and moved while the files were read
+    assert len(reads) > files and sorted(rows) == ids and rows[ids[-1]]["status"] == "done"
