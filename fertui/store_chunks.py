@@ -117,10 +117,10 @@ class ChunkRows:
     def __init__(self, lines: dict[str, str] | None = None, docs: dict[str, dict] | None = None, source=None):
         self._lines = dict(lines or {})
         self._docs: dict[str, dict] = {}
-        for number, doc in (docs or {}).items():
-            self[number] = doc
         self.source = source  # the signature of the file these rows were read from
         self.changed: set[str] = set()  # the runs put or removed since
+        for number, doc in (docs or {}).items():
+            self[number] = doc
 
     def __contains__(self, number: object) -> bool:
         return number in self._lines

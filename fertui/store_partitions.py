@@ -152,8 +152,11 @@ class Partitions:
         for number in sorted(rows, key=int, reverse=True):
             yield int(number), rows[number]
 
-    def write(self, name: str, rows: ChunkRows) -> None:
-        """Replace file NAME (called under the store lock). An emptied file is removed."""
+    def write(self, name: str, rows: ChunkRows | dict[str, dict]) -> None:
+        """Replace file NAME with ROWS (or {number: run}; called under the store lock). An emptied
+        file is removed."""
+        if not isinstance(rows, ChunkRows):
+            rows = ChunkRows(docs=rows)
         path = self.path(name)
         if not len(rows):
             path.unlink(missing_ok=True)

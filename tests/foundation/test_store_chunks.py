@@ -81,6 +81,8 @@ def test_hand_edited_chunks_are_still_read(tmp_path, small_chunks):
     assert [r["id"] for r in s.runs()] == ids
     assert s.get_run(ids[12])["id"] == ids[12]
     assert [r["id"] for r in s.recent_runs(20)[0]] == ids[-20:]
+    s.update_run(ids[12], note="edited")  # its next write puts it back in lines
+    assert s.parts.raw_rows(s.parts.names()[1]) is not None and s.get_run(ids[12])["note"] == "edited"
 
 
 WHOLE_RUNS = 1230  # a month of 1,200 runs (three chunks of 500) and a sweep of 30
@@ -162,3 +164,11 @@ def test_kill_9_during_a_chunk_split_leaves_every_run_once(tmp_path):
         assert [p.name for p in (root / "runs" / "store").glob("*.bak") if "+" not in p.name] == []
         assert loads((root / "runs" / "fertui.json").read_text())["meta"][LAYOUT_DOC] == {"layout": 3}
         os.sync()
+
+
+def test_a_chunk_written_from_plain_documents_is_sorted_with_fresh_rows(tmp_path):
+    s = Store(tmp_path / "runs" / "fertui.json")
+    docs = {str(n): {"id": f"{n:05d}", "status": "done", "sweep": "S", "config": {"x": n}} for n in (7, 3, 5)}
+    s.parts.write("sweep-S+0", docs)  # as a restore may write one
+    assert list(s.parts.raw_rows("sweep-S+0")) == ["3", "5", "7"]
+    assert s.parts.sweep_rows("sweep-S+0")["5"] == {"id": "00005", "status": "done", "sweep": "S"}
