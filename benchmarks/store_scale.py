@@ -6,7 +6,12 @@ time from `fertui add` to the job's first line, and the daemon's CPU while 8 job
 50 metric lines/s. `--src DIR` measures another checkout of fertui (put first on PYTHONPATH) with
 the same script, so two versions are compared on one machine in one sitting.
 
-Usage: .venv/bin/python benchmarks/store_scale.py [--runs 10000] [--src DIR]
+`--shape` picks how the runs are spread: `spread` (40 runs a sweep, the default), `month` (every run
+outside sweeps, queued in one month: probes, benchmark rows, command jobs) or `sweep` (every run in
+one sweep, a TPE study or a multi-seed grid; `board` of it is measured too). `--store-only` skips the
+daemon and console figures, which do not depend on the shape.
+
+Usage: .venv/bin/python benchmarks/store_scale.py [--runs 10000] [--shape spread] [--store-only] [--src DIR]
 """
 
 from __future__ import annotations
@@ -29,7 +34,25 @@ PRINTING = ("import time\nfor i in range(COUNT):\n"
             "    print('step: %d  loss: %.5f  lr: 0.001' % (i, 1 / (i + 1)), flush=True); time.sleep(0.02)")
 
 
-def fill(root: Path, runs: int) -> None:
+SHAPES = ("spread", "month", "sweep")
+BIG_SWEEP = "DepthLR_seeds"
+DEPTHS = (2, 4, 6, 8)
+LRS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3)
+
+
+def sweep_of(shape: str, i: int) -> str | None:
+    return {"spread": f"sweep{i // 40}", "month": None, "sweep": BIG_SWEEP}[shape]
+
+
+def big_sweep_doc() -> dict:
+    """The `sweep` shape's spec: a depth x LR grid, each cell run with many seeds."""
+    return {"name": BIG_SWEEP, "strategy": "grid", "objective": "val/acc", "direction": "maximize",
+            "seeds": [0], "budget": 0, "roles": {}, "source": "configs/x.toml",
+            "axes": [{"key": "model.depth", "values": list(DEPTHS), "log": False},
+                     {"key": "optim.lr", "values": list(LRS), "log": True}]}
+
+
+def fill(root: Path, runs: int, shape: str = "spread") -> None:
     from fertui.atomicio import atomic_write_text
     from fertui.jsonio import dumps
 
@@ -43,13 +66,25 @@ def fill(root: Path, runs: int) -> None:
                "last": {"train/loss": 0.41, "train/lr": 1e-6, "val/acc": 84.2, "val/loss": 0.55},
                "best": {"train/loss": 0.39, "val/acc": 84.7, "val/loss": 0.51}}
     now = time.time()
+
+    def params(i: int) -> dict:
+        if shape != "sweep":
+            return {"optim.lr": 2e-4, "model.depth": 4, "run.seed": i}
+        return {"model.depth": DEPTHS[i % len(DEPTHS)], "optim.lr": LRS[(i // len(DEPTHS)) % len(LRS)],
+                "run.seed": i // (len(DEPTHS) * len(LRS))}
+
+    def scored(i: int) -> dict:  # distinct values, so the board has a best cell to find
+        return {**summary, "best": {**summary["best"], "val/acc": 80 + (i * 7919 % 1000) / 100}}
+
     docs = {str(i): {"id": f"{i:05d}", "name": f"CLSFER_depth4_lr2e-4_s{i}", "status": "done", "kind": "train",
-                     "command": [], "config": config, "params": {"optim.lr": 2e-4, "model.depth": 4, "run.seed": i},
-                     "sweep": f"sweep{i // 40}", "tags": ["SearchLR"], "priority": 0, "source": "configs/x.toml",
+                     "command": [], "config": config, "params": params(i),
+                     "sweep": sweep_of(shape, i), "tags": ["SearchLR"], "priority": 0, "source": "configs/x.toml",
                      "created": now - 3600, "started": now - 3000, "ended": now - 60, "attempts": 0,
-                     "exit_code": 0, "slot": "gpu0", "summary": summary} for i in range(1, runs + 1)}
+                     "exit_code": 0, "slot": "gpu0", "summary": scored(i)} for i in range(1, runs + 1)}
     (root / "runs").mkdir()
-    atomic_write_text(root / "runs" / "fertui.json", dumps({"runs": docs, "meta": {"1": {"next_run": runs + 1}}}))
+    sweeps = {"1": big_sweep_doc()} if shape == "sweep" else {}
+    atomic_write_text(root / "runs" / "fertui.json",
+                      dumps({"runs": docs, "sweeps": sweeps, "meta": {"1": {"next_run": runs + 1}}}))
 
 
 def timed(argv: list[str], env: dict) -> float:
@@ -68,7 +103,8 @@ def wait_done(store, run_id: str, timeout: float = 120) -> dict:
     raise SystemExit(f"run {run_id} did not finish in {timeout} s")
 
 
-def measure(root: Path, env: dict, runs: int) -> dict[str, float]:
+def measure(root: Path, env: dict, runs: int, shape: str = "spread", store_only: bool = False
+            ) -> dict[str, float]:
     import psutil
 
     from fertui.config import config_from_command
@@ -82,9 +118,12 @@ def measure(root: Path, env: dict, runs: int) -> dict[str, float]:
     out: dict[str, float] = {}
     bare = [sys.executable, "-c", "pass"]
 
+    def pairs(argv: list[str]) -> list[tuple[float, float]]:
+        """(command, `python -c pass`) seconds, each pair timed back to back: load cancels out."""
+        return [(timed(argv, env), timed(bare, env)) for _ in range(ROUNDS)]
+
     def ratio(argv: list[str]) -> float:
-        """Median of (command / `python -c pass`), each pair timed back to back: load cancels out."""
-        return statistics.median(timed(argv, env) / timed(bare, env) for _ in range(ROUNDS))
+        return statistics.median(command / python for command, python in pairs(argv))
 
     out["python -c pass (s)"] = statistics.median(timed(bare, env) for _ in range(ROUNDS))
     t0 = time.perf_counter()  # the first command migrates a single-file store (as an upgrade would)
@@ -95,6 +134,12 @@ def measure(root: Path, env: dict, runs: int) -> dict[str, float]:
                         ("show", ["show", str(runs // 2)]),
                         ("add exits", ["add", "--", "python", "-c", "pass"])):
         out[f"{label} (x pass)"] = ratio(fertui + args)
+    if shape == "sweep":
+        for label, args in (("board", ["board", BIG_SWEEP]),
+                            ("compare", ["compare", BIG_SWEEP, "--by", "model.depth"])):
+            timings = pairs(fertui + args)
+            out[f"{label} (s)"] = statistics.median(command for command, _ in timings)
+            out[f"{label} (x pass)"] = statistics.median(command / python for command, python in timings)
     ws = open_workspace(root)
     store = Store(ws.store_path)
     writes = []
@@ -103,6 +148,13 @@ def measure(root: Path, env: dict, runs: int) -> dict[str, float]:
         store.update_run("00001", note=i)  # a finished run: its partition is rewritten
         writes.append(time.perf_counter() - t0)
     out["one store write, finished run (ms)"] = 1000 * statistics.median(writes)
+    moves = []
+    for i in range(ROUNDS):  # a run of the shape's sweep (or month) finishing: it moves in
+        [moved] = store.add_runs([{"name": f"move-probe{i}", "sweep": sweep_of(shape, runs), "status": "queued"}])
+        t0 = time.perf_counter()
+        store.update_run(moved, status="cancelled", ended=time.time())
+        moves.append(time.perf_counter() - t0)
+    out["one move into the partitions (ms)"] = 1000 * statistics.median(moves)
     [live] = store.add_runs([{"name": "write-probe", "status": "queued", "priority": -99}])
     writes = []
     for i in range(ROUNDS * 3):
@@ -110,6 +162,8 @@ def measure(root: Path, env: dict, runs: int) -> dict[str, float]:
         store.update_run(live, summary={"step": i})
         writes.append(time.perf_counter() - t0)
     out["one store write, live summary (ms)"] = 1000 * statistics.median(writes)
+    if store_only:
+        return out
     out.update(console_figures(root, env, live))
     store.update_run(live, status="cancelled")
     (root / "fertui.toml").write_text("[scheduler]\ncpu_slots = 8\n")
@@ -210,6 +264,8 @@ def console_figures(root: Path, env: dict, live: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10000)
+    parser.add_argument("--shape", choices=SHAPES, default="spread", help="how the runs are spread")
+    parser.add_argument("--store-only", action="store_true", help="skip the daemon and console figures")
     parser.add_argument("--src", help="another fertui checkout to measure instead of this one")
     args = parser.parse_args()
     env = dict(os.environ)
@@ -217,20 +273,28 @@ def main() -> None:
     if args.src and "_FERTUI_SCALE_CHILD" not in env:  # re-run this script with that checkout first
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [args.src, env.get("PYTHONPATH")]))
         env["_FERTUI_SCALE_CHILD"] = "1"
-        sys.exit(subprocess.run([sys.executable, __file__, "--runs", str(args.runs)], env=env).returncode)
+        again = ["--runs", str(args.runs), "--shape", args.shape] + (["--store-only"] if args.store_only else [])
+        sys.exit(subprocess.run([sys.executable, __file__, *again], env=env, check=False).returncode)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    import psutil
+
     import fertui
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        fill(root, args.runs)
+        # `python -m fertui...` puts the current directory first on sys.path: run the commands
+        # from the workspace, so a fertui checkout we were started from is not the one measured
+        os.chdir(root)
+        fill(root, args.runs, args.shape)
         size = (root / "runs" / "fertui.json").stat().st_size / 1e6  # before the migration
-        results = measure(root, env, args.runs)
-    import psutil
-
-    print(f"fertui from {Path(fertui.__file__).parent}; {args.runs} finished runs, store {size:.1f} MB")
+        load = psutil.getloadavg()[0]
+        results = measure(root, env, args.runs, args.shape, args.store_only)
+        os.chdir(Path(tmp).parent)
+    print(f"fertui from {Path(fertui.__file__).parent}; {args.runs} finished runs, shape {args.shape}, "
+          f"store {size:.1f} MB")
     print(f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {psutil.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+          f"load average {load:.1f} at the start, {psutil.getloadavg()[0]:.1f} at the end, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for key, value in results.items():
         print(f"  {key}: {value:.3g}")
 

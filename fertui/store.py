@@ -3,9 +3,11 @@
 ``runs/fertui.json`` (hot) holds what changes: queued and running runs with their live
 summaries, sweeps, benchmarks, alerts and meta (run counter, queue state, layout version).
 A run that reaches a final state is moved, in the same transaction, into its partition under
-``runs/store/`` (one file per sweep, one per month outside sweeps; see
-:mod:`fertui.store_partitions`), which is written again only when that run changes. So a write
-costs the hot file (and, when a run ends, one partition), whatever the number of finished runs.
+``runs/store/`` (one per sweep, one per month outside sweeps; see
+:mod:`fertui.store_partitions`), into the chunk of at most 500 runs its number belongs to
+(:mod:`fertui.store_chunks`), which is written again only when one of its runs changes. So a
+write costs the hot file (and, when a run ends, one chunk), whatever the number of finished runs
+and however large one month or one sweep grows.
 
 Every write replaces a file atomically (temp file, fsync, rename) under one cross-process file
 lock, so a reader never needs the lock and never sees a torn file. Non-finite floats are tagged
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import heapq
-import os
 import shutil
 import sys
 import time
@@ -29,13 +30,18 @@ from tinydb.storages import Storage
 if TYPE_CHECKING:
     from tinydb import TinyDB
 
+from fertui import store_chunks
 from fertui.atomicio import atomic_file, atomic_write_text
 from fertui.errors import StoreDamaged, UserError
-from fertui.jsonio import dumps
+from fertui.jsonio import dumps, loads
 from fertui.store_acks import ACK_LOG
 from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
 from fertui.store_backup import backup_path, damaged, keep_backup, read_json_file
+from fertui.store_chunks import ChunkRows, chunk_name, is_chunk, partition_of_chunk
+from fertui.store_chunks import file_signature  # noqa: F401  (the console watcher imports it from here)
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
+from fertui.store_rechunk import rechunk
+from fertui.store_rows import RunRow
 from fertui.store_validate import raw_rows_problem
 
 RUN_STATES = ("queued", "running", "done", "failed", "nan", "oom", "cancelled", "pruned", "lost", "held")
@@ -45,7 +51,13 @@ FINAL_STATES = tuple(s for s in RUN_STATES if s not in ACTIVE_STATES)
 TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
 LOCK_TIMEOUT_S = 60
 LAYOUT_DOC = "3"  # meta doc: the layout version, the migration's mark (1: the run counter, 2: the queue)
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3  # 2: one file per partition; 3: partitions in chunks
+
+
+def layout_of(tables: dict) -> int:
+    """The layout version the hot file records (0: a store from before partitions, or new)."""
+    mark = tables.get("meta", {}).get(LAYOUT_DOC)
+    return int(mark.get("layout", 0)) if isinstance(mark, dict) else 0
 
 
 def migration_backup_path(path: Path) -> Path:
@@ -56,15 +68,6 @@ def restore_mark_path(path: Path) -> Path:
     """Exists while a `fertui store restore` works (see fertui.store_restore): if it is still
     there, that restore was killed, and what it set aside is not back yet."""
     return path.with_name(path.name + ".restoring")
-
-
-def file_signature(path: Path):
-    """(mtime, size, inode) of PATH, or None: a cheap "has it changed?" without reading it."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 class _HeldStorage(Storage):
@@ -90,7 +93,7 @@ class _Transaction:
 
     def __init__(self, parts: Partitions):
         self.parts = parts
-        self.read: dict[str, dict[str, dict]] = {}
+        self.read: dict[str, ChunkRows] = {}
         self.changed: set[str] = set()
         self.moved_back: dict[str, set[str]] = {}  # partition -> run numbers now in the hot file
         self._index: dict | None = None
@@ -100,9 +103,9 @@ class _Transaction:
             self._index = self.parts.read_index()
         return self._index
 
-    def partition(self, name: str) -> dict[str, dict]:
+    def partition(self, name: str) -> ChunkRows:
         if name not in self.read:
-            self.read[name] = self.parts.read(name)
+            self.read[name] = self.parts.read_rows(name)
         return self.read[name]
 
 
@@ -150,10 +153,22 @@ class Store:
             held = _HeldStorage(self.read_hot())
             self._tx = _Transaction(self.parts)
             try:
+                if layout_of(held.data) < LAYOUT_VERSION and self.parts.names():
+                    self._rechunk(held)
                 yield TinyDB(storage=lambda: held)
                 self._commit(held, self._tx)
             finally:
                 self._tx = None
+
+    def _rechunk(self, held: _HeldStorage) -> None:
+        """Split the partitions an older fertui wrote whole, before this transaction can change a
+        run in them; the hot file then records the layout, last (see fertui.store_rechunk)."""
+        moved = rechunk(self.parts, self._tx.index())
+        held.data.setdefault("meta", {})[LAYOUT_DOC] = {"layout": LAYOUT_VERSION}
+        held.written = True
+        if moved:
+            print(f"fertui: {self.parts.folder}: split {moved} finished runs into chunks of at most "
+                  f"{store_chunks.CHUNK_RUNS} runs", file=sys.stderr)
 
     def _commit(self, held: _HeldStorage, tx: _Transaction) -> None:
         data = held.data
@@ -168,7 +183,7 @@ class Store:
                 shutil.copyfileobj(old, copy)  # whole or not at all: a full disk leaves no truncated copy
         index = tx.index() if finished else {}
         for number, doc in finished.items():
-            name = partition_of(doc)
+            name = chunk_name(partition_of(doc), int(number))
             tx.partition(name)[number] = doc
             tx.changed.add(name)
             index[name] = add_to_ranges(index.get(name, []), int(number))
@@ -190,7 +205,7 @@ class Store:
             tx.parts.write(name, part)
         if first_move:
             print(f"fertui: {self.path}: moved {len(finished)} finished runs into {self.parts.folder}/ "
-                  f"(one file per sweep and per month); the single-file store is kept as "
+                  f"(one per sweep and per month, in chunks); the single-file store is kept as "
                   f"{migration_backup_path(self.path)}", file=sys.stderr)
 
     def _located(self, db: "TinyDB", number: int) -> tuple[dict | None, str | None]:
@@ -307,13 +322,14 @@ class Store:
         """The hot file's tables as {table: {doc_id: doc}}, read without the lock: the active
         runs, sweeps, benchmarks, alerts and meta (finished runs are in the partitions)."""
         tables = self.read_hot()
-        if LAYOUT_DOC not in tables.get("meta", {}) and any(
-                r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values()):
+        if layout_of(tables) < LAYOUT_VERSION and (
+                any(r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values())
+                or self.parts.names()):
             tables = self._migrate() or tables
         return tables
 
     def _migrate(self) -> dict | None:
-        """Move an older store's finished runs into partitions (first use); None if read-only."""
+        """Move an older store's finished runs into chunks (first use); None if read-only."""
         try:
             with self.transaction():
                 pass
@@ -333,27 +349,29 @@ class Store:
         return sorted(self.table("runs"), key=lambda r: r["id"])
 
     def partition_order(self, index: dict | None = None, names: list[str] | None = None) -> list[str]:
-        """Partition names (NAMES, or all), the one holding the newest run first. This is also
-        the rule for a run found in two partitions (a kill between two writes, a hand edit): the
-        copy met first in this order wins, in every reader; a hot copy wins over both."""
+        """The files of the partitions (NAMES, or all), the one holding the newest run first. This
+        is also the rule for a run found in two files (a kill between two writes, a hand edit):
+        the copy met first in this order wins, in every reader; a hot copy wins over both."""
         index = self.parts.read_index() if index is None else index
         names = self.parts.names() if names is None else names
         return sorted(names, key=lambda n: (-(index[n][-1][1] if index.get(n) else 0), n))
 
     def _hot_over_partitions(self, names: list[str] | None, read_partition, from_hot) -> dict:
-        """{number: row} of partitions NAMES (None: all), each read by READ_PARTITION, then of the
-        hot file (FROM_HOT(doc)), whose copies win. The hot file is read first and checked again
-        after: a run moving meanwhile is seen once."""
+        """{number: row} of partitions NAMES (None: all), each file read by READ_PARTITION, then
+        of the hot file (FROM_HOT(doc)), whose copies win. The hot file is read before and after
+        the files: a run that left it meanwhile may have been missed, so they are read again; a
+        live summary written meanwhile (every tick of a busy daemon) costs no second read."""
+        hot = self.snapshot()
         for _ in range(5):
-            before = file_signature(self.path)
-            hot = self.snapshot()
             found: dict = {}
-            for name in self.partition_order(names=names):
+            for name in self.partition_order(names=self.parts.chunks(names)):
                 for number, row in read_partition(name).items():
-                    found.setdefault(number, row)  # a copy in two partitions: see partition_order
-            found.update((n, from_hot(d)) for n, d in hot.get("runs", {}).items())
-            if file_signature(self.path) == before:
+                    found.setdefault(number, row)  # a copy in two files: see partition_order
+            after = self.snapshot()
+            if after.get("runs", {}).keys() >= hot.get("runs", {}).keys():
                 break
+            hot = after
+        found.update((n, from_hot(d)) for n, d in after.get("runs", {}).items())
         return found
 
     def runs_in(self, names: list[str] | None) -> dict[str, dict]:
@@ -380,8 +398,22 @@ class Store:
         return sorted(self.runs_in(None).values(), key=lambda r: r["id"])
 
     def sweep_runs(self, sweep: str) -> list[dict]:
-        """The runs of one sweep: the hot file and that sweep's partition only."""
+        """The runs of one sweep: the hot file and that sweep's chunks only."""
         found = self.runs_in([sweep_partition(sweep)])
+        return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
+
+    def rows_in(self, names: list[str]) -> dict[str, dict]:
+        """{number: run} of the hot file and partitions NAMES, finished runs as rows
+        (fertui.store_rows): what a board or a comparison of a large sweep reads instead of every
+        document. A row loads its run's document when asked for what it lacks."""
+        def rows(name: str) -> dict[str, dict]:
+            return {n: RunRow(row, self.get_run) for n, row in self.parts.sweep_rows(name).items()}
+
+        return self._hot_over_partitions(names, rows, lambda doc: doc)
+
+    def sweep_rows(self, sweep: str) -> list[dict]:
+        """The runs of one sweep, by id, finished ones as rows (see rows_in)."""
+        found = self.rows_in([sweep_partition(sweep)])
         return sorted((r for r in found.values() if r.get("sweep") == sweep), key=lambda r: r["id"])
 
     def iter_runs_newest_first(self) -> Iterator[dict]:
@@ -390,52 +422,63 @@ class Store:
         hot = self.snapshot()
         active = hot.get("runs", {})
         yield from sorted(active.values(), key=lambda r: r["id"], reverse=True)
-        seen = set(active)
+        seen = {int(n) for n in active}  # a run being moved or split is in two files: once
         for name in self.partition_order():
-            rows = {n: r for n, r in self.parts.read(name).items() if n not in seen}
-            seen.update(rows)  # a copy in two partitions is shown once (see partition_order)
-            yield from sorted(rows.values(), key=lambda r: r["id"], reverse=True)
+            for number, text in self.parts.newest_first(name):
+                if number not in seen:
+                    seen.add(number)
+                    yield loads(text)
 
     def recent_runs(self, limit: int, keep=lambda run: True,
                     names: list[str] | None = None) -> tuple[list[dict], bool]:
         """The active runs that KEEP accepts and the LIMIT newest finished ones (of partitions
-        NAMES; None: all), by id; and whether older finished ones were left out. Partitions are
-        opened newest first, and only while one may still hold a run newer than the oldest kept
-        (their index says)."""
+        NAMES; None: all), by id; and whether older finished ones were left out. Files are opened
+        newest first, and only while one may still hold a run newer than the oldest kept (their
+        index says); a chunk is read from its end, and only that far."""
         hot = self.snapshot()
         active = hot.get("runs", {})
         picked = [r for r in active.values() if keep(r)]
         index = self.parts.read_index()
-        newest: list[int] = []  # a min-heap of the numbers of the LIMIT newest finished runs
-        kept: dict[int, dict] = {}
+        wanted = None if names is None else set(self.parts.chunks(names))
+        newest: list[tuple[int, dict]] = []  # a min-heap of the LIMIT newest finished runs
+        seen = {int(n) for n in active}  # a run being moved or split is in two files: once
         more = False
         for name in self.partition_order(index):
-            if names is not None and name not in names:
+            if wanted is not None and name not in wanted:
                 continue
             top = index[name][-1][1] if index.get(name) else None
-            if len(newest) >= limit and top is not None and top < newest[0]:
-                more = True  # every run in this partition and the rest is older than those kept
+            if len(newest) >= limit and top is not None and top < newest[0][0]:
+                more = True  # every run in this file and the rest is older than those kept
                 break
-            for number, run in self.parts.read(name).items():
-                if number in active or int(number) in kept or not keep(run):
-                    continue  # kept already: a copy in two partitions (see partition_order)
-                heapq.heappush(newest, int(number))
-                kept[int(number)] = run
+            for number, text in self.parts.newest_first(name):
+                if len(newest) >= limit and number < newest[0][0] and is_chunk(name):
+                    more = True  # a chunk is sorted: the rest of it is older still
+                    break
+                if number in seen:
+                    continue
+                seen.add(number)
+                run = loads(text)
+                if not keep(run):
+                    continue
+                heapq.heappush(newest, (number, run))
                 if len(newest) > limit:
-                    del kept[heapq.heappop(newest)]
+                    heapq.heappop(newest)
                     more = True
-        return sorted(picked + list(kept.values()), key=lambda r: r["id"]), more
+        return sorted(picked + [r for _, r in newest], key=lambda r: r["id"]), more
+
+    def _candidates(self, number: int, index: dict) -> Iterator[str]:
+        """The files that may hold run NUMBER, likeliest first: those the index names, then the
+        chunks its number belongs to (a kill before the index was written), then the rest."""
+        hinted = [n for n, ranges in index.items() if in_ranges(ranges, number)]
+        yield from hinted
+        names = [n for n in self.parts.names() if n not in hinted]
+        home = [n for n in names if n == chunk_name(partition_of_chunk(n), number)]
+        yield from home
+        yield from (n for n in names if n not in home)
 
     def _find_partition(self, number: str, index: dict) -> str | None:
-        hinted = self.partition_order(index, [n for n, ranges in index.items() if in_ranges(ranges, int(number))])
-        reader = self._tx.partition if self._tx else self.parts.read
-        for name in hinted:
-            if number in reader(name):
-                return name
-        for name in self.partition_order(index):  # not where the index says (a kill before it was written)
-            if name not in hinted and number in reader(name):
-                return name
-        return None
+        """The file holding run NUMBER, as this transaction sees it."""
+        return next((n for n in self._candidates(int(number), index) if number in self._tx.partition(n)), None)
 
     def get_run(self, run_id: str) -> dict | None:
         run_id = run_id.strip()
@@ -445,10 +488,11 @@ class Store:
         hot = self.snapshot()
         if number in hot.get("runs", {}):
             return hot["runs"][number]
-        name = self._find_partition(number, self.parts.read_index())
-        if name is None:
-            return self.snapshot().get("runs", {}).get(number)  # moved back meanwhile
-        return self.parts.read(name).get(number)
+        for name in self._candidates(int(number), self.parts.read_index()):
+            run = self.parts.find(name, int(number))  # its line only
+            if run is not None:
+                return run
+        return self.snapshot().get("runs", {}).get(number)  # moved back meanwhile
 
     def resolve_run(self, ref: str) -> dict:
         """A run by id (leading zeros optional) or by unique name; UserError otherwise."""

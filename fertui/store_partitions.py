@@ -1,19 +1,22 @@
-"""Where finished runs live: ``runs/store/<partition>.json``, written when a run ends.
+"""Where finished runs live: ``runs/store/<partition>+<chunk>.json``, written when a run ends.
 
-A finished run belongs to the partition of its sweep (``sweep-<name>.json``) or, outside any
-sweep, to the month it was queued in (``month-2026-12.json``). A partition holds one TinyDB
-table, ``runs``, keyed by the run's number, one run a line (still one JSON document, so TinyDB
-and any JSON tool read it; the lines let ``ls --json --all`` pass runs through without decoding
-and encoding them again), and is replaced whole and atomically (with the
-previous version kept as ``.bak``, as the hot file is) only when one of its runs moves in or
-changes: a board reads one sweep's file, and no write ever pays for the other partitions.
+A finished run belongs to the partition of its sweep (``sweep-<name>``) or, outside any sweep,
+to the month it was queued in (``month-2026-12``), and inside it to the chunk of its number
+(``month-2026-12+24.json``; see :mod:`fertui.store_chunks`). A file holds one TinyDB table,
+``runs``, keyed by the run's number, one run a line (still one JSON document, so TinyDB and any
+JSON tool read it; the lines let ``ls --json --all`` pass runs through without decoding and
+encoding them again), and is replaced whole and atomically (with the previous version kept as
+``.bak``, as the hot file is) only when one of its runs moves in or changes: a board reads one
+sweep's files, and no write ever pays for the other chunks. A file without ``+`` is a partition
+written whole by an older fertui; the first write transaction splits it into chunks
+(:mod:`fertui.store_rechunk`).
 
-``runs/store/.index.json`` keeps, for each partition, the ranges of run numbers it holds
-(``[[1, 40], [97, 97]]``: sweeps are queued in blocks, so this stays a few numbers per
-partition), so ``fertui show 12345`` opens one partition, not all of them. It is written when a
-run moves, never by a live-summary write (so the hot file stays the same size however many
-partitions there are), and it is a hint: a run is looked for in the hot file first, then in
-the partition the index names, then everywhere.
+``runs/store/.index.json`` keeps, for each file, the ranges of run numbers it holds
+(``[[1, 40], [97, 97]]``: sweeps are queued in blocks, so this stays a few numbers per file), so
+a listing opens the newest files first. It is written when a run moves, never by a live-summary
+write (so the hot file stays the same size however many partitions there are), and it is a hint:
+a run is looked for in the hot file first, then in the files the index names, then in the chunk
+its number belongs to, then everywhere.
 """
 
 from __future__ import annotations
@@ -21,11 +24,24 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from fertui.atomicio import atomic_write_text
-from fertui.jsonio import dumps
-from fertui.store_backup import keep_backup, read_json_file
+from fertui.jsonio import dumps, loads
+from fertui.store_backup import backup_path, keep_backup, read_json_file
+from fertui.store_chunks import (
+    CHUNK_MARK,
+    HEAD,
+    TAIL,
+    ChunkRows,
+    file_signature,
+    is_chunk,
+    line_of,
+    lines_from_end,
+    split_lines,
+)
+from fertui.store_rows import ROWS_DIR, SweepRows, has_rows
 from fertui.store_validate import valid_index
 
 PARTITION_DIR = "store"
@@ -74,10 +90,11 @@ def in_ranges(ranges: Ranges, number: int) -> bool:
 
 
 class Partitions:
-    """The partition files of one store (``runs/store/``)."""
+    """The partition files of one store (``runs/store/``): chunks, and older whole partitions."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self.rows = SweepRows(self.folder / ROWS_DIR, self.path)
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}{SUFFIX}"
@@ -89,25 +106,80 @@ class Partitions:
         except FileNotFoundError:
             return []
 
+    def chunks(self, partitions: list[str] | None) -> list[str]:
+        """The files of PARTITIONS (None: every file): their chunks and older whole files."""
+        if partitions is None:
+            return self.names()
+        wanted = set(partitions)
+        return [n for n in self.names() if n.split(CHUNK_MARK, 1)[0] in wanted]
+
     def read(self, name: str) -> dict[str, dict]:
-        """{run number: run} of partition NAME ({} if it does not exist)."""
+        """{run number: run} of file NAME ({} if it does not exist)."""
         return read_json_file(self.path(name)).get("runs", {})
 
-    def write(self, name: str, runs: dict[str, dict]) -> None:
-        """Replace partition NAME (called under the store lock). An emptied partition is removed."""
+    def read_rows(self, name: str) -> ChunkRows:
+        """File NAME as a transaction holds it (empty if it does not exist)."""
+        source = file_signature(self.path(name))  # under the store lock: no writer meanwhile
+        try:
+            text = self.path(name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ChunkRows()
+        lines = split_lines(text)
+        if lines is not None:
+            return ChunkRows(lines, source=source)
+        return ChunkRows(docs=self.read(name), source=source)
+
+    def find(self, name: str, number: int) -> dict | None:
+        """Run NUMBER of file NAME, decoding only its line (None if it is not there)."""
+        try:
+            text = self.path(name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        if text.startswith(HEAD) and text.endswith(TAIL):
+            line = line_of(text, number)
+            return None if line is None else loads(line)
+        return self.read(name).get(str(number))
+
+    def newest_first(self, name: str) -> Iterator[tuple[int, str]]:
+        """(number, the run's JSON text) of file NAME, newest first: a chunk is read from its end,
+        a file laid out otherwise is read whole."""
         path = self.path(name)
-        if not runs:
-            path.unlink(missing_ok=True)
+        if is_chunk(name) and _framed(path):
+            yield from lines_from_end(path)
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        keep_backup(path)
-        lines = ",\n".join(f'"{int(number)}":{dumps(doc)}' for number, doc in runs.items())
-        atomic_write_text(path, '{"runs":{\n' + lines + "\n}}\n")
+        rows = self.raw_rows(name)
+        if rows is None:
+            rows = {n: dumps(d) for n, d in self.read(name).items()}
+        for number in sorted(rows, key=int, reverse=True):
+            yield int(number), rows[number]
+
+    def write(self, name: str, rows: ChunkRows | dict[str, dict]) -> None:
+        """Replace file NAME with ROWS (or {number: run}; called under the store lock). An emptied
+        file is removed."""
+        if not isinstance(rows, ChunkRows):
+            rows = ChunkRows(docs=rows)
+        path = self.path(name)
+        if not len(rows):
+            path.unlink(missing_ok=True)
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            keep_backup(path)
+            atomic_write_text(path, rows.text())
+        if has_rows(name) and is_chunk(name):  # after the chunk: rows never newer than it
+            self.rows.write(name, rows)
+
+    def sweep_rows(self, name: str) -> dict[str, dict]:
+        """{number: row} of file NAME (see fertui.store_rows)."""
+        return self.rows.read(name, self.read)
+
+    def remove(self, name: str) -> None:
+        """Remove file NAME and its backup (its runs are safely elsewhere now)."""
+        self.path(name).unlink(missing_ok=True)
+        backup_path(self.path(name)).unlink(missing_ok=True)
+        self.rows.path(name).unlink(missing_ok=True)
 
     def read_index(self) -> dict[str, Ranges]:
-        """{partition: run-number ranges}; {} when missing or unreadable (it is only a hint)."""
-        from fertui.jsonio import loads
-
+        """{file: run-number ranges}; {} when missing or unreadable (it is only a hint)."""
         try:
             index = loads((self.folder / INDEX_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -119,19 +191,21 @@ class Partitions:
         atomic_write_text(self.folder / INDEX_FILE, dumps(index))
 
     def raw_rows(self, name: str) -> dict[str, str] | None:
-        """{run number: the run's JSON text} of partition NAME as fertui writes it, one run a
-        line; None when the file is laid out otherwise (edited by hand): parse it instead."""
+        """{run number: the run's JSON text} of file NAME as fertui writes it, one run a line;
+        None when the file is laid out otherwise (edited by hand): parse it instead."""
         try:
             text = self.path(name).read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
-        lines = text.split("\n")
-        if len(lines) < 3 or lines[0] != '{"runs":{' or lines[-2:] != ["}}", ""]:
-            return None
-        rows = {}
-        for line in lines[1:-2]:
-            key, sep, value = line.partition(":")
-            if not (sep and key.startswith('"') and key.endswith('"') and key[1:-1].isdigit()):
-                return None
-            rows[key[1:-1]] = value[:-1] if value.endswith(",") else value
-        return rows
+        return split_lines(text)
+
+
+def _framed(path: Path) -> bool:
+    """Whether PATH starts and ends as fertui writes a file (a torn one is read whole, and fails)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(HEAD))
+            fh.seek(max(0, fh.seek(0, 2) - len(TAIL)))
+            return head == HEAD.encode() and fh.read() == TAIL.encode()
+    except FileNotFoundError:
+        return False

@@ -17,7 +17,7 @@ def sweep_summaries(ws: Workspace) -> list[dict]:
     store = Store(ws.store_path)
     sweeps = sorted(store.sweeps(), key=lambda d: d.get("created") or 0)
     by_sweep: dict[str, list[dict]] = {}
-    for run in sorted(store.runs_in([sweep_partition(d["name"]) for d in sweeps]).values(), key=lambda r: r["id"]):
+    for run in sorted(store.rows_in([sweep_partition(d["name"]) for d in sweeps]).values(), key=lambda r: r["id"]):
         by_sweep.setdefault(run.get("sweep"), []).append(run)
     out = []
     for doc in sweeps:

@@ -64,7 +64,8 @@ def metric_value(ws: Workspace, run: dict, metric: str, direction: Direction) ->
 
 
 def sweep_runs(ws: Workspace, name: str) -> list[dict]:
-    return Store(ws.store_path).sweep_runs(name)
+    """The sweep's runs as rows: a finished run's config is read from its document when asked."""
+    return Store(ws.store_path).sweep_rows(name)
 
 
 def finished_all_epochs(run: dict) -> bool:

@@ -36,8 +36,8 @@ def test_a_finished_run_leaves_the_hot_file_and_is_found_everywhere(tmp_path):
     hot = json.loads(store.path.read_text())
     assert sorted(r["id"] for r in hot["runs"].values()) == [swept[2]]  # only the active run stays hot
     month = partition_of(store.get_run(loose))
-    assert store.parts.read_index() == {f"sweep-{safe_name('lr grid')}": [[1, 2]], month: [[4, 4]]}
-    assert sorted(_files(store)) == sorted([f"sweep-{safe_name('lr grid')}.json", f"{month}.json"])
+    assert store.parts.read_index() == {f"sweep-{safe_name('lr grid')}+0": [[1, 2]], f"{month}+0": [[4, 4]]}
+    assert sorted(_files(store)) == sorted([f"sweep-{safe_name('lr grid')}+0.json", f"{month}+0.json"])
     assert [r["id"] for r in store.runs()] == [*swept, loose]
     assert [r["id"] for r in store.sweep_runs("lr grid")] == swept
     assert store.resolve_run("loose")["status"] == "failed" and store.get_run(swept[0])["status"] == "done"
@@ -52,12 +52,12 @@ def test_a_board_reads_one_partition_and_a_change_rewrites_only_its_own(tmp_path
     before = _files(store)
     store.update_run(a[0], note="re-read the logs")  # a finished run changed: partition A only
     after = _files(store)
-    assert after["sweep-B.json"] == before["sweep-B.json"] and after["sweep-A.json"] != before["sweep-A.json"]
+    assert after["sweep-B+0.json"] == before["sweep-B+0.json"] and after["sweep-A+0.json"] != before["sweep-A+0.json"]
     assert store.get_run(a[0])["note"] == "re-read the logs"
-    store.parts.path("sweep-B").write_text("{ torn")  # sweep A's readers never open B's file
+    store.parts.path("sweep-B+0").write_text("{ torn")  # sweep A's readers never open B's file
     assert [r["id"] for r in store.sweep_runs("A")] == a
     assert store.get_run(a[1])["name"] == "a1"
-    with pytest.raises(Exception, match="sweep-B.json"):
+    with pytest.raises(Exception, match=r"sweep-B\+0\.json"):
         store.runs()
 
 
@@ -198,12 +198,12 @@ def test_a_damaged_partition_names_its_file_and_backup(tmp_path):
     store = Store(tmp_path / "runs" / "fertui.json")
     ids = store.add_runs([{"name": "a", "sweep": "A"}, {"name": "b", "sweep": "A"}])
     _finish(store, ids[:1])
-    _finish(store, ids[1:])  # the second move keeps the first version as sweep-A.json.bak
-    shutil.copy(store.parts.path("sweep-A"), tmp_path / "good")
-    store.parts.path("sweep-A").write_text("")
+    _finish(store, ids[1:])  # the second move keeps the first version as sweep-A+0.json.bak
+    shutil.copy(store.parts.path("sweep-A+0"), tmp_path / "good")
+    store.parts.path("sweep-A+0").write_text("")
     with pytest.raises(Exception) as caught:
         store.sweep_runs("A")
-    assert "sweep-A.json" in str(caught.value) and "sweep-A.json.bak" in str(caught.value)
+    assert "sweep-A+0.json" in str(caught.value) and "sweep-A+0.json.bak" in str(caught.value)
 
 
 def test_store_restore_puts_a_damaged_partition_back(tmp_path):
@@ -215,10 +215,10 @@ def test_store_restore_puts_a_damaged_partition_back(tmp_path):
     ids = store.add_runs([{"name": "a", "sweep": "A"}, {"name": "b", "sweep": "A"}])
     _finish(store, ids[:1])
     _finish(store, ids[1:])
-    store.parts.path("sweep-A").write_text("{ torn")
+    store.parts.path("sweep-A+0").write_text("{ torn")
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "store", "restore"])
     assert result.exit_code == 0, result.output
-    assert "restored" in result.output and "sweep-A.json" in result.output
+    assert "restored" in result.output and "sweep-A+0.json" in result.output
     assert [r["name"] for r in store.sweep_runs("A")] == ["a"]  # the backup is one move behind
 
 
@@ -247,11 +247,11 @@ def test_a_full_json_listing_passes_stored_lines_through_and_reads_hand_edited_f
     store = Store(tmp_path / "runs" / "fertui.json")
     ids = store.add_runs([{"name": f"a{i}", "sweep": "A", "summary": {"loss": float("nan")}} for i in range(3)])
     _finish(store, ids)
-    assert store.parts.raw_rows("sweep-A") is not None  # one run a line, as fertui writes them
+    assert store.parts.raw_rows("sweep-A+0") is not None  # one run a line, as fertui writes them
     expected = [r["id"] for r in store.runs()]
-    path = store.parts.path("sweep-A")
+    path = store.parts.path("sweep-A+0")
     path.write_text(json.dumps(json.loads(path.read_text()), indent=2))  # someone pretty-printed it
-    assert store.parts.raw_rows("sweep-A") is None
+    assert store.parts.raw_rows("sweep-A+0") is None
     texts = [t for _, t in store.json_rows()]
     assert [json.loads(t)["id"] for t in texts] == expected
     assert '{"$float":"nan"}' in texts[0]  # the same tagged JSON as every other listing
@@ -266,7 +266,7 @@ def test_ls_of_one_sweep_reads_only_its_partition(tmp_path):
     a = store.add_runs([{"name": f"a{i}", "sweep": "A"} for i in range(5)])
     b = store.add_runs([{"name": f"b{i}", "sweep": "B"} for i in range(5)])
     _finish(store, a + b)
-    store.parts.path("sweep-B").write_text("{ torn")  # never opened for sweep A
+    store.parts.path("sweep-B+0").write_text("{ torn")  # never opened for sweep A
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "ls", "--sweep", "A", "--json", "--limit", "2"])
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in json.loads(result.output[result.output.index("["):])] == a[-2:]

@@ -60,7 +60,7 @@ def test_restore_rebuilds_the_newest_runs_as_they_ended(workspace):
     assert sorted(r["status"] for r in before.values()) == ["done", "done", "nan", "nan"]
     board = cli(workspace, "board", "rb", "--rows", "run.seed", "--cols", "params.lr", "-f", "json").output
 
-    partition = store.parts.path("sweep-rb")
+    partition = store.parts.path("sweep-rb+0")
     partition.write_text("")  # damaged; its .bak is the partition before the last run moved in
     assert cli(workspace, "ls").exit_code == 2
     result = cli(workspace, "store", "restore")
@@ -89,10 +89,10 @@ def test_the_daemon_waits_on_a_damaged_partition_then_carries_on_after_restore(w
     (ws.run_dir(first) / "go").write_text("")
     wait_for(lambda: store.get_run(first)["status"] == "done" and store.get_run(second)["status"] == "running",
              timeout=60, what="the first run done, the second running")
-    store.parts.path("sweep-dm").write_text("")  # the partition's first version: no backup yet
+    store.parts.path("sweep-dm+0").write_text("")  # the partition's first version: no backup yet
     (ws.run_dir(second) / "go").write_text("")
     log = ws.runs_dir / "daemon.log"
-    wait_for(lambda: "sweep-dm.json: the store is empty" in log.read_text(), timeout=30, what="the daemon to notice")
+    wait_for(lambda: "sweep-dm+0.json: the store is empty" in log.read_text(), timeout=30, what="the daemon to notice")
     result = cli(workspace, "ls")
     assert result.exit_code == 2 and "fertui store restore" in result.output  # one line, names the way out
 

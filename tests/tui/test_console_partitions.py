@@ -3,6 +3,7 @@ and parses again only the partition files that changed."""
 
 import time
 
+from fertui import store_chunks
 from fertui.store import Store
 from fertui.tui import watcher as watcher_module
 from fertui.tui.watcher import Watcher
@@ -26,6 +27,7 @@ def _poll(watcher, posted):
 
 
 def test_the_watcher_reads_recent_partitions_then_all_on_demand(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_chunks, "CHUNK_RUNS", 1000)  # one chunk a sweep: a file is a sweep here
     ws, store = _workspace(tmp_path)
     monkeypatch.setattr(watcher_module, "RECENT_RUNS", 500)
     posted, parsed = [], []
@@ -33,16 +35,16 @@ def test_the_watcher_reads_recent_partitions_then_all_on_demand(tmp_path, monkey
     original = watcher.store.parts.read
     watcher.store.parts.read = lambda name: parsed.append(name) or original(name)
     runs = _poll(watcher, posted)
-    assert sorted(parsed) == ["sweep-S1", "sweep-S2"]  # the two newest hold 600 >= 500 runs
+    assert sorted(parsed) == ["sweep-S1+0", "sweep-S2+0"]  # the two newest hold 600 >= 500 runs
     assert len(runs) == 601 and watcher.partitions_left == 1
     parsed.clear()
     store.update_run("00301", note="seen")  # a run of S1 changed: only S1 is parsed again
     runs = _poll(watcher, posted)
-    assert parsed == ["sweep-S1"] and runs["301"]["note"] == "seen"
+    assert parsed == ["sweep-S1+0"] and runs["301"]["note"] == "seen"
     parsed.clear()
     watcher.load_older(300)  # `o`: a step more, so one more partition
     runs = _poll(watcher, posted)
-    assert parsed == ["sweep-S0"] and len(runs) == 901 and watcher.partitions_left == 0
+    assert parsed == ["sweep-S0+0"] and len(runs) == 901 and watcher.partitions_left == 0
     parsed.clear()
     _poll(watcher, posted)  # nothing changed: nothing parsed, nothing posted
     assert parsed == [] and len(posted) == 3
