@@ -8,7 +8,7 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows, print_json_texts, workspace
 from fertui.errors import UserError
-from fertui.run_summary import best_text
+from fertui.run_summary import best_text, waiting_text
 from fertui.store import RUN_STATES, Store, status_text
 
 LS_LIMIT = 50  # finished runs `fertui ls` shows beside the active ones
@@ -199,7 +199,7 @@ def _print_runs_table(runs: list[dict]) -> None:
         return
     now = time.time()
     header = ("id", "name", "status", "sweep", "params", "progress", "best", "age")
-    rows = [(r["id"], r["name"], status_text(r), r.get("sweep") or "", key_params(r), progress_text(r),
+    rows = [(r["id"], r["name"], status_text(r), r.get("sweep") or "", key_params(r), progress_text(r) or waiting_text(r),
              best_text(r), _age(now - r.get("created", now))) for r in runs]
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) for i in range(len(header))]
     budget = shutil.get_terminal_size((160, 24)).columns
@@ -272,8 +272,8 @@ def _print_run(doc: dict, folder) -> None:
 
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    for key in ("id", "name", "status", "kind", "sweep", "priority", "slot", "slurm_job", "partition", "node",
-                "attempts"):
+    for key in ("id", "name", "status", "waiting", "kind", "sweep", "priority", "slot", "slurm_job", "partition",
+                "node", "attempts"):
         if doc.get(key) not in (None, "", []):
             add(key, status_text(doc) if key == "status" else str(doc[key]))
     for key in ("created", "started", "ended"):

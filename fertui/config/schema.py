@@ -69,6 +69,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "metrics_csv": Field("str", "", help="CSV log in the run folder to tail (glob allowed: **/summary.csv)"),
         "tensorboard": Field("bool", True, help="command jobs: read TensorBoard files under the run folder"),
         "wandb": Field("str", "", one_of("", "fertui"), help='"fertui": `import wandb` in the job is fertui.wandb'),
+        "gpus": Field("int", 1, at_least(1), help="GPUs the job needs, with consecutive indices "
+                                                  "(CUDA_VISIBLE_DEVICES=2,3; torchrun sees them all)"),
+        "gpu_memory_mb": Field("int", 0, at_least(0), help="GPU memory the job needs per GPU, so small jobs share "
+                                                           "a GPU; 0 = one [scheduler] jobs_per_gpu share"),
     },
     "model": {
         "name": Field("str", "clsfer_tiny"),

@@ -27,6 +27,7 @@ from fertui.scheduler.logfile import setup_logging
 from fertui.scheduler.ingest import RunIngest
 from fertui.scheduler.outcome import classify, record_stop
 from fertui.scheduler.queue_state import queue_of
+from fertui.scheduler.placement import Waiting, occupant
 from fertui.scheduler.slots import SlotPool
 from fertui.store import Store
 from fertui.workspace import Workspace
@@ -174,15 +175,43 @@ class Scheduler:
     def _start_queued(self) -> None:
         queued = sorted((r for r in self.runs.values() if r["status"] == "queued"),
                         key=lambda r: (-int(r.get("priority") or 0), int(r["id"])))
-        if not queued:
+        if not self.pool.gpu_mode:
+            free = self.pool.free({t.slot for t in self.tracked.values()}) if queued else []
+            for run, slot in zip(queued, free):
+                self._start(run, slot)
             return
-        free = self.pool.free({t.slot for t in self.tracked.values()})
-        for run, slot in zip(queued, free):
-            self._start(run, slot)
+        ours = [occupant(t.run, t.slot) for t in self.tracked.values()]
+        if queued:
+            placer = self.pool.placer(ours, {t.run["pid"] for t in self.tracked.values() if t.run.get("pid")})
+            for i, run in enumerate(queued):
+                choice = self.pool.take(placer, run)
+                if isinstance(choice, Waiting):  # in order: a later run must not overtake it
+                    self._note_waiting(queued[i:], choice)
+                    break
+                self._start(run, choice)
+            ours = [occupant(t.run, t.slot) for t in self.tracked.values()]
+        self.pool.let_go_unused(ours)
+
+    def _note_waiting(self, runs: list[dict], waiting: Waiting) -> None:
+        """Say in each waiting run why (for `ls` and the console), written only when it changes."""
+        head = runs[0]
+        if waiting.never:
+            doc = self.store.claim_run(head["id"], ("queued",), {"status": "failed", "ended": time.time(),
+                                                                 "error": f"cannot start: {waiting.reason}"})
+            if doc is not None:
+                self.runs[doc["id"]] = doc
+                self._alert(doc, "failed", f"{doc['name']} cannot start: {waiting.reason}")
+            return
+        for run in runs:
+            reason = waiting.reason if run is head else f"after {head['id']}: {waiting.reason}"
+            if run.get("waiting") != reason:
+                run["waiting"] = reason
+                self.pending.setdefault(run["id"], {})["waiting"] = reason
 
     def _start(self, run: dict, slot: Slot) -> None:
         run_dir = self.ws.run_dir(run["id"])
         run_dir.mkdir(parents=True, exist_ok=True)
+        self.pending.get(run["id"], {}).pop("waiting", None)  # a reason noted a tick ago is stale now
         argv = job_argv(run, run_dir)
         now = time.time()
 
@@ -194,7 +223,8 @@ class Scheduler:
             except Exception as exc:
                 log.exception("%s could not start", doc["id"])
                 return {"status": "failed", "ended": time.time(), "error": f"could not start: {exc}"}
-            return {"status": "running", "started": now, "slot": slot.name, **fields}
+            placed = {"gpus": list(slot.gpus)} if slot.gpus else {}
+            return {"status": "running", "started": now, "slot": slot.name, **placed, "waiting": None, **fields}
 
         doc = self.store.claim_run(run["id"], ("queued",), launch)
         if doc is None:

@@ -7,7 +7,7 @@ import math
 import time
 from typing import Any
 
-from fertui.run_summary import last_loss
+from fertui.run_summary import last_loss, waiting_text
 from fertui.store import FINAL_STATES, status_text
 
 RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns show them
@@ -108,7 +108,7 @@ def run_cells(run: dict) -> dict[str, str]:
         "id": run["id"],
         "name": middle_cut(run.get("name") or ""),
         "status": status_text(run),
-        "progress": progress(run),
+        "progress": progress(run) or waiting_text(run),
         "loss": fmt_num(last_loss(s)),
         "best": fmt_num(best),
         "img_s": fmt_num(s.get("img_per_s")) if s.get("img_per_s") is not None else "",

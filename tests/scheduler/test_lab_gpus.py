@@ -1,0 +1,148 @@
+"""A shared lab GPU server, with a fake ``pynvml`` on the path (tests/fake_nvml): a colleague's
+busy GPU is left alone and `ls` says why a run waits, two workspaces never double-book a GPU,
+`job.gpus = 2` gets two neighbours, and small jobs share a GPU by declared memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fertui.cli.main import app
+from fertui.scheduler.core import Scheduler
+from fertui.scheduler.daemon import ensure_daemon
+from fertui.scheduler.gpu_claims import GpuClaims, claim_key
+from fertui.scheduler.nvml import GpuInfo, GpuProcess
+from fertui.scheduler.placement import Etiquette, GpuNeed, Occupant, Placer, Waiting
+from tests.scheduler.conftest import JobWorkspace, wait_for
+from tests.scheduler.test_queue_order import drained
+
+FAKE_NVML = Path(__file__).resolve().parent.parent / "fake_nvml"
+# The job says which GPUs it saw and when it really ran (the store's times are the scheduler's).
+REPORT_GPUS = ("import os, time, fertui.report as r; t0 = time.time(); time.sleep({s}); "
+               "r.summary(cvd=os.environ['CUDA_VISIBLE_DEVICES'], t0=t0, t1=time.time())")
+
+
+def gpu(index: int, used_mb: int = 0, util: int = 0, pids: tuple[int, ...] = (), total_mb: int = 81920) -> dict:
+    return {"name": "H100", "uuid": f"GPU-fake-{index}", "total_mb": total_mb, "used_mb": used_mb, "util": util,
+            "processes": [{"pid": p, "used_mb": used_mb} for p in pids]}
+
+
+@pytest.fixture
+def nvml(tmp_path, monkeypatch):
+    """Writes the fake GPUs' state; puts the fake pynvml first on the path, here and for daemons."""
+    state = tmp_path / "nvml.json"
+
+    def write(*gpus: dict) -> None:
+        tmp = state.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"gpus": list(gpus)}))
+        os.replace(tmp, state)
+
+    monkeypatch.setenv("FAKE_NVML_STATE", str(state))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(FAKE_NVML), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.syspath_prepend(str(FAKE_NVML))
+    monkeypatch.delitem(sys.modules, "pynvml", raising=False)
+    return write
+
+
+@pytest.fixture
+def colleague():
+    """A process of someone else's on a GPU (this user's, outside any fertui job)."""
+    proc = subprocess.Popen(["sleep", "300"])
+    yield proc.pid
+    proc.kill()
+    proc.wait()
+
+
+def values(jobs: JobWorkspace, run_id: str) -> dict:
+    return jobs.run(run_id)["summary"]["values"]
+
+
+def test_busy_gpu_of_another_user_is_skipped_and_ls_says_why_a_run_waits(jobs, nvml, colleague):
+    nvml(gpu(0, used_mb=70000, util=100, pids=(colleague,)), gpu(1))
+    other_workspace = GpuClaims()  # another fertui workspace holds GPU 1
+    assert other_workspace.hold(claim_key("GPU-fake-1", 1))
+    run_id = jobs.add(REPORT_GPUS.format(s=0))
+    scheduler = Scheduler(jobs.ws)
+    scheduler.tick()
+    scheduler._flush(force=True)
+    assert jobs.status(run_id) == "queued"
+    listing = CliRunner().invoke(app, ["--workspace", str(jobs.root), "ls"], env={"COLUMNS": "300"}).output
+    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    assert f"waiting: gpu0 used by pid {colleague} ({user}), gpu1 by another fertui workspace" in listing
+    other_workspace.close()  # the colleague's job ended: GPU 1 is free, GPU 0 still is not
+    scheduler.serve(until=drained)
+    assert values(jobs, run_id)["cvd"] == "1" and jobs.run(run_id)["waiting"] is None
+
+
+def test_placer_reasons_memory_and_load_and_contiguous_gpus():
+    rules = Etiquette(jobs_per_gpu=1, busy_memory_mb=1024, busy_utilization=10)
+    gpus = [GpuInfo(0, "a", 81920, 81920 - 2048), GpuInfo(1, "b", 81920, 81920, utilization=55),
+            GpuInfo(2, "c", 81920, 81920), GpuInfo(3, "d", 81920, 81920), GpuInfo(4, "e", 81920, 81920)]
+    placer = Placer(gpus, [], set(), rules, hold=lambda g: True)
+    assert placer.place(GpuNeed(count=2)).gpus == (2, 3)
+    waiting = placer.place(GpuNeed(count=2))
+    assert isinstance(waiting, Waiting) and not waiting.never
+    assert waiting.reason.startswith("gpu0 busy (2048 MB used by a process NVML cannot name), "
+                                     "gpu1 busy (55 % utilisation), gpu2 full (1 run of this workspace)")
+    assert placer.place(GpuNeed()).gpus == (4,)
+    assert placer.place(GpuNeed(count=6)).never
+    mine = Placer([GpuInfo(0, "a", 81920, 81920, processes=(GpuProcess(os.getpid()),))], [], {os.getpgid(0)},
+                  rules, hold=lambda g: True)
+    assert mine.place(GpuNeed()).gpus == (0,)  # our own job's process is no reason to wait
+
+
+def test_job_gpus_2_gets_two_neighbouring_gpus(jobs, nvml, colleague):
+    nvml(gpu(0, pids=(colleague,)), gpu(1), gpu(2), gpu(3))
+    pair = jobs.add(REPORT_GPUS.format(s=0.5), "job.gpus=2")
+    single = jobs.add(REPORT_GPUS.format(s=0.5))
+    scheduler = Scheduler(jobs.ws)
+    scheduler.serve(until=drained)
+    assert values(jobs, pair)["cvd"] == "1,2" and jobs.run(pair)["slot"] == "gpu1,2"
+    assert values(jobs, single)["cvd"] == "3"
+
+
+def test_small_jobs_share_a_gpu_by_declared_memory_a_third_waits(jobs, nvml):
+    nvml(gpu(0))
+    ids = [jobs.add(REPORT_GPUS.format(s=1.5), "job.gpu_memory_mb=30000") for _ in range(3)]
+    Scheduler(jobs.ws).serve(until=drained)
+    runs = [values(jobs, i) for i in ids]
+    assert all(v["cvd"] == "0" for v in runs)
+    assert peak_overlap([(v["t0"], v["t1"]) for v in runs]) == 2  # 2 x 30 GB fit in 80 GB, 3 do not
+    assert {jobs.run(i)["slot"] for i in ids} <= {"gpu0", "gpu0.1"}
+
+
+def peak_overlap(intervals: list[tuple[float, float]]) -> int:
+    edges = sorted([(t0, 1) for t0, _ in intervals] + [(t1, -1) for _, t1 in intervals])
+    running = peak = 0
+    for _, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+@pytest.mark.slow
+def test_two_workspaces_with_their_own_daemons_never_share_a_gpu(tmp_path, nvml):
+    nvml(gpu(0), gpu(1))
+    spaces = [JobWorkspace(tmp_path / name) for name in ("alice", "bob")]
+    ids = {}
+    try:
+        for space in spaces:
+            space.root.mkdir()
+            ids[space] = [space.add(REPORT_GPUS.format(s=0.6)) for _ in range(3)]
+        for space in spaces:
+            ensure_daemon(space.ws)
+        for space in spaces:
+            space.wait_all_final(timeout=120)
+    finally:
+        for space in spaces:
+            CliRunner().invoke(app, ["--workspace", str(space.root), "daemon", "stop"])
+    ran = [values(space, i) for space in spaces for i in ids[space]]
+    assert all(jobs_ran["cvd"] in ("0", "1") for jobs_ran in ran)
+    for index in ("0", "1"):
+        assert peak_overlap([(v["t0"], v["t1"]) for v in ran if v["cvd"] == index]) <= 1
