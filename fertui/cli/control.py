@@ -105,6 +105,15 @@ def register(app: typer.Typer) -> None:
             for old, new in retry_runs(workspace(ctx), [r["id"] for r in chosen]):
                 typer.echo(f"{old} -> {new}  queued")
 
+    @app.command("resume")
+    def resume(ctx: typer.Context, runs: Annotated[list[str], typer.Argument(help="Run ids or names.")]) -> None:
+        """Resume lost, failed or cancelled runs in place: the same run id and folder, from its last
+        checkpoint (the built-in trainer's last.pt; a command job's [job] resume_command)."""
+        from fertui.scheduler.control import resume_runs
+
+        for run_id, checkpoint in resume_runs(workspace(ctx), runs):
+            typer.echo(f"{run_id}  queued to resume from {checkpoint}")
+
     @app.command("priority")
     def priority(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
                  value: Annotated[int, typer.Argument(help="Higher starts first; FIFO within a priority.")]) -> None:

@@ -60,6 +60,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "job": {
         "kind": Field("str", "train", one_of("train", "bench", "command")),
         "command": Field("list[str]", [], help="external command; {dotted.key} placeholders allowed"),
+        "resume_command": Field("list[str]", [], help="command jobs: what to run instead of `command` when the run "
+                                                      "resumes from a checkpoint in its folder ({run.resume} = its path)"),
         "env": Field("table", {}, help="extra environment variables for the job"),
         "cwd": Field("str", "", help="command jobs: working directory; empty = where `fertui add` ran"),
         "output_scalars": Field("scalars", "auto",

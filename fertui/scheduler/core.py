@@ -27,6 +27,7 @@ from fertui.scheduler.logfile import setup_logging
 from fertui.scheduler.ingest import RunIngest
 from fertui.scheduler.outcome import classify, record_stop
 from fertui.scheduler.queue_state import queue_of
+from fertui.scheduler.resume import latest_checkpoint, lost_reason, rewind_events
 from fertui.scheduler.placement import Waiting, occupant
 from fertui.scheduler.slots import SlotPool
 from fertui.store import Store
@@ -309,6 +310,9 @@ class Scheduler:
         self._ingest(tracked)  # the last events, written just before the exit
         if record and record.get("requeue") and self._requeue_in_place(tracked, record):
             return
+        lost = lost_reason(tracked.run, record)
+        if lost and latest_checkpoint(run, tracked.run_dir) and self._requeue_in_place(tracked, {"error": lost}):
+            return
 
         def closing(current: dict) -> dict:  # the store's doc: a cancel may have been asked a moment ago
             fields = classify(current, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
@@ -358,15 +362,18 @@ class Scheduler:
                         sweep=sweep)
 
     def _requeue_in_place(self, tracked: Tracked, record: dict) -> bool:
-        """A batch system stopped the job (time limit, preemption, node failure; see slurm.py):
-        queue the same run again in the same folder, so the trainer resumes from checkpoints/last.pt."""
+        """A batch system stopped the job (time limit, preemption, node failure; see slurm.py), or
+        it was lost with a checkpoint in its folder (resume.py): queue the same run again in the
+        same folder, so the job resumes from its last checkpoint."""
         run = tracked.run
         if run.get("stop_requested") or run.get("attempts", 0) >= self.retry:
             return False  # out of retries: classify() records it as failed, with the reason
         reason = record.get("error") or "stopped by the batch system"
+        attempt = run.get("attempts", 0) + 1
+        rewind_events(tracked.run_dir, attempt)
         history = [*(run.get("requeues") or []), {"time": time.time(), "reason": reason,
                                                    "slurm_job": run.get("slurm_job")}]
-        fields = {"status": "queued", "attempts": run.get("attempts", 0) + 1, "error": reason,
+        fields = {"status": "queued", "attempts": attempt, "error": reason,
                   "requeues": history, "summary": dict(tracked.ingest.summary)}
         doc = self.store.claim_run(run["id"], ("running",), fields)
         self.tracked.pop(run["id"], None)
@@ -374,7 +381,8 @@ class Scheduler:
         if doc is not None:
             self.runs[doc["id"]] = doc
             log.info("%s %s requeued: %s", doc["id"], doc["name"], reason)
-            self._alert(doc, "requeued", f"{doc['name']}: {reason}; requeued (attempt {fields['attempts'] + 1})")
+            self._alert(doc, "requeued", f"{doc['name']}: {reason}; requeued to resume in place "
+                                         f"(attempt {attempt + 1})")
         return True
 
     def _requeue(self, doc: dict) -> None:

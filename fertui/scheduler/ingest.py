@@ -77,6 +77,9 @@ class RunIngest:
             for key in ("epochs", "steps_per_epoch", "objective"):
                 if event.get(key) is not None:
                     s[key] = event[key]
+            for key in ("resumed_epoch", "resumed_step"):  # where a resumed attempt picked up
+                if event.get(key):
+                    s[key] = event[key]
             return []
         if kind == "nan":
             self.nan_seen = True
