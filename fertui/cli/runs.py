@@ -306,6 +306,10 @@ def _print_run(doc: dict, folder) -> None:
             add(f"summary.{key}", human_number(value))
     if isinstance(summary.get("updated"), (int, float)):
         add("updated", _when(summary["updated"]))
+    from fertui.provenance.render import provenance_rows
+
+    for key, value in provenance_rows(folder):
+        add(key, value)
     add("folder", str(folder))
     Console().print(table)
 

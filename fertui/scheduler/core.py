@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from fertui.errors import DiskFull, StoreDamaged
+from fertui.provenance.record import record_start
 from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
@@ -214,13 +215,15 @@ class Scheduler:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.pending.get(run["id"], {}).pop("waiting", None)  # a reason noted a tick ago is stale now
         argv = job_argv(run, run_dir)
+        env = job_env(run, run_dir, slot)
+        provenance = self._record_start(run, run_dir, argv, env, slot)
         now = time.time()
 
         def launch(doc: dict) -> dict:
             if not argv:
                 return {"status": "failed", "ended": now, "error": "the run has no command to start"}
             try:
-                fields = self.executor.launch(doc, run_dir, argv, job_env(doc, run_dir, slot), slot)
+                fields = {**provenance, **self.executor.launch(doc, run_dir, argv, env, slot)}
             except Exception as exc:
                 log.exception("%s could not start", doc["id"])
                 return {"status": "failed", "ended": time.time(), "error": f"could not start: {exc}"}
@@ -237,6 +240,15 @@ class Scheduler:
             log.info("%s %s started on %s (pid %s)", doc["id"], doc["name"], slot.name, doc.get("pid"))
         else:
             self._alert(doc, "failed", f"{doc['name']} could not start: {doc.get('error')}")
+
+    def _record_start(self, run: dict, run_dir: Path, argv: list[str], env: dict, slot: Slot) -> dict:
+        """The code state and environment RUN starts with, into its folder (provenance/); a
+        failure to record costs the record, never the start."""
+        try:
+            return record_start(run, run_dir, argv, env, self.pool.gpu_names(slot.gpus))
+        except Exception:
+            log.exception("%s: recording its provenance failed", run["id"])
+            return {}
 
     def _track(self, run: dict, slot: str, adopted: bool = False) -> Tracked:
         run_dir = self.ws.run_dir(run["id"])

@@ -56,6 +56,7 @@ class SlotPool:
         self.fixed = slots  # an executor's own slots (Slurm): no GPUs to place
         self.claims = claims or GpuClaims()
         self._keys: dict[int, str] = {}  # GPU index -> its claim's key, as of the last placer()
+        self._names: dict[int, str] = {}  # GPU index -> its name (for the run's provenance)
         self.slots = slots if slots is not None else self._plan(ws)
 
     @property
@@ -86,6 +87,7 @@ class SlotPool:
         """One tick's GPU decisions: NVML is read once here, not once per queued run."""
         gpus = self._gpus()
         self._keys = {g.index: claim_key(g.uuid, g.index) for g in gpus}
+        self._names = {g.index: g.name for g in gpus}
         return Placer(gpus, ours, our_groups, self.rules, lambda gpu: self.claims.hold(self._keys[gpu.index]))
 
     def take(self, placer: Placer, run: dict) -> Slot | Waiting:
@@ -94,6 +96,9 @@ class SlotPool:
         if isinstance(choice, Waiting):
             return Waiting(self.claims.problem, choice.never) if self.claims.problem else choice
         return replace(choice, hold_fds=self.claims.fds(self._keys[g] for g in choice.gpus))
+
+    def gpu_names(self, indices) -> list[str]:
+        return [self._names.get(i) or f"GPU {i}" for i in indices]
 
     def let_go_unused(self, ours: list[Occupant]) -> None:
         """End our claims on GPUs where this workspace runs nothing now."""
