@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.errors import UserError
+from fertui.provenance.record import fingerprint
 from fertui.sweeps.results import Observation, require_key, require_metric, require_runs, settled
 from fertui.sweeps.spec import SweepSpec, require_spec
 from fertui.workspace import Workspace
@@ -26,6 +27,7 @@ class CellStats:
     params: dict[str, Any] = field(default_factory=dict)  # the full sweep cell these runs share
     run_ids: list[str] = field(default_factory=list)
     best: bool = False
+    code_states: set[str] = field(default_factory=set)  # code fingerprints of its runs (provenance)
 
     @property
     def n(self) -> int:
@@ -90,6 +92,7 @@ def group_cells(spec: SweepSpec, observations: list[Observation], keys: list[str
         # A pruned run that had finished every epoch has a value: it counts as finished.
         stats.states["done" if o.value is not None else o.status] += 1
         stats.run_ids.append(o.run_id)
+        stats.code_states |= o.code_states or ({fingerprint(o.run)} if fingerprint(o.run) else set())
         if o.value is not None:
             stats.values.append(o.value)
             stats.seeds.append(o.seed)

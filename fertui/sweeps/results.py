@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fertui.config import flatten_free
 from fertui.errors import UserError
 from fertui.events import read_run_events
+from fertui.provenance.record import fingerprint
 from fertui.store import Store
 from fertui.sweeps.spec import SweepSpec, cell_of
 from fertui.workspace import Workspace
@@ -27,6 +28,8 @@ class Observation:
     value: float | None  # the metric, for finished runs that reported a finite value
     pruned_epoch: int | None = None
     run: dict = field(default_factory=dict, repr=False)
+    # Code fingerprints of every attempt at this (cell, seed) that settled() chose among (provenance).
+    code_states: frozenset[str] = frozenset()
 
 
 def flat_config(run: dict) -> dict[str, Any]:
@@ -104,9 +107,11 @@ def settled(spec: SweepSpec, observations: list[Observation], maximize: bool) ->
     for attempts in by_slot.values():
         finished = [o for o in attempts if o.value is not None]
         if finished:
-            out.append((max if maximize else min)(finished, key=lambda o: o.value))
+            chosen = (max if maximize else min)(finished, key=lambda o: o.value)
         else:
-            out.append(max(attempts, key=lambda o: (len(o.run_id), o.run_id)))  # ids grow with time
+            chosen = max(attempts, key=lambda o: (len(o.run_id), o.run_id))  # ids grow with time
+        states = frozenset(filter(None, (fingerprint(o.run) for o in attempts)))
+        out.append(replace(chosen, code_states=states) if len(states) > 1 else chosen)  # marked, not hidden
     return out
 
 
