@@ -185,8 +185,9 @@ class Scheduler:
         ours = [occupant(t.run, t.slot) for t in self.tracked.values()]
         if queued:
             placer = self.pool.placer(ours, {t.run["pid"] for t in self.tracked.values() if t.run.get("pid")})
+            bench_rows = self.store.benchmarks()
             for i, run in enumerate(queued):
-                choice = self.pool.take(placer, run)
+                choice = self.pool.take(placer, run, bench_rows)
                 if isinstance(choice, Waiting):  # in order: a later run must not overtake it
                     self._note_waiting(queued[i:], choice)
                     break
@@ -227,7 +228,8 @@ class Scheduler:
             except Exception as exc:
                 log.exception("%s could not start", doc["id"])
                 return {"status": "failed", "ended": time.time(), "error": f"could not start: {exc}"}
-            placed = {"gpus": list(slot.gpus)} if slot.gpus else {}
+            placed = {"gpus": list(slot.gpus), **({"gpu_memory_mb": slot.memory_mb} if slot.memory_mb else {})} \
+                if slot.gpus else {}
             return {"status": "running", "started": now, "slot": slot.name, **placed, "waiting": None, **fields}
 
         doc = self.store.claim_run(run["id"], ("queued",), launch)

@@ -25,6 +25,7 @@ class Slot:
 
     name: str                      # "gpu0", "gpu0.1" (second job on GPU 0), "cpu0"
     gpus: tuple[int, ...] = ()     # NVML indices (PCI bus order); empty = CPU only
+    memory_mb: int = field(default=0, compare=False)  # GPU memory the job reserved on each of them; 0: a share
     # Locked descriptors of the GPUs' machine-wide claims (gpu_claims.py): the job inherits them.
     hold_fds: tuple[int, ...] = field(default=(), compare=False, repr=False)
 

@@ -10,7 +10,7 @@ takes one ``jobs_per_gpu`` share. ``[job] gpus = N`` asks for N GPUs with consec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from fertui.scheduler.executor import Slot
@@ -48,9 +48,30 @@ class Waiting:
     never: bool = False  # no amount of waiting helps (more GPUs asked than there are)
 
 
-def need_of(run: dict) -> GpuNeed:
+# A benchmark row's memory is torch's peak allocation: add the CUDA context and allocator slack.
+BENCH_MEMORY_FACTOR, CUDA_CONTEXT_MB = 1.1, 1024
+
+
+def need_of(run: dict, bench_rows: list[dict] = ()) -> GpuNeed:
+    """What RUN asks of the GPUs: ``[job] gpus`` and ``gpu_memory_mb``; without the latter, the
+    memory noted when it started, else a built-in training run's `fertui bench --save` row."""
     job = (run.get("config") or {}).get("job") or {}
-    return GpuNeed(int(job.get("gpus") or 1), int(job.get("gpu_memory_mb") or 0))
+    memory = int(job.get("gpu_memory_mb") or run.get("gpu_memory_mb") or 0) or benched_memory_mb(run, bench_rows)
+    return GpuNeed(int(job.get("gpus") or 1), memory)
+
+
+def benched_memory_mb(run: dict, rows: list[dict]) -> int:
+    """The GPU memory the model of a training RUN took in `fertui bench --save` at its batch size
+    and input size (the largest such row), with headroom; 0 when nothing was measured."""
+    config = run.get("config") or {}
+    model, data = config.get("model") or {}, config.get("data") or {}
+    if run.get("kind") != "train" or not model.get("name"):
+        return 0
+    peaks = [r["memory_mb"] for r in rows
+             if r.get("model") == model["name"] and r.get("mode") == "train" and str(r.get("device", "")).startswith("cuda")
+             and r.get("batch_size") == data.get("batch_size") and r.get("input_size") == model.get("input_size")
+             and isinstance(r.get("memory_mb"), (int, float))]
+    return int(max(peaks) * BENCH_MEMORY_FACTOR) + CUDA_CONTEXT_MB if peaks else 0
 
 
 def occupant(run: dict, slot: str) -> Occupant:
@@ -94,7 +115,7 @@ class Placer:
             why = {g.index: self._refusal(g, need) for g in window}
             reasons.update({i: r for i, r in why.items() if r})
             if not any(why.values()):
-                slot = self._slot(window)
+                slot = replace(self._slot(window), memory_mb=need.memory_mb)
                 self.ours.append(Occupant(slot.name, slot.gpus, need))
                 return slot
         return Waiting(", ".join(f"gpu{i} {r}" for i, r in sorted(reasons.items()))

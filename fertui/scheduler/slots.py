@@ -90,9 +90,9 @@ class SlotPool:
         self._names = {g.index: g.name for g in gpus}
         return Placer(gpus, ours, our_groups, self.rules, lambda gpu: self.claims.hold(self._keys[gpu.index]))
 
-    def take(self, placer: Placer, run: dict) -> Slot | Waiting:
+    def take(self, placer: Placer, run: dict, bench_rows: list[dict] = ()) -> Slot | Waiting:
         """A slot for RUN on GPUs (holding their claims, passed on to the job), or why it waits."""
-        choice = placer.place(need_of(run))
+        choice = placer.place(need_of(run, bench_rows))
         if isinstance(choice, Waiting):
             return Waiting(self.claims.problem, choice.never) if self.claims.problem else choice
         return replace(choice, hold_fds=self.claims.fds(self._keys[g] for g in choice.gpus))

@@ -18,7 +18,7 @@ from fertui.scheduler.core import Scheduler
 from fertui.scheduler.daemon import ensure_daemon
 from fertui.scheduler.gpu_claims import GpuClaims, claim_key
 from fertui.scheduler.nvml import GpuInfo, GpuProcess
-from fertui.scheduler.placement import Etiquette, GpuNeed, Occupant, Placer, Waiting
+from fertui.scheduler.placement import Etiquette, GpuNeed, Placer, Waiting, need_of
 from tests.scheduler.conftest import JobWorkspace, wait_for
 from tests.scheduler.test_queue_order import drained
 
@@ -146,3 +146,19 @@ def test_two_workspaces_with_their_own_daemons_never_share_a_gpu(tmp_path, nvml)
     assert all(jobs_ran["cvd"] in ("0", "1") for jobs_ran in ran)
     for index in ("0", "1"):
         assert peak_overlap([(v["t0"], v["t1"]) for v in ran if v["cvd"] == index]) <= 1
+
+
+def test_memory_from_a_saved_benchmark_row_when_the_config_declares_none():
+    run = {"kind": "train", "config": {"model": {"name": "clsfer_ir50", "input_size": 112},
+                                       "data": {"batch_size": 256}, "job": {}}}
+    rows = [{"model": "clsfer_ir50", "mode": "train", "device": "cuda:0", "batch_size": 256, "input_size": 112,
+             "memory_mb": 20000.0},
+            {"model": "clsfer_ir50", "mode": "train", "device": "cuda:0", "batch_size": 128, "input_size": 112,
+             "memory_mb": 9000.0}]
+    assert need_of(run, rows) == GpuNeed(1, 23024)  # 20,000 MB peak + 10 % + the CUDA context
+    assert need_of({**run, "kind": "command"}, rows).memory_mb == 0
+    declared = {**run, "config": {**run["config"], "job": {"gpu_memory_mb": 5000}}}
+    assert need_of(declared, rows).memory_mb == 5000
+    placer = Placer([GpuInfo(0, "a", 40000, 40000)], [], set(), Etiquette(), hold=lambda g: True)
+    assert placer.place(need_of(run, rows)).memory_mb == 23024
+    assert isinstance(placer.place(need_of(run, rows)), Waiting)  # a second one does not fit in 40 GB
