@@ -153,6 +153,8 @@ class Scheduler:
                 self._close(tracked, record)
         if self.queue == "active":
             self._start_queued()
+        if self.pool.gpu_mode:  # also while paused: a GPU whose jobs ended goes back to the lab
+            self.pool.let_go_unused([occupant(t.run, t.slot) for t in self.tracked.values()])
         self._flush()
 
     def _refresh(self, force: bool) -> None:
@@ -177,23 +179,21 @@ class Scheduler:
     def _start_queued(self) -> None:
         queued = sorted((r for r in self.runs.values() if r["status"] == "queued"),
                         key=lambda r: (-int(r.get("priority") or 0), int(r["id"])))
+        if not queued:
+            return
         if not self.pool.gpu_mode:
-            free = self.pool.free({t.slot for t in self.tracked.values()}) if queued else []
-            for run, slot in zip(queued, free):
+            for run, slot in zip(queued, self.pool.free({t.slot for t in self.tracked.values()})):
                 self._start(run, slot)
             return
         ours = [occupant(t.run, t.slot) for t in self.tracked.values()]
-        if queued:
-            placer = self.pool.placer(ours, {t.run["pid"] for t in self.tracked.values() if t.run.get("pid")})
-            bench_rows = self.store.benchmarks()
-            for i, run in enumerate(queued):
-                choice = self.pool.take(placer, run, bench_rows)
-                if isinstance(choice, Waiting):  # in order: a later run must not overtake it
-                    self._note_waiting(queued[i:], choice)
-                    break
-                self._start(run, choice)
-            ours = [occupant(t.run, t.slot) for t in self.tracked.values()]
-        self.pool.let_go_unused(ours)
+        placer = self.pool.placer(ours, {t.run["pid"] for t in self.tracked.values() if t.run.get("pid")})
+        bench_rows = self.store.benchmarks()
+        for i, run in enumerate(queued):
+            choice = self.pool.take(placer, run, bench_rows)
+            if isinstance(choice, Waiting):  # in order: a later run must not overtake it
+                self._note_waiting(queued[i:], choice)
+                break
+            self._start(run, choice)
 
     def _note_waiting(self, runs: list[dict], waiting: Waiting) -> None:
         """Say in each waiting run why (for `ls` and the console), written only when it changes."""

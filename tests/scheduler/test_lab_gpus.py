@@ -162,3 +162,20 @@ def test_memory_from_a_saved_benchmark_row_when_the_config_declares_none():
     placer = Placer([GpuInfo(0, "a", 40000, 40000)], [], set(), Etiquette(), hold=lambda g: True)
     assert placer.place(need_of(run, rows)).memory_mb == 23024
     assert isinstance(placer.place(need_of(run, rows)), Waiting)  # a second one does not fit in 40 GB
+
+
+def test_a_claim_lives_while_a_job_holding_it_lives_and_dies_with_it(tmp_path):
+    folder = tmp_path / "claims"
+    scheduler, other = GpuClaims(folder), GpuClaims(folder)
+    key = claim_key("GPU-fake-0", 0)
+    assert scheduler.hold(key) and not other.hold(key)
+    job = subprocess.Popen(["sleep", "300"], pass_fds=scheduler.fds([key]))
+    try:
+        scheduler.let_go(key)  # the scheduler died or moved on: its job still holds the GPU
+        assert not other.hold(key)
+        job.kill()
+        job.wait()
+        assert other.hold(key)  # kill -9 of the last holder frees it; nothing to clean up
+    finally:
+        job.kill()
+    assert folder.stat().st_mode & 0o7777 == 0o1777  # like /tmp: nobody removes another's lock file
