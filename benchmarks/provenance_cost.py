@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from fertui.provenance.record import QueueRecorder, record_start
 from fertui.provenance.git import code_state
+from fertui.provenance.record import QueueRecorder, record_start
 
 FILES, PER_FOLDER = 1000, 20
 
@@ -80,7 +80,7 @@ def main() -> None:
         doc = {"kind": "command", "config": {"job": {"cwd": str(repo)}}}
         argv, env = ["python", "train.py"], dict(os.environ)
         cases = {
-            "git --version (any git start)": lambda: subprocess.run(["git", "--version"], capture_output=True),
+            "git --version (any git start)": lambda: subprocess.run(["git", "--version"], check=True, capture_output=True),
             "fertui add: code state, clean repo": lambda: QueueRecorder().mark(dict(doc)),
             "job start: record_start, clean repo": lambda: record_start(doc, run_dir, argv, env, []),
         }

@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(asdict(found))
             return
-        from fertui.terminal_text import printable  # a diff carries file contents: no escapes reach the terminal
+        from fertui.terminal_text import (
+            printable,  # a diff carries file contents: no escapes reach the terminal
+        )
 
         typer.echo(printable("\n".join(diff_lines(found))))

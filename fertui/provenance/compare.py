@@ -41,8 +41,8 @@ def changes(a: dict, b: dict, keys=None) -> list[Change]:
 def diff_runs(run_a: dict, dir_a: Path, run_b: dict, dir_b: Path) -> RunDiff:
     out = RunDiff(run_a["id"], run_b["id"])
     out.config = changes(flatten_free(run_a.get("config") or {}), flatten_free(run_b.get("config") or {}))
-    stage_a, rec_a, patch_a = read_record(dir_a)
-    stage_b, rec_b, patch_b = read_record(dir_b)
+    _, rec_a, patch_a = read_record(dir_a)
+    _, rec_b, patch_b = read_record(dir_b)
     code_a, code_b = rec_a.get("code") or {}, rec_b.get("code") or {}
     env_a, env_b = rec_a.get("environment") or {}, rec_b.get("environment") or {}
     out.provenance = changes(code_a, code_b, CODE_FIELDS) + changes(env_a, env_b, ENVIRONMENT_FIELDS)
@@ -55,8 +55,8 @@ def diff_runs(run_a: dict, dir_a: Path, run_b: dict, dir_b: Path) -> RunDiff:
 def _code_diff(a: dict, patch_a: str, rec_a: dict, b: dict, patch_b: str, rec_b: dict,
                dir_a: Path, dir_b: Path) -> tuple[str, str]:
     if not a or not b:
-        return "", "no code state recorded for " + " and ".join(
-            r for r, code in ((str(dir_a.name), a), (str(dir_b.name), b)) if not code) + " (not a git repository?)"
+        missing = " and ".join(folder.name for folder, code in ((dir_a, a), (dir_b, b)) if not code)
+        return "", f"no code state recorded for {missing} (not a git repository?)"
     if a["fingerprint"] == b["fingerprint"]:
         return "", f"the same code ({a['fingerprint']})"
     if a["repo"] != b["repo"]:
@@ -66,8 +66,8 @@ def _code_diff(a: dict, patch_a: str, rec_a: dict, b: dict, patch_b: str, rec_b:
     try:
         return diff_between(a, patch_a, b, patch_b), ""
     except (GitFailed, OSError) as exc:
-        return "", f"cannot rebuild the two code states in {b['repo']} ({exc}); the recorded patches are in " \
-                   f"{dir_a / FOLDER} and {dir_b / FOLDER}"
+        return "", (f"cannot rebuild the two code states in {b['repo']} ({exc}); the recorded patches are in "
+                    f"{dir_a / FOLDER} and {dir_b / FOLDER}")
 
 
 def _results(a: dict, b: dict) -> list[Change]:

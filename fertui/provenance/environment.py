@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TORCH_CUDA = re.compile(r"^cuda\s*(?::[^=]*)?=\s*['\"]([^'\"]*)['\"]", re.M)
+TORCH_CUDA = re.compile(r"^cuda\s*(?::[^=]*)?=\s*['\"]([^'\"]*)['\"]", re.MULTILINE)
 CUDNN_PACKAGES = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11", "nvidia-cudnn")
 
 
@@ -82,7 +82,7 @@ def installed_packages(sites: list[Path]) -> dict[str, str]:
 
 def _python_version(interpreter: str) -> str:
     cfg = _read(Path(interpreter).parent.parent / "pyvenv.cfg")
-    match = re.search(r"^version(?:_info)?\s*=\s*(\S+)", cfg, re.M)
+    match = re.search(r"^version(?:_info)?\s*=\s*(\S+)", cfg, re.MULTILINE)
     if match:
         return match.group(1)
     lib = sorted((Path(interpreter).parent.parent / "lib").glob("python3*"))

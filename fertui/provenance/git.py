@@ -47,7 +47,7 @@ def repo_root(folder: Path) -> Path | None:
 
 
 def _git(root: Path, *args: str, stdin: str | None = None, env: dict | None = None) -> str:
-    result = subprocess.run(["git", "-C", str(root), "-c", "core.quotepath=off", *args], input=stdin,
+    result = subprocess.run(["git", "-C", str(root), "-c", "core.quotepath=off", *args], input=stdin, check=False,
                             capture_output=True, text=True, errors="replace", timeout=GIT_TIMEOUT_S,
                             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", **(env or {})})
     if result.returncode != 0:
@@ -65,7 +65,7 @@ def code_state(folder: Path) -> CodeState | None:
     if root is None:
         return None
     try:
-        status = _git(root, "status", "--porcelain=v2", "--branch", "--untracked-files=all", "-z")
+        status = _git(root, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=all", "-z")
         state = _parse_status(root, status)
         tracked = _git(root, "diff", "HEAD", "--no-color", "--no-ext-diff", "--binary") if state.dirty and state.commit else ""
     except (OSError, subprocess.SubprocessError, GitFailed):
@@ -89,9 +89,9 @@ def _parse_status(root: Path, text: str) -> CodeState:
         elif entry.startswith("2 "):
             state.changed.append(entry.split(" ", 9)[-1])
             next(entries, None)  # a rename's original path
-        elif entry.startswith("? ") and Path(entry[2:]).suffix in SOURCE_SUFFIXES:
-            if len(state.untracked) < MAX_UNTRACKED_FILES:
-                state.untracked.append(entry[2:])
+        elif (entry.startswith("? ") and Path(entry[2:]).suffix in SOURCE_SUFFIXES
+              and len(state.untracked) < MAX_UNTRACKED_FILES):
+            state.untracked.append(entry[2:])
     state.dirty = bool(state.changed)
     return state
 

@@ -31,8 +31,8 @@ def provenance_rows(run_dir: Path) -> list[tuple[str, str]]:
     rows = []
     code = record.get("code")
     if code:
-        rows.append(("code", f"{code_text(code)} · {code['fingerprint']}" + ("" if stage == "started" else
-                                                                               " (as queued; not started yet)")))
+        note = "" if stage == "started" else " (as queued; not started yet)"
+        rows.append(("code", f"{code_text(code)} · {code['fingerprint']}{note}"))
         rows.append(("repository", code["repo"]))
         if patch:
             cut = f", cut at {record['patch_cut_at_bytes']} bytes" if record.get("patch_cut_at_bytes") else ""
@@ -46,8 +46,8 @@ def provenance_rows(run_dir: Path) -> list[tuple[str, str]]:
     if env:
         rows.append(("host", env.get("host", "")))
         if env.get("python"):
-            rows.append(("python", f"{env['python']} ({env.get('interpreter', '')}), "
-                                   f"{len(env.get('packages') or {})} packages"))
+            packages = len(env.get("packages") or {})
+            rows.append(("python", f"{env['python']} ({env.get('interpreter', '')}), {packages} packages"))
         if env.get("torch"):
             rows.append(("torch", " · ".join(filter(None, [env["torch"], env.get("cuda") and f"CUDA {env['cuda']}",
                                                               env.get("cudnn") and f"cuDNN {env['cudnn']}"]))))

@@ -60,8 +60,8 @@ def _probe(pynvml, index: int) -> GpuInfo:
     mem = pynvml.nvmlDeviceGetMemoryInfo(handle)
     util = _optional(lambda: int(pynvml.nvmlDeviceGetUtilizationRates(handle).gpu))
     processes: dict[int, GpuProcess] = {}
-    for getter in ("nvmlDeviceGetComputeRunningProcesses", "nvmlDeviceGetGraphicsRunningProcesses"):
-        for proc in _optional(lambda: getattr(pynvml, getter)(handle)) or []:
+    for getter in (pynvml.nvmlDeviceGetComputeRunningProcesses, pynvml.nvmlDeviceGetGraphicsRunningProcesses):
+        for proc in _optional(lambda read=getter: read(handle)) or []:
             used = getattr(proc, "usedGpuMemory", None)
             processes.setdefault(int(proc.pid), GpuProcess(int(proc.pid), used >> 20 if isinstance(used, int) else None))
     return GpuInfo(index, _text(pynvml.nvmlDeviceGetName(handle)), mem.total >> 20, mem.free >> 20,

@@ -10,8 +10,9 @@ takes one ``jobs_per_gpu`` share. ``[job] gpus = N`` asks for N GPUs with consec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
+from itertools import pairwise
 
 from fertui.scheduler.executor import Slot
 from fertui.scheduler.nvml import GpuInfo, in_groups, process_owner
@@ -110,7 +111,7 @@ class Placer:
         reasons: dict[int, str] = {}
         for start in range(len(self.gpus) - need.count + 1):
             window = self.gpus[start:start + need.count]
-            if any(b.index - a.index != 1 for a, b in zip(window, window[1:])):
+            if any(b.index - a.index != 1 for a, b in pairwise(window)):
                 continue  # not contiguous (e.g. gpus = [0, 2] in fertui.toml)
             why = {g.index: self._refusal(g, need) for g in window}
             reasons.update({i: r for i, r in why.items() if r})

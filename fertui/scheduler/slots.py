@@ -7,8 +7,8 @@ fixed list of slots instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from fertui.errors import ConfigError
 from fertui.scheduler.executor import Slot

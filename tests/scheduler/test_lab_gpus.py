@@ -19,7 +19,7 @@ from fertui.scheduler.daemon import ensure_daemon
 from fertui.scheduler.gpu_claims import GpuClaims, claim_key
 from fertui.scheduler.nvml import GpuInfo, GpuProcess
 from fertui.scheduler.placement import Etiquette, GpuNeed, Placer, Waiting, need_of
-from tests.scheduler.conftest import JobWorkspace, wait_for
+from tests.scheduler.conftest import JobWorkspace
 from tests.scheduler.test_queue_order import drained
 
 FAKE_NVML = Path(__file__).resolve().parent.parent / "fake_nvml"
@@ -73,7 +73,7 @@ def test_busy_gpu_of_another_user_is_skipped_and_ls_says_why_a_run_waits(jobs, n
     scheduler._flush(force=True)
     assert jobs.status(run_id) == "queued"
     listing = CliRunner().invoke(app, ["--workspace", str(jobs.root), "ls"], env={"COLUMNS": "300"}).output
-    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    user = subprocess.run(["id", "-un"], check=True, capture_output=True, text=True).stdout.strip()
     assert f"waiting: gpu0 used by pid {colleague} ({user}), gpu1 by another fertui workspace" in listing
     other_workspace.close()  # the colleague's job ended: GPU 1 is free, GPU 0 still is not
     scheduler.serve(until=drained)
