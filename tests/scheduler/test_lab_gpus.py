@@ -19,6 +19,7 @@ from fertui.scheduler.daemon import ensure_daemon
 from fertui.scheduler.gpu_claims import GpuClaims, claim_key
 from fertui.scheduler.nvml import GpuInfo, GpuProcess
 from fertui.scheduler.placement import Etiquette, GpuNeed, Placer, Waiting, need_of
+from fertui.tui.rows import run_cells
 from tests.scheduler.conftest import JobWorkspace
 from tests.scheduler.test_queue_order import drained
 
@@ -179,3 +180,9 @@ def test_a_claim_lives_while_a_job_holding_it_lives_and_dies_with_it(tmp_path):
     finally:
         job.kill()
     assert folder.stat().st_mode & 0o7777 == 0o1777  # like /tmp: nobody removes another's lock file
+
+
+def test_the_console_run_table_says_why_a_queued_run_waits():
+    run = {"id": "00007", "name": "tiny", "status": "queued", "waiting": "gpu0 used by pid 4242 (alice)"}
+    assert run_cells(run)["progress"] == "waiting: gpu0 used by pid 4242 (alice)"
+    assert run_cells({**run, "status": "running"})["progress"] == ""  # a started run's stale reason is not shown
