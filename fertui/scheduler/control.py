@@ -106,6 +106,8 @@ def resume_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, Path]]:
     for run in runs:
         if run["status"] not in RESUMABLE_STATES:
             raise UserError(f"run {run['id']} is {run['status']}; only {', '.join(RESUMABLE_STATES)} runs resume")
+        if run.get("requeued_as"):
+            raise UserError(f"run {run['id']} was requeued as {run['requeued_as']} already; resume that one")
         if run.get("sweep"):
             raise UserError(f"run {run['id']} belongs to sweep {run['sweep']}, whose Optuna study has recorded "
                             f"its end; queue it again with `fertui retry {run['id']}`")

@@ -96,16 +96,19 @@ class Placer:
     """One decision round (one scheduler tick): the GPUs as NVML showed them a moment ago."""
 
     def __init__(self, gpus: list[GpuInfo], ours: list[Occupant], our_groups: set[int], rules: Etiquette,
-                 hold: Callable[[GpuInfo], bool]):
+                 hold: Callable[[GpuInfo], bool], machine_gpus: int = 0):
         self.gpus, self.ours, self.rules = gpus, list(ours), rules
+        self.machine_gpus = max(machine_gpus, len(gpus))  # as planned at start: NVML may miss one a moment
         self.our_groups, self.hold = our_groups, hold
         self._refusals: dict[int, str] = {}  # GPU index -> why nothing new goes there (same all round)
 
     def place(self, need: GpuNeed) -> Slot | Waiting:
-        if need.count > len(self.gpus):
-            return Waiting(f"needs {need.count} GPUs; this machine offers {len(self.gpus)}", never=True)
+        if need.count > self.machine_gpus:
+            return Waiting(f"needs {need.count} GPUs; this machine offers {self.machine_gpus}", never=True)
+        if need.count > len(self.gpus):  # a driver hiccup, a GPU fallen off the bus: wait, do not fail
+            return Waiting(f"NVML shows {len(self.gpus)} of the {self.machine_gpus} GPUs right now")
         too_big = [g for g in self.gpus if need.memory_mb and g.total_mb and need.memory_mb > g.total_mb]
-        if len(too_big) == len(self.gpus):
+        if too_big and len(too_big) == len(self.gpus):
             return Waiting(f"needs {need.memory_mb} MB per GPU; the largest has {max(g.total_mb for g in too_big)} MB",
                            never=True)
         reasons: dict[int, str] = {}

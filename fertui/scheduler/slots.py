@@ -88,7 +88,8 @@ class SlotPool:
         gpus = self._gpus()
         self._keys = {g.index: claim_key(g.uuid, g.index) for g in gpus}
         self._names = {g.index: g.name for g in gpus}
-        return Placer(gpus, ours, our_groups, self.rules, lambda gpu: self.claims.hold(self._keys[gpu.index]))
+        planned = len({s.gpus for s in self.slots})
+        return Placer(gpus, ours, our_groups, self.rules, lambda gpu: self.claims.hold(self._keys[gpu.index]), planned)
 
     def take(self, placer: Placer, run: dict, bench_rows: list[dict] = ()) -> Slot | Waiting:
         """A slot for RUN on GPUs (holding their claims, passed on to the job), or why it waits."""

@@ -186,3 +186,12 @@ def test_the_console_run_table_says_why_a_queued_run_waits():
     run = {"id": "00007", "name": "tiny", "status": "queued", "waiting": "gpu0 used by pid 4242 (alice)"}
     assert run_cells(run)["progress"] == "waiting: gpu0 used by pid 4242 (alice)"
     assert run_cells({**run, "status": "running"})["progress"] == ""  # a started run's stale reason is not shown
+
+
+def test_a_gpu_missing_from_nvml_for_a_moment_makes_runs_wait_not_fail():
+    two = [GpuInfo(0, "a", 81920, 81920), GpuInfo(1, "b", 81920, 81920)]
+    blip = Placer(two[:1], [], set(), Etiquette(), hold=lambda g: True, machine_gpus=2)
+    waiting = blip.place(GpuNeed(count=2))
+    assert isinstance(waiting, Waiting) and not waiting.never and "1 of the 2 GPUs" in waiting.reason
+    assert Placer([], [], set(), Etiquette(), hold=lambda g: True, machine_gpus=2).place(GpuNeed()).never is False
+    assert Placer(two, [], set(), Etiquette(), hold=lambda g: True, machine_gpus=2).place(GpuNeed(count=3)).never
