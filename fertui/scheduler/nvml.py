@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, field
 
 
+_initialised = False
+
+
 @dataclass(frozen=True)
 class GpuProcess:
     pid: int
@@ -36,23 +39,21 @@ def gpu_inventory() -> list[GpuInfo]:
     fake = os.environ.get("FERTUI_FAKE_GPUS")
     if fake:
         return [GpuInfo(i, "fake GPU", 81920, 81920) for i in range(int(fake))]
+    global _initialised
     try:
         import pynvml  # here, not at the top: a CPU machine never loads the NVML bindings
     except ImportError:
         return []
     try:
-        pynvml.nvmlInit()
-    except Exception:  # no driver, no GPU: a CPU machine
-        return []
-    try:
+        if not _initialised:
+            # Once per process: without the persistence daemon, each init can reload the
+            # driver's state (up to seconds), and the scheduler asks every tick a run waits.
+            pynvml.nvmlInit()
+            _initialised = True
         return [_probe(pynvml, i) for i in range(pynvml.nvmlDeviceGetCount())]
-    except Exception:
+    except Exception:  # no driver, no GPU (a CPU machine), or the driver restarted: init again next time
+        _initialised = False
         return []
-    finally:
-        try:
-            pynvml.nvmlShutdown()
-        except Exception:
-            pass
 
 
 def _probe(pynvml, index: int) -> GpuInfo:
