@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,7 +66,8 @@ def code_state(folder: Path) -> CodeState | None:
     if root is None:
         return None
     try:
-        status = _git(root, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=all", "-z")
+        untracked = "--untracked-files=" + ("no" if hides_untracked(root) else "all")
+        status = _git(root, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", untracked, "-z")
         state = _parse_status(root, status)
         tracked = _git(root, "diff", "HEAD", "--no-color", "--no-ext-diff", "--binary") if state.dirty and state.commit else ""
     except (OSError, subprocess.SubprocessError, GitFailed):
@@ -73,6 +75,16 @@ def code_state(folder: Path) -> CodeState | None:
     state.patch = tracked + "".join(_new_file_hunk(root, name) for name in state.untracked)
     state.fingerprint = hashlib.sha256(f"{state.commit}\n{state.patch}".encode()).hexdigest()[:12]
     return state
+
+
+def hides_untracked(root: Path) -> bool:
+    """Whether the repository says ``status.showUntrackedFiles = no``, as a dotfiles repository at
+    $HOME does: listing every untracked file there would scan the whole home folder."""
+    try:
+        config = (root / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+    except OSError:  # a worktree's .git is a file; its config is the main repository's
+        return False
+    return re.search(r"^\s*showUntrackedFiles\s*=\s*(no|false|off|0)\s*$", config, re.M | re.I) is not None
 
 
 def _parse_status(root: Path, text: str) -> CodeState:

@@ -88,3 +88,11 @@ def test_edit_retry_diff_shows_the_hunk_and_compare_flags_the_mixed_cell(jobs, t
     assert compared.exit_code == 0, compared.output
     assert "2 code states" in compared.output
     assert compared.output.count("code states") == 1  # only the cell holding both versions
+
+
+def test_a_repository_that_hides_untracked_files_is_not_scanned_for_them(tmp_path):
+    repo = make_repo(tmp_path)
+    (repo / "notes.py").write_text("x = 1\n")
+    assert code_state(repo).untracked == ["notes.py"]
+    git(repo, "config", "status.showUntrackedFiles", "no")  # a dotfiles repository at $HOME
+    assert code_state(repo).untracked == []
