@@ -36,6 +36,8 @@ def job_environment(argv: list[str], env: dict[str, str], builtin: bool, gpu_nam
     sites = _site_folders(interpreter)
     found.interpreter = interpreter
     found.python = sys.version.split()[0] if interpreter == sys.executable else _python_version(interpreter)
+    if not sites:  # a shim (pyenv, asdf) or a distribution's layout: ask the interpreter itself, once
+        found.python, sites = _asked(interpreter, env)
     found.packages = installed_packages(sites)
     found.torch = found.packages.get("torch", "")
     found.cuda = next((m.group(1) for s in sites if (m := TORCH_CUDA.search(_read(s / "torch" / "version.py")))), "")
@@ -78,6 +80,28 @@ def installed_packages(sites: list[Path]) -> dict[str, str]:
                 dist, _, version = name[: -len(".dist-info")].partition("-")
                 packages.setdefault(dist.lower().replace("_", "-"), version)
     return dict(sorted(packages.items()))
+
+
+_ASKED: dict[tuple[str, str], tuple[str, list[Path]]] = {}
+ASK = "import json, sys; print(json.dumps([sys.version.split()[0], [p for p in sys.path if p.endswith('-packages')]]))"
+
+
+def _asked(interpreter: str, env: dict[str, str]) -> tuple[str, list[Path]]:
+    """(version, site folders) from running INTERPRETER once per interpreter and PATH (a pyenv
+    shim picks its Python by PATH and the folder's .python-version, so this is a best guess)."""
+    import json  # only for interpreters whose layout could not be read
+    import subprocess
+
+    key = (interpreter, env.get("PATH", ""))
+    if key not in _ASKED:
+        try:
+            done = subprocess.run([interpreter, "-E", "-c", ASK], capture_output=True, text=True, timeout=10,
+                                  env=env, stdin=subprocess.DEVNULL, check=False)
+            version, paths = json.loads(done.stdout.strip().splitlines()[-1])
+            _ASKED[key] = (str(version), [Path(p) for p in paths if os.path.isdir(p)])
+        except (OSError, subprocess.SubprocessError, ValueError, IndexError, TypeError):
+            _ASKED[key] = ("", [])
+    return _ASKED[key]
 
 
 def _python_version(interpreter: str) -> str:

@@ -84,7 +84,7 @@ def hides_untracked(root: Path) -> bool:
         config = (root / ".git" / "config").read_text(encoding="utf-8", errors="replace")
     except OSError:  # a worktree's .git is a file; its config is the main repository's
         return False
-    return re.search(r"^\s*showUntrackedFiles\s*=\s*(no|false|off|0)\s*$", config, re.M | re.I) is not None
+    return re.search(r"^\s*showUntrackedFiles\s*=\s*(no|false|off|0)\s*$", config, re.MULTILINE | re.IGNORECASE) is not None
 
 
 def _parse_status(root: Path, text: str) -> CodeState:
