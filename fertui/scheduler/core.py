@@ -204,6 +204,7 @@ class Scheduler:
             if doc is not None:
                 self.runs[doc["id"]] = doc
                 self._alert(doc, "failed", f"{doc['name']} cannot start: {waiting.reason}")
+                self.hooks.call("run_finished", doc)  # a sweep's trial is told, as for any ending
             return
         for run in runs:
             reason = waiting.reason if run is head else f"after {head['id']}: {waiting.reason}"

@@ -195,3 +195,13 @@ def test_a_gpu_missing_from_nvml_for_a_moment_makes_runs_wait_not_fail():
     assert isinstance(waiting, Waiting) and not waiting.never and "1 of the 2 GPUs" in waiting.reason
     assert Placer([], [], set(), Etiquette(), hold=lambda g: True, machine_gpus=2).place(GpuNeed()).never is False
     assert Placer(two, [], set(), Etiquette(), hold=lambda g: True, machine_gpus=2).place(GpuNeed(count=3)).never
+
+
+def test_a_run_that_can_never_fit_fails_at_once_and_does_not_block_the_queue(jobs, nvml):
+    nvml(gpu(0), gpu(1))
+    too_big, after = jobs.add(REPORT_GPUS.format(s=0), "job.gpus=3"), jobs.add(REPORT_GPUS.format(s=0))
+    Scheduler(jobs.ws).serve(until=drained)
+    failed = jobs.run(too_big)
+    assert failed["status"] == "failed" and failed["error"] == "cannot start: needs 3 GPUs; this machine offers 2"
+    assert jobs.status(after) == "done"
+    assert [a["kind"] for a in jobs.store.alerts()] == ["failed"]
