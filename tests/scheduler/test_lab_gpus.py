@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,15 @@ from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.scheduler.core import Scheduler
-from fertui.scheduler.daemon import ensure_daemon
+from fertui.scheduler.daemon import daemon_status, ensure_daemon
 from fertui.scheduler.gpu_claims import GpuClaims, claim_key
+from fertui.scheduler.local import group_alive
 from fertui.scheduler.nvml import GpuInfo, GpuProcess
 from fertui.scheduler.placement import Etiquette, GpuNeed, Placer, Waiting, need_of
 from fertui.tui.rows import run_cells
 from tests.scheduler.conftest import JobWorkspace
 from tests.scheduler.test_queue_order import drained
+from tests.waiting import wait_for
 
 FAKE_NVML = Path(__file__).resolve().parent.parent / "fake_nvml"
 # The job says which GPUs it saw and when it really ran (the store's times are the scheduler's).
@@ -205,3 +208,29 @@ def test_a_run_that_can_never_fit_fails_at_once_and_does_not_block_the_queue(job
     assert failed["status"] == "failed" and failed["error"] == "cannot start: needs 3 GPUs; this machine offers 2"
     assert jobs.status(after) == "done"
     assert [a["kind"] for a in jobs.store.alerts()] == ["failed"]
+
+
+@pytest.mark.slow
+def test_a_killed_daemons_job_keeps_its_gpu_from_another_workspace(tmp_path, nvml):
+    nvml(gpu(0))
+    alice, bob = JobWorkspace(tmp_path / "alice"), JobWorkspace(tmp_path / "bob")
+    for space in (alice, bob):
+        space.root.mkdir()
+    first = alice.add(REPORT_GPUS.format(s=4))
+    daemon = ensure_daemon(alice.ws)
+    job = alice.wait_status(first, "running")["pid"]
+    try:
+        os.kill(daemon, signal.SIGKILL)  # alice's daemon dies; her job runs on, holding GPU 0's claim
+        wait_for(lambda: daemon_status(alice.ws) is None, what="alice's daemon to die")
+        second = bob.add(REPORT_GPUS.format(s=0))
+        scheduler = Scheduler(bob.ws)
+        scheduler.tick()
+        scheduler._flush(force=True)
+        assert bob.status(second) == "queued" and bob.run(second)["waiting"] == "gpu0 by another fertui workspace"
+        scheduler.serve(until=drained)  # starts once alice's job has ended
+        ran = [json.loads((alice.ws.run_dir(first) / "events.jsonl").read_text().splitlines()[-1])["values"],
+               values(bob, second)]
+        assert ran[1]["t0"] >= ran[0]["t1"] and not group_alive(job)
+    finally:
+        if group_alive(job):
+            os.killpg(job, signal.SIGKILL)
