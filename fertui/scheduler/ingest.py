@@ -139,10 +139,13 @@ class RunIngest:
         total_steps = (s.get("epochs") or 0) * (s.get("steps_per_epoch") or 0)
         if total_steps and s.get("step"):
             done = min(s["step"] / total_steps, 1.0)
+            start = s.get("resumed_step") or 0  # a resumed attempt's clock started there, not at step 0
+            this_attempt = (s["step"] - start) / (total_steps - start) if total_steps > start else done
         elif s.get("epochs") and s.get("epoch"):
-            done = min(float(s["epoch"]) / s["epochs"], 1.0)
+            done = this_attempt = min(float(s["epoch"]) / s["epochs"], 1.0)
         else:
             return
         if done > 0:
             s["progress"] = round(done, 4)
-            s["eta_s"] = round(elapsed * (1 - done) / done, 1)
+        if this_attempt > 0:
+            s["eta_s"] = round(elapsed * (1 - min(this_attempt, 1.0)) / this_attempt, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 
 import pytest
 import tomli_w
@@ -15,6 +16,7 @@ from fertui.config import load_config
 from fertui.events import read_all
 from fertui.plan import enqueue, plan_runs
 from fertui.scheduler.daemon import daemon_status, ensure_daemon
+from fertui.scheduler.ingest import RunIngest
 from fertui.scheduler.local import group_alive
 from tests.scheduler.conftest import wait_for
 
@@ -89,3 +91,14 @@ def test_fertui_resume_by_hand_and_what_it_refuses(jobs):
     run = jobs.run(resumable)
     checkpoint = str(jobs.ws.run_dir(resumable) / "checkpoints" / "state.txt")
     assert run["summary"]["values"]["argv"] == ["--from", checkpoint]  # the resume_command, filled
+
+
+def test_a_resumed_attempts_eta_counts_from_where_it_resumed(tmp_path):
+    (tmp_path / "events.jsonl").write_text(
+        '{"type":"start","epochs":4,"steps_per_epoch":10,"resumed_epoch":2,"resumed_step":20}\n'
+        '{"type":"log","step":30,"epoch":3,"metrics":{"val/acc":50.0}}\n')
+    ingest = RunIngest({"id": "00001", "started": time.time() - 100}, tmp_path)  # 10 steps in 100 s
+    ingest.read()
+    s = ingest.summary
+    assert s["resumed_epoch"] == 2 and s["progress"] == 0.75
+    assert 95 <= s["eta_s"] <= 110  # 10 steps left at this attempt's pace, not 33 s from 30 steps in 100 s
