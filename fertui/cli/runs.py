@@ -149,7 +149,10 @@ def register(app: typer.Typer) -> None:
             _show_classes(workspace(ctx), doc, as_json, png)
             return
         if as_json:
-            print_json(doc)
+            from fertui.provenance.record import read_record
+
+            stage, record, _ = read_record(workspace(ctx).run_dir(doc["id"]))  # the patch stays in its file
+            print_json({**doc, "provenance": {"stage": stage, **record}} if stage else doc)
             return
         _print_run(doc, workspace(ctx).run_dir(doc["id"]))
 

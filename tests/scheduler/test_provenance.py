@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import textwrap
 
@@ -69,6 +70,8 @@ def test_edit_retry_diff_shows_the_hunk_and_compare_flags_the_mixed_cell(jobs, t
     assert first["code"]["dirty"] is False and first["summary"]["best"]["val/acc"] == 54.0
     shown = runner.invoke(app, [*ws, "show", first["id"]]).output
     assert "clean" in shown and first["code"]["fingerprint"] in shown and "python" in shown
+    recorded = json.loads(runner.invoke(app, [*ws, "show", first["id"], "--json"]).output)["provenance"]
+    assert recorded["stage"] == "started" and recorded["environment"]["packages"]["typer"]
 
     (repo / "train.py").write_text(TRAIN.format(acc=14.0))
     retried = runner.invoke(app, [*ws, "retry", first["id"]])
