@@ -379,25 +379,27 @@ class Scheduler:
     def _requeue_in_place(self, tracked: Tracked, record: dict) -> bool:
         """A batch system stopped the job (time limit, preemption, node failure; see slurm.py), or
         it was lost with a checkpoint in its folder (resume.py): queue the same run again in the
-        same folder, so the job resumes from its last checkpoint."""
+        same folder, so the job resumes from its last checkpoint. False: it is closed as usual."""
         run = tracked.run
         if run.get("stop_requested") or run.get("attempts", 0) >= self.retry:
             return False  # out of retries: classify() records it as failed, with the reason
         reason = record.get("error") or "stopped by the batch system"
         attempt = run.get("attempts", 0) + 1
-        rewind_events(tracked.run_dir, attempt)
         history = [*(run.get("requeues") or []), {"time": time.time(), "reason": reason,
                                                    "slurm_job": run.get("slurm_job")}]
         fields = {"status": "queued", "attempts": attempt, "error": reason,
                   "requeues": history, "summary": dict(tracked.ingest.summary)}
-        doc = self.store.claim_run(run["id"], ("running",), fields)
+        # The store's doc decides: a cancel asked a moment ago wins over a requeue.
+        doc = self.store.claim_run(run["id"], ("running",),
+                                   lambda current: None if current.get("stop_requested") else fields)
+        if doc is None:
+            return False
+        rewind_events(tracked.run_dir, attempt)  # before this scheduler can start the next attempt
         self.tracked.pop(run["id"], None)
         self.pending.pop(run["id"], None)
-        if doc is not None:
-            self.runs[doc["id"]] = doc
-            log.info("%s %s requeued: %s", doc["id"], doc["name"], reason)
-            self._alert(doc, "requeued", f"{doc['name']}: {reason}; requeued to resume in place "
-                                         f"(attempt {attempt + 1})")
+        self.runs[doc["id"]] = doc
+        log.info("%s %s requeued: %s", doc["id"], doc["name"], reason)
+        self._alert(doc, "requeued", f"{doc['name']}: {reason}; requeued to resume in place (attempt {attempt + 1})")
         return True
 
     def _requeue(self, doc: dict) -> None:
