@@ -31,8 +31,7 @@ def provenance_rows(run_dir: Path) -> list[tuple[str, str]]:
     rows = []
     code = record.get("code")
     if code:
-        note = "" if stage == "started" else " (as queued; not started yet)"
-        rows.append(("code", f"{code_text(code)} · {code['fingerprint']}{note}"))
+        rows.append(("code" if stage == "started" else "queued code", f"{code_text(code)} · {code['fingerprint']}"))
         rows.append(("repository", code["repo"]))
         if patch:
             cut = f", cut at {record['patch_cut_at_bytes']} bytes" if record.get("patch_cut_at_bytes") else ""
