@@ -57,11 +57,17 @@ def _fill_run_folder(workspace: Workspace, folder: Path, run_id: str, doc: dict)
 
 def enqueue(workspace: Workspace, docs: list[dict]) -> list[str]:
     """Queue DOCS all together: folders and store entries, or nothing at all."""
+    from fertui.provenance.record import QueueRecorder
+
     created: list[Path] = []
+    provenance = QueueRecorder()
+    for doc in docs:
+        provenance.mark(doc)
 
     def prepare(run_id: str, doc: dict) -> None:
         write_run_folder(workspace, run_id, doc)
         created.append(workspace.run_dir(run_id))
+        provenance.write(workspace.run_dir(run_id), doc)
 
     sweep_specs = [doc.pop("sweep_spec") for doc in docs if "sweep_spec" in doc]  # stored by fertui.sweeps
     store = Store(workspace.store_path)

@@ -20,7 +20,7 @@ from typing import Any
 
 from fertui.metrics import DEFAULT_OBJECTIVE, display_name
 from fertui.records import RunRecord
-from fertui.run_summary import best_entry, last_loss
+from fertui.run_summary import best_entry, last_loss, waiting_text
 from fertui.terminal_text import inline
 
 STATUS_STYLE = {
@@ -92,7 +92,7 @@ def present(run: dict, now: float | None = None) -> RunLine:
     metric, value = entry if entry else ("", "")
     return RunLine(
         id=str(run["id"]), name=run.get("name") or "", status=status_text(run), state=state,
-        progress=progress_text(run), duration=duration_text(run, now), params=params_text(run),
+        progress=progress_text(run) or waiting_text(run), duration=duration_text(run, now), params=params_text(run),
         best=f"{metric} {fmt_num(value)}" if entry else "", best_metric=metric, best_value=fmt_num(value),
         loss=fmt_num(last_loss(s)), eta=fmt_duration(s.get("eta_s")) if state == "running" else "",
         slot="" if slot is None else str(slot), model=model_text(run), sweep=run.get("sweep") or "",

@@ -120,6 +120,12 @@ def artifact(path: str | os.PathLike, kind: str = "file", copy: bool = False) ->
     return dest
 
 
+def checkpoint(path: str | os.PathLike, step: int, epoch: float | None = None) -> None:
+    """Record that PATH now holds the state at STEP: a run resumed from it carries on from this
+    event (the manager sets aside what was logged after it), so its curves stay one line."""
+    _get().write({"type": "checkpoint", "path": str(path), "step": step, "epoch": epoch})
+
+
 def close() -> None:
     global _writer
     if _writer is not None:

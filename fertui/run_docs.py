@@ -22,6 +22,8 @@ def run_doc(cfg: RunConfig, sweep: str | None = None, cell: dict[str, Any] | Non
     flat["run.name"] = name
     command = [render(arg, flat, cfg.source, "job.command", fmt=exact, keep=LAUNCH_KEYS, unescape=False)
                for arg in job["command"]]
+    resume_command = [render(arg, flat, cfg.source, "job.resume_command", fmt=exact, keep=LAUNCH_KEYS, unescape=False)
+                      for arg in job.get("resume_command") or []]
     resolved = cfg.to_toml_dict()
     resolved.pop("sweep", None)
     resolved["run"]["name"] = name
@@ -38,12 +40,15 @@ def run_doc(cfg: RunConfig, sweep: str | None = None, cell: dict[str, Any] | Non
         "priority": run["priority"],
         "source": cfg.source,
     }
+    if resume_command:
+        doc["resume_command"] = resume_command
     if job["kind"] == "command":  # kept in the run folder (env.json), not in the store
         doc["shell_env"] = shell_environment()
     return doc
 
 
-CLONED_FIELDS = ("name", "kind", "command", "config", "params", "sweep", "tags", "priority", "source")
+CLONED_FIELDS = ("name", "kind", "command", "resume_command", "config", "params", "sweep", "tags", "priority",
+                 "source")
 
 
 def clone_for_retry(run: dict, attempts: int) -> dict:

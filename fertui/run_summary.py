@@ -32,3 +32,9 @@ def best_text(run: dict | RunRecord, sep: str = "=") -> str:
         return ""
     metric, value = entry
     return f"{metric}{sep}{value:.4g}" if isinstance(value, float) else f"{metric}{sep}{value}"
+
+
+def waiting_text(run: dict) -> str:
+    """Why a queued run has not started (the scheduler notes it: a colleague's GPU, a full one), or ""."""
+    reason = run.get("waiting")
+    return f"waiting: {reason}" if run.get("status") == "queued" and reason else ""

@@ -17,6 +17,10 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
         "cpu_slots": 1,
         "retry": 1,
         "min_free_memory_mb": 0,
+        # Lab-server etiquette: a GPU nobody of this workspace uses is busy (left alone) from this
+        # much used memory or this utilisation (percent) on; 0 = do not look. See docs/lab-server.md.
+        "busy_memory_mb": 1024,
+        "busy_utilization": 10,
         "cancel_grace_s": 10.0,
         "stop_after_same_failures": 3,  # a sweep whose last K runs failed alike holds the rest; 0 = never
     },

@@ -26,6 +26,10 @@ os.environ.setdefault("TORCH_HOME", os.path.join(_home_cache, "torch"))
 os.environ.setdefault("HF_HOME", os.path.join(_home_cache, "huggingface"))
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="fertui-test-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
+# GPU claims are machine-wide (/tmp/fertui-gpu-claims): this session's fake GPUs get their own folder,
+# so test sessions running side by side do not wait on each other's "gpu0".
+os.environ["FERTUI_GPU_CLAIMS_DIR"] = tempfile.mkdtemp(prefix="fertui-test-claims-")
+atexit.register(shutil.rmtree, os.environ["FERTUI_GPU_CLAIMS_DIR"], True)
 
 import random  # noqa: E402
 

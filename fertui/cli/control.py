@@ -102,8 +102,24 @@ def register(app: typer.Typer) -> None:
 
         chosen = _chosen(ctx, "retry", runs, sweep, status, name, yes, FINAL_STATES)
         if chosen:
+            from fertui.provenance.render import code_change_note
+            from fertui.store import Store
+
+            store = Store(workspace(ctx).store_path)
             for old, new in retry_runs(workspace(ctx), [r["id"] for r in chosen]):
                 typer.echo(f"{old} -> {new}  queued")
+                note = code_change_note(store.get_run(old) or {}, store.get_run(new) or {})
+                if note:
+                    typer.echo(f"  note: {note}")
+
+    @app.command("resume")
+    def resume(ctx: typer.Context, runs: Annotated[list[str], typer.Argument(help="Run ids or names.")]) -> None:
+        """Resume lost, failed or cancelled runs in place: the same run id and folder, from its last
+        checkpoint (the built-in trainer's last.pt; a command job's [job] resume_command)."""
+        from fertui.scheduler.control import resume_runs
+
+        for run_id, checkpoint in resume_runs(workspace(ctx), runs):
+            typer.echo(f"{run_id}  queued to resume from {checkpoint}")
 
     @app.command("priority")
     def priority(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],

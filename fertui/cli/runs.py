@@ -159,7 +159,10 @@ def register(app: typer.Typer) -> None:
             _show_classes(workspace(ctx), doc, as_json, png)
             return
         if as_json:
-            print_json(doc)
+            from fertui.provenance.record import read_record
+
+            stage, record, _ = read_record(workspace(ctx).run_dir(doc["id"]))  # the patch stays in its file
+            print_json({**doc, "provenance": {"stage": stage, **record}} if stage else doc)
             return
         _print_run(doc, workspace(ctx).run_dir(doc["id"]))
 
@@ -241,8 +244,8 @@ def _print_run(doc: dict, folder) -> None:
 
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    for key in ("id", "name", "status", "kind", "sweep", "priority", "slot", "slurm_job", "partition", "node",
-                "attempts"):
+    for key in ("id", "name", "status", "waiting", "kind", "sweep", "priority", "slot", "slurm_job", "partition",
+                "node", "attempts"):
         if doc.get(key) not in (None, "", []):
             add(key, status_text(doc) if key == "status" else str(doc[key]))
     for key in ("created", "started", "ended"):
@@ -275,5 +278,9 @@ def _print_run(doc: dict, folder) -> None:
             add(f"summary.{key}", human_number(value))
     if isinstance(summary.get("updated"), (int, float)):
         add("updated", _when(summary["updated"]))
+    from fertui.provenance.render import provenance_rows
+
+    for key, value in provenance_rows(folder):
+        add(key, value)
     add("folder", str(folder))
     rich_console().print(table)

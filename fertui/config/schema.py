@@ -68,6 +68,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "job": {
         "kind": Field("str", "train", one_of("train", "bench", "command")),
         "command": Field("list[str]", [], help="external command; {dotted.key} placeholders allowed"),
+        "resume_command": Field("list[str]", [], help="command jobs: what to run instead of `command` when the run "
+                                                      "resumes from a checkpoint in its folder ({run.resume} = its path)"),
         "env": Field("table", {}, help="extra environment variables for the job"),
         "cwd": Field("str", "", help="command jobs: working directory; empty = where `fertui add` ran"),
         "output_scalars": Field("scalars", "auto",
@@ -88,6 +90,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                        help="command jobs: minutes running without the objective before one "
                                             "alert (it comes earlier, after the first epoch, when epochs are "
                                             "logged); 0 = only that"),
+        "gpus": Field("int", 1, at_least(1), help="GPUs the job needs, with consecutive indices "
+                                                  "(CUDA_VISIBLE_DEVICES=2,3; torchrun sees them all)"),
+        "gpu_memory_mb": Field("int", 0, at_least(0), help="GPU memory the job needs per GPU, so small jobs share "
+                                                           "a GPU; 0 = one [scheduler] jobs_per_gpu share"),
     },
     "model": {
         "name": Field("str", "clsfer_tiny"),

@@ -8,7 +8,9 @@ from typing import Any
 from fertui.errors import ConfigError
 
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w.\-/]*)\}")  # {{ and }} are literal braces
-LAUNCH_KEYS = ("run.id", "run.dir")  # known only once the run is queued: filled in at its start
+# Known only once the run is queued: filled in at its start. run.resume: the checkpoint a resumed
+# run starts from, "" on a fresh start (fertui/scheduler/resume.py).
+LAUNCH_KEYS = ("run.id", "run.dir", "run.resume")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.+=@-]+")
 
 

@@ -11,6 +11,7 @@ import fnmatch
 import re
 import threading
 import time
+from pathlib import Path
 
 from fertui.errors import UserError
 from fertui.store import FINAL_STATES, Store
@@ -87,6 +88,47 @@ def retry_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, str]]:
                             f"(cancel it first with `fertui cancel {run['id']}`)")
     new_ids = enqueue(ws, [clone_for_retry(r, r.get("attempts", 0) + 1) for r in runs])
     return list(zip((r["id"] for r in runs), new_ids))
+
+
+RESUMABLE_STATES = ("lost", "failed", "cancelled", "oom")
+
+
+def resume_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, Path]]:
+    """Queue each run again as itself, to resume from its last checkpoint; [(id, checkpoint)].
+    All checked first: one run that cannot resume leaves every run as it was."""
+    from fertui.scheduler.outcome import STOP_FILE
+    from fertui.scheduler.resume import latest_checkpoint, rewind_events
+    from fertui.wake import wake_scheduler
+
+    store = Store(ws.store_path)
+    runs = list({r["id"]: r for r in (store.resolve_run(ref) for ref in refs)}.values())
+    found = []
+    for run in runs:
+        if run["status"] not in RESUMABLE_STATES:
+            raise UserError(f"run {run['id']} is {run['status']}; only {', '.join(RESUMABLE_STATES)} runs resume")
+        if run.get("requeued_as"):
+            raise UserError(f"run {run['id']} was requeued as {run['requeued_as']} already; resume that one")
+        if run.get("sweep"):
+            raise UserError(f"run {run['id']} belongs to sweep {run['sweep']}, whose Optuna study has recorded "
+                            f"its end; queue it again with `fertui retry {run['id']}`")
+        checkpoint = latest_checkpoint(run, ws.run_dir(run["id"]))
+        if checkpoint is None:
+            raise UserError(f"run {run['id']} has no checkpoint to resume from in {ws.run_dir(run['id'])}/checkpoints"
+                            + (" (a command job needs [job] resume_command or a {run.resume} placeholder)"
+                               if run.get("kind") == "command" else ""))
+        found.append((run, checkpoint))
+    resumed = []
+    for run, checkpoint in found:
+        attempt = run.get("attempts", 0) + 1
+        rewind_events(ws.run_dir(run["id"]), attempt)
+        (ws.run_dir(run["id"]) / STOP_FILE).unlink(missing_ok=True)  # a cancel's stop is over
+        history = [*(run.get("requeues") or []), {"time": time.time(), "reason": "fertui resume"}]
+        fields = {"status": "queued", "attempts": attempt, "requeues": history, "stop_requested": None,
+                  "ended": None, "exit_code": None, "signal": None, "error": None}
+        if store.claim_run(run["id"], RESUMABLE_STATES, fields) is not None:
+            resumed.append((run["id"], checkpoint))
+    wake_scheduler(ws)
+    return resumed
 
 
 def cancel_runs(ws: Workspace, refs: list[str], wait_s: float = 15.0) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from typing import Callable
 
 from fertui.config.schema import field_for
 from fertui.errors import DiskFull, StoreDamaged
+from fertui.provenance.record import record_start
 from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
@@ -30,6 +31,8 @@ from fertui.scheduler.objective_watch import ended_without_message
 from fertui.scheduler.ingest import Happening, RunIngest
 from fertui.scheduler.outcome import classify, record_stop
 from fertui.scheduler.queue_state import queue_of
+from fertui.scheduler.resume import latest_checkpoint, lost_reason, rewind_events
+from fertui.scheduler.placement import Waiting, occupant
 from fertui.scheduler.slots import SlotPool
 from fertui.store import Store
 from fertui.workspace import Workspace
@@ -158,6 +161,8 @@ class Scheduler:
                 self._close(tracked, record)
         if self.queue == "active":
             self._start_queued()
+        if self.pool.gpu_mode:  # also while paused: a GPU whose jobs ended goes back to the lab
+            self.pool.let_go_unused([occupant(t.run, t.slot) for t in self.tracked.values()])
         self._flush()
 
     def _refresh(self, force: bool) -> None:
@@ -184,27 +189,59 @@ class Scheduler:
                         key=lambda r: (-int(r.get("priority") or 0), int(r["id"])))
         if not queued:
             return
-        free = self.pool.free({t.slot for t in self.tracked.values()})
-        for run, slot in zip(queued, free):
-            self._start(run, slot)
+        if not self.pool.gpu_mode:
+            for run, slot in zip(queued, self.pool.free({t.slot for t in self.tracked.values()})):
+                self._start(run, slot)
+            return
+        ours = [occupant(t.run, t.slot) for t in self.tracked.values()]
+        placer = self.pool.placer(ours, {t.run["pid"] for t in self.tracked.values() if t.run.get("pid")})
+        bench_rows = self.store.benchmarks()
+        for i, run in enumerate(queued):
+            choice = self.pool.take(placer, run, bench_rows)
+            if isinstance(choice, Waiting):  # in order: a later run must not overtake it
+                self._note_waiting(queued[i:], choice)
+                break
+            self._start(run, choice)
+
+    def _note_waiting(self, runs: list[dict], waiting: Waiting) -> None:
+        """Say in each waiting run why (for `ls` and the console), written only when it changes."""
+        head = runs[0]
+        if waiting.never:
+            doc = self.store.claim_run(head["id"], ("queued",), {"status": "failed", "ended": time.time(),
+                                                                 "error": f"cannot start: {waiting.reason}"})
+            if doc is not None:
+                self.runs[doc["id"]] = doc
+                self._alert(doc, "failed", f"{doc['name']} cannot start: {waiting.reason}")
+                self.hooks.call("run_finished", doc)  # a sweep's trial is told, as for any ending
+            return
+        for run in runs:
+            reason = waiting.reason if run is head else f"after {head['id']}: {waiting.reason}"
+            if run.get("waiting") != reason:
+                run["waiting"] = reason
+                self.pending.setdefault(run["id"], {})["waiting"] = reason
 
     def _start(self, run: dict, slot: Slot) -> None:
         run_dir = self.ws.run_dir(run["id"])
         run_dir.mkdir(parents=True, exist_ok=True)
+        self.pending.get(run["id"], {}).pop("waiting", None)  # a reason noted a tick ago is stale now
         argv = job_argv(run, run_dir)
+        env = job_env(run, run_dir, slot)
+        provenance = self._record_start(run, run_dir, argv, env, slot)
         now = time.time()
 
         def launch(doc: dict) -> dict:
             if not argv:
                 return {"status": "failed", "ended": now, "error": "the run has no command to start"}
             try:
-                fields = self.executor.launch(doc, run_dir, argv, job_env(doc, run_dir, slot), slot)
+                fields = {**provenance, **self.executor.launch(doc, run_dir, argv, env, slot)}
             except Exception as exc:
                 log.exception("%s could not start", doc["id"])
                 return {"status": "failed", "ended": time.time(), "error": f"could not start: {exc}"}
-            fields = {"started": now, "slot": slot.name, **fields}
+            placed = {"gpus": list(slot.gpus), **({"gpu_memory_mb": slot.memory_mb} if slot.memory_mb else {})} \
+                if slot.gpus else {}
+            fields = {"started": now, "slot": slot.name, **placed, **fields}
             record_launch(run_dir, fields)  # before the store write: a restore one write behind sees it
-            return {"status": "running", **fields}
+            return {"status": "running", "waiting": None, **fields}
 
         doc = self.store.claim_run(run["id"], ("queued",), launch)
         if doc is None:
@@ -216,6 +253,15 @@ class Scheduler:
             log.info("%s %s started on %s (pid %s)", doc["id"], doc["name"], slot.name, doc.get("pid"))
         else:
             self._alert(doc, "failed", f"{doc['name']} could not start: {doc.get('error')}")
+
+    def _record_start(self, run: dict, run_dir: Path, argv: list[str], env: dict, slot: Slot) -> dict:
+        """The code state and environment RUN starts with, into its folder (provenance/); a
+        failure to record costs the record, never the start."""
+        try:
+            return record_start(run, run_dir, argv, env, self.pool.gpu_names(slot.gpus))
+        except Exception:
+            log.exception("%s: recording its provenance failed", run["id"])
+            return {}
 
     def _track(self, run: dict, slot: str, adopted: bool = False) -> Tracked:
         run_dir = self.ws.run_dir(run["id"])
@@ -312,6 +358,9 @@ class Scheduler:
         self._ingest_to_end(tracked)
         if record and record.get("requeue") and self._requeue_in_place(tracked, record):
             return
+        lost = lost_reason(tracked.run, record)
+        if lost and latest_checkpoint(run, tracked.run_dir) and self._requeue_in_place(tracked, {"error": lost}):
+            return
 
         def closing(current: dict) -> dict:  # the store's doc: a cancel may have been asked a moment ago
             fields = classify(current, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
@@ -366,23 +415,29 @@ class Scheduler:
                         sweep=sweep)
 
     def _requeue_in_place(self, tracked: Tracked, record: dict) -> bool:
-        """A batch system stopped the job (time limit, preemption, node failure; see slurm.py):
-        queue the same run again in the same folder, so the trainer resumes from checkpoints/last.pt."""
+        """A batch system stopped the job (time limit, preemption, node failure; see slurm.py), or
+        it was lost with a checkpoint in its folder (resume.py): queue the same run again in the
+        same folder, so the job resumes from its last checkpoint. False: it is closed as usual."""
         run = tracked.run
         if run.get("stop_requested") or run.get("attempts", 0) >= self.retry:
             return False  # out of retries: classify() records it as failed, with the reason
         reason = record.get("error") or "stopped by the batch system"
+        attempt = run.get("attempts", 0) + 1
         history = [*(run.get("requeues") or []), {"time": time.time(), "reason": reason,
                                                    "slurm_job": run.get("slurm_job")}]
-        fields = {"status": "queued", "attempts": run.get("attempts", 0) + 1, "error": reason,
+        fields = {"status": "queued", "attempts": attempt, "error": reason,
                   "requeues": history, "summary": dict(tracked.ingest.summary)}
-        doc = self.store.claim_run(run["id"], ("running",), fields)
+        # The store's doc decides: a cancel asked a moment ago wins over a requeue.
+        doc = self.store.claim_run(run["id"], ("running",),
+                                   lambda current: None if current.get("stop_requested") else fields)
+        if doc is None:
+            return False
+        rewind_events(tracked.run_dir, attempt)  # before this scheduler can start the next attempt
         self.tracked.pop(run["id"], None)
         self.pending.pop(run["id"], None)
-        if doc is not None:
-            self.runs[doc["id"]] = doc
-            log.info("%s %s requeued: %s", doc["id"], doc["name"], reason)
-            self._alert(doc, "requeued", f"{doc['name']}: {reason}; requeued (attempt {fields['attempts'] + 1})")
+        self.runs[doc["id"]] = doc
+        log.info("%s %s requeued: %s", doc["id"], doc["name"], reason)
+        self._alert(doc, "requeued", f"{doc['name']}: {reason}; requeued to resume in place (attempt {attempt + 1})")
         return True
 
     def _requeue(self, doc: dict) -> None:

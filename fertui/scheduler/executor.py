@@ -9,7 +9,7 @@ Everything an executor needs to re-find a job after a scheduler restart goes int
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,9 @@ class Slot:
 
     name: str                      # "gpu0", "gpu0.1" (second job on GPU 0), "cpu0"
     gpus: tuple[int, ...] = ()     # NVML indices (PCI bus order); empty = CPU only
+    memory_mb: int = field(default=0, compare=False)  # GPU memory the job reserved on each of them; 0: a share
+    # Locked descriptors of the GPUs' machine-wide claims (gpu_claims.py): the job inherits them.
+    hold_fds: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def env(self) -> dict[str, str]:
         return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID",

@@ -112,6 +112,9 @@ class RunIngest:
             for key in ("epochs", "steps_per_epoch", "objective", "direction"):
                 if event.get(key) is not None:
                     setattr(s, key, event[key])
+            for key in ("resumed_epoch", "resumed_step"):  # where a resumed attempt picked up
+                if event.get(key):
+                    s.extra[key] = event[key]
             self._directions.clear()
             return []
         if kind is EventKind.NAN:
@@ -200,13 +203,16 @@ class RunIngest:
         total_steps = (s.epochs or 0) * (s.steps_per_epoch or 0)
         if total_steps and s.step:
             done = min(s.step / total_steps, 1.0)
+            start = s.extra.get("resumed_step") or 0  # a resumed attempt's clock started there, not at 0
+            this_attempt = (s.step - start) / (total_steps - start) if total_steps > start else done
         elif s.epochs and s.epoch:
-            done = min(float(s.epoch) / s.epochs, 1.0)
+            done = this_attempt = min(float(s.epoch) / s.epochs, 1.0)
         else:
             return
         if done > 0:
             s.progress = round(done, 4)
-            s.eta_s = round(elapsed * (1 - done) / done, 1)
+        if this_attempt > 0:
+            s.eta_s = round(elapsed * (1 - min(this_attempt, 1.0)) / this_attempt, 1)
 
 
 def _number(value: Any) -> bool:

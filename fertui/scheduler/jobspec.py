@@ -11,18 +11,24 @@ from pathlib import Path
 from fertui.config.loader import flatten_free
 from fertui.config.template import LAUNCH_KEYS, exact, render
 from fertui.scheduler.executor import Slot
+from fertui.scheduler.resume import RESUME_KEY, latest_checkpoint
 from fertui.workspace import ENV_FILE
 
 JOB_MODULES = {"train": "fertui.train", "bench": "fertui.bench"}
 
 
 def job_argv(run: dict, run_dir: Path) -> list[str]:
-    """The argv to start: a built-in job's module, or the command with {run.id}/{run.dir} filled."""
+    """The argv to start: a built-in job's module, or the command with {run.id}/{run.dir}/{run.resume}
+    filled; with a checkpoint in the folder, the resuming form (``--resume``, ``[job] resume_command``)."""
+    checkpoint = latest_checkpoint(run, run_dir)
     if run.get("kind") in JOB_MODULES:
-        return [sys.executable, "-m", JOB_MODULES[run["kind"]]]
-    launch = dict(zip(LAUNCH_KEYS, (run["id"], str(run_dir))))
-    return [render(arg, launch, run.get("source", ""), "job.command", fmt=exact)
-            for arg in run.get("command") or []]
+        resume = ["--resume"] if checkpoint is not None and run["kind"] == "train" else []
+        return [sys.executable, "-m", JOB_MODULES[run["kind"]], *resume]
+    launch = dict(zip(LAUNCH_KEYS, (run["id"], str(run_dir), str(checkpoint or ""))))
+    command = (run.get("resume_command") if checkpoint is not None else None) or run.get("command") or []
+    whole_placeholder = "{" + RESUME_KEY + "}"
+    return [render(arg, launch, run.get("source", ""), "job.command", fmt=exact) for arg in command
+            if not (arg == whole_placeholder and checkpoint is None)]  # a fresh start: no empty argument
 
 
 def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:

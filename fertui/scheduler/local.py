@@ -61,7 +61,8 @@ class LocalExecutor(Executor):
         wrapper = [sys.executable, "-I", "-S", WRAPPER_SCRIPT, str(run_dir), "--", *argv]
         with open(run_dir / "stdout.log", "ab") as log:
             proc = subprocess.Popen(wrapper, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=env, cwd=job_cwd(run, run_dir), start_new_session=True, close_fds=True)
+                                    env=env, cwd=job_cwd(run, run_dir), start_new_session=True, close_fds=True,
+                                    pass_fds=slot.hold_fds)
         self._children[run["id"]] = proc
         try:
             started = psutil.Process(proc.pid).create_time()

@@ -1,57 +1,23 @@
-"""Where jobs may run: GPU slots from NVML (or fertui.toml), else CPU slots.
+"""Where jobs may run: GPUs chosen by lab-server etiquette (placement.py), else CPU slots.
 
-``FERTUI_FAKE_GPUS=N`` pretends the machine has N idle GPUs, so GPU scheduling is testable
-on a machine without one (jobs then get CUDA_VISIBLE_DEVICES for GPUs that do not exist).
+The GPUs come from NVML (nvml.py) or fertui.toml's ``[scheduler] gpus``; each job gets a share
+of one GPU or several whole ones. An executor that places jobs itself (Slurm) offers its own
+fixed list of slots instead.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import replace
 
 from fertui.errors import ConfigError
 from fertui.scheduler.executor import Slot
+from fertui.scheduler.gpu_claims import GpuClaims, claim_key
+from fertui.scheduler.nvml import GpuInfo, gpu_inventory
+from fertui.scheduler.placement import Etiquette, Occupant, Placer, Waiting, need_of
 from fertui.workspace import Workspace
 
-
-@dataclass(frozen=True)
-class GpuInfo:
-    index: int
-    name: str
-    total_mb: int
-    free_mb: int
-
-
-def gpu_inventory() -> list[GpuInfo]:
-    """The GPUs NVML sees (PCI bus order, as CUDA_DEVICE_ORDER=PCI_BUS_ID numbers them)."""
-    fake = os.environ.get("FERTUI_FAKE_GPUS")
-    if fake:
-        return [GpuInfo(i, "fake GPU", 81920, 81920) for i in range(int(fake))]
-    try:
-        import pynvml
-    except ImportError:
-        return []
-    try:
-        pynvml.nvmlInit()
-    except Exception:  # no driver, no GPU: a CPU machine
-        return []
-    try:
-        gpus = []
-        for i in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(i)
-            mem = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            name = pynvml.nvmlDeviceGetName(handle)
-            gpus.append(GpuInfo(i, name.decode() if isinstance(name, bytes) else str(name),
-                                mem.total >> 20, mem.free >> 20))
-        return gpus
-    except Exception:
-        return []
-    finally:
-        try:
-            pynvml.nvmlShutdown()
-        except Exception:
-            pass
+__all__ = ["GpuInfo", "SlotPool", "gpu_inventory", "validate_settings"]
 
 
 def _int_setting(ws: Workspace, key: str, minimum: int) -> int:
@@ -63,7 +29,8 @@ def _int_setting(ws: Workspace, key: str, minimum: int) -> int:
 
 def validate_settings(ws: Workspace) -> None:
     """Fail early, naming fertui.toml and the key, on a [scheduler] value of the wrong kind."""
-    for key, minimum in (("jobs_per_gpu", 1), ("cpu_slots", 1), ("retry", 0), ("min_free_memory_mb", 0)):
+    for key, minimum in (("jobs_per_gpu", 1), ("cpu_slots", 1), ("retry", 0), ("min_free_memory_mb", 0),
+                         ("busy_memory_mb", 0), ("busy_utilization", 0)):
         _int_setting(ws, key, minimum)
     gpus = ws.setting("scheduler", "gpus")
     if gpus != "auto" and not (isinstance(gpus, list) and all(
@@ -77,27 +44,66 @@ def validate_settings(ws: Workspace) -> None:
 
 
 class SlotPool:
-    """The fixed list of slots, and which of them are free right now."""
+    """The places jobs can run, and which of them a queued run may take right now."""
 
     def __init__(self, ws: Workspace, inventory: Callable[[], list[GpuInfo]] = gpu_inventory,
-                 slots: list[Slot] | None = None):
+                 slots: list[Slot] | None = None, claims: GpuClaims | None = None):
         validate_settings(ws)
         self.inventory = inventory
-        self.min_free_mb = _int_setting(ws, "min_free_memory_mb", 0)
+        self.rules = Etiquette(*(_int_setting(ws, k, 0) for k in
+                                 ("jobs_per_gpu", "busy_memory_mb", "busy_utilization", "min_free_memory_mb")))
+        self.wanted = ws.setting("scheduler", "gpus")
+        self.fixed = slots  # an executor's own slots (Slurm): no GPUs to place
+        self.claims = claims or GpuClaims()
+        self._keys: dict[int, str] = {}  # GPU index -> its claim's key, as of the last placer()
+        self._names: dict[int, str] = {}  # GPU index -> its name (for the run's provenance)
         self.slots = slots if slots is not None else self._plan(ws)
 
+    @property
+    def gpu_mode(self) -> bool:
+        return self.fixed is None and any(s.gpus for s in self.slots)
+
     def _plan(self, ws: Workspace) -> list[Slot]:
-        per_gpu = _int_setting(ws, "jobs_per_gpu", 1)
-        wanted = ws.setting("scheduler", "gpus")
-        gpus = [g.index for g in self.inventory()] if wanted == "auto" else list(dict.fromkeys(wanted))
+        """The one-job-per-share slots (what the console and `fertui run` list as capacity)."""
+        per_gpu = self.rules.jobs_per_gpu
+        gpus = [g.index for g in self._gpus()]
         if gpus:
             return [Slot(f"gpu{g}" if per_gpu == 1 else f"gpu{g}.{k}", (g,)) for g in gpus for k in range(per_gpu)]
         return [Slot(f"cpu{k}") for k in range(_int_setting(ws, "cpu_slots", 1))]
 
+    def _gpus(self) -> list[GpuInfo]:
+        """The GPUs this workspace may use, as NVML shows them now (a listed GPU NVML does not
+        know is taken as idle, of unknown size)."""
+        seen = {g.index: g for g in self.inventory()}
+        if self.wanted == "auto":
+            return [seen[i] for i in sorted(seen)]
+        return [seen.get(i) or GpuInfo(i, "", 0, 0) for i in dict.fromkeys(self.wanted)]
+
     def free(self, busy: set[str]) -> list[Slot]:
-        """Slots not in BUSY, leaving out GPUs with less free memory than min_free_memory_mb."""
-        free = [s for s in self.slots if s.name not in busy]
-        if self.min_free_mb and any(s.gpus for s in free):
-            memory = {g.index: g.free_mb for g in self.inventory()}
-            free = [s for s in free if all(memory.get(g, 0) >= self.min_free_mb for g in s.gpus)]
-        return free
+        """Fixed slots (CPU, an executor's own) not in BUSY."""
+        return [s for s in self.slots if s.name not in busy]
+
+    def placer(self, ours: list[Occupant], our_groups: set[int]) -> Placer:
+        """One tick's GPU decisions: NVML is read once here, not once per queued run."""
+        gpus = self._gpus()
+        self._keys = {g.index: claim_key(g.uuid, g.index) for g in gpus}
+        self._names = {g.index: g.name for g in gpus}
+        planned = len({s.gpus for s in self.slots})
+        return Placer(gpus, ours, our_groups, self.rules, lambda gpu: self.claims.hold(self._keys[gpu.index]), planned)
+
+    def take(self, placer: Placer, run: dict, bench_rows: list[dict] = ()) -> Slot | Waiting:
+        """A slot for RUN on GPUs (holding their claims, passed on to the job), or why it waits."""
+        choice = placer.place(need_of(run, bench_rows))
+        if isinstance(choice, Waiting):
+            return Waiting(self.claims.problem, choice.never) if self.claims.problem else choice
+        return replace(choice, hold_fds=self.claims.fds(self._keys[g] for g in choice.gpus))
+
+    def gpu_names(self, indices) -> list[str]:
+        return [self._names.get(i) or f"GPU {i}" for i in indices]
+
+    def let_go_unused(self, ours: list[Occupant]) -> None:
+        """End our claims on GPUs where this workspace runs nothing now."""
+        used = {self._keys.get(g) for o in ours for g in o.gpus}
+        for key in list(self.claims.held):
+            if key not in used:
+                self.claims.let_go(key)

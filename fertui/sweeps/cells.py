@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from fertui.config.schema import field_for
 from fertui.metrics import Direction, is_better, rank_key
+from fertui.provenance.record import fingerprint
 
 if TYPE_CHECKING:
     from fertui.sweeps.results import Observation
@@ -98,6 +99,7 @@ class CellStats:
     variant: Variant = ()  # non-axis keys where these runs differ from the sweep's base
     run_ids: list[str] = field(default_factory=list)
     best: bool = False
+    code_states: set[str] = field(default_factory=set)  # code fingerprints of its runs (fertui.provenance)
 
     @property
     def n(self) -> int:
@@ -131,9 +133,11 @@ def settled(observations: list[Observation], direction: Direction) -> list[Obser
     for attempts in by_slot.values():
         finished = [o for o in attempts if o.value is not None]
         if finished:
-            out.append(min(finished, key=lambda o: rank_key(direction)(o.value)))
+            chosen = min(finished, key=lambda o: rank_key(direction)(o.value))
         else:
-            out.append(max(attempts, key=lambda o: (len(o.run_id), o.run_id)))  # ids grow with time
+            chosen = max(attempts, key=lambda o: (len(o.run_id), o.run_id))  # ids grow with time
+        states = frozenset(filter(None, (fingerprint(o.run) for o in attempts)))
+        out.append(replace(chosen, code_states=states) if len(states) > 1 else chosen)  # marked, not hidden
     return out
 
 
@@ -150,6 +154,7 @@ def group_cells(observations: list[Observation], keys: list[str]) -> dict[tuple,
         # A pruned run that had finished every epoch has a value: it counts as finished.
         stats.states["done" if o.value is not None else o.status] += 1
         stats.run_ids.append(o.run_id)
+        stats.code_states |= o.code_states or ({fingerprint(o.run)} if fingerprint(o.run) else set())
         if o.value is not None:
             stats.values.append(o.value)
             stats.seeds.append(o.seed)

@@ -35,6 +35,8 @@ def label(value: Any) -> str:
 
 def state_marks(stats: CellStats) -> list[str]:
     marks = []
+    if len(stats.code_states) > 1:  # its runs ran different code: not seeds of one setting
+        marks.append(f"{len(stats.code_states)} code states")
     for state, count in stats.states.items():
         if state == "done":
             missing = count - stats.n

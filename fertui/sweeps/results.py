@@ -8,7 +8,7 @@ value is :mod:`fertui.sweeps.cells`.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fertui.config import flatten_free
@@ -36,6 +36,8 @@ class Observation:
     run: dict = field(default_factory=dict, repr=False)
     variant: Variant = ()   # non-axis keys where the run differs from its sweep's base
     cell_key: tuple = ()    # the axis cell's identity (spec.cell_of)
+    # Code fingerprints of every attempt at this (cell, variant, seed) that settled() chose among (provenance).
+    code_states: frozenset[str] = frozenset()
 
 
 def flat_config(run: dict) -> dict[str, Any]:

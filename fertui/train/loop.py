@@ -167,6 +167,7 @@ class Trainer:
         report.artifact(matrix_path, kind="confusion_matrix")
         state = self.state()
         ckpt.save_atomic(state, ckpt.last_path(self.run_dir))
+        report.checkpoint(ckpt.last_path(self.run_dir), step=self.progress.step, epoch=epoch)
         if improved:
             ckpt.save_atomic(state, ckpt.best_path(self.run_dir))
         print(f"epoch {epoch}/{self.epochs} step {self.progress.step}: " + ", ".join(

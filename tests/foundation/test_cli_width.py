@@ -26,6 +26,7 @@ def shown(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     monkeypatch.setattr(runs_cli, "clock", lambda: NOW)
+    monkeypatch.chdir(tmp_path)  # queued outside any git repo: no code state of the checkout in `show`
     yield fill(tmp_path)
     monkeypatch.delenv("TZ")
     time.tzset()

@@ -9,7 +9,7 @@ from fertui.metrics import Direction
 from fertui.records import EventKind, RunRecord, RunSummary, event_kind
 from fertui.run_summary import best_entry, best_text
 from fertui.scheduler.ingest import RunIngest
-from fertui.tui.rows import objective as console_objective
+from fertui.presentation import objective_name as console_objective
 
 MINIMIZE_RUN = {"id": "00001", "sweep": "Err", "objective": {"metric": "val/err", "direction": "minimize"},
                 "config": {"job": {"metrics_direction": {"val/score": "minimize"}}}}

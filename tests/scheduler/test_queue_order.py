@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from fertui.cli.main import app
 from fertui.errors import ConfigError
 from fertui.scheduler.core import Scheduler
+from fertui.scheduler.placement import GpuNeed, Occupant, Waiting
 from fertui.scheduler.slots import GpuInfo, SlotPool
 
 
@@ -72,7 +73,10 @@ def test_slot_pool_from_inventory_jobs_per_gpu_and_free_memory(jobs, monkeypatch
     gpus = [GpuInfo(0, "a", 16000, 15000), GpuInfo(1, "b", 16000, 500)]
     pool = SlotPool(jobs.ws, inventory=lambda: gpus)
     assert [s.name for s in pool.slots] == ["gpu0.0", "gpu0.1", "gpu1.0", "gpu1.1"]
-    assert [s.name for s in pool.free({"gpu0.0"})] == ["gpu0.1"]  # GPU 1 has too little free memory
+    placer = pool.placer([Occupant("gpu0.0", (0,), GpuNeed())], set())
+    assert pool.take(placer, {}).name == "gpu0.1"
+    waiting = pool.take(placer, {})  # GPU 0 is full now; GPU 1's memory is someone else's
+    assert isinstance(waiting, Waiting) and "gpu0 full" in waiting.reason and "gpu1 busy" in waiting.reason
     monkeypatch.setenv("FERTUI_FAKE_GPUS", "3")
     jobs.settings("")
     assert [s.env()["CUDA_VISIBLE_DEVICES"] for s in SlotPool(jobs.ws).slots] == ["0", "1", "2"]
