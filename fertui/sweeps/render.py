@@ -215,12 +215,12 @@ def compare_rows(cmp: Comparison, bold: Callable[[str], str]) -> tuple[list[str]
 
 
 def pair_lines(cmp: Comparison, command: str = "") -> list[str]:
-    """Per pair: the verdict, then how it was computed (interval, seed noise, power, sign test)."""
-    from fertui.sweeps.verdict import method_line, verdict
+    """Per pair: the verdict, then the interaction test, best vs best, planning and the method."""
+    from fertui.sweeps.verdict import detail_lines, verdict
 
     lines = []
     for p in cmp.pairs:
-        lines += [verdict(cmp, p, command), method_line(cmp, p)]
+        lines += [verdict(cmp, p, command), *detail_lines(cmp, p, command)]
     return lines
 
 
