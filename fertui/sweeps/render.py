@@ -30,6 +30,13 @@ def label(value: Any) -> str:
     return "" if value is None else compact(value)
 
 
+def keyed_label(key: str, value: Any) -> str:
+    """A model name as it is; a number with its key (``depth 4``), so a header never reads ``4``."""
+    if value is None or isinstance(value, str):
+        return label(value)
+    return f"{key.split('.')[-1]} {compact(value)}"
+
+
 def state_marks(stats: CellStats) -> list[str]:
     marks = []
     for state, count in stats.states.items():
@@ -202,14 +209,14 @@ def isolation_rows(iso: Isolation, bold: Callable[[str], str]) -> tuple[list[str
 
 def compare_rows(cmp: Comparison, bold: Callable[[str], str]) -> tuple[list[str], list[list[str]]]:
     fmt = number_format([v for row in cmp.rows for s in row.stats.values() for v in s.values])
-    header = [cmp.across, *[label(b) for b in cmp.by_values], "winner"]
+    header = [cmp.across, *[keyed_label(cmp.by, b) for b in cmp.by_values], "winner"]
     rows = []
     for row in cmp.rows:
         cells = []
         for b in cmp.by_values:
             text = cell_text(row.stats.get(b), fmt)
             cells.append(bold(text) if b == row.winner and text else text)
-        rows.append([label(row.across_value), *cells, label(row.winner) if row.winner is not None else "—"])
+        rows.append([label(row.across_value), *cells, keyed_label(cmp.by, row.winner) if row.winner is not None else "—"])
     rows.append(["wins", *[str(cmp.wins.get(b, 0)) for b in cmp.by_values], ""])
     return header, rows
 

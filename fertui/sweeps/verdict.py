@@ -41,7 +41,9 @@ def seeds_text(pair: PairStat) -> str:
 
 def setting(cmp: Comparison, value) -> str:
     """A model name as it is; a number with its key (``depth 4``), so ``4 − 2`` reads right."""
-    return compact(value) if isinstance(value, str) else f"{cmp.by.split('.')[-1]} {compact(value)}"
+    from fertui.sweeps.render import keyed_label
+
+    return keyed_label(cmp.by, value)
 
 
 def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
