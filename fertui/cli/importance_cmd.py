@@ -29,8 +29,12 @@ def register(app: typer.Typer) -> None:
         """What matters among the knobs: PED-ANOVA (and fANOVA) importance with bootstrap intervals,
         TOST equivalence against --effect per knob, and a two-way ANOVA for a pair of knobs."""
         from fertui.sweeps.importance_run import run_importance
-        from fertui.sweeps.importance_text import (anova_lines, equivalence_line, importance_json,
-                                                   importance_lines)
+        from fertui.sweeps.importance_text import (
+            anova_lines,
+            equivalence_line,
+            importance_json,
+            importance_lines,
+        )
 
         result = run_importance(workspace(ctx), sweep, effect, metric, bootstrap, anova)
         if as_json:

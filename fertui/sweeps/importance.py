@@ -105,4 +105,4 @@ def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
     if len(values) < 20:
         return None, None
     ordered = sorted(values)
-    return ordered[int(0.025 * (len(ordered) - 1))], ordered[int(round(0.975 * (len(ordered) - 1)))]
+    return ordered[int(0.025 * (len(ordered) - 1))], ordered[round(0.975 * (len(ordered) - 1))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fertui.config import compact
-from fertui.sweeps.equivalence import AnovaTerm, Equivalence, TOST_LEVEL
+from fertui.sweeps.equivalence import TOST_LEVEL, AnovaTerm, Equivalence
 from fertui.sweeps.importance import ImportanceReport
 
 
