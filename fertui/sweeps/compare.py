@@ -23,6 +23,7 @@ from fertui.sweeps.noise import PairedInterval, SeedNoise, pooled_sd
 from fertui.sweeps.planning import DEFAULT_EFFECT, Plan, plan
 from fertui.sweeps.results import require_key, require_metric, require_runs, settled
 from fertui.sweeps.spec import require_spec
+from fertui.sweeps.testset_compare import TestSetNoise, test_set_noise
 from fertui.workspace import Workspace
 
 
@@ -58,6 +59,7 @@ class PairStat:
     fit: ModelFit | None = None          # the mixed model's estimate, interval and interaction test
     plan: Plan | None = None             # power and seeds at the smallest effect of interest
     best_vs_best: BestVsBest | None = None
+    testset: TestSetNoise | None = None  # when every run stored its per-image predictions
 
     @property
     def lr_sd(self) -> float | None:
@@ -138,6 +140,8 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
         result.rows.append(CompareRow(across_value=value, stats=stats, winner=winner))
     reference = by_values[0]
     result.pairs = [_pair(result, reference, other, effect) for other in by_values[1:]]
+    for pair in result.pairs:
+        pair.testset = test_set_noise(ws, result, pair)
     return result
 
 

@@ -60,6 +60,15 @@ def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
             f"({fit.level * 100:.0f} % CI {fit.low:+.2f}\u2026{fit.high:+.2f}) {where}, "
             f"the mean difference over the tried {across_short(cmp)}s")
     effect = pair.plan.effect if pair.plan is not None else None
+    test = pair.testset
+    if test is not None:
+        text += f"; with the test set's noise {fit.level * 100:.0f} % CI {test.low:+.2f}\u2026{test.high:+.2f}"
+        if test.excludes_zero:
+            ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
+            return f"{text}: {setting(cmp, ahead)} better, beyond seed, {across_short(cmp)} and test-set noise"
+        if fit.excludes_zero:
+            return (f"{text}: beyond seed and {across_short(cmp)} noise only \u2014 probably better, not yet "
+                    "established: the test set's own noise covers it")
     if fit.excludes_zero:
         ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
         return (f"{text}: {setting(cmp, ahead)} ahead beyond seed and {across_short(cmp)} noise \u2014 "
@@ -93,6 +102,20 @@ def best_line(cmp: Comparison, pair: PairStat) -> str | None:
             f"({se}; each best picked on these same results, so optimistic)")
 
 
+def testset_line(pair: PairStat) -> str:
+    test = pair.testset
+    if test is None:
+        return ("  test set: its sampling noise is not in the interval (no per-image predictions stored: "
+                "runs of the built-in trainer store them)")
+    line = (f"  test set: {test.images} images; their sampling noise moves the estimate by sd {test.sd:.2f} "
+            f"(paired bootstrap over images); predictions at {test.epoch_note}, so each accuracy is optimistic")
+    if test.best_mcnemar is not None:
+        m = test.best_mcnemar
+        line += (f"; best vs best, McNemar: {m.b_only} images only B got right, {m.a_only} only A, "
+                 f"p = {m.p:.2g}")
+    return line
+
+
 def plan_line(cmp: Comparison, pair: PairStat, command: str = "") -> str:
     enqueue = f"{command} --enqueue" if command else "--enqueue"
     plan = pair.plan
@@ -114,7 +137,7 @@ def plan_line(cmp: Comparison, pair: PairStat, command: str = "") -> str:
 
 def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str]:
     """The interaction test, best-vs-best, planning and how the figures were computed."""
-    lines = [interaction_line(cmp, pair)]
+    lines = [interaction_line(cmp, pair), testset_line(pair)]
     best = best_line(cmp, pair)
     if best:
         lines.append(best)
