@@ -106,13 +106,17 @@ def register(app: typer.Typer) -> None:
         effect: Annotated[float, typer.Option("--effect", min=0.0, help="Smallest difference worth finding "
                                                                         "(points): power and seeds are planned "
                                                                         "for it.")] = DEFAULT_EFFECT,
+        epoch: Annotated[str, typer.Option("--epoch", help="Each run's value: best (chosen on the test set), "
+                                                           "last, or mean-last-K.")] = "best",
     ) -> None:
         """A-vs-B table: winner per row, the model's difference with a 95 % CI over LRs and seeds, a verdict."""
         from fertui.sweeps import render
         from fertui.sweeps.compare import compare
 
         ws = workspace(ctx)
-        result = compare(ws, sweep, by=by, across=across, metric=metric, effect=effect)
+        from fertui.sweeps.epochs import parse_epoch  # with the other sweep modules: paid by this command only
+
+        result = compare(ws, sweep, by=by, across=across, metric=metric, effect=effect, epoch=parse_epoch(epoch))
         queued = []
         if enqueue:
             from fertui.sweeps.replicates import enqueue_replicates

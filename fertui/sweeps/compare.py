@@ -18,6 +18,7 @@ from typing import Any
 
 from fertui.errors import UserError
 from fertui.sweeps.board import CellStats, axis_values, group_cells, hashable, pick_best
+from fertui.sweeps.epochs import EpochRule, epoch_values
 from fertui.sweeps.mixed import ModelFit, PairedValue, fit_difference
 from fertui.sweeps.noise import PairedInterval, SeedNoise, pooled_sd
 from fertui.sweeps.planning import DEFAULT_EFFECT, Plan, plan
@@ -25,6 +26,9 @@ from fertui.sweeps.results import require_key, require_metric, require_runs, set
 from fertui.sweeps.spec import require_spec
 from fertui.sweeps.testset_compare import TestSetNoise, test_set_noise
 from fertui.workspace import Workspace
+
+
+BEST_EPOCH = EpochRule("best")
 
 
 @dataclass
@@ -83,6 +87,7 @@ class Comparison:
     wins: dict[Any, int] = field(default_factory=dict)
     pairs: list[PairStat] = field(default_factory=list)
     noise: SeedNoise = field(default_factory=lambda: SeedNoise(None, 0, 0))
+    epoch: EpochRule = BEST_EPOCH  # which epoch's value each run contributes
 
     def deciding_cells(self) -> dict[Any, CellStats]:
         """Each by-value's best cell over the across-values: the cells the comparison turns on."""
@@ -105,7 +110,7 @@ def sign_test(wins: int, losses: int) -> float:
 
 
 def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metric: str | None = None,
-            effect: float = DEFAULT_EFFECT) -> Comparison:
+            effect: float = DEFAULT_EFFECT, epoch: EpochRule = BEST_EPOCH) -> Comparison:
     spec = require_spec(ws, sweep)
     axes = [a.key for a in spec.axes]
     observations = require_runs(ws, spec, metric)
@@ -120,6 +125,7 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
         raise UserError(f"--by and --across are both {by}; pick two different keys")
     metric = metric or spec.objective
     require_metric(spec, observations, metric)
+    observations = epoch_values(ws, observations, metric, epoch)
     maximize = spec.maximize if metric == spec.objective else "loss" not in metric
     groups = group_cells(spec, settled(spec, observations, maximize), [by, across])
     table: dict[Any, dict[Any, list[CellStats]]] = defaultdict(lambda: defaultdict(list))
@@ -131,7 +137,7 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
                         "nothing to compare")
     result = Comparison(sweep=spec.name, metric=metric, maximize=maximize, by=by, across=across,
                         by_values=by_values, rows=[], wins={b: 0 for b in by_values},
-                        noise=pooled_sd(stats.values for stats in groups.values()))
+                        noise=pooled_sd(stats.values for stats in groups.values()), epoch=epoch)
     for value in axis_values(spec, across, list(table)):
         stats = {b: pick_best(maximize, cands) for b, cands in table[value].items()}
         winner = _winner(maximize, stats)

@@ -32,9 +32,9 @@ class TestSetNoise:
         return self.low > 0 or self.high < 0
 
 
-def _correctness(ws: Workspace, runs: dict, cell) -> list[list[int]] | None:
+def _correctness(ws: Workspace, runs: dict, cell, which: str) -> list[list[int]] | None:
     done = [rid for rid in cell.run_ids if runs.get(rid, {}).get("status") == "done"]
-    found = [load_predictions(ws.run_dir(rid)) for rid in done]
+    found = [load_predictions(ws.run_dir(rid), which) for rid in done]
     if len(found) != cell.n or any(p is None for p in found):
         return None
     return [p.correct() for p in found]
@@ -42,8 +42,8 @@ def _correctness(ws: Workspace, runs: dict, cell) -> list[list[int]] | None:
 
 def test_set_noise(ws: Workspace, cmp, pair) -> TestSetNoise | None:
     """The test-set part for PAIR of CMP; None unless every paired run has its predictions."""
-    fit = pair.fit
-    if fit is None or fit.low is None or fit.se is None:
+    fit, which = pair.fit, cmp.epoch.predictions
+    if fit is None or fit.low is None or fit.se is None or which is None:
         return None
     runs = {r["id"]: r for r in Store(ws.store_path).runs()}
     per_value = []
@@ -51,7 +51,7 @@ def test_set_noise(ws: Workspace, cmp, pair) -> TestSetNoise | None:
         sa, sb = row.stats.get(pair.a), row.stats.get(pair.b)
         if sa is None or sb is None or sa.mean is None or sb.mean is None:
             continue
-        a, b = _correctness(ws, runs, sa), _correctness(ws, runs, sb)
+        a, b = _correctness(ws, runs, sa, which), _correctness(ws, runs, sb, which)
         if a is None or b is None:
             return None
         per_value.append((a, b))
@@ -65,8 +65,9 @@ def test_set_noise(ws: Workspace, cmp, pair) -> TestSetNoise | None:
     best = None
     deciding = cmp.deciding_cells()
     if pair.a in deciding and pair.b in deciding and deciding[pair.a].n == 1 and deciding[pair.b].n == 1:
-        ca, cb = _correctness(ws, runs, deciding[pair.a]), _correctness(ws, runs, deciding[pair.b])
+        ca, cb = _correctness(ws, runs, deciding[pair.a], which), _correctness(ws, runs, deciding[pair.b], which)
         if ca and cb:
             best = mcnemar(ca[0], cb[0])
-    return TestSetNoise(sizes.pop(), sd, fit.estimate - half, fit.estimate + half,
-                        "each run's best epoch, chosen on this same set", best)
+    note = "each run's best epoch, chosen on this same set, so each accuracy is optimistic" if which == "best" \
+        else "each run's last epoch"
+    return TestSetNoise(sizes.pop(), sd, fit.estimate - half, fit.estimate + half, note, best)

@@ -102,13 +102,16 @@ def best_line(cmp: Comparison, pair: PairStat) -> str | None:
             f"({se}; each best picked on these same results, so optimistic)")
 
 
-def testset_line(pair: PairStat) -> str:
+def testset_line(cmp: Comparison, pair: PairStat) -> str:
     test = pair.testset
+    if test is None and cmp.epoch.predictions is None:
+        return (f"  test set: its sampling noise is not in the interval (--epoch {cmp.epoch.label} averages "
+                "epochs; predictions are stored for the best and the last only)")
     if test is None:
         return ("  test set: its sampling noise is not in the interval (no per-image predictions stored: "
                 "runs of the built-in trainer store them)")
     line = (f"  test set: {test.images} images; their sampling noise moves the estimate by sd {test.sd:.2f} "
-            f"(paired bootstrap over images); predictions at {test.epoch_note}, so each accuracy is optimistic")
+            f"(paired bootstrap over images); predictions at {test.epoch_note}")
     if test.best_mcnemar is not None:
         m = test.best_mcnemar
         line += (f"; best vs best, McNemar: {m.b_only} images only B got right, {m.a_only} only A, "
@@ -137,7 +140,7 @@ def plan_line(cmp: Comparison, pair: PairStat, command: str = "") -> str:
 
 def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str]:
     """The interaction test, best-vs-best, planning and how the figures were computed."""
-    lines = [interaction_line(cmp, pair), testset_line(pair)]
+    lines = [interaction_line(cmp, pair), testset_line(cmp, pair)]
     best = best_line(cmp, pair)
     if best:
         lines.append(best)
@@ -148,6 +151,7 @@ def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str
         if pair.fit.seed_var is not None:
             parts.append(f"seed noise of a difference: sd {(pair.fit.seed_var * sum(pair.fit.data.c) / pair.n) ** 0.5:.2f}"
                          f" ({pair.fit.data.df_within} df), between-{across_short(cmp)} sd {pair.lr_sd:.2f}")
+    parts.append(f"values: each run's {cmp.epoch.label} epoch (--epoch)")
     parts.append(f"sign test: wins {pair.b_wins}-{pair.a_wins} (ties {pair.ties}), p = {pair.p_value:.4g}")
     lines.append("  method: " + "; ".join(parts))
     return lines
