@@ -11,7 +11,7 @@ from fertui.sweeps.compare import Comparison, PairStat
 def pair_json(cmp: Comparison, pair: PairStat) -> dict[str, Any]:
     from fertui.sweeps.verdict import verdict
 
-    fit, plan, best = pair.fit, pair.plan, pair.best_vs_best
+    fit, plan, best, shared = pair.fit, pair.plan, pair.best_vs_best, pair.testset
     test = fit.interaction if fit is not None else None
     return {
         "a": pair.a, "b": pair.b, "n": pair.n, "mean_diff": pair.mean_diff,
@@ -32,5 +32,11 @@ def pair_json(cmp: Comparison, pair: PairStat) -> dict[str, Any]:
         "not_seeds_because": plan.why_not if plan is not None else None,
         "best_vs_best": None if best is None else {"a_at": best.a_value, "b_at": best.b_value,
                                                    "diff": best.diff, "seed_se": best.se},
+        "epoch": cmp.epoch.label,
+        "test_set": None if shared is None else {
+            "images": shared.images, "sd": shared.sd, "ci95": [shared.low, shared.high], "epoch": shared.epoch_note,
+            "best_mcnemar": None if shared.best_mcnemar is None else {
+                "a_only": shared.best_mcnemar.a_only, "b_only": shared.best_mcnemar.b_only,
+                "p": shared.best_mcnemar.p}},
         "verdict": verdict(cmp, pair),
     }

@@ -4,11 +4,14 @@ whose runs stored predictions widens its interval by it."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from fertui.cli.main import app
 from fertui.sweeps.compare import compare
 from fertui.sweeps.testset import bootstrap_sd, mcnemar
 from fertui.train.predictions import save_predictions
@@ -52,3 +55,8 @@ def test_compare_adds_the_test_set_noise_when_runs_stored_predictions(space):
     assert test is not None and test.images == 400 and test.sd > 0
     assert test.low < pair.fit.low and test.high > pair.fit.high  # wider than seed and LR noise alone
     assert math.isclose(test.high - test.low, 2 * (test.high - pair.fit.estimate))
+    out = CliRunner().invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER", "--by",
+                                   "model.name", "--format", "json"])
+    doc = json.loads(out.output)["pairs"][0]
+    assert doc["test_set"]["images"] == 400 and doc["test_set"]["ci95"] == [test.low, test.high]
+    assert doc["epoch"] == "best"
