@@ -32,8 +32,21 @@ class TestSetNoise:
         return self.low > 0 or self.high < 0
 
 
-def _correctness(ws: Workspace, runs: dict, cell, which: str) -> list[list[int]] | None:
-    done = [rid for rid in cell.run_ids if runs.get(rid, {}).get("status") == "done"]
+class _Statuses(dict):
+    """Run id -> status, read from the store one run at a time (never the whole store)."""
+
+    def __init__(self, ws: Workspace):
+        super().__init__()
+        self.store = Store(ws.store_path)
+
+    def __missing__(self, run_id: str) -> str:
+        run = self.store.get_run(run_id)
+        self[run_id] = run.get("status", "") if run else ""
+        return self[run_id]
+
+
+def _correctness(ws: Workspace, runs: _Statuses, cell, which: str) -> list[list[int]] | None:
+    done = [rid for rid in cell.run_ids if runs[rid] == "done"]
     found = [load_predictions(ws.run_dir(rid), which) for rid in done]
     if len(found) != cell.n or any(p is None for p in found):
         return None
@@ -45,7 +58,7 @@ def test_set_noise(ws: Workspace, cmp, pair) -> TestSetNoise | None:
     fit, which = pair.fit, cmp.epoch.predictions
     if fit is None or fit.low is None or fit.se is None or which is None:
         return None
-    runs = {r["id"]: r for r in Store(ws.store_path).runs()}
+    runs = _Statuses(ws)
     per_value = []
     for row in cmp.rows:
         sa, sb = row.stats.get(pair.a), row.stats.get(pair.b)

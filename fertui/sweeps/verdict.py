@@ -86,8 +86,9 @@ def interaction_line(cmp: Comparison, pair: PairStat) -> str:
     test = fit.interaction
     stat = f"F({test.df1}, {test.df2}) = {test.f:.2f}, p = {test.p:.2g}"
     if test.rejects:
-        return (f"  {name}: {stat} \u2014 the difference varies across {cmp.across} values "
-                f"(sd {pair.lr_sd:.2f}); the mean over the tried values depends on which were tried")
+        spread = f" (sd {pair.lr_sd:.2f})" if pair.lr_sd is not None else ""
+        return (f"  {name}: {stat} \u2014 the difference varies across {cmp.across} values{spread}; "
+                "the mean over the tried values depends on which were tried")
     return f"  {name}: {stat} \u2014 no evidence that the difference varies across {cmp.across} values"
 
 
@@ -149,8 +150,9 @@ def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str
     if pair.fit is not None:
         parts.append(f"interval: {pair.fit.method}")
         if pair.fit.seed_var is not None:
-            parts.append(f"seed noise of a difference: sd {(pair.fit.seed_var * sum(pair.fit.data.c) / pair.n) ** 0.5:.2f}"
-                         f" ({pair.fit.data.df_within} df), between-{across_short(cmp)} sd {pair.lr_sd:.2f}")
+            seed_sd = (pair.fit.seed_var * sum(pair.fit.data.c) / pair.n) ** 0.5
+            parts.append(f"seed noise of a difference: sd {seed_sd:.2f} ({pair.fit.data.df_within} df), "
+                         f"between-{across_short(cmp)} sd {pair.lr_sd or 0.0:.2f}")
     parts.append(f"values: each run's {cmp.epoch.label} epoch (--epoch)")
     parts.append(f"sign test: wins {pair.b_wins}-{pair.a_wins} (ties {pair.ties}), p = {pair.p_value:.4g}")
     lines.append("  method: " + "; ".join(parts))

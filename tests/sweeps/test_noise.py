@@ -121,3 +121,18 @@ def test_same_seeds_on_both_sides_measure_the_noise_of_the_difference(space):
     (pair,) = result.pairs
     assert result.noise.sd > 1.0 and pair.fit.data.seed_paired and pair.fit.seed_var < 0.3 ** 2  # shared part cancels
     assert pair.interval.excludes_zero and "ahead beyond seed and LR noise" in " ".join(_cli(space).output.split())
+
+
+def test_a_real_interaction_says_varies_and_plans_no_seeds(space):
+    rng = np.random.default_rng(7)
+    swing = [1.5, -1.5, 1.5, -1.5, 1.5]  # CLSFER wins at some LRs and loses at others
+    means = {"baseline_ir50": {lr: 84.0 for lr in LRS},
+             "clsfer_ir50": {lr: 84.0 + s for lr, s in zip(LRS, swing)}}
+    _queue(space, "[0, 1, 2]")
+    _finish_normal(space, means, 0.2, rng)
+    (pair,) = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr").pairs
+    assert pair.fit.interaction.rejects and pair.seeds_needed is None
+    assert "varies" in pair.plan.why_not
+    out = " ".join(_cli(space).output.split())
+    assert "— the difference varies across optim.lr values (sd" in out
+    assert "not seeds: the difference varies across values" in out
