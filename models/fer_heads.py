@@ -9,6 +9,7 @@ tokens, so the patch tokens are never rewritten (the cost saving the research no
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import torch
@@ -22,6 +23,9 @@ from models._registry import register_model
 from models.irse import create_backbone
 
 HEAD_BLOCKS = ("vit", "class_attn")
+# timm's ViT Block and CaiT both normalise with eps 1e-6; one value for every head norm, so the
+# two heads differ by their attention pattern only (at depth 1 they are then the same function).
+NORM_EPS = 1e-6
 
 
 class ClassAttentionBlock(nn.Module):
@@ -31,12 +35,12 @@ class ClassAttentionBlock(nn.Module):
                  proj_drop: float = 0.0, attn_drop: float = 0.0, drop_path: float = 0.0,
                  init_values: float = 0.0):
         super().__init__()
-        self.norm1 = nn.LayerNorm(dim)
+        self.norm1 = nn.LayerNorm(dim, eps=NORM_EPS)
         self.attn = ClassAttn(dim, num_heads=num_heads, qkv_bias=qkv_bias,
                               attn_drop=attn_drop, proj_drop=proj_drop)
         self.ls1 = LayerScale(dim, init_values) if init_values else nn.Identity()
         self.drop_path1 = DropPath(drop_path) if drop_path > 0 else nn.Identity()
-        self.norm2 = nn.LayerNorm(dim)
+        self.norm2 = nn.LayerNorm(dim, eps=NORM_EPS)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), act_layer=nn.GELU, drop=proj_drop)
         self.ls2 = LayerScale(dim, init_values) if init_values else nn.Identity()
         self.drop_path2 = DropPath(drop_path) if drop_path > 0 else nn.Identity()
@@ -76,11 +80,12 @@ class FERTransformer(nn.Module):
         common = dict(dim=dim, num_heads=num_heads, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
                       proj_drop=proj_drop, attn_drop=attn_drop)
         if head_block == "vit":
-            blocks = [Block(**common, drop_path=r, init_values=layer_scale or None) for r in rates]
+            blocks = [Block(**common, drop_path=r, init_values=layer_scale or None,
+                            norm_layer=partial(nn.LayerNorm, eps=NORM_EPS)) for r in rates]
         else:
             blocks = [ClassAttentionBlock(**common, drop_path=r, init_values=layer_scale) for r in rates]
         self.blocks = nn.ModuleList(blocks)
-        self.norm = nn.LayerNorm(dim)
+        self.norm = nn.LayerNorm(dim, eps=NORM_EPS)
         self.head = nn.Linear(dim, num_classes)
         self._init_head_weights()
 

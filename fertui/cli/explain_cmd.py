@@ -35,13 +35,17 @@ def register(app: typer.Typer) -> None:
             blocks_png(ex, folder / "attention_blocks.png")
         maps = write_maps_json(ex, folder / MAPS_FILE)
         if as_json:
-            print_json({"run": doc["id"], "png": str(figure), "maps": str(maps), "side": ex.side, "kind": ex.kind})
+            print_json({"run": doc["id"], "png": str(figure), "maps": str(maps), "side": ex.side, "kind": ex.kind,
+                        "block_cls_self": ex.block_self})
             return
         typer.echo(f"run {doc['id']} ({ex.model}): CLS {ex.kind}, {ex.side}×{ex.side} patches, "
                    f"{len(ex.faces)} image(s) shown")
+        typer.echo("  CLS -> CLS self-weight per block (mean over images, left out of the maps): "
+                   + ", ".join(f"{w:.3f}" for w in ex.block_self))
         for label, amap in sorted(ex.class_means.items()):
             peak = divmod(int(amap.argmax()), ex.side)
             typer.echo(f"  {ex.classes[label]:10} mean over {ex.class_counts[label]:4d}: peak at patch "
-                       f"row {peak[0] + 1}, col {peak[1] + 1} ({amap.max():.3f} of the attention)")
+                       f"row {peak[0] + 1}, col {peak[1] + 1} ({amap.max():.3f} of the attention); "
+                       f"CLS self-weight in the {ex.summary_name} {ex.class_self[label]:.3f}")
         typer.echo(str(figure))
         typer.echo(str(maps))

@@ -106,11 +106,11 @@ def root(
 
 
 def _register() -> None:
-    from fertui.cli import (bench, capture_cmd, control, daemon, data, diff_cmd, explain_cmd, models_cmd, run_cmd, runs,
-                            share, store_cmd, sweeps)
+    from fertui.cli import (bench, capture_cmd, control, daemon, data, diff_cmd, explain_cmd, importance_cmd, models_cmd,
+                            run_cmd, runs, share, store_cmd, sweeps)
 
-    for module in (runs, run_cmd, control, diff_cmd, daemon, sweeps, share, bench, models_cmd, data, store_cmd,
-                   explain_cmd, capture_cmd):
+    for module in (runs, run_cmd, control, diff_cmd, daemon, sweeps, importance_cmd, share, bench, models_cmd, data,
+                   store_cmd, explain_cmd, capture_cmd):
         module.register(app)
 
 

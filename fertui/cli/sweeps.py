@@ -9,6 +9,7 @@ from fertui.cli.common import JsonFlag, print_json, workspace
 from fertui.cli.completion import sweep_names
 from fertui.errors import UserError
 from fertui.terminal_text import inline
+from fertui.sweeps.planning import DEFAULT_EFFECT
 
 
 class Format(str, enum.Enum):
@@ -112,13 +113,20 @@ def register(app: typer.Typer) -> None:
                                                                 "decide the comparison.")] = False,
         classes: Annotated[bool, typer.Option("--classes", help="Per-class differences of the deciding cells "
                                                                 "(from the runs' confusion matrices).")] = False,
+        effect: Annotated[float, typer.Option("--effect", min=0.0, help="Smallest difference worth finding "
+                                                                        "(points): power and seeds are planned "
+                                                                        "for it.")] = DEFAULT_EFFECT,
+        epoch: Annotated[str, typer.Option("--epoch", help="Each run's value: best (chosen on the test set), "
+                                                           "last, or mean-last-K.")] = "best",
     ) -> None:
-        """A-vs-B table: winner per row, the difference with a 95 % CI over LRs and seeds, a verdict."""
+        """A-vs-B table: winner per row, the model's difference with a 95 % CI over LRs and seeds, a verdict."""
         from fertui.sweeps import render
         from fertui.sweeps.compare import compare
 
         ws = workspace(ctx)
-        result = compare(ws, sweep, by=by, across=across, metric=metric)
+        from fertui.sweeps.epochs import parse_epoch  # with the other sweep modules: paid by this command only
+
+        result = compare(ws, sweep, by=by, across=across, metric=metric, effect=effect, epoch=parse_epoch(epoch))
         queued = []
         if enqueue:
             from fertui.sweeps.replicates import enqueue_replicates
@@ -237,7 +245,7 @@ def _iso_json(iso) -> dict:
 
 
 def _compare_json(cmp) -> dict:
-    from fertui.sweeps.verdict import verdict
+    from fertui.sweeps.compare_json import pair_json
 
     return {"sweep": cmp.sweep, "metric": cmp.metric, "by": cmp.by, "across": cmp.across,
             "rows": [{"across": row.across_value, "winner": row.winner,
@@ -245,9 +253,4 @@ def _compare_json(cmp) -> dict:
                       "stds": {str(b): s.std for b, s in row.stats.items()}} for row in cmp.rows],
             "wins": {str(b): w for b, w in cmp.wins.items()},
             "seed_noise": {"sd": cmp.noise.sd, "df": cmp.noise.df, "cells": cmp.noise.cells},
-            "pairs": [{"a": p.a, "b": p.b, "n": p.n, "mean_diff": p.mean_diff, "a_wins": p.a_wins,
-                       "b_wins": p.b_wins, "ties": p.ties, "p_value": p.p_value,
-                       "ci95": [p.interval.low, p.interval.high] if p.interval else None,
-                       "ci_method": "paired t over the across values", "seeds": list(p.seeds),
-                       "lr_sd": p.lr_sd, "seeds_needed": p.seeds_needed,
-                       "verdict": verdict(cmp, p)} for p in cmp.pairs]}
+            "pairs": [pair_json(cmp, p) for p in cmp.pairs]}

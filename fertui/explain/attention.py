@@ -5,11 +5,13 @@ weights are then recomputed from that module's own projections (``q``/``k`` for 
 ``ClassAttn``, ``qkv`` + ``q_norm``/``k_norm`` for ViT's ``Attention``), the same softmax of
 scaled q·k that the module applies, so timm's fused kernels stay in use and nothing is forked.
 
-A map covers the patch tokens only: the CLS token's weight on itself is dropped and the rest
-renormalised, so every map sums to 1 over the patches (the share the CLS token kept for itself
-is reported beside it). For ViT blocks the attention rollout (Abnar & Zuidema 2020: head-mean
-attention plus the identity for the residual, row-normalised, multiplied through the blocks)
-gives the CLS row of the whole stack.
+A map covers the patch tokens and keeps their weights as the softmax gave them: the CLS
+token's weight on itself is not spread over the patches, so a map sums to 1 minus that
+self-weight, which is reported beside it (renormalising would inflate every patch by
+1 / (1 - self-weight): about 1.1x for class attention and 1.5x for a rollout, where the
+residual path keeps much of the CLS token on itself). For ViT blocks the attention rollout
+(Abnar & Zuidema 2020: head-mean attention plus the identity for the residual, row-normalised,
+multiplied through the blocks) gives the CLS row of the whole stack.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from torch import nn
 
 @dataclass
 class CLSAttention:
-    blocks: torch.Tensor        # (B, depth, N) per block, head-mean, sums to 1 over patches
-    heads: torch.Tensor         # (B, depth, heads, N) per head, each sums to 1 over patches
+    blocks: torch.Tensor        # (B, depth, N) per block, head-mean: sums to 1 - self_share
+    heads: torch.Tensor         # (B, depth, heads, N) per head
     self_share: torch.Tensor    # (B, depth): head-mean weight the CLS query put on itself
-    rollout: torch.Tensor | None  # (B, N) for ViT stacks; None for class attention
+    rollout: torch.Tensor | None  # (B, N) for ViT stacks (sums to 1 - rollout_self); None for class attention
+    rollout_self: torch.Tensor | None  # (B,): the rollout's CLS -> CLS weight
     logits: torch.Tensor        # (B, classes)
     side: int                   # patches form a side × side grid (7 at stage 4, 14 at stage 3)
 
@@ -46,13 +49,12 @@ def _cls_rows(attn: nn.Module, x: torch.Tensor, class_attention: bool) -> torch.
 
 
 def _patches(weights: torch.Tensor) -> torch.Tensor:
-    """Drop the CLS token's weight on itself and renormalise over the patches."""
-    patches = weights[..., 1:]
-    return patches / patches.sum(dim=-1, keepdim=True)
+    """The weights on the patch tokens, as they are (CLS -> CLS left out, nothing renormalised)."""
+    return weights[..., 1:]
 
 
-def rollout(full: list[torch.Tensor]) -> torch.Tensor:
-    """CLS row of the attention rollout over blocks, patches only, summing to 1. FULL: per
+def rollout_row(full: list[torch.Tensor]) -> torch.Tensor:
+    """CLS row of the attention rollout over blocks, every token, summing to 1. FULL: per
     block the (B, heads, T, T) attention."""
     joint = None
     for a in full:
@@ -61,7 +63,7 @@ def rollout(full: list[torch.Tensor]) -> torch.Tensor:
         step = 0.5 * mean + 0.5 * eye  # the residual path carries half of each token forward
         step = step / step.sum(dim=-1, keepdim=True)
         joint = step if joint is None else step @ joint
-    return _patches(joint[:, 0])
+    return joint[:, 0]
 
 
 @torch.no_grad()
@@ -86,11 +88,18 @@ def cls_attention(model: nn.Module, images: torch.Tensor) -> CLSAttention:
     blocks = _patches(torch.stack([r.mean(dim=1) for r in cls], dim=1))  # (B, depth, N)
     share = torch.stack([r[..., 0].mean(dim=1) for r in cls], dim=1)
     side = int(round(model.num_patches ** 0.5))
+    row = rollout_row(full) if full else None
     return CLSAttention(blocks=blocks, heads=heads, self_share=share,
-                        rollout=rollout(full) if full else None, logits=logits, side=side)
+                        rollout=_patches(row) if row is not None else None,
+                        rollout_self=row[:, 0] if row is not None else None, logits=logits, side=side)
 
 
 def summary_map(att: CLSAttention) -> torch.Tensor:
     """One map per image, (B, N): the rollout for ViT stacks, the last block for class attention
     (the CLS token that reaches the classifier is the last block's)."""
     return att.rollout if att.rollout is not None else att.blocks[:, -1]
+
+
+def summary_self(att: CLSAttention) -> torch.Tensor:
+    """(B,): the CLS -> CLS weight left out of summary_map."""
+    return att.rollout_self if att.rollout_self is not None else att.self_share[:, -1]

@@ -31,6 +31,12 @@ class Explanation:
     summary_maps: list = field(default_factory=list)  # per face: (side, side); rollout for ViT
     class_means: dict[int, list] = field(default_factory=dict)  # class -> (side, side) mean summary map
     class_counts: dict[int, int] = field(default_factory=dict)
+    class_self: dict[int, float] = field(default_factory=dict)  # class -> mean CLS -> CLS weight of the summary
+    block_self: list[float] = field(default_factory=list)  # per block: mean CLS -> CLS weight over every image
+
+    @property
+    def summary_name(self) -> str:
+        return "rollout" if self.kind == "self-attention" else f"class attention of block {self.depth}"
 
 
 def explain_dir(ws: Workspace, run_id: str) -> Path:
@@ -66,7 +72,7 @@ def explain_run(ws: Workspace, run: dict, images: int = 4, per_class: bool = Fal
 
     from fertui.data.registry import open_dataset, sections
     from fertui.data.transforms import build_transforms
-    from fertui.explain.attention import cls_attention, summary_map
+    from fertui.explain.attention import cls_attention, summary_map, summary_self
 
     if images < 1:
         raise UserError(f"--images: expected a number >= 1, got {images}")
@@ -100,24 +106,33 @@ def explain_run(ws: Workspace, run: dict, images: int = 4, per_class: bool = Fal
             out.predicted.append(int(att.logits[j].argmax()))
             out.block_maps.append(att.blocks[j].view(-1, att.side, att.side).numpy())
             out.summary_maps.append(summary[j].view(att.side, att.side).numpy())
+    block_self = None
     for label, indices in sorted(by_class.items()):
-        total, count = None, 0
+        total, count, kept = None, 0, 0.0
         for start in range(0, min(len(indices), MEAN_MAP_IMAGES), BATCH):
             _, att = run_batch(indices[start:min(start + BATCH, MEAN_MAP_IMAGES)])
             out.side = att.side
             maps = summary_map(att)
             total = maps.sum(0) if total is None else total + maps.sum(0)
+            kept += float(summary_self(att).sum())
+            per_block = att.self_share.sum(0)
+            block_self = per_block if block_self is None else block_self + per_block
             count += maps.shape[0]
         out.class_means[label] = (total / count).view(out.side, out.side).numpy()
         out.class_counts[label] = count
+        out.class_self[label] = kept / count
+    images_seen = sum(out.class_counts.values())
+    out.block_self = [float(v) / images_seen for v in block_self] if block_self is not None else []
     return out
 
 
 def write_maps_json(ex: Explanation, path: Path) -> Path:
     doc = {"run": ex.run_id, "model": ex.model, "kind": ex.kind, "side": ex.side, "depth": ex.depth,
-           "map": "rollout" if ex.kind == "self-attention" else f"class attention of block {ex.depth}",
-           "classes": ex.classes,
+           "map": ex.summary_name, "classes": ex.classes,
            "class_means": {ex.classes[c]: m.tolist() for c, m in ex.class_means.items()},
-           "class_counts": {ex.classes[c]: n for c, n in ex.class_counts.items()}}
+           "class_counts": {ex.classes[c]: n for c, n in ex.class_counts.items()},
+           # A map holds the patches' share of the attention; the CLS token kept the rest for itself.
+           "class_cls_self": {ex.classes[c]: w for c, w in ex.class_self.items()},
+           "block_cls_self": ex.block_self}
     atomic_write_text(path, json.dumps(doc))
     return path

@@ -1,10 +1,11 @@
 """A-vs-B tables: each value of one key (``--by``) at each value of another (``--across``).
 
-Per row the winner is marked and wins are counted. For each pair: the mean paired difference
-with a 95 % paired t interval over the ``--across`` values (it carries both LR-to-LR and
-seed-to-seed variation, see noise.py), the pooled seed noise from replicates, how many more
-seeds would resolve a difference of the observed size, and an exact two-sided sign test
-(binomial, ties dropped; with 5 values its smallest p is 0.0625, so it is never the verdict).
+Per row the winner is marked and wins are counted. For each pair: the mean difference over the
+``--across`` values from a mixed model (mixed.py: REML, model × LR interaction random, paired t
+when it cannot be fitted) with its 95 % interval and the interaction F test, the power to find
+a smallest effect of interest and the seeds that would give 80 % (planning.py), the best-vs-best
+difference a paper reports, and an exact two-sided sign test (binomial, ties dropped; with 5
+values its smallest p is 0.0625, so it is never the verdict).
 """
 
 from __future__ import annotations
@@ -19,11 +20,17 @@ from fertui.errors import UserError
 from fertui.metrics import Direction, is_better, rank_key
 from fertui.sweeps.board import axis_values
 from fertui.sweeps.cells import CellStats, hashable, pick_best, sweep_cells
-from fertui.sweeps.noise import (PairedInterval, SeedNoise, interaction_sd, paired_t_interval, pooled_sd,
-                                 seeds_needed, unpaired_diff_sd)
+from fertui.sweeps.epochs import EpochRule, epoch_values
+from fertui.sweeps.mixed import ModelFit, PairedValue, fit_difference
+from fertui.sweeps.noise import PairedInterval, SeedNoise, pooled_sd
+from fertui.sweeps.planning import DEFAULT_EFFECT, Plan, plan
 from fertui.sweeps.results import require_key, require_metric, require_runs
 from fertui.sweeps.spec import require_spec
+from fertui.sweeps.testset_compare import TestSetNoise, test_set_noise
 from fertui.workspace import Workspace
+
+
+BEST_EPOCH = EpochRule("best")
 
 
 @dataclass
@@ -34,20 +41,40 @@ class CompareRow:
 
 
 @dataclass
+class BestVsBest:
+    """Each setting at its own best across-value: the difference a paper reports. Picked on the
+    same results it is measured on, so it is optimistic; its SE carries seed noise only."""
+    a_value: Any
+    b_value: Any
+    diff: float
+    se: float | None
+
+
+@dataclass
 class PairStat:
     a: Any
     b: Any
     n: int            # rows where both finished
-    mean_diff: float | None  # mean of (b - a)
+    mean_diff: float | None  # the model's mean of (b - a) over the across-values
     a_wins: int
     b_wins: int
     ties: int
     p_value: float
     interval: PairedInterval | None = None
     seeds: tuple[int, int] = (0, 0)      # fewest and most seeds of the paired cells
-    lr_sd: float | None = None           # spread of the true per-value differences (needs seed noise)
-    seeds_needed: int | None = None      # seeds per cell for 80 % power at mean_diff; None: unreachable
-    diff_noise: SeedNoise | None = None  # sd of seed-paired differences, when both ran the same seeds
+    fit: ModelFit | None = None          # the mixed model's estimate, interval and interaction test
+    plan: Plan | None = None             # power and seeds at the smallest effect of interest
+    best_vs_best: BestVsBest | None = None
+    testset: TestSetNoise | None = None  # when every run stored its per-image predictions
+
+    @property
+    def lr_sd(self) -> float | None:
+        """Spread of the true per-value differences (REML); None without replicates."""
+        return None if self.fit is None or self.fit.lr_var is None else self.fit.lr_var ** 0.5
+
+    @property
+    def seeds_needed(self) -> int | None:
+        return self.plan.seeds_needed if self.plan is not None else None
 
 
 @dataclass
@@ -62,6 +89,7 @@ class Comparison:
     wins: dict[Any, int] = field(default_factory=dict)
     pairs: list[PairStat] = field(default_factory=list)
     noise: SeedNoise = field(default_factory=lambda: SeedNoise(None, 0, 0))
+    epoch: EpochRule = BEST_EPOCH  # which epoch's value each run contributes
 
     @property
     def maximize(self) -> bool:
@@ -87,7 +115,8 @@ def sign_test(wins: int, losses: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metric: str | None = None) -> Comparison:
+def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metric: str | None = None,
+            effect: float = DEFAULT_EFFECT, epoch: EpochRule = BEST_EPOCH) -> Comparison:
     spec = require_spec(ws, sweep)
     axes = [a.key for a in spec.axes]
     observations = require_runs(ws, spec, metric)
@@ -102,6 +131,7 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
         raise UserError(f"--by and --across are both {by}; pick two different keys")
     metric, direction = spec.metric_direction(metric)
     require_metric(spec, observations, metric)
+    observations = epoch_values(ws, observations, metric, epoch)
     groups = sweep_cells(observations, [by, across], direction)
     table: dict[Any, dict[Any, list[CellStats]]] = defaultdict(lambda: defaultdict(list))
     for stats in groups.values():
@@ -112,7 +142,7 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
                         "nothing to compare")
     result = Comparison(sweep=spec.name, metric=metric, direction=direction, by=by, across=across,
                         by_values=by_values, rows=[], wins={b: 0 for b in by_values},
-                        noise=pooled_sd(stats.values for stats in groups.values()))
+                        noise=pooled_sd(stats.values for stats in groups.values()), epoch=epoch)
     for value in axis_values(spec, across, list(table)):
         stats = {b: pick_best(direction, cands) for b, cands in table[value].items()}
         winner = _winner(direction, stats)
@@ -120,7 +150,9 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
             result.wins[winner] += 1
         result.rows.append(CompareRow(across_value=value, stats=stats, winner=winner))
     reference = by_values[0]
-    result.pairs = [_pair(result, reference, other) for other in by_values[1:]]
+    result.pairs = [_pair(result, reference, other, effect) for other in by_values[1:]]
+    for pair in result.pairs:
+        pair.testset = test_set_noise(ws, result, pair)
     return result
 
 
@@ -132,14 +164,14 @@ def _winner(direction: Direction, stats: dict[Any, CellStats]) -> Any | None:
     return None if ranked[0][1] == ranked[1][1] else ranked[0][0]
 
 
-def _pair(result: Comparison, a: Any, b: Any) -> PairStat:
-    diffs, counts, seed_diffs, a_wins, b_wins = [], [], [], 0, 0
+def _pair(result: Comparison, a: Any, b: Any, effect: float = DEFAULT_EFFECT) -> PairStat:
+    diffs, counts, paired, a_wins, b_wins = [], [], [], 0, 0
     for row in result.rows:
         sa, sb = row.stats.get(a), row.stats.get(b)
         if sa is not None and sb is not None and sa.mean is not None and sb.mean is not None:
             diffs.append(sb.mean - sa.mean)
             counts += [sa.n, sb.n]
-            seed_diffs.append(_seed_paired(sa, sb))
+            paired.append(PairedValue(tuple(sa.values), tuple(sb.values), tuple(sa.seeds), tuple(sb.seeds)))
             # A "win" is a better value in the sweep's direction.
             b_wins += is_better(sb.mean, sa.mean, result.direction)
             a_wins += is_better(sa.mean, sb.mean, result.direction)
@@ -148,24 +180,23 @@ def _pair(result: Comparison, a: Any, b: Any) -> PairStat:
                     p_value=sign_test(b_wins, a_wins))
     if not diffs:
         return pair
-    pair.interval = paired_t_interval(diffs)
     pair.seeds = (min(counts), max(counts))
-    noise = result.noise.sd
-    if noise is not None and pair.interval.sd is not None:
-        if all(d is not None for d in seed_diffs):
-            pair.diff_noise = pooled_sd(seed_diffs)
-        diff_seed_sd = pair.diff_noise.sd if pair.diff_noise and pair.diff_noise.sd is not None \
-            else unpaired_diff_sd(noise)
-        # Seeds per cell as a harmonic mean: the seed part of var(d) is sd^2 (1/n_A + 1/n_B) / 2 per seed.
-        typical = len(counts) / sum(1 / c for c in counts)
-        pair.lr_sd = interaction_sd(pair.interval.sd, diff_seed_sd, typical)
-        pair.seeds_needed = seeds_needed(pair.mean_diff, diff_seed_sd, pair.lr_sd, pair.n)
+    pair.fit = fit_difference(paired)
+    fit = pair.fit
+    pair.mean_diff = fit.estimate
+    pair.interval = PairedInterval(mean=fit.estimate, low=fit.low, high=fit.high, n=fit.data.n,
+                                   sd=statistics.stdev(diffs) if len(diffs) > 1 else None, level=fit.level)
+    pair.plan = plan(fit, effect)
+    pair.best_vs_best = _best_vs_best(result, a, b)
     return pair
 
 
-def _seed_paired(sa: CellStats, sb: CellStats) -> list[float] | None:
-    """B − A per seed when both cells ran exactly the same seeds; None otherwise."""
-    a, b = dict(zip(sa.seeds, sa.values)), dict(zip(sb.seeds, sb.values))
-    if len(a) != len(sa.values) or set(a) != set(b):
+def _best_vs_best(result: Comparison, a: Any, b: Any) -> BestVsBest | None:
+    best = result.deciding_cells()
+    if a not in best or b not in best:
         return None
-    return [b[s] - a[s] for s in sorted(a)]
+    sa, sb = best[a], best[b]
+    value_of = {id(row.stats.get(x)): row.across_value for row in result.rows for x in (a, b)}
+    noise = result.noise.sd
+    se = math.sqrt(noise ** 2 * (1 / sa.n + 1 / sb.n)) if noise is not None else None
+    return BestVsBest(value_of.get(id(sa)), value_of.get(id(sb)), sb.mean - sa.mean, se)

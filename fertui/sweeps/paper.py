@@ -37,6 +37,7 @@ class PaperRow:
     where: str = ""    # the best cell's other values (e.g. lr=3.2e-6)
     bench: str = ""    # which benchmark row gave the efficiency figures
     source: str = ""   # references: where the number comes from
+    cite_key: str = ""  # references: BibTeX key for \cite{}
 
 
 @dataclass
@@ -45,6 +46,7 @@ class PaperTable:
     key: str
     ours: list[PaperRow]
     references: list[PaperRow]
+    reference_scope: str = ""  # e.g. "overall accuracy (%) on RAF-DB basic, 12,271 train / 3,068 test"
 
     def bold(self) -> dict[str, float]:
         """The best value of each column over every row that has one."""
@@ -110,28 +112,52 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
         best = pick_best(direction, by_value[value])
         if best.mean is None:
             continue
-        row = PaperRow(method=compact(value), acc_std=best.std, seeds=best.n,
+        model = lookup(runs[best.run_ids[0]], "model.name")
+        row = PaperRow(method=method_name(key, value, model), acc_std=best.std, seeds=best.n,
                        where=" ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in best.params.items() if k != key))
         row.values["acc"] = best.mean
         done = [rid for rid in best.run_ids if runs[rid]["status"] == "done"]
         classes = [c for c in (best_epoch_classes(ws.run_dir(rid), rid) for rid in done) if c is not None]
         row.values["mean_class"] = statistics.fmean(c.mean_class for c in classes) if classes else None
-        model = lookup(runs[best.run_ids[0]], "model.name")
         own_params = run_params_m(ws, best.run_ids[0])
         bench = bench_row(benches, str(model), own_params) if model else None
         for name in ("params_m", "gmacs", "img_per_s", "memory_mb"):
             row.values[name] = bench.get(name) if bench else None
         if bench:
             row.bench = f"{bench['model']} batch {bench['batch_size']} on {bench.get('device', '?')}"
-        elif own_params is not None:
-            row.values["params_m"] = own_params  # counted by the trainer; no benchmark of this config
-            row.bench = f"{model}: no benchmark row with {own_params:g} M params (params from the run)"
+        else:
+            _counted_cost(row, runs[best.run_ids[0]], model, own_params)
         ours.append(row)
     refs = references_for(ws, spec.dataset, spec.objective)
-    references = [PaperRow(method=r.method, values={"acc": r.value}, source=r.note)
+    references = [PaperRow(method=r.method, values={"acc": r.value, "params_m": r.params_m, "gmacs": r.gmacs},
+                           source=r.citation, cite_key=r.key)
                   for r in (refs.rows if refs else [])]
     title = f"{display_name(ws, spec.dataset)} {spec.name}" if spec.dataset else spec.name
-    return PaperTable(title=title, key=key, ours=ours, references=references)
+    scope = ", ".join(p for p in (refs.metric_text, f"on {refs.split}" if refs.split else "") if p) if refs else ""
+    return PaperTable(title=title, key=key, ours=ours, references=references, reference_scope=scope)
+
+
+def method_name(key: str, value: Any, model: Any) -> str:
+    """``clsfer_ir50`` by model.name; ``clsfer_ir50 depth 8`` by another key, so no row reads ``8``."""
+    if key == "model.name" or model is None:
+        return compact(value)
+    return f"{compact(model)} {key.split('.')[-1]} {compact(value)}"
+
+
+def _counted_cost(row: PaperRow, run: dict, model: Any, own_params: float | None) -> None:
+    """Params and GMACs of the run's own model config, counted like `fertui models`, when no
+    benchmark row matches it (throughput and memory stay empty: only a benchmark measures them)."""
+    from fertui.sweeps.model_cost import model_cost
+
+    section = (run.get("config") or {}).get("model") or ({"name": model} if model else None)
+    cost = model_cost(section) if section else None
+    if cost is None and own_params is None:
+        return
+    row.values["params_m"] = own_params if own_params is not None else cost.params_m
+    row.values["gmacs"] = cost.gmacs if cost is not None else None
+    row.bench = (f"{model}: no benchmark row of this config; params from the "
+                 f"{'run' if own_params is not None else 'model config'}, "
+                 + (f"GMACs counted at {cost.input_size} px" if cost is not None else "GMACs unknown"))
 
 
 def _cells(table: PaperTable, row: PaperRow, bold: Callable[[str], str], pm: str, missing: str) -> list[str]:
@@ -159,7 +185,8 @@ def _notes(table: PaperTable) -> list[str]:
         notes.append("Efficiency from `fertui bench` training rows: " + "; ".join(benches) + ".")
     if table.references:
         cited = [f"{r.method}: {r.source}" for r in table.references if r.source]
-        notes.append("References: published test accuracy from configs/references.toml"
+        notes.append(f"References: {table.reference_scope or 'published test accuracy'}, as each paper reports "
+                     "it (configs/references.toml); params and GMACs only where the paper publishes them"
                      + (" (" + "; ".join(cited) + ")" if cited else "") + ".")
     return notes
 
@@ -190,7 +217,7 @@ def paper_latex(table: PaperTable) -> str:
     if table.references:
         lines.append(r"\midrule")
         for r in table.references:
-            lines.append(" & ".join([_tex(r.method), *_cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--")])
-                         + r" \\")
+            name = _tex(r.method) + (rf"~\cite{{{r.cite_key}}}" if r.cite_key else "")
+            lines.append(" & ".join([name, *_cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--")]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"

@@ -33,6 +33,13 @@ def label(value: Any) -> str:
     return "" if value is None else compact(value)
 
 
+def keyed_label(key: str, value: Any) -> str:
+    """A model name as it is; a number with its key (``depth 4``), so a header never reads ``4``."""
+    if value is None or isinstance(value, str):
+        return label(value)
+    return f"{key.split('.')[-1]} {compact(value)}"
+
+
 def state_marks(stats: CellStats) -> list[str]:
     marks = []
     if len(stats.code_states) > 1:  # its runs ran different code: not seeds of one setting
@@ -243,23 +250,23 @@ def isolation_rows(iso: Isolation) -> tuple[list[str], list[list[Cell]]]:
 
 def compare_rows(cmp: Comparison) -> tuple[list[str], list[list[Cell]]]:
     fmt = number_format([v for row in cmp.rows for s in row.stats.values() for v in s.values])
-    header = [cmp.across, *[label(b) for b in cmp.by_values], "winner"]
+    header = [cmp.across, *[keyed_label(cmp.by, b) for b in cmp.by_values], "winner"]
     rows = []
     for row in cmp.rows:
         cells = [stats_cell(row.stats.get(b), fmt, best=b == row.winner) for b in cmp.by_values]
-        winner = label(row.winner) if row.winner is not None else "—"
+        winner = keyed_label(cmp.by, row.winner) if row.winner is not None else "—"
         rows.append([Cell(label(row.across_value)), *cells, Cell(winner)])
     rows.append([Cell("wins"), *[Cell(str(cmp.wins.get(b, 0))) for b in cmp.by_values], Cell("")])
     return header, rows
 
 
 def pair_lines(cmp: Comparison, command: str = "") -> list[str]:
-    """Per pair: the verdict, then how it was computed (interval, seed noise, power, sign test)."""
-    from fertui.sweeps.verdict import method_line, verdict
+    """Per pair: the verdict, then the interaction test, best vs best, planning and the method."""
+    from fertui.sweeps.verdict import detail_lines, verdict
 
     lines = []
     for p in cmp.pairs:
-        lines += [verdict(cmp, p, command), method_line(cmp, p)]
+        lines += [verdict(cmp, p, command), *detail_lines(cmp, p, command)]
     return lines
 
 

@@ -1,9 +1,9 @@
 """Queue more seeds of the cells a comparison turns on (``fertui compare --enqueue``).
 
-Without seed noise (one seed per cell) the deciding cells, the best across-value of each
-compared setting, get seeds up to MIN_SEEDS; with noise known and a difference that more seeds
-would resolve, every paired cell gets the seeds the power estimate asks for (that is what the
-estimate assumes). The sweep's own seed list is left as it is, so adding the sweep again does
+Without seed noise fit to plan by (one seed per cell, or a seed noise measured on too few df)
+the deciding cells, the best across-value of each compared setting, get seeds up to MIN_SEEDS;
+with a plan at the smallest effect of interest that seeds can reach, every paired cell gets the
+seeds the plan asks for (that is what the power figure assumes). The sweep's own seed list is left as it is, so adding the sweep again does
 not spread the replicates over the whole grid.
 """
 
@@ -29,11 +29,11 @@ def replicate_plan(ws: Workspace, cmp: Comparison) -> list[tuple[dict, int]]:
     for o in observations:
         if o.status != "cancelled" and not o.variant:  # replicates are queued with the sweep's own setting
             seeds[o.cell_key].add(o.seed)
-    if cmp.noise.sd is None:
+    if not any(p.plan is not None and p.plan.power_now is not None for p in cmp.pairs):
         cells, target = list(cmp.deciding_cells().values()), MIN_SEEDS
     else:
         needed = [p.seeds_needed for p in cmp.pairs if p.seeds_needed is not None
-                  and p.interval is not None and not p.interval.excludes_zero]
+                  and p.fit is not None and not p.fit.excludes_zero]
         if not needed:
             return []
         target = min(max(needed), MAX_SEEDS_QUEUED)

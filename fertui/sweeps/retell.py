@@ -40,7 +40,7 @@ def retell(ws: Workspace, sweep: str, run_ids: set[str]) -> list[str]:
             trial = trials.get(run["id"])
             if run["id"] not in run_ids or trial is None or run["status"] != "done":
                 continue
-            value = metric_value(ws, run, spec.objective, spec.maximize)
+            value = metric_value(ws, run, spec.objective, spec.objective_spec.direction)
             if value is None or not math.isfinite(value):
                 continue
             if trial.state == TrialState.FAIL:

@@ -1,5 +1,7 @@
-"""The comparison's answer as lines a researcher can paste: the difference, its interval, the
-seed noise and whether the difference stands out of it."""
+"""The comparison's answer as lines a researcher can paste: the estimand and its interval, what
+that interval allows one to say, whether the difference varies across LR (only when the
+interaction test says so), best-vs-best, and what more runs would buy at the smallest effect of
+interest."""
 
 from __future__ import annotations
 
@@ -15,6 +17,18 @@ def across_noun(cmp: Comparison, n: int) -> str:
     return f"{n} value{'s' if n != 1 else ''} of {cmp.across}"
 
 
+def across_short(cmp: Comparison) -> str:
+    return "LR" if cmp.across == "optim.lr" else cmp.across
+
+
+def by_short(cmp: Comparison) -> str:
+    return "model" if cmp.by == "model.name" else cmp.by.split(".")[-1]
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.0f} %"
+
+
 def unit(metric: str) -> str:
     return " points" if "acc" in metric else ""
 
@@ -27,53 +41,119 @@ def seeds_text(pair: PairStat) -> str:
 
 def setting(cmp: Comparison, value) -> str:
     """A model name as it is; a number with its key (``depth 4``), so ``4 − 2`` reads right."""
-    return compact(value) if isinstance(value, str) else f"{cmp.by.split('.')[-1]} {compact(value)}"
+    from fertui.sweeps.render import keyed_label
+
+    return keyed_label(cmp.by, value)
 
 
 def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
-    """One line: ``B − A = +0.62 points (95 % CI +0.21…+1.03) over 5 LRs × 3 seeds; …``."""
+    """``B − A = +0.62 points (95 % CI +0.21…+1.03) over 5 LRs × 3 seeds, the mean difference
+    over the tried LRs: …`` and what the interval allows one to say."""
     head = f"{setting(cmp, pair.b)} {MINUS} {setting(cmp, pair.a)}"
-    if pair.mean_diff is None or pair.interval is None:
+    fit = pair.fit
+    if fit is None:
         return f"{head}: no {cmp.across} value where both finished"
     where = f"over {across_noun(cmp, pair.n)} \u00d7 {seeds_text(pair)}"
-    iv = pair.interval
-    if iv.low is None:
-        return f"{head} = {pair.mean_diff:+.2f}{unit(cmp.metric)} {where}: too few paired values for an interval"
-    text = (f"{head} = {pair.mean_diff:+.2f}{unit(cmp.metric)} "
-            f"({iv.level * 100:.0f} % CI {iv.low:+.2f}\u2026{iv.high:+.2f}) {where}")
-    if cmp.noise.sd is None:
-        enqueue = f" ({command} --enqueue)" if command else " (--enqueue)"
-        return (f"{text}; seed noise unknown (one seed per cell): replicate the deciding cells, "
-                f"the best {cmp.across} of each{enqueue}")
-    text += f"; seed noise sd {cmp.noise.sd:.2f}"
-    if iv.excludes_zero:
-        return f"{text}: beyond noise"
-    if pair.seeds_needed is None:
-        from fertui.sweeps.noise import MAX_SEEDS, seeds_can_resolve
+    if fit.low is None:
+        return f"{head} = {fit.estimate:+.2f}{unit(cmp.metric)} {where}: too few paired values for an interval"
+    text = (f"{head} = {fit.estimate:+.2f}{unit(cmp.metric)} "
+            f"({fit.level * 100:.0f} % CI {fit.low:+.2f}\u2026{fit.high:+.2f}) {where}, "
+            f"the mean difference over the tried {across_short(cmp)}s")
+    effect = pair.plan.effect if pair.plan is not None else None
+    test = pair.testset
+    if test is not None:
+        text += f"; with the test set's noise {fit.level * 100:.0f} % CI {test.low:+.2f}\u2026{test.high:+.2f}"
+        if test.excludes_zero:
+            ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
+            return f"{text}: {setting(cmp, ahead)} better, beyond seed, {across_short(cmp)} and test-set noise"
+        if fit.excludes_zero:
+            return (f"{text}: beyond seed and {across_short(cmp)} noise only \u2014 probably better, not yet "
+                    "established: the test set's own noise covers it")
+    if fit.excludes_zero:
+        ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
+        return (f"{text}: {setting(cmp, ahead)} ahead beyond seed and {across_short(cmp)} noise \u2014 "
+                "probably better, not yet established: the interval leaves out the test set's own sampling noise")
+    if effect is not None and -effect < fit.low and fit.high < effect:
+        return f"{text}: no difference as large as {effect:g}{unit(cmp.metric)} either way"
+    return f"{text}: not resolved \u2014 the interval holds 0"
 
-        if not seeds_can_resolve(pair.mean_diff, pair.lr_sd or 0.0, pair.n):
-            return (f"{text}: within noise \u2014 more seeds alone would not resolve it: the difference itself "
-                    f"varies across {cmp.across} values (sd {pair.lr_sd:.2f}); more {cmp.across} values would")
-        return (f"{text}: within seed noise \u2014 a difference this small would need more than {MAX_SEEDS} "
-                f"seeds per cell over {across_noun(cmp, pair.n)}; more {cmp.across} values shrink that")
-    more = max(1, pair.seeds_needed - pair.seeds[1])
-    return (f"{text}: within seed noise \u2014 about {more} more seed{'s' if more != 1 else ''} per cell "
-            "would resolve a difference of this size")
+
+def interaction_line(cmp: Comparison, pair: PairStat) -> str:
+    fit = pair.fit
+    name = f"{by_short(cmp)} \u00d7 {across_short(cmp)} interaction"
+    if fit is None or fit.interaction is None:
+        return f"  {name}: not testable without replicates (one seed per cell)"
+    test = fit.interaction
+    stat = f"F({test.df1}, {test.df2}) = {test.f:.2f}, p = {test.p:.2g}"
+    if test.rejects:
+        spread = f" (sd {pair.lr_sd:.2f})" if pair.lr_sd is not None else ""
+        return (f"  {name}: {stat} \u2014 the difference varies across {cmp.across} values{spread}; "
+                "the mean over the tried values depends on which were tried")
+    return f"  {name}: {stat} \u2014 no evidence that the difference varies across {cmp.across} values"
 
 
-def method_line(cmp: Comparison, pair: PairStat) -> str:
-    """How the figures were computed, and the sign test kept beside them."""
-    iv = pair.interval
+def best_line(cmp: Comparison, pair: PairStat) -> str | None:
+    best = pair.best_vs_best
+    if best is None:
+        return None
+    key = across_short(cmp)
+    se = f"seed SE {best.se:.2f} over {cmp.noise.df} df" if best.se is not None else "seed SE unknown: one seed per cell"
+    return (f"  best vs best (what a paper reports): {setting(cmp, pair.b)} at {key} {compact(best.b_value)} "
+            f"{MINUS} {setting(cmp, pair.a)} at {key} {compact(best.a_value)} = {best.diff:+.2f}{unit(cmp.metric)} "
+            f"({se}; each best picked on these same results, so optimistic)")
+
+
+def testset_line(cmp: Comparison, pair: PairStat) -> str:
+    test = pair.testset
+    if test is None and cmp.epoch.predictions is None:
+        return (f"  test set: its sampling noise is not in the interval (--epoch {cmp.epoch.label} averages "
+                "epochs; predictions are stored for the best and the last only)")
+    if test is None:
+        return ("  test set: its sampling noise is not in the interval (no per-image predictions stored: "
+                "runs of the built-in trainer store them)")
+    line = (f"  test set: {test.images} images; their sampling noise moves the estimate by sd {test.sd:.2f} "
+            f"(paired bootstrap over images); predictions at {test.epoch_note}")
+    if test.best_mcnemar is not None:
+        m = test.best_mcnemar
+        line += (f"; best vs best, McNemar: {m.b_only} images only B got right, {m.a_only} only A, "
+                 f"p = {m.p:.2g}")
+    return line
+
+
+def plan_line(cmp: Comparison, pair: PairStat, command: str = "") -> str:
+    enqueue = f"{command} --enqueue" if command else "--enqueue"
+    plan = pair.plan
+    if plan is None:
+        return (f"  planning: one seed per cell, seed noise unknown: replicate the deciding cells, "
+                f"the best {cmp.across} of each ({enqueue})")
+    head = f"  planning at \u00b1{plan.effect:g}{unit(cmp.metric)} (--effect)"
+    if plan.power_now is None:
+        return f"{head}: {plan.why_not}; replicate the deciding cells first ({enqueue})"
+    now = f"power now {percent(plan.power_now)}"
+    if plan.seeds_needed is None:
+        return f"{head}: {now}; not seeds: {plan.why_not}"
+    if plan.seeds_needed <= pair.seeds[0]:
+        return f"{head}: {now}; {plan.seeds_needed} seed(s) per cell already give {percent(plan.target)}"
+    more = plan.seeds_needed - pair.seeds[0]
+    return (f"{head}: {now}; {plan.seeds_needed} seeds per cell ({more} more) give {percent(plan.target)} "
+            f"({enqueue})")
+
+
+def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str]:
+    """The interaction test, best-vs-best, planning and how the figures were computed."""
+    lines = [interaction_line(cmp, pair), testset_line(cmp, pair)]
+    best = best_line(cmp, pair)
+    if best:
+        lines.append(best)
+    lines.append(plan_line(cmp, pair, command))
     parts = []
-    if iv is not None and iv.low is not None:
-        parts.append(f"interval: paired t over the {across_noun(cmp, pair.n)} ({iv.df} df, scipy.stats.t), "
-                     "covering LR-to-LR and seed-to-seed variation")
-    if cmp.noise.sd is not None:
-        parts.append(f"seed noise: pooled within-cell sd over {cmp.noise.cells} cell(s), {cmp.noise.df} df")
-        if pair.diff_noise is not None and pair.diff_noise.sd is not None:
-            parts.append(f"same seeds on both sides: seed-paired differences vary by sd {pair.diff_noise.sd:.2f} "
-                         f"({pair.diff_noise.df} df)")
-        if pair.seeds_needed is not None:
-            parts.append(f"power: {pair.seeds_needed} seeds per cell for 80 % power at this difference")
+    if pair.fit is not None:
+        parts.append(f"interval: {pair.fit.method}")
+        if pair.fit.seed_var is not None:
+            seed_sd = (pair.fit.seed_var * sum(pair.fit.data.c) / pair.n) ** 0.5
+            parts.append(f"seed noise of a difference: sd {seed_sd:.2f} ({pair.fit.data.df_within} df), "
+                         f"between-{across_short(cmp)} sd {pair.lr_sd or 0.0:.2f}")
+    parts.append(f"values: each run's {cmp.epoch.label} epoch (--epoch)")
     parts.append(f"sign test: wins {pair.b_wins}-{pair.a_wins} (ties {pair.ties}), p = {pair.p_value:.4g}")
-    return "  " + "; ".join(parts)
+    lines.append("  method: " + "; ".join(parts))
+    return lines

@@ -19,6 +19,7 @@ from fertui.metrics import Objective, is_better
 from fertui.train import checkpoint as ckpt
 from fertui.train.device import Precision, peak_gpu_mb, pick_device, pick_precision, tune_backends
 from fertui.train.evaluate import evaluate
+from fertui.train.predictions import MAX_CLASSES, save_predictions
 from fertui.train.optim import build_optimizer, build_scheduler
 from fertui.train.step import TrainStep
 
@@ -157,14 +158,17 @@ class Trainer:
         return True
 
     def validate(self, epoch: int) -> None:
-        metrics, confusion = evaluate(self.model, self.loaders.val, self.precision, self.num_classes,
-                                      self.step_fn.channels_last)
+        metrics, confusion, predicted, targets = evaluate(self.model, self.loaders.val, self.precision,
+                                                          self.num_classes, self.step_fn.channels_last)
         report.log(metrics, step=self.progress.step, epoch=epoch)
         improved = is_better(metrics[OBJECTIVE.metric], self.progress.best.get(OBJECTIVE.metric), OBJECTIVE.direction)
         if improved:
             self.progress.best, self.progress.best_epoch = dict(metrics), epoch
         matrix_path = self.save_confusion(epoch, confusion, metrics)
         report.artifact(matrix_path, kind="confusion_matrix")
+        if self.num_classes <= MAX_CLASSES:
+            save_predictions(self.run_dir, epoch, bytes(predicted.to(torch.uint8).tolist()),
+                             bytes(targets.to(torch.uint8).tolist()), self.num_classes, improved)
         state = self.state()
         ckpt.save_atomic(state, ckpt.last_path(self.run_dir))
         report.checkpoint(ckpt.last_path(self.run_dir), step=self.progress.step, epoch=epoch)

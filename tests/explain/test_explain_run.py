@@ -49,7 +49,7 @@ def trained(request, tmp_path_factory):
     return root, run_id, request.param
 
 
-def test_explain_writes_blocks_png_and_maps_that_sum_to_one(trained):
+def test_explain_writes_blocks_png_and_maps_that_sum_to_one_with_the_cls_self_weight(trained):
     root, run_id, model = trained
     result = CliRunner().invoke(app, ["--workspace", str(root), "explain", run_id, "--images", "3", "--json"])
     assert result.exit_code == 0, result.output
@@ -57,9 +57,10 @@ def test_explain_writes_blocks_png_and_maps_that_sum_to_one(trained):
     assert (root / "runs" / run_id / "explain" / "attention_blocks.png").read_bytes()[:4] == b"\x89PNG"
     maps = json.loads((root / "runs" / run_id / "explain" / "attention.json").read_text())
     assert maps["side"] == doc["side"] and len(maps["class_means"]) == 7
-    for amap in maps["class_means"].values():
+    for name, amap in maps["class_means"].items():
         assert np.asarray(amap).shape == (doc["side"], doc["side"])
-        assert abs(np.sum(amap) - 1) < 1e-5
+        assert 0 < maps["class_cls_self"][name] < 1 and abs(np.sum(amap) + maps["class_cls_self"][name] - 1) < 1e-5
+    assert len(maps["block_cls_self"]) == 2 and doc["block_cls_self"] == maps["block_cls_self"]
     assert maps["kind"] == ("class attention" if model.startswith("clsfer") else "self-attention")
     assert sum(maps["class_counts"].values()) == 42  # every validation image in the means
 

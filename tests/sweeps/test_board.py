@@ -90,7 +90,7 @@ def test_references_beside_the_best_on_the_same_dataset(space):
     space.add("DepthLR.toml", DEPTH_LR)
     space.finish_all()
     md = _cli(space, "board", "DepthLR", "--format", "md")
-    assert "| POSTER++ | 92.21 |" in md and "| FMAE | 93.09 |" in md
+    assert "| POSTER++ | 92.21 |" in md and "| DDAMFN | 91.35 |" in md and "FMAE" not in md
     assert "| **DepthLR (best)** | **84.25** |" in md
     plain = _cli(space, "board", "DepthLR")
     assert "RAF-DB references (val/acc)" in plain and "APViT" in plain

@@ -52,7 +52,8 @@ def test_compare_table_winners_wins_difference_and_p_value(space):
     low, high = pair.interval.low, pair.interval.high
     assert low < expected < high
     assert (f"clsfer_ir50 − baseline_ir50 = +{expected:.2f} points (95 % CI {low:+.2f}…{high:+.2f}) over 5 LRs "
-            "× 1 seed; seed noise unknown (one seed per cell)") in out
+            "× 1 seed, the mean difference over the tried LRs: clsfer_ir50 ahead") in out
+    assert "one seed per cell, seed noise unknown" in out and "interaction: not testable" in out
     assert "p = 0.0625" in out
 
 

@@ -1,5 +1,5 @@
-"""Seed noise: the 95 % interval covers, the power estimate matches simulation, the verdict
-reads right on replicates drawn from known normal distributions."""
+"""Seed noise and the verdict on replicates drawn from known normal distributions, through the
+real store and CLI (the model's statistics themselves: test_mixed.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import json
 import math
 
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.sweeps.compare import compare
-from fertui.sweeps.noise import paired_t_interval, pooled_sd, seeds_needed, unpaired_diff_sd
+from fertui.sweeps.noise import pooled_sd
 
 LRS = [3.2e-6, 5.6e-6, 1e-5, 1.8e-5, 3.2e-5]
 COMPARE = """
@@ -27,56 +26,11 @@ COMPARE = """
 """
 
 
-def simulate_diffs(rng, sims: int, delta: float, lr_sd: float, seed_sd: float, n_lr: int, seeds: int):
-    """Per-LR differences of cell means: a true per-LR effect plus the two cells' seed means."""
-    per_lr = delta + rng.normal(0, lr_sd, (sims, n_lr))
-    noise_a = rng.normal(0, seed_sd, (sims, n_lr, seeds)).mean(axis=2)
-    noise_b = rng.normal(0, seed_sd, (sims, n_lr, seeds)).mean(axis=2)
-    return per_lr + noise_b - noise_a
-
-
-def test_the_95_interval_covers_the_true_difference_95_percent_of_the_time():
-    rng = np.random.default_rng(17)
-    delta = 0.4
-    diffs = simulate_diffs(rng, 2000, delta, lr_sd=0.3, seed_sd=0.4, n_lr=5, seeds=3)
-    covered = 0
-    for row in diffs:
-        iv = paired_t_interval(list(row))
-        covered += iv.low <= delta <= iv.high
-    assert 0.93 <= covered / len(diffs) <= 0.97
-
-
 def test_pooled_sd_is_the_within_cell_sd():
     noise = pooled_sd([[1.0, 3.0], [10.0, 11.0, 12.0], [5.0]])
     # squares: 2 + 2 = 4 over (1 + 2) df
     assert math.isclose(noise.sd, math.sqrt(4 / 3)) and (noise.df, noise.cells) == (3, 2)
     assert pooled_sd([[1.0], [2.0]]).sd is None
-
-
-def simulated_seeds_needed(rng, delta, seed_sd, lr_sd, n_lr, target=0.8, sims=4000, limit=80) -> int:
-    """The fewest seeds at which a simulated paired t test at 5 % rejects TARGET of the time."""
-    from scipy import stats
-
-    crit = stats.t.ppf(0.975, n_lr - 1)
-    for seeds in range(1, limit + 1):
-        d = simulate_diffs(rng, sims, delta, lr_sd, seed_sd, n_lr, seeds)
-        t = d.mean(axis=1) / (d.std(axis=1, ddof=1) / math.sqrt(n_lr))
-        if (np.abs(t) > crit).mean() >= target:
-            return seeds
-    raise AssertionError("not reached")
-
-
-@pytest.mark.parametrize("delta, seed_sd, lr_sd, n_lr", [(0.3, 0.5, 0.0, 5), (0.3, 0.5, 0.1, 5),
-                                                         (0.2, 0.3, 0.05, 8), (1.0, 1.5, 0.2, 4)])
-def test_seeds_needed_matches_simulation_within_a_factor_of_1_5(delta, seed_sd, lr_sd, n_lr):
-    predicted = seeds_needed(delta, unpaired_diff_sd(seed_sd), lr_sd, n_lr)  # simulate_diffs: independent runs
-    simulated = simulated_seeds_needed(np.random.default_rng(5), delta, seed_sd, lr_sd, n_lr)
-    assert predicted is not None and simulated / 1.5 <= predicted <= simulated * 1.5
-
-
-def test_seeds_cannot_resolve_a_difference_hidden_by_lr_to_lr_spread():
-    # With tau = 1.0 over 5 LRs the standard error never drops below 0.45: 0.1 stays hidden.
-    assert seeds_needed(0.1, unpaired_diff_sd(0.2), 1.0, 5) is None
 
 
 def _queue(space, seeds: str):
@@ -107,8 +61,13 @@ def test_verdict_beyond_noise_on_known_normal_replicates(space):
     out = _cli(space, "--format", "md").output
     line = next(ln for ln in out.splitlines() if ln.startswith("clsfer_ir50 − baseline_ir50"))
     assert f"= {pair.mean_diff:+.2f} points (95 % CI {pair.interval.low:+.2f}…{pair.interval.high:+.2f})" in line
-    assert "over 5 LRs × 3 seeds" in line and f"seed noise sd {result.noise.sd:.2f}: beyond noise" in line
-    assert "paired t over the 5 LRs (4 df" in out and "p = 0.0625" in out
+    assert "over 5 LRs × 3 seeds, the mean difference over the tried LRs" in line
+    assert "clsfer_ir50 ahead beyond seed and LR noise" in line
+    assert "REML mixed model, model × LR interaction random" in out and "p = 0.0625" in out
+    test = pair.fit.interaction
+    # Both models ran seeds 0, 1, 2: the within part is the seed-paired differences, 5 × 2 df.
+    assert (test.df1, test.df2) == (4, 10) and f"model × LR interaction: F(4, 10) = {test.f:.2f}" in out
+    assert not test.rejects and "— no evidence that the difference varies across optim.lr values" in out
     doc = json.loads(_cli(space, "--format", "json").output)
     assert doc["pairs"][0]["ci95"] == [pair.interval.low, pair.interval.high]
 
@@ -120,10 +79,14 @@ def test_verdict_within_noise_says_how_many_more_seeds(space):
     _finish_normal(space, means, 0.6, rng)
     result = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr")
     (pair,) = result.pairs
-    assert not pair.interval.excludes_zero and pair.seeds_needed is not None
-    out = _cli(space).output
-    more = max(1, pair.seeds_needed - 2)
-    assert f"within seed noise — about {more} more seed" in " ".join(out.split())
+    assert not pair.interval.excludes_zero and pair.seeds_needed is not None and pair.seeds_needed > 2
+    out = " ".join(_cli(space).output.split())
+    assert "not resolved — the interval holds 0" in out
+    more = pair.seeds_needed - 2
+    assert (f"planning at ±0.5 points (--effect): power now {pair.plan.power_now * 100:.0f} %; {pair.seeds_needed} seeds "
+            f"per cell ({more} more) give 80 %") in out
+    bigger = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr", effect=2.0).pairs[0]
+    assert bigger.plan.power_now > pair.plan.power_now and bigger.seeds_needed < pair.seeds_needed
 
 
 def test_one_seed_says_noise_unknown_and_enqueue_replicates_the_best_lr_of_each(space):
@@ -133,7 +96,7 @@ def test_one_seed_says_noise_unknown_and_enqueue_replicates_the_best_lr_of_each(
         p = run["params"]
         space.finish(run["id"], "done", 85.0 if best[p["model.name"]] == p["optim.lr"] else 84.0)
     out = _cli(space, "--format", "md").output
-    assert "seed noise unknown (one seed per cell)" in out and "--enqueue" in out
+    assert "one seed per cell, seed noise unknown" in " ".join(out.split()) and "--enqueue" in out
     result = _cli(space, "--format", "md", "--enqueue")
     assert result.exit_code == 0, result.output
     queued = [r for r in space.runs() if r["status"] == "queued"]
@@ -143,15 +106,6 @@ def test_one_seed_says_noise_unknown_and_enqueue_replicates_the_best_lr_of_each(
     assert "queued 4 replicate run(s)" in result.output
     again = _cli(space, "--enqueue")
     assert again.exit_code == 2 and "nothing to queue" in again.output
-
-
-def test_unreachable_power_says_why():
-    from fertui.sweeps.noise import seeds_can_resolve
-
-    # 3 LRs (2 df, t = 4.30) and a small difference: seeds could resolve it in principle...
-    assert seeds_can_resolve(0.8, 0.0, 3) and seeds_needed(0.8, 9.0, 0.0, 3) is None  # ...but not in 200
-    # ...while a spread of the per-LR differences as large as the difference itself caps the power.
-    assert not seeds_can_resolve(0.1, 1.0, 5)
 
 
 def test_same_seeds_on_both_sides_measure_the_noise_of_the_difference(space):
@@ -165,5 +119,20 @@ def test_same_seeds_on_both_sides_measure_the_noise_of_the_difference(space):
         space.finish(run["id"], "done", float(84 + bonus + shared[p["run.seed"]] + rng.normal(0, 0.1)))
     result = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr")
     (pair,) = result.pairs
-    assert result.noise.sd > 1.0 and pair.diff_noise.sd < 0.3  # the shared part cancels in B − A
-    assert pair.interval.excludes_zero and "beyond noise" in _cli(space).output
+    assert result.noise.sd > 1.0 and pair.fit.data.seed_paired and pair.fit.seed_var < 0.3 ** 2  # shared part cancels
+    assert pair.interval.excludes_zero and "ahead beyond seed and LR noise" in " ".join(_cli(space).output.split())
+
+
+def test_a_real_interaction_says_varies_and_plans_no_seeds(space):
+    rng = np.random.default_rng(7)
+    swing = [1.5, -1.5, 1.5, -1.5, 1.5]  # CLSFER wins at some LRs and loses at others
+    means = {"baseline_ir50": {lr: 84.0 for lr in LRS},
+             "clsfer_ir50": {lr: 84.0 + s for lr, s in zip(LRS, swing)}}
+    _queue(space, "[0, 1, 2]")
+    _finish_normal(space, means, 0.2, rng)
+    (pair,) = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr").pairs
+    assert pair.fit.interaction.rejects and pair.seeds_needed is None
+    assert "varies" in pair.plan.why_not
+    out = " ".join(_cli(space).output.split())
+    assert "— the difference varies across optim.lr values (sd" in out
+    assert "not seeds: the difference varies across values" in out

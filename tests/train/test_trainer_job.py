@@ -50,6 +50,16 @@ def test_run_finishes_with_events_checkpoints_and_accuracy_above_chance(make_run
     assert {"model", "optimizer", "scheduler", "scaler", "rng"} <= set(last)
     assert (run_dir / "checkpoints" / "best.pt").exists()
     assert not list((run_dir / "checkpoints").glob(".*tmp"))  # atomic writes leave no temp files
+    # Per-image predictions at the best and the last validation: one byte each, scoring as val/acc did.
+    from fertui.sweeps.testset import load_predictions
+
+    best_epoch = max(vals, key=lambda e: e["metrics"]["val/acc"])["epoch"]
+    for which, epoch in (("best", best_epoch), ("last", 5)):
+        found = load_predictions(run_dir, which)
+        assert found is not None, sorted(p.name for p in (run_dir / "predictions").iterdir())
+        assert found.epoch == epoch and len(found.targets) == 210
+        expected = next(e for e in vals if e["epoch"] == epoch)["metrics"]["val/acc"]
+        assert abs(100 * sum(found.correct()) / 210 - expected) < 1e-9
 
 
 def test_killed_run_resumes_and_continues_its_step_count(make_run):

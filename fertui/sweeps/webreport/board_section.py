@@ -75,7 +75,7 @@ def board_table(board: Board) -> str:
 
 def reference_table(board: Board, refs: ReferenceSet) -> str:
     ours = board.cells[board.best].mean if board.best is not None else None
-    rows = [(r.method, r.value, r.note, False) for r in refs.rows]
+    rows = [(r.method, r.value, r.citation, False) for r in refs.rows]
     if ours is not None:
         rows.append((f"{board.sweep} (best)", ours, "this sweep", True))
     rows.sort(key=lambda row: rank_key(board.direction)(row[1]))

@@ -43,6 +43,9 @@ def attention_lines(doc: dict) -> list[str]:
     side = int(doc["side"])
     head = (f"CLS attention ({doc['map']}), mean per class, {side}×{side} patches; "
             f"█ = {top:.3f} of the attention, · = none")
+    kept = (doc.get("class_cls_self") or {}).values()
+    if kept:  # maps hold the patches' share only; say what the CLS token kept for itself
+        head += f"; CLS → CLS self-weight {min(kept):.3f}–{max(kept):.3f} (not in the maps)"
     blocks = [(name[:2 * side].ljust(2 * side), patch_grid(m, top)) for name, m in means.items()]
     return [head, *_side_by_side(blocks)]
 
