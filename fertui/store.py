@@ -456,9 +456,18 @@ class Store:
         with self.transaction() as db:
             db.table("sweeps").upsert(doc, Query().name == doc["name"])
 
-    def add_benchmark(self, doc: dict) -> None:
+    def add_benchmark(self, doc: dict, at: float | None = None) -> None:
+        """Add a benchmark row; a job's row (``run`` and ``row`` set) is added once, however
+        often its events are read again (a restarted daemon replays them)."""
         with self.transaction() as db:
-            db.table("benchmarks").insert({"time": time.time(), **doc})
+            table = db.table("benchmarks")
+            if doc.get("run") is not None and doc.get("row") is not None:
+                from tinydb import Query  # already loaded by transaction()
+
+                row = Query()
+                if table.contains((row.run == doc["run"]) & (row.row == doc["row"])):
+                    return
+            table.insert({"time": at or time.time(), **doc})
 
     def benchmarks(self) -> list[dict]:
         return self.table("benchmarks")

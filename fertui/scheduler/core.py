@@ -89,7 +89,7 @@ class Scheduler:
             else:
                 self._close(tracked, self.executor.read_exit(run, tracked.run_dir))
         self._flush(force=True)
-        self.hooks.call("reconcile")  # tell Optuna about trials whose runs ended while nobody watched
+        self.hooks.reconcile()  # tell Optuna about trials whose runs ended while nobody watched
 
     # ---- the loop ---------------------------------------------------------------------
     def serve(self, until: Callable[["Scheduler"], bool] | None = None,
@@ -245,8 +245,11 @@ class Scheduler:
                     self._request_stop(tracked, "nan")
             elif item.kind == "oom":
                 self._alert_once(tracked, "oom", f"{run['name']}: out of memory")
+            elif item.kind == "bench_row":
+                fields = {k: v for k, v in event.items() if k not in ("type", "time")}
+                self.store.add_benchmark({"run": run["id"], **fields}, at=event.get("time"))
             elif item.kind == "epoch" and run.get("sweep") and run["id"] not in self._stopping:
-                if self.hooks.call("report_epoch", run, event["epoch"], item.value):
+                if self.hooks.report_epoch(run, event["epoch"], item.value):
                     self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
 
     def _request_stop(self, tracked: Tracked, reason: str, summary: dict | None = None) -> None:
@@ -306,7 +309,7 @@ class Scheduler:
             self._alert_no_metric(doc)
         if status == "lost" and doc.get("attempts", 0) < self.retry:
             self._requeue(doc)
-        self.hooks.call("run_finished", doc)
+        self.hooks.run_finished(doc)
         if doc.get("sweep") and status in SAME_FAILURE_STATES:
             self._hold_if_failing(doc["sweep"])
 

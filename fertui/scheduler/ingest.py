@@ -20,7 +20,7 @@ from fertui.events import CAPTURED_FILE, EVENTS_FILE, EventTail
 
 @dataclass
 class Happening:
-    kind: str                 # "nan" | "oom" | "epoch"
+    kind: str                 # "nan" | "oom" | "epoch" | "bench_row"
     event: dict[str, Any]
     value: float | None = None  # the objective's value, for "epoch"
 
@@ -85,6 +85,8 @@ class RunIngest:
         if kind == "oom":
             self.oom_seen = True
             return [Happening("oom", event)]
+        if kind == "bench_row":  # the manager, not the job, writes the store's benchmark rows
+            return [Happening("bench_row", event)]
         if kind == "summary" and isinstance(event.get("values"), dict):
             s.setdefault("values", {}).update(event["values"])
             return []
