@@ -65,7 +65,7 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
     from models import create_model
     from models.counting import count_gmacs, count_params
 
-    from fertui.bench.load import free_cores, is_loaded, load_average
+    from fertui.cpu_load import free_cores, is_loaded, load_average
 
     precision = pick_precision(pick_device(device, "bench", "device"), amp)
     on_cpu = precision.device.type == "cpu"

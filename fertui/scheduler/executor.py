@@ -25,10 +25,13 @@ class Slot:
 
     name: str                      # "gpu0", "gpu0.1" (second job on GPU 0), "cpu0"
     gpus: tuple[int, ...] = ()     # NVML indices (PCI bus order); empty = CPU only
+    threads: int = 0               # CPU slots: this slot's share of the cores (OMP_NUM_THREADS)
 
     def env(self) -> dict[str, str]:
-        return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID",
-                "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpus)}
+        env = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpus)}
+        if self.threads:
+            env["OMP_NUM_THREADS"] = str(self.threads)
+        return env
 
 
 class Executor:

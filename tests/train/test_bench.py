@@ -69,7 +69,7 @@ def test_cli_bench_save_records_rows_in_the_workspace_store(tmp_path):
 
 
 def test_cpu_bench_takes_the_free_cores_and_marks_rows_measured_under_load(monkeypatch):
-    import fertui.bench.load as load
+    import fertui.cpu_load as load
     from fertui.bench.runner import run_bench
     from fertui.bench.table import load_warning, markdown
 

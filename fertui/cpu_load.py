@@ -1,4 +1,5 @@
-"""How busy the machine is, so a CPU benchmark neither oversubscribes it nor hides that it was busy.
+"""The machine's CPU cores and how busy they are: CPU slots are sized from them, and a CPU
+benchmark neither oversubscribes the machine nor hides that it was busy.
 
 On a shared 2-core machine with another job running, torch's default (every core) spin-waits
 and measured 48x below one thread. So a CPU benchmark takes the cores nobody else is using, and
