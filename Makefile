@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 
 run: $(STAMP)
 	$(BIN)/fertui run configs/quickstart.toml
+	@echo "Next: $(BIN)/fertui board quickstart    # the depth x LR leaderboard of these four runs"
+	@echo "      $(BIN)/fertui                     # the console: live runs, curves, boards (q quits)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -543,9 +543,18 @@ class Store:
             record = dict(table.get(Query().name == doc["name"]))
         write_sweep_copy(self.parts.folder, record)  # what a restore falls back on if the hot file and its .bak are lost
 
-    def add_benchmark(self, doc: dict) -> None:
+    def add_benchmark(self, doc: dict, at: float | None = None) -> None:
+        """Add a benchmark row; a job's row (``run`` and ``row`` set) is added once, however
+        often its events are read again (a restarted daemon replays them)."""
         with self.transaction() as db:
-            db.table("benchmarks").insert({"time": time.time(), **doc})
+            table = db.table("benchmarks")
+            if doc.get("run") is not None and doc.get("row") is not None:
+                from tinydb import Query  # already loaded by transaction()
+
+                row = Query()
+                if table.contains((row.run == doc["run"]) & (row.row == doc["row"])):
+                    return
+            table.insert({"time": at or time.time(), **doc})
 
     def benchmarks(self) -> list[dict]:
         return self.table("benchmarks")

@@ -14,7 +14,7 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
     "scheduler": {
         "gpus": "auto",
         "jobs_per_gpu": 1,
-        "cpu_slots": 1,
+        "cpu_slots": "auto",  # one per usable core; or a number
         "retry": 1,
         "min_free_memory_mb": 0,
         # Lab-server etiquette: a GPU nobody of this workspace uses is busy (left alone) from this

@@ -1,7 +1,8 @@
 """``python -m fertui.bench``: the benchmark as a queued job, configured by the ``[bench]`` section.
 
-Each row becomes a ``bench_row`` event, a log event when it was measured (step = row number)
-and a row in the store's benchmarks table. An OOM row is a result, not a failure: it raises no
+Each row becomes a ``bench_row`` event (numbered by ``row``) and a log event when it was
+measured (step = row number); the manager turns the ``bench_row`` events into rows of the
+store's benchmarks table, so this job, like every job, only writes its run folder. An OOM row is a result, not a failure: it raises no
 ``oom`` event (that would alert the user) and the job still exits 0.
 The full table is written to ``bench.json`` and ``bench.md`` in the run folder.
 """
@@ -27,22 +28,17 @@ def main() -> int:
     from fertui.bench.runner import run_bench
     from fertui.bench.table import markdown
     from fertui.atomicio import atomic_write_text
-    from fertui.store import Store
 
     bench = config["bench"]
-    run_id = run_dir.name
-    # The run folder sits in runs/, next to the store file.
-    store = Store(run_dir.parent / "fertui.json")
     report.start(objective="perf/img_per_s", direction="maximize", models=bench["models"],
                  batch_sizes=bench["batch_sizes"], mode=bench["mode"], steps_per_epoch=0, epochs=0)
 
     def on_row(row) -> None:
         n = on_row.count = getattr(on_row, "count", 0) + 1
-        report.event("bench_row", **row.as_dict())
+        report.event("bench_row", row=n, **row.as_dict())
         if not row.oom:
             report.log({"perf/img_per_s": row.img_per_s, "perf/ms_per_step": row.ms_per_step,
                         "sys/memory_mb": row.memory_mb, "bench/batch_size": row.batch_size}, step=n)
-        store.add_benchmark({"run": run_id, **row.as_dict()})
         print(f"{row.model} {row.mode} batch {row.batch_size}: " +
               ("OOM" if row.oom else f"{row.img_per_s:.1f} img/s, {row.memory_mb:.0f} MB"), flush=True)
 

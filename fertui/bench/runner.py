@@ -26,6 +26,9 @@ class BenchRow:
     memory_mb: float | None = None
     oom: bool = False
     note: str = ""
+    threads: int = 0                 # torch CPU threads used (0: not set, a GPU row)
+    load_avg: float | None = None    # 1-minute load average when the row was measured
+    loaded: bool = False             # the machine was busier than its cores: figures may be low
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -62,9 +65,14 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
     from models import create_model
     from models.counting import count_gmacs, count_params
 
+    from fertui.cpu_load import free_cores, is_loaded, load_average
+
+    precision = pick_precision(pick_device(device, "bench", "device"), amp)
+    on_cpu = precision.device.type == "cpu"
+    if threads == 0 and on_cpu:
+        threads = free_cores()  # torch's default (every core) spin-waits beside other jobs
     if threads > 0:
         torch.set_num_threads(threads)
-    precision = pick_precision(pick_device(device, "bench", "device"), amp)
     tune_backends(precision.device)
     if max_memory_mb and precision.device.type != "cpu":
         raise UserError("--max-memory-mb caps CPU memory; a GPU stops at its own out-of-memory")
@@ -90,6 +98,9 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
                         raise
                     row.oom, row.note = True, str(exc).strip().splitlines()[0][:200]
                 release(precision.device)
+                if on_cpu:
+                    row.threads, row.load_avg = threads, round(load_average(), 2)
+                    row.loaded = is_loaded(row.load_avg)
                 rows.append(row)
                 if on_row:
                     on_row(row)

@@ -21,8 +21,19 @@ def caption(rows: list[BenchRow]) -> str:
         return ""
     r = rows[0]
     memory = "peak torch allocation" if r.device.startswith("cuda") else "peak process RSS"
-    return (f"device {r.device}, {r.precision}, input {r.input_size}px; throughput in img/s; "
+    threads = f", {r.threads} CPU thread(s), load average {r.load_avg:.1f}" if r.threads else ""
+    return (f"device {r.device}, {r.precision}, input {r.input_size}px{threads}; throughput in img/s; "
             f"FLOPs = GMACs per image; Memory = {memory} in MB")
+
+
+def load_warning(rows: list[BenchRow]) -> str:
+    """One line when any CPU row was measured on a loaded machine, else ""."""
+    loaded = [r for r in rows if r.loaded]
+    if not loaded:
+        return ""
+    worst = max(r.load_avg or 0.0 for r in loaded)
+    return (f"warning: {len(loaded)} of {len(rows)} rows were measured while the machine was loaded "
+            f"(load average up to {worst:.1f} with {loaded[0].threads} thread(s)); their throughput may be low")
 
 
 def markdown(rows: list[BenchRow]) -> str:

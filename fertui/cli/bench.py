@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
         input_size: Annotated[int, typer.Option(help="Image side in pixels; 0 = the model's default.")] = 0,
         max_memory_mb: Annotated[int, typer.Option(
             help="CPU only: stop a model at the first batch needing more than this many extra MB.")] = 0,
-        threads: Annotated[int, typer.Option(help="CPU threads for torch; 0 = torch's default.")] = 0,
+        threads: Annotated[int, typer.Option(
+            help="CPU threads for torch; 0 = the cores not busy with other work.")] = 0,
         markdown_out: Annotated[bool, typer.Option("--markdown", help="Print a markdown table.")] = False,
         save: Annotated[bool, typer.Option("--save", help="Also record the rows in the workspace store.")] = False,
         as_json: JsonFlag = False,
@@ -56,6 +57,11 @@ def register(app: typer.Typer) -> None:
                            + ("OOM" if row.oom else f"{row.img_per_s:.1f} img/s"), err=True)
 
         rows = run_bench(models, sizes, mode, device, amp, steps, warmup, input_size, max_memory_mb, progress, threads)
+        from fertui.bench.table import load_warning
+
+        warning = load_warning(rows)
+        if warning:
+            typer.echo(f"fertui: {warning}" + (" (kept with loaded = true)" if save else ""), err=True)
         if save:
             from fertui.cli.common import workspace
             from fertui.store import Store

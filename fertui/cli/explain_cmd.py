@@ -16,6 +16,8 @@ def register(app: typer.Typer) -> None:
                                                                    "--per-class).")] = 4,
         per_class: Annotated[bool, typer.Option("--per-class", help="One row per class, with its mean map.")] = False,
         out: Annotated[str | None, typer.Option("--out", "-o", help="Folder (default runs/RUN/explain).")] = None,
+        formats: Annotated[str, typer.Option("--format", help="Figure formats, comma-separated: png, pdf, svg.")] =
+            "png",
         as_json: JsonFlag = False,
     ) -> None:
         """CLS attention maps from the run's best.pt: each CLS block's class attention (clsfer_*), or
@@ -24,15 +26,17 @@ def register(app: typer.Typer) -> None:
 
         from fertui.explain.figures import blocks_png, per_class_png
         from fertui.explain.run import MAPS_FILE, explain_dir, explain_run, write_maps_json
+        from fertui.figures import parse_formats
         from fertui.store import Store
 
+        figure_formats = parse_formats(formats)
         ws = workspace(ctx)
         doc = Store(ws.store_path).resolve_run(run)
         ex = explain_run(ws, doc, images=images, per_class=per_class)
         folder = Path(out) if out else explain_dir(ws, doc["id"])
         folder.mkdir(parents=True, exist_ok=True)
-        figure = per_class_png(ex, folder / "attention_per_class.png") if per_class else \
-            blocks_png(ex, folder / "attention_blocks.png")
+        figure = per_class_png(ex, folder / "attention_per_class.png", figure_formats) if per_class else \
+            blocks_png(ex, folder / "attention_blocks.png", figure_formats)
         maps = write_maps_json(ex, folder / MAPS_FILE)
         if as_json:
             print_json({"run": doc["id"], "png": str(figure), "maps": str(maps), "side": ex.side, "kind": ex.kind,

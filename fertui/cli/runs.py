@@ -174,7 +174,7 @@ def _show_classes(ws, doc: dict, as_json: bool, png: str | None) -> None:
     from fertui.sweeps.per_class_render import run_class_json, run_class_lines, run_class_png
 
     found = require_classes(ws.run_dir(doc["id"]), doc["id"])
-    written = str(run_class_png(found, Path(png))) if png else None
+    written = str(run_class_png(found, Path(png))[0]) if png else None
     if as_json:
         print_json({**run_class_json(found), **({"png": written} if written else {})})
         return

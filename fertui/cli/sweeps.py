@@ -191,12 +191,18 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str | None, typer.Option("--by", help="Also the comparison by this key: verdict and "
                                                              "per-class differences.")] = None,
         paper: Annotated[bool, typer.Option("--paper", help="Also the paper's table (markdown and LaTeX).")] = False,
+        formats: Annotated[str, typer.Option("--format", help="Figure formats, comma-separated: png, pdf, svg.")] =
+            "png",
     ) -> None:
-        """Write markdown tables, CSV and PNG plots (accuracy vs LR, heatmap, loss curves, LR windows)."""
+        """Write markdown tables, CSV and figures (accuracy vs LR, heatmap, loss curves, LR windows)
+        sized for a two-column paper."""
         from pathlib import Path
 
         from fertui.config import sanitize_name
+        from fertui.figures import parse_formats
         from fertui.sweeps.export import export
+
+        figure_formats = parse_formats(formats)
 
         ws = workspace(ctx)
         # a sweep named `../../x` or `/etc` must not choose where the files go
@@ -209,7 +215,7 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(str(write_report(ws, [sweep], folder / f"{sanitize_name(sweep)}.html", include_env)))
             return
-        for path in export(ws, sweep, folder, by=by, paper=paper):
+        for path in export(ws, sweep, folder, by=by, paper=paper, formats=figure_formats):
             typer.echo(str(path))
 
     @app.command("sweeps")

@@ -182,7 +182,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "amp": Field("str", "auto", one_of("auto", "bf16", "fp16", "off"), help="auto = bf16 on GPU, off on CPU"),
         "input_size": Field("int", 0, at_least(0), help="image side in pixels; 0 = the model's default"),
         "max_memory_mb": Field("int", 0, at_least(0), help="CPU: address-space cap above the start; 0 = off"),
-        "threads": Field("int", 0, at_least(0), help="CPU threads for torch; 0 = torch's default"),
+        "threads": Field("int", 0, at_least(0), help="CPU threads for torch; 0 = the cores not busy with other work"),
     },
     "sweep": {
         "name": Field("str", ""),

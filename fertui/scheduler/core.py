@@ -90,7 +90,7 @@ class Scheduler:
             if run["status"] == "running":
                 self._adopt(run)
         self._flush(force=True)
-        self.hooks.call("reconcile")  # tell Optuna about trials whose runs ended while nobody watched
+        self.hooks.reconcile()  # tell Optuna about trials whose runs ended while nobody watched
 
     def _adopt(self, run: dict) -> None:
         """Watch RUN, recorded running by someone else (a scheduler before this one, a restore)."""
@@ -212,7 +212,7 @@ class Scheduler:
             if doc is not None:
                 self.runs[doc["id"]] = doc
                 self._alert(doc, "failed", f"{doc['name']} cannot start: {waiting.reason}")
-                self.hooks.call("run_finished", doc)  # a sweep's trial is told, as for any ending
+                self.hooks.run_finished(doc)  # a sweep's trial is told, as for any ending
             return
         for run in runs:
             reason = waiting.reason if run is head else f"after {head['id']}: {waiting.reason}"
@@ -312,8 +312,11 @@ class Scheduler:
                     self._request_stop(tracked, "nan")
             elif item.kind == "oom":
                 self._alert_once(tracked, "oom", f"{run['name']}: out of memory")
+            elif item.kind == "bench_row":
+                fields = {k: v for k, v in event.items() if k not in ("type", "time")}
+                self.store.add_benchmark({"run": run["id"], **fields}, at=event.get("time"))
             elif item.kind == "epoch" and run.get("sweep") and run["id"] not in self._stopping:
-                prune = self.hooks.call("report_epoch", run, event["epoch"], item.value)
+                prune = self.hooks.report_epoch(run, event["epoch"], item.value)
                 if prune and not ended:  # a job that has finished is not pruned: it ran every epoch
                     self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
         if not ended and run.get("kind") == "command" and "no_metric" not in tracked.alerted:
@@ -393,7 +396,7 @@ class Scheduler:
             self._alert_no_metric(doc, ended_without_message(doc["name"], doc["sweep"], doc["no_metric"]))
         if status == "lost" and doc.get("attempts", 0) < self.retry:
             self._requeue(doc)
-        self.hooks.call("run_finished", doc)
+        self.hooks.run_finished(doc)
         if doc.get("sweep") and status in SAME_FAILURE_STATES:
             self._hold_if_failing(doc["sweep"])
 

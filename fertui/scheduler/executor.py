@@ -28,10 +28,13 @@ class Slot:
     memory_mb: int = field(default=0, compare=False)  # GPU memory the job reserved on each of them; 0: a share
     # Locked descriptors of the GPUs' machine-wide claims (gpu_claims.py): the job inherits them.
     hold_fds: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    threads: int = 0               # CPU slots: this slot's share of the cores (OMP_NUM_THREADS)
 
     def env(self) -> dict[str, str]:
-        return {"CUDA_DEVICE_ORDER": "PCI_BUS_ID",
-                "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpus)}
+        env = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpus)}
+        if self.threads:
+            env["OMP_NUM_THREADS"] = str(self.threads)
+        return env
 
 
 class Executor:

@@ -36,7 +36,7 @@ MAX_FINAL_READS = 100_000  # each read takes up to 8 MB of a file: far past any 
 
 @dataclass
 class Happening:
-    kind: str                 # "nan" | "oom" | "epoch"
+    kind: str                 # "nan" | "oom" | "epoch" | "bench_row"
     event: dict[str, Any]
     value: float | None = None  # the objective's value, for "epoch"
 
@@ -125,6 +125,8 @@ class RunIngest:
         if kind is EventKind.OOM:
             self.oom_seen = True
             return [Happening("oom", event)]
+        if kind is EventKind.BENCH_ROW:  # the manager, not the job, writes the store's benchmark rows
+            return [Happening("bench_row", event)]
         if kind is EventKind.SUMMARY and isinstance(event.get("values"), dict):
             s.values = {**(s.values or {}), **event["values"]}
             return []

@@ -39,7 +39,7 @@ def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:
     env = _queued_env(run_dir) if command_job else None
     env = dict(os.environ) if env is None else env
     env.update({str(k): str(v) for k, v in (job.get("env") or {}).items()})
-    env.update(slot.env())
+    env.update({k: v for k, v in slot.env().items() if k != "OMP_NUM_THREADS" or k not in (job.get("env") or {})})
     env.update({"FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": run["id"], "FERTUI_RUN_NAME": run.get("name", ""),
                 "FERTUI_PARAMS": json.dumps(flatten_free(run.get("config") or {}), default=str)})
     if command_job:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from fertui.cpu_load import usable_cores
 from fertui.errors import ConfigError
 from fertui.scheduler.executor import Slot
 from fertui.scheduler.gpu_claims import GpuClaims, claim_key
@@ -29,9 +30,13 @@ def _int_setting(ws: Workspace, key: str, minimum: int) -> int:
 
 def validate_settings(ws: Workspace) -> None:
     """Fail early, naming fertui.toml and the key, on a [scheduler] value of the wrong kind."""
-    for key, minimum in (("jobs_per_gpu", 1), ("cpu_slots", 1), ("retry", 0), ("min_free_memory_mb", 0),
+    for key, minimum in (("jobs_per_gpu", 1), ("retry", 0), ("min_free_memory_mb", 0),
                          ("busy_memory_mb", 0), ("busy_utilization", 0)):
         _int_setting(ws, key, minimum)
+    cpu = ws.setting("scheduler", "cpu_slots")
+    if cpu != "auto" and (isinstance(cpu, bool) or not isinstance(cpu, int) or cpu < 1):
+        raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.cpu_slots",
+                          f'expected "auto" or an integer >= 1, got {cpu!r}')
     gpus = ws.setting("scheduler", "gpus")
     if gpus != "auto" and not (isinstance(gpus, list) and all(
             isinstance(g, int) and not isinstance(g, bool) and g >= 0 for g in gpus)):
@@ -41,6 +46,16 @@ def validate_settings(ws: Workspace) -> None:
     if isinstance(grace, bool) or not isinstance(grace, (int, float)) or grace < 0:
         raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.cancel_grace_s",
                           f"expected a number of seconds >= 0, got {grace!r}")
+
+
+def cpu_slots(ws: Workspace) -> list[Slot]:
+    """CPU slots: ``cpu_slots`` of them, or one per usable core ("auto"); the cores are shared out
+    so that jobs together use each core once (torch's default of every core per job spin-waits)."""
+    cores = usable_cores()
+    wanted = ws.setting("scheduler", "cpu_slots")
+    count = cores if wanted == "auto" else int(wanted)
+    threads = max(1, cores // count)
+    return [Slot(f"cpu{k}", threads=threads) for k in range(count)]
 
 
 class SlotPool:
@@ -69,7 +84,7 @@ class SlotPool:
         gpus = [g.index for g in self._gpus()]
         if gpus:
             return [Slot(f"gpu{g}" if per_gpu == 1 else f"gpu{g}.{k}", (g,)) for g in gpus for k in range(per_gpu)]
-        return [Slot(f"cpu{k}") for k in range(_int_setting(ws, "cpu_slots", 1))]
+        return cpu_slots(ws)
 
     def _gpus(self) -> list[GpuInfo]:
         """The GPUs this workspace may use, as NVML shows them now (a listed GPU NVML does not

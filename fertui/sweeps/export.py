@@ -1,4 +1,6 @@
-"""``fertui export``: a sweep's tables (markdown, CSV) and PNG figures, named like the notes'.
+"""``fertui export``: a sweep's tables (markdown, CSV) and figures, named like the notes'.
+
+Figures are PNG by default and also PDF/SVG with ``--format`` (fertui.figures: paper sizes).
 
 Files start with the dataset's display name, e.g. ``RAF-DB_CLSFERBaseline_SearchDepthLR.png``
 (objective vs the column key, one line per row value), ``..._heatmap.png``, ``..._loss.png``,
@@ -18,7 +20,15 @@ from pathlib import Path
 from fertui.config import compact, sanitize_name
 from fertui.errors import UserError
 from fertui.events import read_run_events
-from fertui.atomicio import atomic_file, atomic_write_text
+from fertui.figures import (
+    SEQUENTIAL_CMAP,
+    log_lr_axis,
+    new_figure,
+    save_figure,
+    styled,
+    wants_log_axis,
+)
+from fertui.atomicio import atomic_write_text
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.references import display_name, references_for
@@ -30,8 +40,9 @@ MAX_LOSS_CURVES = 16
 LOSS_METRICS = ("train/loss", "val/loss")
 
 
-def export(ws: Workspace, sweep: str, out: Path, by: str | None = None, paper: bool = False) -> list[Path]:
-    """Write every table and figure of SWEEP into OUT; the paths written."""
+def export(ws: Workspace, sweep: str, out: Path, by: str | None = None, paper: bool = False,
+           formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Write every table and figure (in each of FORMATS) of SWEEP into OUT; the paths written."""
     spec = require_spec(ws, sweep)
     observations = require_runs(ws, spec)
     board = pivot(ws, sweep)
@@ -41,23 +52,21 @@ def export(ws: Workspace, sweep: str, out: Path, by: str | None = None, paper: b
     written = [_write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
                _write(out / f"{prefix}_board.csv", render.board_csv(board)),
                _write(out / f"{prefix}_runs.csv", _runs_csv(spec.axes, observations))]
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no display on a server
     if board.cols_key is not None:
-        written.append(save_png(lines_figure(board, title), out / f"{prefix}.png"))
-        written.append(save_png(heatmap_figure(board), out / f"{prefix}_heatmap.png"))
-        written += _per_name_plots(ws, spec, board, observations, out)
+        written += save_figure(lines_figure(board, title), out / f"{prefix}.png", formats)
+        written += save_figure(heatmap_figure(board), out / f"{prefix}_heatmap.png", formats)
+        written += _per_name_plots(ws, spec, board, observations, out, formats)
     else:  # one axis (e.g. an eps search): the objective along it
-        written.append(save_png(axis_figure(board, title), out / f"{prefix}.png"))
+        written += save_figure(axis_figure(board, title), out / f"{prefix}.png", formats)
     loss = loss_figure(ws, observations, spec.name)
     if loss is not None:
-        written.append(save_png(loss, out / f"{prefix}_loss.png"))
-    written += _answers(ws, sweep, out, prefix, title, by, paper)
+        written += save_figure(loss, out / f"{prefix}_loss.png", formats)
+    written += _answers(ws, sweep, out, prefix, title, by, paper, formats)
     return written
 
 
-def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: str | None, paper: bool) -> list[Path]:
+def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: str | None, paper: bool,
+             formats: tuple[str, ...]) -> list[Path]:
     """What the results say: LR sensitivity, the comparison's verdict and per-class view, the paper table."""
     from fertui.sweeps.sensitivity import LR_KEY, sensitivity, sensitivity_png
 
@@ -65,7 +74,8 @@ def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: 
     written = []
     if spec.axis(LR_KEY) is not None and len(spec.axes) > 1:
         key, rows = sensitivity(ws, sweep)
-        written.append(sensitivity_png(key, rows, out / f"{prefix}_lr_sensitivity.png", title, spec.objective))
+        written += sensitivity_png(key, rows, out / f"{prefix}_lr_sensitivity.png", title, spec.objective,
+                                   formats=formats)
     if by is not None:
         from fertui.sweeps.compare import compare
         from fertui.sweeps.per_class import comparison_classes
@@ -82,7 +92,7 @@ def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: 
         for i, cc in enumerate(per_class):
             text += "\n```\n" + "\n".join(class_diff_lines(cc)) + "\n```\n"
             suffix = "" if len(per_class) == 1 else f"_{i + 1}"
-            written.append(class_diff_png(cc, out / f"{prefix}_classes{suffix}.png", f"{title}: per class"))
+            written += class_diff_png(cc, out / f"{prefix}_classes{suffix}.png", f"{title}: per class", formats)
         written.insert(0, _write(out / f"{prefix}_compare.md", text))
     if paper:
         from fertui.sweeps.paper import paper_latex, paper_markdown, paper_table
@@ -91,16 +101,6 @@ def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: 
         written += [_write(out / f"{prefix}_paper.md", paper_markdown(table)),
                     _write(out / f"{prefix}_paper.tex", paper_latex(table))]
     return written
-
-
-def save_png(fig, path: Path) -> Path:
-    """Write FIG as a PNG through an atomic, umask-following write, then free it."""
-    import matplotlib.pyplot as plt
-
-    with atomic_file(path, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=120)
-    plt.close(fig)
-    return path
 
 
 def _write(path: Path, text: str) -> Path:
@@ -130,29 +130,39 @@ def _runs_csv(axes, observations: list[Observation]) -> str:
     return buf.getvalue()
 
 
+@styled
 def lines_figure(board: Board, title: str, only_row=None):
-    """The objective against the column key, one line per row value (LR curves per depth)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    """The objective against the column key, one line per row value (LR curves per depth); a
+    cell with pruned runs is drawn hollow and a NaN cell as a cross on the axis."""
+    fig, ax = new_figure()
     numeric = all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in board.col_values)
     for r in board.row_values:
         if only_row is not None and r != only_row:
             continue
-        xs, ys, errs = [], [], []
+        xs, ys, errs, pruned, nan_xs = [], [], [], [], []
         for i, c in enumerate(board.col_values):
             stats = board.cell(r, c)
+            x = c if numeric else i
             if stats is not None and stats.mean is not None:
-                xs.append(c if numeric else i)
+                xs.append(x)
                 ys.append(stats.mean)
                 errs.append(stats.std or 0.0)
+                if stats.states.get("pruned"):
+                    pruned.append((x, stats.mean))
+            elif stats is not None and stats.states.get("nan"):
+                nan_xs.append(x)
         if xs:
-            ax.errorbar(xs, ys, yerr=errs if any(errs) else None, marker="o", capsize=3,
-                        label=f"{board.rows_key.split('.')[-1]}={compact(r)}")
-    if numeric and board.col_values and min(board.col_values) > 0 and \
-            max(board.col_values) / min(board.col_values) >= 10:
-        ax.set_xscale("log")
-    if not numeric:
+            bars = ax.errorbar(xs, ys, yerr=errs if any(errs) else None, marker="o", capsize=2,
+                               label=f"{board.rows_key.split('.')[-1]}={compact(r)}")
+            colour = bars.lines[0].get_color()
+            if pruned:
+                ax.plot(*zip(*pruned), linestyle="none", marker="o", markersize=7, markerfacecolor="white",
+                        markeredgecolor=colour, zorder=3)
+            if nan_xs:
+                ax.plot(nan_xs, [min(ys)] * len(nan_xs), linestyle="none", marker="x", color=colour)
+    if numeric and wants_log_axis(board.cols_key, board.col_values):
+        log_lr_axis(ax, board.col_values)
+    elif not numeric:
         ax.set_xticks(range(len(board.col_values)), [compact(c) for c in board.col_values])
     elif len(board.col_values) <= 12:  # label every grid value, as the notes' figures do
         ax.set_xticks(board.col_values, [compact(c) for c in board.col_values], minor=False)
@@ -161,35 +171,47 @@ def lines_figure(board: Board, title: str, only_row=None):
     ax.set_ylabel(board.metric)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    _legend(ax, board)
     return fig
 
 
+def _legend(ax, board: Board) -> None:
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    states = [s for stats in board.cells.values() if stats is not None for s in stats.states]
+    if "pruned" in states:
+        handles.append(Line2D([], [], linestyle="none", marker="o", markerfacecolor="white", color="grey"))
+        labels.append("pruned run(s)")
+    if "nan" in states:
+        handles.append(Line2D([], [], linestyle="none", marker="x", color="grey"))
+        labels.append("NaN (no value)")
+    if handles:
+        ax.legend(handles, labels, frameon=False)
+
+
+@styled
 def axis_figure(board: Board, title: str):
     """The objective along the one axis of a one-axis sweep."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = new_figure()
     points = [(r, board.cell(r)) for r in board.row_values]
     points = [(r, s) for r, s in points if s is not None and s.mean is not None]
     numeric = all(isinstance(r, (int, float)) and not isinstance(r, bool) for r, _ in points)
     xs = [r if numeric else i for i, (r, _) in enumerate(points)]
-    ax.errorbar(xs, [s.mean for _, s in points], yerr=[s.std or 0.0 for _, s in points], marker="o", capsize=3)
-    if numeric and xs and min(xs) > 0 and max(xs) / min(xs) >= 10:
-        ax.set_xscale("log")
+    ax.errorbar(xs, [s.mean for _, s in points], yerr=[s.std or 0.0 for _, s in points], marker="o", capsize=2)
+    if numeric and wants_log_axis(board.rows_key, xs):
+        log_lr_axis(ax, xs)
     if not numeric:
         ax.set_xticks(xs, [compact(r) for r, _ in points])
     ax.set_xlabel(board.rows_key)
     ax.set_ylabel(board.metric)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    fig.tight_layout()
     return fig
 
 
+@styled
 def heatmap_figure(board: Board):
-    import matplotlib.pyplot as plt
     import numpy as np
 
     grid = np.full((len(board.row_values), len(board.col_values)), np.nan)
@@ -198,8 +220,10 @@ def heatmap_figure(board: Board):
             stats = board.cell(r, c)
             if stats is not None and stats.mean is not None:
                 grid[i, j] = stats.mean
-    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(board.col_values), 1.2 + 0.6 * len(board.row_values)))
-    image = ax.imshow(grid, cmap="viridis" if board.maximize else "viridis_r", aspect="auto")
+    # Cells wide and tall enough for an 8 pt value; one paper column up to 5 columns, two beyond.
+    columns = 1 if len(board.col_values) <= 5 else 2
+    fig, ax = new_figure(columns, height_in=1.0 + 0.32 * len(board.row_values))
+    image = ax.imshow(grid, cmap=SEQUENTIAL_CMAP if board.maximize else f"{SEQUENTIAL_CMAP}_r", aspect="auto")
     fmt = render.number_format([v for v in grid.flatten() if v == v])
     for i, r in enumerate(board.row_values):
         for j, c in enumerate(board.col_values):
@@ -207,27 +231,34 @@ def heatmap_figure(board: Board):
             text = fmt(grid[i, j]) if grid[i, j] == grid[i, j] else (render.cell_text(stats, fmt) if stats else "")
             bright = grid[i, j] == grid[i, j] and image.norm(grid[i, j]) > 0.6  # dark text on light cells
             ax.text(j, i, text + (" *" if stats is not None and stats.best else ""), ha="center", va="center",
-                    fontsize=7, color="black" if bright or grid[i, j] != grid[i, j] else "white")
+                    color="black" if bright or grid[i, j] != grid[i, j] else "white")
     ax.set_xticks(range(len(board.col_values)), [compact(c) for c in board.col_values], rotation=45)
     ax.set_yticks(range(len(board.row_values)), [compact(r) for r in board.row_values])
     ax.set_xlabel(board.cols_key)
     ax.set_ylabel(board.rows_key)
     ax.set_title(f"{board.sweep}: {board.metric}")
-    fig.colorbar(image, ax=ax)
-    fig.tight_layout()
+    fig.colorbar(image, ax=ax, label=board.metric)
     return fig
 
 
-def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observation], out: Path) -> list[Path]:
-    """One figure per run name when the name template gives each row its own name."""
-    names = defaultdict(set)
+def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observation], out: Path,
+                    formats: tuple[str, ...]) -> list[Path]:
+    """One figure per run name when each row value has exactly one name (the notes'
+    ``CLSFERBaseline_depth8_SearchLR``); a name that also names a column value (an LR) would
+    title a figure that plots every LR, so then there are none."""
+    names, rows_named = defaultdict(set), defaultdict(set)
     for o in observations:
         names[o.name].add(o.cell.get(board.rows_key))
-    if len(names) < 2 or any(len(rows) != 1 for rows in names.values()):
+        rows_named[o.cell.get(board.rows_key)].add(o.name)
+    if len(names) < 2 or any(len(rows) != 1 for rows in names.values()) or \
+            any(len(named) != 1 for named in rows_named.values()):
         return []
     titles = {name: titled(ws, spec.dataset, name) for name in names}
-    return [save_png(lines_figure(board, titles[name], only_row=next(iter(rows))),
-                     out / f"{sanitize_name(titles[name])}.png") for name, rows in sorted(names.items())]
+    written = []
+    for name, rows in sorted(names.items()):
+        figure = lines_figure(board, titles[name], only_row=next(iter(rows)))
+        written += save_figure(figure, out / f"{sanitize_name(titles[name])}.png", formats)
+    return written
 
 
 def titled(ws: Workspace, dataset: str, name: str) -> str:
@@ -257,10 +288,10 @@ class CurvePoints:
         self.seen += 1
 
 
+@styled
 def loss_figure(ws: Workspace, observations: list[Observation], title: str):
-    """Loss curves of OBSERVATIONS' runs (the first MAX_LOSS_CURVES); None when none logged a loss."""
-    import matplotlib.pyplot as plt
-
+    """Loss curves of OBSERVATIONS' runs (the first MAX_LOSS_CURVES); None when none logged a loss.
+    A pruned run's curve is dashed and a NaN run's ends in a cross."""
     curves = []
     for o in sorted(observations, key=lambda o: o.run_id):
         series: dict[str, CurvePoints] = defaultdict(CurvePoints)
@@ -272,16 +303,21 @@ def loss_figure(ws: Workspace, observations: list[Observation], title: str):
         metric = next((m for m in LOSS_METRICS if series.get(m) and series[m].points), None)
         if metric:
             label = " ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in o.cell.items()) + f" s{o.seed}"
-            curves.append((label + (f" ({o.status})" if o.status != "done" else ""), metric, series[metric].points))
+            curves.append((label + (f" ({o.status})" if o.status != "done" else ""), metric, series[metric].points,
+                           o.status))
     if not curves:
         return None
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label, metric, points in curves[:MAX_LOSS_CURVES]:
-        ax.plot([p[0] for p in points], [p[1] for p in points], label=label, linewidth=1)
+    fig, ax = new_figure(2, height_in=3.0)
+    for label, metric, points, status in curves[:MAX_LOSS_CURVES]:
+        line, = ax.plot([p[0] for p in points], [p[1] for p in points], label=label,
+                        linestyle="--" if status == "pruned" else "-")
+        if status == "nan":
+            ax.plot(points[-1][0], points[-1][1], marker="x", markersize=7, color=line.get_color())
     ax.set_xlabel("step")
     ax.set_ylabel(curves[0][1])
     ax.set_title(f"{title}: loss" + (f" (first {MAX_LOSS_CURVES} runs)" if len(curves) > MAX_LOSS_CURVES else ""))
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=6, ncol=2)
-    fig.tight_layout()
+    # Beside the plot, not over the curves; two columns of labels when there are many runs.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1 if len(curves) <= 8 else 2, frameon=False)
+    fig.subplots_adjust(right=0.72 if len(curves) <= 8 else 0.5)  # the legend stays inside the two columns
     return fig

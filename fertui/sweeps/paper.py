@@ -83,12 +83,14 @@ def run_params_m(ws: Workspace, run_id: str) -> float | None:
 
 def bench_row(rows: list[dict], model: str, params_m: float | None = None) -> dict | None:
     """The model's training benchmark at batch 256, else at its largest measured batch; newest
-    first. With PARAMS_M, only rows of a model with that many parameters (the same config: a
+    first, and one measured on a quiet machine before one marked ``loaded``. With PARAMS_M, only rows of a model with that many parameters (the same config: a
     bench of the registry's default depth says nothing about a depth-2 run)."""
     mine = [r for r in rows if r.get("model") == model and r.get("mode") == "train" and not r.get("oom")
             and (params_m is None or abs(float(r.get("params_m", -1)) - params_m) <= PARAMS_TOLERANCE_M)]
     if not mine:
         return None
+    quiet = [r for r in mine if not r.get("loaded")]  # a row timed on a busy machine only when nothing else
+    mine = quiet or mine
     at_paper = [r for r in mine if r.get("batch_size") == PAPER_BATCH]
     pool = at_paper or [r for r in mine if r.get("batch_size") == max(x.get("batch_size", 0) for x in mine)]
     return max(pool, key=lambda r: r.get("time", 0))

@@ -1,10 +1,11 @@
-"""Per-class results as text lines, JSON and PNG figures (matplotlib, imported lazily)."""
+"""Per-class results as text lines, JSON and figures (fertui.figures; matplotlib imported lazily)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from fertui.figures import DIVERGING_CMAP, new_figure, save_figure, styled
 from fertui.sweeps.per_class import ClassComparison, RunClasses
 
 MINUS = "\u2212"
@@ -57,18 +58,14 @@ def class_diff_json(cc: ClassComparison) -> dict[str, Any]:
             "confusion_diff_row_percent": cc.confusion_diff}
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no display on a server
-    import matplotlib.pyplot as plt
-
-    return plt
+def run_class_png(rc: RunClasses, path: Path, title: str = "", formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Per-class accuracy bars beside the row-normalised confusion matrix; one file per format."""
+    return save_figure(_run_class_figure(rc, title), path, formats)
 
 
-def run_class_png(rc: RunClasses, path: Path, title: str = "") -> Path:
-    plt = _pyplot()
-    fig, (bars, grid) = plt.subplots(1, 2, figsize=(11, 4.5))
+@styled
+def _run_class_figure(rc: RunClasses, title: str):
+    fig, (bars, grid) = new_figure(2, height_in=3.0, ncols=2)
     accs = [a or 0.0 for a in rc.accuracy]
     bars.barh(range(len(rc.classes)), accs, color="tab:blue")
     bars.set_yticks(range(len(rc.classes)), rc.classes)
@@ -76,13 +73,12 @@ def run_class_png(rc: RunClasses, path: Path, title: str = "") -> Path:
     bars.set_xlabel("accuracy (%)")
     bars.set_xlim(0, 100)
     for i, a in enumerate(accs):
-        bars.text(a + 1, i, f"{a:.1f}", va="center", fontsize=8)
+        bars.text(a + 1, i, f"{a:.1f}", va="center")
     percent = rc.row_percent()
     image = grid.imshow(percent, cmap="Blues", vmin=0, vmax=100)
     for i, row in enumerate(rc.matrix):
         for j, v in enumerate(row):
-            grid.text(j, i, str(v), ha="center", va="center", fontsize=7,
-                      color="white" if percent[i][j] > 60 else "black")
+            grid.text(j, i, str(v), ha="center", va="center", color="white" if percent[i][j] > 60 else "black")
     short = [c[:4] for c in rc.classes]
     grid.set_xticks(range(len(short)), short, rotation=45)
     grid.set_yticks(range(len(short)), short)
@@ -92,27 +88,32 @@ def run_class_png(rc: RunClasses, path: Path, title: str = "") -> Path:
     fig.suptitle(title or f"run {rc.run_id}, best epoch {rc.epoch}: {rc.overall:.2f} % "
                           f"(mean class {rc.mean_class:.2f})")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def class_diff_png(cc: ClassComparison, path: Path, title: str = "") -> Path:
-    plt = _pyplot()
-    fig, (bars, grid) = plt.subplots(1, 2, figsize=(11, 4.5))
+def class_diff_png(cc: ClassComparison, path: Path, title: str = "", formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Per-class differences with their intervals beside the confusion-matrix difference."""
+    return save_figure(_class_diff_figure(cc, title), path, formats)
+
+
+@styled
+def _class_diff_figure(cc: ClassComparison, title: str):
+    fig, (bars, grid) = new_figure(2, height_in=3.0, ncols=2)
     diffs = [r.diff or 0.0 for r in cc.rows]
     errors = [r.half_width if r.half_width is not None else 0.0 for r in cc.rows]
     colours = ["tab:green" if d > 0 else "tab:red" for d in diffs]
-    bars.barh(range(len(cc.classes)), diffs, xerr=errors if any(errors) else None, color=colours, capsize=3)
+    bars.barh(range(len(cc.classes)), diffs, xerr=errors if any(errors) else None, color=colours, capsize=2)
     bars.axvline(0, color="black", linewidth=0.8)
     bars.set_yticks(range(len(cc.classes)), cc.classes)
     bars.invert_yaxis()
     bars.set_xlabel(f"{cc.b} {MINUS} {cc.a} (points)" + (" ± 95 % t interval" if any(errors) else ""))
     limit = max(1.0, *(abs(v) for row in cc.confusion_diff for v in row))
-    image = grid.imshow(cc.confusion_diff, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    image = grid.imshow(cc.confusion_diff, cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit)
     for i, row in enumerate(cc.confusion_diff):
         for j, v in enumerate(row):
-            grid.text(j, i, f"{v:+.1f}", ha="center", va="center", fontsize=6)
+            text = "0" if round(v, 1) == 0 else f"{v:+.1f}" if abs(v) < 10 else f"{v:+.0f}"  # fits 8 pt
+            grid.text(j, i, text, ha="center", va="center",
+                      color="white" if abs(v) > 0.6 * limit else "black")
     short = [c[:4] for c in cc.classes]
     grid.set_xticks(range(len(short)), short, rotation=45)
     grid.set_yticks(range(len(short)), short)
@@ -121,6 +122,4 @@ def class_diff_png(cc: ClassComparison, path: Path, title: str = "") -> Path:
     fig.colorbar(image, ax=grid, label=f"row % : {cc.b} {MINUS} {cc.a}")
     fig.suptitle(title or f"per class: {cc.b} {MINUS} {cc.a}")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig

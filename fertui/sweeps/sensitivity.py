@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fertui.errors import UserError
+from fertui.figures import log_lr_axis, new_figure, save_figure, styled
 from fertui.metrics import Direction
 from fertui.sweeps.board import axis_values
 from fertui.sweeps.cells import hashable, pick_best, sweep_cells
@@ -178,34 +180,45 @@ def sensitivity_records(ws: Workspace, sweep: str, key: str | None, delta: float
 
 
 def sensitivity_png(key: str, rows: list[Sensitivity], path, title: str, metric: str,
-                    delta: float = DEFAULT_DELTA):
-    import matplotlib
+                    delta: float = DEFAULT_DELTA, formats: tuple[str, ...] = ("png",)) -> list:
+    """The objective against LR per setting, each setting's LR window as a bar under its curve;
+    an end of a window that the tried LRs did not close is an arrow pointing on (labelled "open"
+    in the legend, not beside the points). The paths written, one per format."""
+    return save_figure(_sensitivity_figure(key, rows, title, metric, delta), Path(path), formats)
 
-    matplotlib.use("Agg")  # files only: no display on a server
-    import matplotlib.pyplot as plt
+
+@styled
+def _sensitivity_figure(key: str, rows: list[Sensitivity], title: str, metric: str, delta: float):
+    from matplotlib.lines import Line2D
 
     from fertui.config import compact
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = new_figure(1, height_in=2.8)
+    tried, any_open = [], False
     for s in rows:
         if not s.points:
             continue
+        tried += [p[0] for p in s.points]
         line, = ax.plot([p[0] for p in s.points], [p[1] for p in s.points], marker="o",
                         label=f"{key.split('.')[-1]}={compact(s.value)}" if key else "all")
         w = s.window
         if w is not None and len(s.points) > 1:
             y = w.floor
-            ax.hlines(y, w.low_lr, w.high_lr, colors=line.get_color(), linewidth=4, alpha=0.5)
-            for lr, is_open in ((w.low_lr, w.open_low), (w.high_lr, w.open_high)):
+            ax.hlines(y, w.low_lr, w.high_lr, colors=line.get_color(), linewidth=3, alpha=0.5)
+            for lr, is_open, mark in ((w.low_lr, w.open_low, "<"), (w.high_lr, w.open_high, ">")):
                 if is_open:
-                    ax.annotate("open", (lr, y), fontsize=7, color=line.get_color(), ha="center", va="bottom")
-    ax.set_xscale("log")
+                    any_open = True
+                    ax.plot(lr, y, marker=mark, color=line.get_color(), markersize=5, linestyle="none")
+    if tried:
+        log_lr_axis(ax, tried)
     ax.set_xlabel(LR_KEY)
     ax.set_ylabel(metric)
-    ax.set_title(f"{title}: LR window within {delta:g} of each best (bars)")
+    ax.set_title(f"{title}\nLR windows: within {delta:g} of each best")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    handles, labels = ax.get_legend_handles_labels()
+    if any_open:
+        handles.append(Line2D([], [], marker=">", color="grey", linestyle="none"))
+        labels.append("window open at the tried range's end")
+    # Under the axes: the curves use the whole plot.
+    ax.legend(handles, labels, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    return fig

@@ -75,7 +75,7 @@ def test_kill_9_daemon_then_restart_accounts_for_every_run(jobs):
 
 
 def test_cancel_kills_the_whole_process_group_under_the_daemon(jobs):
-    jobs.settings("[scheduler]\ncancel_grace_s = 5\n")
+    jobs.settings("[scheduler]\ncpu_slots = 1\ncancel_grace_s = 5\n")  # one slot: the second run waits
     run_id, queued = jobs.add(FAMILY_JOB), jobs.add("pass")
     ensure_daemon(jobs.ws)
     run = jobs.wait_status(run_id, "running")

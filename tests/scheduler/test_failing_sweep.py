@@ -35,7 +35,7 @@ def drain_here(jobs) -> None:
 
 
 def test_a_sweep_failing_the_same_way_is_held_after_k_runs_and_resumes(jobs):
-    jobs.settings("[scheduler]\nstop_after_same_failures = 2\n")
+    jobs.settings("[scheduler]\ncpu_slots = 1\nstop_after_same_failures = 2\n")
     ids = add_sweep(jobs, "import sys; sys.exit('ImportError: no module named trian')")
     other = jobs.add("pass")
     drain_here(jobs)
@@ -66,7 +66,7 @@ def test_different_errors_or_a_success_do_not_hold(jobs):
 
 
 def test_cancel_takes_held_runs_and_a_bad_setting_is_one_line(jobs):
-    jobs.settings("[scheduler]\nstop_after_same_failures = 1\n")
+    jobs.settings("[scheduler]\ncpu_slots = 1\nstop_after_same_failures = 1\n")
     ids = add_sweep(jobs, "raise SystemExit('boom')")
     drain_here(jobs)
     assert [jobs.status(i) for i in ids].count("held") == 6

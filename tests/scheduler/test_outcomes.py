@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.scheduler.core import Scheduler
+from fertui.scheduler.hooks import SweepHooks
 from fertui.scheduler.ingest import RunIngest
 
 NAN_JOB = ("import fertui.report as r, time\n"
@@ -84,7 +85,8 @@ def test_sweep_hooks_prune_and_finish_and_a_failing_hook_does_not_stop_schedulin
         calls.append(("finished", run["id"], run["status"]))
 
     scheduler = Scheduler(jobs.ws)
-    scheduler.hooks.module = types.SimpleNamespace(report_epoch=report_epoch, run_finished=run_finished)
+    lifecycle = types.SimpleNamespace(reconcile=lambda ws: None, report_epoch=report_epoch, run_finished=run_finished)
+    scheduler.hooks = SweepHooks(jobs.ws, load=lambda: lifecycle)
     scheduler.serve(until=lambda s: not s.tracked and all(r["status"] != "queued" for r in s.runs.values()))
     run = jobs.run(pruned)
     assert run["status"] == "pruned" and run["summary"]["pruned_epoch"] == 2
@@ -130,3 +132,17 @@ def test_hostile_event_lines_cost_only_themselves_and_a_nan_among_them_still_sto
     assert run["status"] == "nan", (result.output, run)
     assert run["summary"]["bad_event_lines"] == 3 and run["summary"]["nan_step"] == 2
     assert run["ended"] - run["started"] < 20  # stopped by the NaN, not by the end of its sleep
+
+
+def test_bench_rows_reported_as_events_become_store_rows_once(jobs):
+    code = ("import fertui.report as r\n"
+            "for n, bs in enumerate((1, 2), start=1):\n"
+            "    r.event('bench_row', row=n, model='m', mode='infer', batch_size=bs, img_per_s=10.0 * bs)")
+    run_id = jobs.add(code)
+    Scheduler(jobs.ws).serve(until=lambda s: not s.tracked and all(r["status"] != "queued" for r in s.runs.values()))
+    assert jobs.status(run_id) == "done"
+    rows = jobs.store.benchmarks()
+    assert [(r["run"], r["row"], r["batch_size"], r["img_per_s"]) for r in rows] == [
+        (run_id, 1, 1, 10.0), (run_id, 2, 2, 20.0)]
+    jobs.store.add_benchmark({"run": run_id, "row": 2, "model": "m"})  # a daemon replaying the events
+    assert len(jobs.store.benchmarks()) == 2

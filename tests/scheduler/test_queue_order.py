@@ -81,7 +81,9 @@ def test_slot_pool_from_inventory_jobs_per_gpu_and_free_memory(jobs, monkeypatch
     jobs.settings("")
     assert [s.env()["CUDA_VISIBLE_DEVICES"] for s in SlotPool(jobs.ws).slots] == ["0", "1", "2"]
     monkeypatch.delenv("FERTUI_FAKE_GPUS")
-    assert [s.name for s in SlotPool(jobs.ws, inventory=lambda: []).slots] == ["cpu0"]
+    from fertui.cpu_load import usable_cores
+
+    assert [s.name for s in SlotPool(jobs.ws, inventory=lambda: []).slots] == [f"cpu{k}" for k in range(usable_cores())]
     assert SlotPool(jobs.ws, inventory=lambda: []).slots[0].env()["CUDA_VISIBLE_DEVICES"] == ""
 
 
@@ -108,3 +110,18 @@ def test_job_gets_run_dir_params_and_job_env(jobs):
     values = jobs.run(run_id)["summary"]["values"]
     assert values == {"lr": 0.003, "extra": "yes", "here": str(jobs.ws.run_dir(run_id))}
     assert json.loads((jobs.ws.run_dir(run_id) / "exit.json").read_text())["exit_code"] == 0
+
+
+def test_cpu_slots_auto_is_one_per_core_and_shares_the_cores_out(jobs, monkeypatch):
+    import fertui.scheduler.slots as slots
+
+    monkeypatch.setattr(slots, "usable_cores", lambda: 4)
+    assert [(s.name, s.threads) for s in slots.cpu_slots(jobs.ws)] == [(f"cpu{k}", 1) for k in range(4)]
+    jobs.settings("[scheduler]\ncpu_slots = 2\n")
+    assert [s.threads for s in slots.cpu_slots(jobs.ws)] == [2, 2]
+    code = "import os, fertui.report as r; r.summary(omp=os.environ['OMP_NUM_THREADS'])"
+    mine = jobs.add(code, 'job.env={OMP_NUM_THREADS = "3"}')  # the user's own choice is kept
+    given = jobs.add(code)
+    serve_until_drained(jobs.ws)
+    assert jobs.run(mine)["summary"]["values"]["omp"] == "3"
+    assert jobs.run(given)["summary"]["values"]["omp"] == str(max(1, slots.usable_cores() // 2))

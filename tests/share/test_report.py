@@ -60,6 +60,9 @@ def test_report_opens_offline_with_best_cell_plots_and_run_details(finished_swee
         details = page.locator(f"#run-{run_id}")
         assert details.evaluate("d => d.open")
         assert "status" in details.inner_text() and "optim.lr" in details.inner_text()
+    # The click lands on the first run's summary line, not deep in its settings.
+    top = page.locator(f"#run-{run_ids[0]} > summary").evaluate("s => s.getBoundingClientRect().top")
+    assert -2 <= top < 100, top  # at the top, give or take sub-pixel rounding
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert asked == []
     context.close()

@@ -46,3 +46,34 @@ def test_export_of_a_one_axis_sweep_plots_along_that_axis(space):
     # a sweep of command jobs names no data set: no "Synthetic" (the trainer's default) in its titles
     assert (out / "EPS.png").read_bytes()[:4] == b"\x89PNG"
     assert "| optim.eps | val/acc |" in (out / "EPS_board.md").read_text()
+
+
+def test_export_writes_every_figure_in_each_asked_format_at_paper_sizes(space):
+    from fertui.sweeps.board import pivot
+    from fertui.sweeps.export import heatmap_figure, lines_figure
+
+    space.add("DepthLR.toml", DEPTH_LR)
+    space.finish_all()
+    out = space.root / "paper"
+    result = CliRunner().invoke(app, ["--workspace", str(space.root), "export", "DepthLR", "--out", str(out),
+                                      "--format", "png,pdf,svg"])
+    assert result.exit_code == 0, result.output
+    stems = {p.stem for p in out.iterdir() if p.suffix == ".png"}
+    assert stems and all((out / f"{s}.pdf").read_bytes()[:5] == b"%PDF-" for s in stems)
+    assert all("<svg" in (out / f"{s}.svg").read_text()[:2000] for s in stems)
+    board = pivot(space.ws, "DepthLR")
+    for fig in (lines_figure(board, "t"), heatmap_figure(board)):
+        width, _ = fig.get_size_inches()
+        texts = [t for ax in fig.axes for t in (*ax.get_xticklabels(), *ax.get_yticklabels(), *ax.texts)]
+        legend = fig.axes[0].get_legend()
+        texts += list(legend.get_texts()) if legend else []
+        assert width <= 7.16 and min(t.get_fontsize() for t in texts) >= 8  # legible at print size
+    assert fig.axes[0].images[0].get_cmap().name in ("viridis", "viridis_r") and len(fig.axes) == 2  # + colour bar
+
+
+def test_export_format_typo_is_one_line_exit_2(space):
+    space.add("DepthLR.toml", DEPTH_LR)
+    space.finish_all()
+    result = CliRunner().invoke(app, ["--workspace", str(space.root), "export", "DepthLR", "--format", "png,jpg"])
+    assert result.exit_code == 2 and "--format: expected one or more of png, pdf, svg" in result.output
+    assert not (space.root / "runs" / "exports").exists()

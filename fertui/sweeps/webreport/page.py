@@ -45,7 +45,8 @@ function showRuns(cell) {
   document.querySelectorAll('details.run.picked').forEach(d => d.classList.remove('picked'));
   const found = cell.dataset.runs.split(' ').map(id => document.getElementById('run-' + id)).filter(Boolean);
   found.forEach(d => { d.open = true; d.classList.add('picked'); });
-  if (found.length) found[0].scrollIntoView({block: 'center'});
+  // The summary line, not the middle of the opened block, which is mostly the run's settings.
+  if (found.length) found[0].querySelector('summary').scrollIntoView({block: 'start'});
 }
 document.addEventListener('click', e => { const c = e.target.closest('td[data-runs]'); if (c) showRuns(c); });
 document.addEventListener('keydown', e => {
