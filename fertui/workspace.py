@@ -9,6 +9,8 @@ from typing import Any
 
 from fertui.config.loader import read_toml
 from fertui.errors import ConfigError
+from fertui.notify import DEFAULTS as NOTIFY_DEFAULTS
+from fertui.notify import parse_settings as parse_notify_settings
 
 SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
     "scheduler": {
@@ -22,6 +24,7 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "executor": {"kind": "local"},
     "optuna": {"storage": "runs/optuna.journal"},
+    "notify": dict(NOTIFY_DEFAULTS),  # fertui.notify: where and when to tell someone who is away
 }
 
 ENV_FILE = "env.json"  # in a command run's folder: the environment of the shell that queued it
@@ -65,6 +68,9 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
 
                 check_options(values, source=str(path))
             continue  # executor kinds carry their own keys (partition, account, ...)
+        if section == "notify":
+            parse_notify_settings(values, source=str(path))
+            continue
         for key, value in values.items():
             if key not in SETTINGS_DEFAULTS[section]:
                 known = sorted(SETTINGS_DEFAULTS[section])

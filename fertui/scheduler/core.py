@@ -13,11 +13,16 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from fertui.errors import DiskFull, StoreDamaged
+from fertui.metrics import Objective, rank_key
+from fertui.notify import Event as NotifyEvent
+from fertui.notify import Notifier
+from fertui.notify import parse_settings as parse_notify_settings
 from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
@@ -76,6 +81,7 @@ class Scheduler:
         self._stop = False
         self._wake = None
         self.hooks = SweepHooks(ws)
+        self.notifier = Notifier(parse_notify_settings(ws.settings.get("notify") or {}))
 
     # ---- start-up ---------------------------------------------------------------------
     def recover(self) -> None:
@@ -115,6 +121,8 @@ class Scheduler:
                     if stuck is None:
                         stuck = ("disk_full" if isinstance(exc, DiskFull) else "store_damaged", time.time())
                         log.warning("%s; retrying every %.0f s", exc, STUCK_RETRY_S)
+                        # The store cannot take an alert now; someone away can still be told.
+                        self.notifier.post(NotifyEvent(stuck[0], f"{exc}; fertui waits and retries"))
                 except Exception:  # one bad tick (a torn config) must not end the service
                     log.exception("scheduler tick failed")
                 if on_tick:
@@ -124,6 +132,7 @@ class Scheduler:
                 pause = STUCK_RETRY_S if stuck else BUSY_TICK_S if self.tracked else IDLE_TICK_S
                 woken = self._wake.wait(pause)
         finally:
+            self.notifier.close()
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             self._flush(force=True)
@@ -309,6 +318,24 @@ class Scheduler:
         self.hooks.call("run_finished", doc)
         if doc.get("sweep") and status in SAME_FAILURE_STATES:
             self._hold_if_failing(doc["sweep"])
+        if doc.get("sweep"):
+            self._notify_if_sweep_done(doc["sweep"])
+
+    def _notify_if_sweep_done(self, sweep: str) -> None:
+        """Tell someone away that SWEEP has nothing left to run (after any top-up was queued)."""
+        if not self.notifier.settings.enabled or any(r.get("sweep") == sweep for r in self.store.active_runs()):
+            return
+        record = self.store.get_sweep(sweep) or {}
+        objective = Objective.of(record.get("objective"), record.get("direction"))
+        runs = self.store.sweep_runs(sweep)
+        states = Counter(r["status"] for r in runs)
+        scored = [(((r.get("summary") or {}).get("best") or {}).get(objective.metric), r) for r in runs
+                  if r["status"] == "done"]
+        scored = [(v, r) for v, r in scored if isinstance(v, (int, float))]
+        best = min(scored, key=lambda vr: rank_key(objective.direction)(vr[0]), default=None)
+        line = (f"sweep {sweep} finished: {len(runs)} runs (" + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+                + ")" + (f"; best {objective.metric} {best[0]:.4g} ({best[1]['id']} {best[1]['name']})" if best else ""))
+        self.notifier.post(NotifyEvent("sweep_done", line, sweep=sweep))
 
     def _hold_if_failing(self, sweep: str) -> None:
         """Hold the rest of SWEEP when its last K runs failed alike (after top-ups were queued)."""
@@ -406,3 +433,4 @@ class Scheduler:
             self.store.add_alert(run_id, kind, message, **extra)
         except Exception:
             log.exception("%s: writing the %s alert failed", run_id, kind)
+        self.notifier.post(NotifyEvent(kind, message, run_id, extra.get("sweep")))
