@@ -77,11 +77,11 @@ def root(
 
 
 def _register() -> None:
-    from fertui.cli import (bench, control, daemon, data, explain_cmd, models_cmd, notify_cmd, run_cmd, runs, share,
-                            store_cmd, sweeps)
+    from fertui.cli import (annotate_cmd, bench, control, daemon, data, disk_cmd, explain_cmd, models_cmd, notify_cmd,
+                            run_cmd, runs, share, store_cmd, sweeps)
 
     for module in (runs, run_cmd, control, daemon, sweeps, share, bench, models_cmd, data, store_cmd, explain_cmd,
-                   notify_cmd):
+                   notify_cmd, disk_cmd, annotate_cmd):
         module.register(app)
 
 

@@ -97,6 +97,9 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str | None, typer.Option("--name", help="Only names matching this glob.")] = None,
         sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.")] = None,
         tag: Annotated[str | None, typer.Option("--tag", help="Only runs with this tag.")] = None,
+        where: Annotated[str | None, typer.Option("--where", help="Only runs matching e.g. 'val/acc > 85 and "
+                                                                  "model.depth == 8' (metrics: best values).")]
+            = None,
         show_all: Annotated[bool, typer.Option("--all", help="Every run, not only active and recent ones.")] = False,
         limit: Annotated[int, typer.Option("--limit", min=1, help="How many finished runs to show.")] = LS_LIMIT,
         as_json: JsonFlag = False,
@@ -107,8 +110,12 @@ def register(app: typer.Typer) -> None:
         if unknown:
             raise UserError(f"--status: unknown state {sorted(unknown)[0]!r}; expected one of {', '.join(RUN_STATES)}")
 
+        from fertui.run_filter import compile_where
+
+        matches = compile_where(where) if where else None
+
         def keep(r: dict) -> bool:
-            return ((not wanted or r["status"] in wanted)
+            return ((not wanted or r["status"] in wanted) and (matches is None or matches(r))
                     and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))
                     and (sweep is None or r.get("sweep") == sweep)
                     and (tag is None or tag in r.get("tags", [])))
@@ -121,7 +128,7 @@ def register(app: typer.Typer) -> None:
             from fertui.jsonio import loads
 
             rows = store.json_rows(partitions)
-            filtered = wanted or name is not None or sweep is not None or tag is not None
+            filtered = wanted or name is not None or sweep is not None or tag is not None or where is not None
             print_json_texts(text for _, text in rows if not filtered or keep(loads(text)))
             return
         if show_all:
@@ -306,6 +313,14 @@ def _print_run(doc: dict, folder) -> None:
             add(f"summary.{key}", human_number(value))
     if isinstance(summary.get("updated"), (int, float)):
         add("updated", _when(summary["updated"]))
+    if doc.get("tags"):
+        add("tags", " ".join(doc["tags"]))
+    for note in doc.get("notes") or []:
+        add("note", f"{_when(note.get('time'))}  {note.get('text', '')}")
+    if doc.get("cleaned"):
+        from fertui.disk import cleaned_note
+
+        add("cleaned", cleaned_note(doc) or "")
     add("folder", str(folder))
     Console().print(table)
 

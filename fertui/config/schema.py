@@ -145,6 +145,11 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "log_every": Field("int", 10, at_least(1), help="steps between train/* events"),
         "max_steps_per_epoch": Field("int", 0, at_least(0), help="0 = whole epoch"),
         "threads": Field("int", 0, at_least(0), help="CPU threads for torch; 0 = torch's default"),
+        "keep": Field("str", "best+last", one_of("best+last", "best", "last"),
+                      help='checkpoints kept after the run: "best" drops last.pt at the end (resume needs it '
+                           'while running), "last" never writes best.pt'),
+        "save_optimizer": Field("bool", False, help="best.pt also holds the optimizer state (last.pt always does, "
+                                                   "for resume); off keeps best.pt to the weights"),
         "inject_nan_at_step": Field("int", 0, at_least(0), help="testing aid: make this step's loss NaN; 0 = off"),
     },
     "bench": {

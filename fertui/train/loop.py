@@ -165,9 +165,11 @@ class Trainer:
         matrix_path = self.save_confusion(epoch, confusion, metrics)
         report.artifact(matrix_path, kind="confusion_matrix")
         state = self.state()
-        ckpt.save_atomic(state, ckpt.last_path(self.run_dir))
-        if improved:
-            ckpt.save_atomic(state, ckpt.best_path(self.run_dir))
+        ckpt.save_atomic(state, ckpt.last_path(self.run_dir))  # resume needs it while the run goes on
+        keep = self.config["train"]["keep"]
+        if improved and keep != "last":
+            ckpt.save_atomic(state if self.config["train"]["save_optimizer"] else ckpt.weights_only(state),
+                             ckpt.best_path(self.run_dir))
         print(f"epoch {epoch}/{self.epochs} step {self.progress.step}: " + ", ".join(
             f"{k} {v:.4g}" for k, v in metrics.items()) + (" (best)" if improved else ""), flush=True)
 
@@ -189,6 +191,8 @@ class Trainer:
 
     def finish(self) -> None:
         self.stop_loader_workers()
+        if self.config["train"]["keep"] == "best" and ckpt.best_path(self.run_dir).exists():
+            ckpt.last_path(self.run_dir).unlink(missing_ok=True)  # the run is over: nothing to resume
         best = self.progress.best
         values = {f"best/{k}": v for k, v in best.items()}
         values.update(best_epoch=self.progress.best_epoch, epochs_done=self.progress.epoch, step=self.progress.step)
