@@ -44,6 +44,8 @@ def status_text(run: dict) -> str:
     """The run's state as people read it: ``done (no val/acc)`` for a sweep run that finished
     without ever reporting its sweep's objective (the scheduler records ``no_metric``)."""
     status = run.get("status", "")
+    if status in ("queued", "held") and run.get("waiting"):  # why it does not start (fertui.depends)
+        return f"{status} ({run['waiting']})"
     return f"{status} (no {run['no_metric']})" if status == "done" and run.get("no_metric") else status
 TABLES = ("runs", "sweeps", "benchmarks", "alerts", "meta")
 LOCK_TIMEOUT_S = 60

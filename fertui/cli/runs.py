@@ -76,12 +76,17 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         configs: Annotated[list[str] | None, typer.Argument(help="Config or sweep files (TOML).")] = None,
         sets: SetOption = None,
+        after: Annotated[list[str] | None, typer.Option("--after", help="Start only once this run (id or name) "
+                                                                        "or sweep has ended; repeatable.")] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Queue runs from configs or sweeps (or '-- COMMAND...') and print their ids."""
+        import json
+
         from fertui.plan import enqueue
 
-        docs = plan_from_cli(ctx, configs or [], sets or [])
+        extra = [f"run.after={json.dumps(after)}"] if after else []
+        docs = plan_from_cli(ctx, configs or [], [*(sets or []), *extra])
         ids = enqueue(workspace(ctx), docs)
         if as_json:
             print_json([{"id": i, "name": d["name"]} for i, d in zip(ids, docs)])

@@ -50,12 +50,38 @@ def finite(v: Any) -> str | None:
     return None if math.isfinite(v) else "a finite number"
 
 
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> float | None:
+    """"90s", "10m", "2h", "1d" (or a bare number of seconds) in seconds; None for "" (unset)."""
+    text = str(text).strip().lower()
+    if not text:
+        return None
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text[len(number):] or "s"
+    value = float(number) * _UNITS[unit]  # KeyError / ValueError: not a duration
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def duration(v: Any) -> str | None:
+    try:
+        duration_seconds(v)
+    except (KeyError, ValueError):
+        return 'a duration such as "90s", "10m", "2h" or "1d", or "" for none'
+    return None
+
+
 SCHEMA: dict[str, dict[str, Field]] = {
     "run": {
         "name": Field("str", "{model.name}", help="run name or template with {dotted.key} placeholders"),
         "seed": Field("int", 0, at_least(0)),
         "tags": Field("list[str]", []),
         "priority": Field("int", 0, help="higher runs first; FIFO within a priority"),
+        "after": Field("list[str]", [], help="runs (ids or names) or sweeps this run waits for; "
+                                             "held if one of them fails (also `fertui add --after`)"),
     },
     "job": {
         "kind": Field("str", "train", one_of("train", "bench", "command")),
@@ -69,6 +95,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "metrics_csv": Field("str", "", help="CSV log in the run folder to tail (glob allowed: **/summary.csv)"),
         "tensorboard": Field("bool", True, help="command jobs: read TensorBoard files under the run folder"),
         "wandb": Field("str", "", one_of("", "fertui"), help='"fertui": `import wandb` in the job is fertui.wandb'),
+        "stall_after": Field("str", "", duration, help='no event or output line for this long raises a "stalled" '
+                                                      'alert; "" = 5x the run\'s slowest gap so far, at least 10m'),
+        "timeout": Field("str", "", duration, help='stop the run (failed) after this wall-clock time; "" = never'),
     },
     "model": {
         "name": Field("str", "clsfer_tiny"),

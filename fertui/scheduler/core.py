@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from fertui.config.schema import duration_seconds
+from fertui.depends import dependency_state
 from fertui.errors import DiskFull, StoreDamaged
 from fertui.metrics import Objective, rank_key
 from fertui.notify import Event as NotifyEvent
 from fertui.notify import Notifier
 from fertui.notify import parse_settings as parse_notify_settings
+from fertui.scheduler.activity import Activity
 from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
@@ -33,7 +36,7 @@ from fertui.scheduler.ingest import RunIngest
 from fertui.scheduler.outcome import classify, record_stop
 from fertui.scheduler.queue_state import queue_of
 from fertui.scheduler.slots import SlotPool
-from fertui.store import Store
+from fertui.store import ACTIVE_STATES, Store
 from fertui.workspace import Workspace
 
 log = logging.getLogger("fertui.scheduler")
@@ -55,6 +58,7 @@ class Tracked:
     run_dir: Path
     ingest: RunIngest
     alerted: set = field(default_factory=set)  # alert kinds already raised (one NaN alert, not one per step)
+    activity: Activity = field(default_factory=Activity)
 
 
 class Scheduler:
@@ -81,6 +85,8 @@ class Scheduler:
         self._stop = False
         self._wake = None
         self.hooks = SweepHooks(ws)
+        self._ended: dict[str, dict] = {}       # dependencies that ended (fertui.depends): read once
+        self._sweep_done: dict[str, int] = {}   # done runs of dependency sweeps that have ended
         self.notifier = Notifier(parse_notify_settings(ws.settings.get("notify") or {}))
 
     # ---- start-up ---------------------------------------------------------------------
@@ -152,7 +158,8 @@ class Scheduler:
                 self.pending.pop(run_id, None)
                 continue
             tracked.run = doc
-            self._ingest(tracked)
+            changed = self._ingest(tracked)
+            self._watch_activity(tracked, changed)
             state = self.executor.poll(doc)
             if state in ("exited", "vanished"):
                 record = self.executor.read_exit(doc, tracked.run_dir) if state == "exited" else None
@@ -183,6 +190,7 @@ class Scheduler:
     def _start_queued(self) -> None:
         queued = sorted((r for r in self.runs.values() if r["status"] == "queued"),
                         key=lambda r: (-int(r.get("priority") or 0), int(r["id"])))
+        queued = [r for r in queued if self._may_start(r)]
         if not queued:
             return
         free = self.pool.free({t.slot for t in self.tracked.values()})
@@ -227,8 +235,68 @@ class Scheduler:
             tracked.alerted = {a["kind"] for a in self.store.alerts() if a.get("run") == run["id"]}
         return tracked
 
+    # ---- job order ----------------------------------------------------------------------
+    def _may_start(self, run: dict) -> bool:
+        """A queued run without dependencies, or whose dependencies are met (fertui.depends);
+        one whose dependency failed is held, with the reason and one alert."""
+        if not (run.get("after_runs") or run.get("after_sweeps")):
+            return True
+        verdict = dependency_state(run, self._dependency_run, self._sweep_active, self._sweep_done_count)
+        reason = verdict.reason or None
+        if verdict.state == "failed":
+            doc = self.store.claim_run(run["id"], ("queued",), {"status": "held", "waiting": reason,
+                                                                 "held_at": time.time()})
+            if doc is not None:
+                self.runs[doc["id"]] = doc
+                self._alert(doc, "dependency_failed", f"{doc['name']}: held, {reason}; `fertui queue resume` "
+                                                      f"or `fertui cancel {doc['id']}`")
+            return False
+        if run.get("waiting") != reason:
+            run["waiting"] = reason
+            self.pending.setdefault(run["id"], {})["waiting"] = reason
+        return verdict.state == "met"
+
+    def _dependency_run(self, run_id: str) -> dict | None:
+        if run_id in self.runs:
+            return self.runs[run_id]
+        doc = self._ended.get(run_id)
+        if doc is None:
+            doc = self.store.get_run(run_id)
+            if doc is not None and doc["status"] not in ACTIVE_STATES:
+                self._ended[run_id] = doc  # an ended run does not change again: read it once
+        return doc
+
+    def _sweep_active(self, sweep: str) -> bool:
+        return any(r.get("sweep") == sweep and r["status"] in ACTIVE_STATES for r in self.runs.values())
+
+    def _sweep_done_count(self, sweep: str) -> int:
+        if sweep not in self._sweep_done:
+            self._sweep_done[sweep] = sum(r["status"] == "done" for r in self.store.sweep_runs(sweep))
+        return self._sweep_done[sweep]
+
+    # ---- stalled and overdue runs ------------------------------------------------------
+    def _watch_activity(self, tracked: Tracked, changed: bool) -> None:
+        """One "stalled" alert when a run has reported nothing (no event, no output line) for its
+        [job] stall_after; a stop when it runs past its [job] timeout."""
+        now = time.time()
+        try:
+            size = (tracked.run_dir / "stdout.log").stat().st_size
+        except OSError:
+            size = 0
+        job = (tracked.run.get("config") or {}).get("job") or {}
+        quiet_for = tracked.activity.observe(now, changed or size != tracked.activity.output_size, size)
+        limit = tracked.activity.stall_limit(duration_seconds(job.get("stall_after") or ""))
+        if quiet_for > limit and not tracked.activity.stalled:
+            tracked.activity.stalled = True
+            self._alert(tracked.run, "stalled", f"{tracked.run['name']}: no event or output line for "
+                                                f"{quiet_for / 60:.0f} min (limit {limit / 60:.0f} min)")
+        timeout = duration_seconds(job.get("timeout") or "")
+        started = tracked.run.get("started")
+        if timeout and isinstance(started, (int, float)) and now - started > timeout:
+            self._request_stop(tracked, "timeout")
+
     # ---- ingest -----------------------------------------------------------------------
-    def _ingest(self, tracked: Tracked) -> None:
+    def _ingest(self, tracked: Tracked) -> bool:
         run = tracked.run
         happenings, changed = tracked.ingest.read()
         bad = tracked.ingest.new_bad_lines()
@@ -257,6 +325,7 @@ class Scheduler:
             elif item.kind == "epoch" and run.get("sweep") and run["id"] not in self._stopping:
                 if self.hooks.call("report_epoch", run, event["epoch"], item.value):
                     self._request_stop(tracked, "pruned", {"pruned_epoch": event["epoch"]})
+        return changed
 
     def _request_stop(self, tracked: Tracked, reason: str, summary: dict | None = None) -> None:
         run_id = tracked.run["id"]
