@@ -21,6 +21,7 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
         "min_free_memory_mb": 0,
         "cancel_grace_s": 10.0,
         "stop_after_same_failures": 3,  # a sweep whose last K runs failed alike holds the rest; 0 = never
+        "disk_warn_gb": 5,  # a "disk_low" alert (and notification) when runs/ has less free than this; 0 = never
     },
     "executor": {"kind": "local"},
     "optuna": {"storage": "runs/optuna.journal"},

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -48,6 +49,7 @@ FLUSH_EVERY_S = 0.9 * BUSY_TICK_S
 IDLE_TICK_S = 2.0
 FULL_READ_EVERY_S = 5.0
 ALERT_STATES = ("failed", "oom", "lost", "nan")
+DISK_CHECK_EVERY_S = 60.0
 STUCK_RETRY_S = 5.0  # a full disk or a damaged store file: how often to try again
 
 
@@ -85,6 +87,7 @@ class Scheduler:
         self._stop = False
         self._wake = None
         self.hooks = SweepHooks(ws)
+        self._disk_checked, self._disk_low = -DISK_CHECK_EVERY_S, False
         self._ended: dict[str, dict] = {}       # dependencies that ended (fertui.depends): read once
         self._sweep_done: dict[str, int] = {}   # done runs of dependency sweeps that have ended
         self.notifier = Notifier(parse_notify_settings(ws.settings.get("notify") or {}))
@@ -166,7 +169,28 @@ class Scheduler:
                 self._close(tracked, record)
         if self.queue == "active":
             self._start_queued()
+        self._check_disk()
         self._flush()
+
+    def _check_disk(self) -> None:
+        """One "disk_low" alert when runs/ has less free space than [scheduler] disk_warn_gb, and
+        again only after it had recovered; looked at once a minute."""
+        now = time.monotonic()
+        if now - self._disk_checked < DISK_CHECK_EVERY_S:
+            return
+        self._disk_checked = now
+        limit_gb = float(self.ws.setting("scheduler", "disk_warn_gb") or 0)
+        try:
+            free_gb = shutil.disk_usage(self.ws.runs_dir).free / 2**30
+        except OSError:
+            return
+        if limit_gb and free_gb < limit_gb and not self._disk_low:
+            self._disk_low = True
+            self._alert(None, "disk_low", f"only {free_gb:.1f} GB free under {self.ws.runs_dir} (warning below "
+                                          f"{limit_gb:g} GB): `fertui du` shows what the runs take, `fertui clean` "
+                                          "frees checkpoints")
+        elif free_gb >= limit_gb:
+            self._disk_low = False
 
     def _refresh(self, force: bool) -> None:
         """Re-read the store if it changed (or when woken, or every few seconds regardless)."""

@@ -66,3 +66,13 @@ def test_a_silent_job_raises_one_stalled_alert_while_running_and_timeout_stops_a
 def test_bad_durations_name_the_key(jobs):
     result = _cli(jobs, "add", "--set", "job.timeout=soon", "--", "python", "-c", "pass")
     assert result.exit_code == 2 and "job.timeout" in result.output and '"2h"' in result.output
+
+
+def test_a_disk_below_the_warning_level_raises_one_disk_low_alert(jobs):
+    jobs.settings("[scheduler]\ndisk_warn_gb = 1000000\n")  # more than any disk has free
+    scheduler = Scheduler(jobs.ws)
+    scheduler.tick()
+    scheduler._disk_checked = -1e9  # the next tick looks again at once
+    scheduler.tick()
+    assert [a["kind"] for a in jobs.store.alerts()] == ["disk_low"]
+    assert "fertui clean" in jobs.store.alerts()[0]["message"]
