@@ -10,6 +10,7 @@ import tomli_w
 
 from fertui.atomicio import atomic_write_text
 from fertui.config import RunConfig
+from fertui.depends import resolve_after
 from fertui.run_docs import run_doc
 from fertui.store import Store
 from fertui.store_acks import acknowledge
@@ -71,6 +72,10 @@ def enqueue(workspace: Workspace, docs: list[dict]) -> list[str]:
 
     sweep_specs = [doc.pop("sweep_spec") for doc in docs if "sweep_spec" in doc]  # stored by fertui.sweeps
     store = Store(workspace.store_path)
+    for doc in docs:  # resolved before anything is written: an unknown reference queues nothing
+        refs = ((doc.get("config") or {}).get("run") or {}).get("after") or []
+        if refs:
+            doc["after_runs"], doc["after_sweeps"] = resolve_after(store, refs, f"{doc.get('source') or '--set'}: run.after")
     try:
         ids = store.add_runs(docs, prepare=prepare)
     except BaseException:

@@ -37,4 +37,6 @@ def best_text(run: dict | RunRecord, sep: str = "=") -> str:
 def waiting_text(run: dict) -> str:
     """Why a queued run has not started (the scheduler notes it: a colleague's GPU, a full one), or ""."""
     reason = run.get("waiting")
-    return f"waiting: {reason}" if run.get("status") == "queued" and reason else ""
+    if not reason or run.get("status") not in ("queued", "held"):
+        return ""
+    return f"waiting: {reason}" if run["status"] == "queued" else reason  # held: why (fertui.depends)

@@ -9,6 +9,8 @@ from typing import Any
 
 from fertui.config.loader import read_toml
 from fertui.errors import ConfigError
+from fertui.notify import DEFAULTS as NOTIFY_DEFAULTS
+from fertui.notify import parse_settings as parse_notify_settings
 
 SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
     "scheduler": {
@@ -23,9 +25,11 @@ SETTINGS_DEFAULTS: dict[str, dict[str, Any]] = {
         "busy_utilization": 10,
         "cancel_grace_s": 10.0,
         "stop_after_same_failures": 3,  # a sweep whose last K runs failed alike holds the rest; 0 = never
+        "disk_warn_gb": 5,  # a "disk_low" alert (and notification) when runs/ has less free than this; 0 = never
     },
     "executor": {"kind": "local"},
     "optuna": {"storage": "runs/optuna.journal"},
+    "notify": dict(NOTIFY_DEFAULTS),  # fertui.notify: where and when to tell someone who is away
 }
 
 ENV_FILE = "env.json"  # in a command run's folder: the environment of the shell that queued it
@@ -69,6 +73,9 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
 
                 check_options(values, source=str(path))
             continue  # executor kinds carry their own keys (partition, account, ...)
+        if section == "notify":
+            parse_notify_settings(values, source=str(path))
+            continue
         for key, value in values.items():
             if key not in SETTINGS_DEFAULTS[section]:
                 known = sorted(SETTINGS_DEFAULTS[section])

@@ -106,11 +106,11 @@ def root(
 
 
 def _register() -> None:
-    from fertui.cli import (bench, capture_cmd, control, daemon, data, diff_cmd, explain_cmd, importance_cmd, models_cmd,
-                            run_cmd, runs, share, store_cmd, sweeps)
+    from fertui.cli import (annotate_cmd, bench, capture_cmd, control, daemon, data, diff_cmd, disk_cmd, explain_cmd,
+                            importance_cmd, models_cmd, notify_cmd, run_cmd, runs, share, store_cmd, sweeps)
 
     for module in (runs, run_cmd, control, diff_cmd, daemon, sweeps, importance_cmd, share, bench, models_cmd, data,
-                   store_cmd, explain_cmd, capture_cmd):
+                   store_cmd, explain_cmd, capture_cmd, notify_cmd, disk_cmd, annotate_cmd):
         module.register(app)
 
 

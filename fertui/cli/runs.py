@@ -80,12 +80,17 @@ def register(app: typer.Typer) -> None:
         configs: Annotated[list[str] | None, typer.Argument(help="Config or sweep files (TOML).")] = None,
         sets: SetOption = None,
         force: ForceOption = False,
+        after: Annotated[list[str] | None, typer.Option("--after", help="Start only once this run (id or name) "
+                                                                        "or sweep has ended; repeatable.")] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Queue runs from configs or sweeps (or '-- COMMAND...') and print their ids."""
+        import json
+
         from fertui.plan import enqueue
 
-        docs = plan_from_cli(ctx, configs or [], sets or [], force)
+        extra = [f"run.after={json.dumps(after)}"] if after else []
+        docs = plan_from_cli(ctx, configs or [], [*(sets or []), *extra], force)
         ids = enqueue(workspace(ctx), docs)
         if as_json:
             print_json([{"id": i, "name": d["name"]} for i, d in zip(ids, docs)])
@@ -107,6 +112,9 @@ def register(app: typer.Typer) -> None:
         sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.",
                                                   autocompletion=sweep_names)] = None,
         tag: Annotated[str | None, typer.Option("--tag", help="Only runs with this tag.")] = None,
+        where: Annotated[str | None, typer.Option("--where", help="Only runs matching e.g. 'val/acc > 85 and "
+                                                                  "model.depth == 8' (metrics: best values).")]
+            = None,
         show_all: Annotated[bool, typer.Option("--all", help="Every run, not only active and recent ones.")] = False,
         limit: Annotated[int, typer.Option("--limit", min=1, help="How many finished runs to show.")] = LS_LIMIT,
         as_json: JsonFlag = False,
@@ -117,8 +125,12 @@ def register(app: typer.Typer) -> None:
         if unknown:
             raise UserError(f"--status: unknown state {sorted(unknown)[0]!r}; expected one of {', '.join(RUN_STATES)}")
 
+        from fertui.run_filter import compile_where
+
+        matches = compile_where(where) if where else None
+
         def keep(r: dict) -> bool:
-            return ((not wanted or r["status"] in wanted)
+            return ((not wanted or r["status"] in wanted) and (matches is None or matches(r))
                     and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))
                     and (sweep is None or r.get("sweep") == sweep)
                     and (tag is None or tag in r.get("tags", [])))
@@ -131,7 +143,7 @@ def register(app: typer.Typer) -> None:
             from fertui.jsonio import loads
 
             rows = store.json_rows(partitions)
-            filtered = wanted or name is not None or sweep is not None or tag is not None
+            filtered = wanted or name is not None or sweep is not None or tag is not None or where is not None
             print_json_texts(text for _, text in rows if not filtered or keep(loads(text)))
             return
         if show_all:
@@ -282,5 +294,13 @@ def _print_run(doc: dict, folder) -> None:
 
     for key, value in provenance_rows(folder):
         add(key, value)
+    if doc.get("tags"):
+        add("tags", " ".join(doc["tags"]))
+    for note in doc.get("notes") or []:
+        add("note", f"{_when(note.get('time'))}  {note.get('text', '')}")
+    if doc.get("cleaned"):
+        from fertui.disk import cleaned_note
+
+        add("cleaned", cleaned_note(doc) or "")
     add("folder", str(folder))
     rich_console().print(table)

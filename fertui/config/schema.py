@@ -58,12 +58,38 @@ def finite(v: Any) -> str | None:
     return None if math.isfinite(v) else "a finite number"
 
 
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> float | None:
+    """"90s", "10m", "2h", "1d" (or a bare number of seconds) in seconds; None for "" (unset)."""
+    text = str(text).strip().lower()
+    if not text:
+        return None
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text[len(number):] or "s"
+    value = float(number) * _UNITS[unit]  # KeyError / ValueError: not a duration
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def duration(v: Any) -> str | None:
+    try:
+        duration_seconds(v)
+    except (KeyError, ValueError):
+        return 'a duration such as "90s", "10m", "2h" or "1d", or "" for none'
+    return None
+
+
 SCHEMA: dict[str, dict[str, Field]] = {
     "run": {
         "name": Field("str", "{model.name}", help="run name or template with {dotted.key} placeholders"),
         "seed": Field("int", 0, at_least(0)),
         "tags": Field("list[str]", []),
         "priority": Field("int", 0, help="higher runs first; FIFO within a priority"),
+        "after": Field("list[str]", [], help="runs (ids or names) or sweeps this run waits for; "
+                                             "held if one of them fails (also `fertui add --after`)"),
     },
     "job": {
         "kind": Field("str", "train", one_of("train", "bench", "command")),
@@ -94,6 +120,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
                                                   "(CUDA_VISIBLE_DEVICES=2,3; torchrun sees them all)"),
         "gpu_memory_mb": Field("int", 0, at_least(0), help="GPU memory the job needs per GPU, so small jobs share "
                                                            "a GPU; 0 = one [scheduler] jobs_per_gpu share"),
+        "stall_after": Field("str", "", duration, help='no event or output line for this long raises a "stalled" '
+                                                      'alert; "" = 5x the run\'s slowest gap so far, at least 10m'),
+        "timeout": Field("str", "", duration, help='stop the run (failed) after this wall-clock time; "" = never'),
     },
     "model": {
         "name": Field("str", "clsfer_tiny"),
@@ -170,6 +199,11 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "log_every": Field("int", 10, at_least(1), help="steps between train/* events"),
         "max_steps_per_epoch": Field("int", 0, at_least(0), help="0 = whole epoch"),
         "threads": Field("int", 0, at_least(0), help="CPU threads for torch; 0 = torch's default"),
+        "keep": Field("str", "best+last", one_of("best+last", "best", "last"),
+                      help='checkpoints kept after the run: "best" drops last.pt at the end (resume needs it '
+                           'while running), "last" never writes best.pt'),
+        "save_optimizer": Field("bool", False, help="best.pt also holds the optimizer state (last.pt always does, "
+                                                   "for resume); off keeps best.pt to the weights"),
         "inject_nan_at_step": Field("int", 0, at_least(0), help="testing aid: make this step's loss NaN; 0 = off"),
     },
     "bench": {

@@ -48,7 +48,13 @@ def load_best(ws: Workspace, run: dict):
     from fertui.train import checkpoint as ckpt
 
     path = ckpt.best_path(ws.run_dir(run["id"]))
+    if not path.is_file() and ckpt.last_path(ws.run_dir(run["id"])).is_file():
+        path = ckpt.last_path(ws.run_dir(run["id"]))  # [train] keep = "last"
     if not path.is_file():
+        if run.get("cleaned"):
+            from fertui.disk import cleaned_note
+
+            raise UserError(f"{cleaned_note(run)}; `fertui explain` needs its checkpoint")
         raise UserError(f"run {run['id']} has no best checkpoint ({path}); `fertui explain` needs a run of "
                         "the built-in trainer that finished at least one validation")
     state = ckpt.load(path)

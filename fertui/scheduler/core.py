@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from fertui.config.schema import field_for
+from fertui.config.schema import duration_seconds, field_for
+from fertui.depends import dependency_state
 from fertui.errors import DiskFull, StoreDamaged
+from fertui.metrics import Objective, rank_key
+from fertui.notify import Event as NotifyEvent
+from fertui.notify import Notifier
+from fertui.notify import parse_settings as parse_notify_settings
 from fertui.provenance.record import record_start
+from fertui.scheduler.activity import Activity
 from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
@@ -34,7 +42,7 @@ from fertui.scheduler.queue_state import queue_of
 from fertui.scheduler.resume import latest_checkpoint, lost_reason, rewind_events
 from fertui.scheduler.placement import Waiting, occupant
 from fertui.scheduler.slots import SlotPool
-from fertui.store import Store
+from fertui.store import ACTIVE_STATES, Store
 from fertui.workspace import Workspace
 
 log = logging.getLogger("fertui.scheduler")
@@ -46,6 +54,7 @@ FLUSH_EVERY_S = 0.9 * BUSY_TICK_S
 IDLE_TICK_S = 2.0
 FULL_READ_EVERY_S = 5.0
 ALERT_STATES = ("failed", "oom", "lost", "nan")
+DISK_CHECK_EVERY_S = 60.0
 STUCK_RETRY_S = 5.0  # a full disk or a damaged store file: how often to try again
 
 
@@ -56,6 +65,7 @@ class Tracked:
     run_dir: Path
     ingest: RunIngest
     alerted: set = field(default_factory=set)  # alert kinds already raised (one NaN alert, not one per step)
+    activity: Activity = field(default_factory=Activity)
 
 
 class Scheduler:
@@ -82,6 +92,10 @@ class Scheduler:
         self._stop = False
         self._wake = None
         self.hooks = SweepHooks(ws)
+        self._disk_checked, self._disk_low = -DISK_CHECK_EVERY_S, False
+        self._ended: dict[str, dict] = {}       # dependencies that ended (fertui.depends): read once
+        self._sweep_done: dict[str, int] = {}   # done runs of dependency sweeps that have ended
+        self.notifier = Notifier(parse_notify_settings(ws.settings.get("notify") or {}))
 
     # ---- start-up ---------------------------------------------------------------------
     def recover(self) -> None:
@@ -124,6 +138,8 @@ class Scheduler:
                     if stuck is None:
                         stuck = ("disk_full" if isinstance(exc, DiskFull) else "store_damaged", time.time())
                         log.warning("%s; retrying every %.0f s", exc, STUCK_RETRY_S)
+                        # The store cannot take an alert now; someone away can still be told.
+                        self.notifier.post(NotifyEvent(stuck[0], f"{exc}; fertui waits and retries"))
                 except Exception:  # one bad tick (a torn config) must not end the service
                     log.exception("scheduler tick failed")
                 if on_tick:
@@ -133,6 +149,7 @@ class Scheduler:
                 pause = STUCK_RETRY_S if stuck else BUSY_TICK_S if self.tracked else IDLE_TICK_S
                 woken = self._wake.wait(pause)
         finally:
+            self.notifier.close()
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             self._flush(force=True)
@@ -154,7 +171,8 @@ class Scheduler:
                 self.pending.pop(run_id, None)
                 continue
             tracked.run = doc
-            self._ingest(tracked)
+            changed = self._ingest(tracked)
+            self._watch_activity(tracked, changed)
             state = self.executor.poll(doc)
             if state in ("exited", "vanished"):
                 record = self.executor.read_exit(doc, tracked.run_dir) if state == "exited" else None
@@ -163,7 +181,28 @@ class Scheduler:
             self._start_queued()
         if self.pool.gpu_mode:  # also while paused: a GPU whose jobs ended goes back to the lab
             self.pool.let_go_unused([occupant(t.run, t.slot) for t in self.tracked.values()])
+        self._check_disk()
         self._flush()
+
+    def _check_disk(self) -> None:
+        """One "disk_low" alert when runs/ has less free space than [scheduler] disk_warn_gb, and
+        again only after it had recovered; looked at once a minute."""
+        now = time.monotonic()
+        if now - self._disk_checked < DISK_CHECK_EVERY_S:
+            return
+        self._disk_checked = now
+        limit_gb = float(self.ws.setting("scheduler", "disk_warn_gb") or 0)
+        try:
+            free_gb = shutil.disk_usage(self.ws.runs_dir).free / 2**30
+        except OSError:
+            return
+        if limit_gb and free_gb < limit_gb and not self._disk_low:
+            self._disk_low = True
+            self._alert(None, "disk_low", f"only {free_gb:.1f} GB free under {self.ws.runs_dir} (warning below "
+                                          f"{limit_gb:g} GB): `fertui du` shows what the runs take, `fertui clean` "
+                                          "frees checkpoints")
+        elif free_gb >= limit_gb:
+            self._disk_low = False
 
     def _refresh(self, force: bool) -> None:
         """Re-read the store if it changed (or when woken, or every few seconds regardless)."""
@@ -187,6 +226,7 @@ class Scheduler:
     def _start_queued(self) -> None:
         queued = sorted((r for r in self.runs.values() if r["status"] == "queued"),
                         key=lambda r: (-int(r.get("priority") or 0), int(r["id"])))
+        queued = [r for r in queued if self._may_start(r)]
         if not queued:
             return
         if not self.pool.gpu_mode:
@@ -274,10 +314,73 @@ class Scheduler:
             tracked.alerted = {a["kind"] for a in self.store.alerts() if a.get("run") == run["id"]}
         return tracked
 
+    # ---- job order ----------------------------------------------------------------------
+    def _may_start(self, run: dict) -> bool:
+        """A queued run without dependencies, or whose dependencies are met (fertui.depends);
+        one whose dependency failed is held, with the reason and one alert."""
+        if not (run.get("after_runs") or run.get("after_sweeps")):
+            return True
+        verdict = dependency_state(run, self._dependency_run, self._sweep_active, self._sweep_done_count)
+        reason = verdict.reason or None
+        if verdict.state == "failed":
+            self.pending.get(run["id"], {}).pop("waiting", None)  # the reason noted while it waited is stale
+            doc = self.store.claim_run(run["id"], ("queued",), {"status": "held", "waiting": reason,
+                                                                 "held_at": time.time()})
+            if doc is not None:
+                self.runs[doc["id"]] = doc
+                self._alert(doc, "dependency_failed", f"{doc['name']}: held, {reason}; `fertui queue resume` "
+                                                      f"or `fertui cancel {doc['id']}`")
+            return False
+        if run.get("waiting") != reason:
+            run["waiting"] = reason
+            self.pending.setdefault(run["id"], {})["waiting"] = reason
+        return verdict.state == "met"
+
+    def _dependency_run(self, run_id: str) -> dict | None:
+        if run_id in self.runs:
+            return self.runs[run_id]
+        doc = self._ended.get(run_id)
+        if doc is None:
+            doc = self.store.get_run(run_id)
+            if doc is not None and doc["status"] not in ACTIVE_STATES:
+                self._ended[run_id] = doc  # an ended run does not change again: read it once
+        return doc
+
+    def _sweep_active(self, sweep: str) -> bool:
+        return any(r.get("sweep") == sweep and r["status"] in ACTIVE_STATES for r in self.runs.values())
+
+    def _sweep_done_count(self, sweep: str) -> int:
+        if sweep not in self._sweep_done:
+            self._sweep_done[sweep] = sum(r["status"] == "done" for r in self.store.sweep_runs(sweep))
+        return self._sweep_done[sweep]
+
+    # ---- stalled and overdue runs ------------------------------------------------------
+    def _watch_activity(self, tracked: Tracked, changed: bool) -> None:
+        """One "stalled" alert when a run has reported nothing (no event, no output line) for its
+        [job] stall_after; a stop when it runs past its [job] timeout."""
+        now = time.time()
+        try:
+            size = (tracked.run_dir / "stdout.log").stat().st_size
+        except OSError:
+            size = 0
+        job = (tracked.run.get("config") or {}).get("job") or {}
+        quiet_for = tracked.activity.observe(now, changed or size != tracked.activity.output_size, size)
+        limit = tracked.activity.stall_limit(duration_seconds(job.get("stall_after") or ""))
+        if quiet_for > limit and not tracked.activity.stalled:
+            tracked.activity.stalled = True
+            self._alert(tracked.run, "stalled", f"{tracked.run['name']}: no event or output line for "
+                                                f"{quiet_for / 60:.0f} min (limit {limit / 60:.0f} min)")
+        timeout = duration_seconds(job.get("timeout") or "")
+        started = tracked.run.get("started")
+        if timeout and isinstance(started, (int, float)) and now - started > timeout:
+            self._request_stop(tracked, "timeout")
+
     # ---- ingest -----------------------------------------------------------------------
-    def _ingest(self, tracked: Tracked) -> None:
-        """One read's worth of a running job's new output."""
-        self._act(tracked, *tracked.ingest.read())
+    def _ingest(self, tracked: Tracked) -> bool:
+        """One read's worth of a running job's new output; whether it had any."""
+        happenings, changed = tracked.ingest.read()
+        self._act(tracked, happenings, changed)
+        return changed
 
     def _ingest_to_end(self, tracked: Tracked) -> None:
         """All of an ended job's output, however far behind the reads were (a burst of output
@@ -399,6 +502,24 @@ class Scheduler:
         self.hooks.run_finished(doc)
         if doc.get("sweep") and status in SAME_FAILURE_STATES:
             self._hold_if_failing(doc["sweep"])
+        if doc.get("sweep"):
+            self._notify_if_sweep_done(doc["sweep"])
+
+    def _notify_if_sweep_done(self, sweep: str) -> None:
+        """Tell someone away that SWEEP has nothing left to run (after any top-up was queued)."""
+        if not self.notifier.settings.enabled or any(r.get("sweep") == sweep for r in self.store.active_runs()):
+            return
+        record = self.store.get_sweep(sweep) or {}
+        objective = Objective.of(record.get("objective"), record.get("direction"))
+        runs = self.store.sweep_runs(sweep)
+        states = Counter(r["status"] for r in runs)
+        scored = [(((r.get("summary") or {}).get("best") or {}).get(objective.metric), r) for r in runs
+                  if r["status"] == "done"]
+        scored = [(v, r) for v, r in scored if isinstance(v, (int, float))]
+        best = min(scored, key=lambda vr: rank_key(objective.direction)(vr[0]), default=None)
+        line = (f"sweep {sweep} finished: {len(runs)} runs (" + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+                + ")" + (f"; best {objective.metric} {best[0]:.4g} ({best[1]['id']} {best[1]['name']})" if best else ""))
+        self.notifier.post(NotifyEvent("sweep_done", line, sweep=sweep))
 
     def _hold_if_failing(self, sweep: str) -> None:
         """Hold the rest of SWEEP when its last K runs failed alike (after top-ups were queued)."""
@@ -499,3 +620,4 @@ class Scheduler:
             self.store.add_alert(run_id, kind, message, **extra)
         except Exception:
             log.exception("%s: writing the %s alert failed", run_id, kind)
+        self.notifier.post(NotifyEvent(kind, message, run_id, extra.get("sweep")))

@@ -78,5 +78,8 @@ def classify(run: dict, exit_record: dict | None, run_dir: Path, *, nan_seen: bo
         fields["error"] = f"{how}\n{tail}".strip() if status != "lost" else f"{fields['error']}\n{tail}"
     if record.get("error") and status in ("failed", "oom"):  # e.g. the slurm executor's "time limit reached"
         fields["error"] = f"{record['error']}\n{fields['error']}"
+    if stop == "timeout" and status not in ("done", "nan"):
+        status = "failed"
+        fields["error"] = f"stopped: the run went past its [job] timeout\n{fields.get('error', '')}".strip()
     fields["status"] = status
     return fields

@@ -123,10 +123,13 @@ def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
 def _runs_csv(axes, observations: list[Observation]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["id", "name", "status", *[a.key for a in axes], "run.seed", "objective", "pruned_epoch"])
+    writer.writerow(["id", "name", "status", *[a.key for a in axes], "run.seed", "objective", "pruned_epoch",
+                     "tags", "notes"])
     for o in observations:
+        notes = " | ".join(n.get("text", "") for n in o.run.get("notes") or [])
         writer.writerow([o.run_id, o.name, o.status, *[o.cell.get(a.key) for a in axes], o.seed,
-                         "" if o.value is None else repr(o.value), o.pruned_epoch or ""])
+                         "" if o.value is None else repr(o.value), o.pruned_epoch or "",
+                         " ".join(o.run.get("tags") or []), notes])
     return buf.getvalue()
 
 

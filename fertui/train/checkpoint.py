@@ -37,6 +37,15 @@ def save_atomic(obj: dict[str, Any], path: Path) -> None:
         torch.save(obj, fh)
 
 
+# What best.pt keeps without the optimizer: enough for explain, per-class and fine-tuning.
+WEIGHTS_KEYS = ("model", "epoch", "step", "best", "best_epoch", "classes", "config")
+
+
+def weights_only(state: dict[str, Any]) -> dict[str, Any]:
+    """STATE without the optimizer, scheduler, scaler and RNG states (a fraction of the size)."""
+    return {k: v for k, v in state.items() if k in WEIGHTS_KEYS}
+
+
 def load(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
     # Our own files, holding RNG states and numpy arrays, so the full unpickler is needed.
     return torch.load(path, map_location=device, weights_only=False)

@@ -170,10 +170,12 @@ class Trainer:
             save_predictions(self.run_dir, epoch, bytes(predicted.to(torch.uint8).tolist()),
                              bytes(targets.to(torch.uint8).tolist()), self.num_classes, improved)
         state = self.state()
-        ckpt.save_atomic(state, ckpt.last_path(self.run_dir))
+        ckpt.save_atomic(state, ckpt.last_path(self.run_dir))  # resume needs it while the run goes on
         report.checkpoint(ckpt.last_path(self.run_dir), step=self.progress.step, epoch=epoch)
-        if improved:
-            ckpt.save_atomic(state, ckpt.best_path(self.run_dir))
+        keep = self.config["train"]["keep"]
+        if improved and keep != "last":
+            ckpt.save_atomic(state if self.config["train"]["save_optimizer"] else ckpt.weights_only(state),
+                             ckpt.best_path(self.run_dir))
         print(f"epoch {epoch}/{self.epochs} step {self.progress.step}: " + ", ".join(
             f"{k} {v:.4g}" for k, v in metrics.items()) + (" (best)" if improved else ""), flush=True)
 
@@ -195,6 +197,8 @@ class Trainer:
 
     def finish(self) -> None:
         self.stop_loader_workers()
+        if self.config["train"]["keep"] == "best" and ckpt.best_path(self.run_dir).exists():
+            ckpt.last_path(self.run_dir).unlink(missing_ok=True)  # the run is over: nothing to resume
         best = self.progress.best
         values = {f"best/{k}": v for k, v in best.items()}
         values.update(best_epoch=self.progress.best_epoch, epochs_done=self.progress.epoch, step=self.progress.step)

@@ -81,6 +81,10 @@ def run_details(o: Observation, include_env: bool) -> str:
              ("started", _when(run.get("started"))), ("ended", _when(run.get("ended")))]
     if o.pruned_epoch is not None:
         facts.append(("pruned at epoch", str(o.pruned_epoch)))
+    if run.get("tags"):
+        facts.append(("tags", " ".join(run["tags"])))
+    for note in run.get("notes") or []:
+        facts.append(("note", f"{_when(note.get('time'))}: {note.get('text', '')}"))
     for metric, best in sorted((summary.get("best") or {}).items()):
         facts.append((f"best {metric}", f"{best:.6g}" if isinstance(best, (int, float)) else str(best)))
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)

@@ -85,6 +85,10 @@ class DetailScreen(ConsoleScreen):
             text = "command: " + " ".join(run["command"]) + "\n\n" + text
         if run.get("error"):
             text += "\n# error\n" + str(run["error"])
+        remarks = [f"tags: {' '.join(run['tags'])}"] if run.get("tags") else []
+        remarks += [f"note: {n.get('text', '')}" for n in run.get("notes") or []]
+        if remarks:  # fertui tag / fertui note: what the researcher said about this run
+            text = "\n".join(remarks) + "\n\n" + text
         self.query_one("#config-text", Static).update(text)
 
     def replot(self) -> None:

@@ -1,0 +1,118 @@
+"""Notifications to someone away: Apprise's json:// to a real HTTP endpoint on loopback, grouping,
+and an endpoint that fails without disturbing the scheduler."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from typer.testing import CliRunner
+
+from fertui.cli.main import app
+from fertui.errors import ConfigError
+from fertui.notify import Event, Notifier, parse_settings
+from fertui.scheduler.core import Scheduler
+from tests.scheduler.test_outcomes import NAN_JOB
+from tests.waiting import wait_for
+
+
+@pytest.fixture
+def endpoint():
+    """A loopback HTTP server that keeps each POSTed JSON body."""
+    posts: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the http.server API)
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            posts.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"json://127.0.0.1:{server.server_address[1]}", posts
+    server.shutdown()
+
+
+def _drain(jobs) -> None:
+    Scheduler(jobs.ws).serve(until=lambda s: not s.tracked and all(r["status"] != "queued" for r in s.runs.values()))
+
+
+@pytest.mark.slow
+def test_one_post_for_a_nan_run_one_for_a_finished_sweep_none_for_a_plain_run(jobs, endpoint):
+    url, posts = endpoint
+    jobs.settings(f'[scheduler]\ncpu_slots = 1\ncancel_grace_s = 2\n[notify]\nurls = ["{url}"]\ngroup_s = 0.5\n')
+    jobs.add("import fertui.report as r; r.log({'train/loss': 0.5}, step=0)")  # ordinary: no message
+    nan_run = jobs.add(NAN_JOB)
+    swept = [jobs.add(f"import fertui.report as r; r.log({{'val/acc': {v}}}, step=1, epoch=1)") for v in (60, 70)]
+    for run_id in swept:
+        jobs.store.update_run(run_id, sweep="demo")
+    _drain(jobs)  # serve() closes the notifier, which sends what is waiting
+    titles = sorted(p["title"] for p in posts)
+    assert titles == ["fertui: nan (run %s)" % nan_run, "fertui: sweep done (sweep demo)"], posts
+    done = next(p for p in posts if "sweep" in p["title"])
+    assert "2 runs (2 done)" in done["message"] and "best val/acc 70" in done["message"]
+    assert "train/loss is not finite at step 10" in next(p for p in posts if "nan" in p["title"])["message"]
+
+
+def test_a_failing_endpoint_is_logged_and_the_scheduler_goes_on(jobs):
+    jobs.settings('[scheduler]\ncpu_slots = 1\n[notify]\nurls = ["json://127.0.0.1:9"]\ngroup_s = 0\n')
+    failed = jobs.add("import sys; sys.exit(1)")
+    after = jobs.add("pass")
+    _drain(jobs)
+    assert jobs.status(failed) == "failed" and jobs.status(after) == "done"
+    log = (jobs.root / "runs" / "daemon.log").read_text()
+    assert "notification not sent (fertui: failed (run %s)): json://…" % failed in log
+
+
+def test_a_burst_of_one_sweep_becomes_one_message_and_quiet_hours_hold_it():
+    sent = []
+
+    class Recorder:
+        def send(self, title, body):
+            sent.append((title, body))
+            return []
+
+    settings = parse_settings({"urls": ["json://x"], "group_s": 0.2})
+    notifier = Notifier(settings, sender=Recorder())
+    for i in range(36):
+        notifier.post(Event("failed", f"r{i}: failed (exit 1)", f"{i:05d}", "S"))
+    notifier.post(Event("nan", "loss is not finite", "00099"))
+    wait_for(lambda: len(sent) == 2 or None, 10, "two messages")
+    assert sorted(t for t, _ in sent) == ["fertui: 36× failed (sweep S)", "fertui: nan (run 00099)"]
+    assert "… and 16 more (fertui ls --sweep S)" in next(b for t, b in sent if "36" in t)
+    notifier.close()
+
+    sent.clear()
+    always_quiet = parse_settings({"urls": ["json://x"], "group_s": 0.1, "quiet_hours": "00:00-23:59"})
+    night = Notifier(always_quiet, sender=Recorder(), clock=lambda: time.mktime((2026, 12, 3, 3, 0, 0, 0, 0, -1)))
+    night.post(Event("nan", "loss is not finite", "00001"))
+    time.sleep(0.5)
+    night.close()
+    assert sent == []  # held through the night
+
+
+@pytest.mark.parametrize(("table", "key"), [({"on": ["nan", "exploded"]}, "notify.on"),
+                                            ({"quiet_hours": "late"}, "notify.quiet_hours"),
+                                            ({"urls": "ntfy://x"}, "notify.urls"),
+                                            ({"colour": 1}, "notify.colour")])
+def test_bad_notify_settings_name_the_key(table, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        parse_settings(table)
+
+
+def test_notify_test_sends_one_message_and_says_so(tmp_path, endpoint):
+    url, posts = endpoint
+    (tmp_path / "fertui.toml").write_text(f'[notify]\nurls = ["{url}"]\n')
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "notify", "test"])
+    assert result.exit_code == 0, result.output
+    assert "sent to 1 of 1 target(s)" in result.output and [p["title"] for p in posts] == ["fertui: test"]
+    (tmp_path / "fertui.toml").write_text("")
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "notify", "test"])
+    assert result.exit_code == 2 and "no urls or command" in result.output
