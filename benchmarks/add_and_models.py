@@ -60,8 +60,10 @@ def main() -> None:
                 samples[label].append(timed(argv, env, tree))
     base = statistics.median(samples["python -c pass"])
     load = os.getloadavg()[0]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, load average {load:.1f}, {args.rounds} rounds")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, load average {load:.1f}, {args.rounds} rounds"
+    )
     print("| command | median (ms) | ratio to `python -c pass` |\n|---|---|---|")
     for label, values in samples.items():
         med = statistics.median(values)

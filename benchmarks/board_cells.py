@@ -51,8 +51,15 @@ def measure(depths: int, seeds: int, rounds: int) -> dict:
     config.write_text(textwrap.dedent(SWEEP.format(seeds=list(range(seeds)), depths=list(range(1, depths + 1)))))
     ws = open_workspace(root)
     ids = enqueue(ws, plan_runs(load_config(config), ws))
-    Store(ws.store_path).update_runs({run_id: {"status": "done", "summary": {
-        "objective": "val/acc", "best": {"val/acc": float(i % 97)}, "last": {}}} for i, run_id in enumerate(ids)})
+    Store(ws.store_path).update_runs(
+        {
+            run_id: {
+                "status": "done",
+                "summary": {"objective": "val/acc", "best": {"val/acc": float(i % 97)}, "last": {}},
+            }
+            for i, run_id in enumerate(ids)
+        }
+    )
     times: dict[str, list[float]] = {"pivot": [], "isolation": [], "sensitivity": []}
     for _ in range(rounds):
         for name, view in (("pivot", pivot), ("isolation", isolation), ("sensitivity", sensitivity)):
@@ -77,15 +84,34 @@ def main() -> None:
     rows = [("this checkout", here)]
     if args.before:
         env = {**os.environ, "PYTHONPATH": str(Path(args.before).resolve())}
-        out = subprocess.run([sys.executable, __file__, "--json-only", "--depths", str(args.depths),
-                              "--seeds", str(args.seeds), "--rounds", str(args.rounds)],
-                             env=env, capture_output=True, text=True, check=True, cwd=args.before)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--json-only",
+                "--depths",
+                str(args.depths),
+                "--seeds",
+                str(args.seeds),
+                "--rounds",
+                str(args.rounds),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=args.before,
+        )
         rows.append((args.before, json.loads(out.stdout)))
-    print(f"{platform.node()} {platform.processor() or platform.machine()}, load {os.getloadavg()[0]:.1f}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {args.rounds}")
+    print(
+        f"{platform.node()} {platform.processor() or platform.machine()}, load {os.getloadavg()[0]:.1f}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {args.rounds}"
+    )
     for label, r in rows:
-        print(f"{label}: {r['runs']} runs: pivot {r['pivot'] * 1e3:.0f} ms, isolation {r['isolation'] * 1e3:.0f} ms, "
-              f"sensitivity {r['sensitivity'] * 1e3:.0f} ms")
+        print(
+            f"{label}: {r['runs']} runs: pivot {r['pivot'] * 1e3:.0f} ms, isolation {r['isolation'] * 1e3:.0f} ms, "
+            f"sensitivity {r['sensitivity'] * 1e3:.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import tempfile
 import resource
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +26,10 @@ def fill(run_dir: Path, lines: int, source: str) -> int:
             fh.write("val_acc: 0.91\n")
     else:
         with open(run_dir / "events.jsonl", "w") as fh:
-            fh.writelines(json.dumps({"type": "log", "step": i, "metrics": {"train/loss": 1 / (i + 1)},
-                                      "note": pad}) + "\n" for i in range(lines))
+            fh.writelines(
+                json.dumps({"type": "log", "step": i, "metrics": {"train/loss": 1 / (i + 1)}, "note": pad}) + "\n"
+                for i in range(lines)
+            )
             fh.write(json.dumps({"type": "log", "step": lines, "metrics": {"val/acc": 0.91}}) + "\n")
     return sum(f.stat().st_size for f in run_dir.iterdir())
 
@@ -44,9 +46,11 @@ def close(lines: int, source: str) -> str:
         reads = sum(1 for _ in ingest.read_to_end())
         took = time.perf_counter() - t0
         grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
-    return (f"  {source}: {size / 1e6:.1f} MB ({lines} {'lines' if source == 'stdout' else 'events'}): "
-            f"read_to_end {took:.2f} s in {reads} reads, peak RSS +{grew / 1024:.0f} MB, "
-            f"last val/acc {ingest.summary['last'].get('val/acc')}")
+    return (
+        f"  {source}: {size / 1e6:.1f} MB ({lines} {'lines' if source == 'stdout' else 'events'}): "
+        f"read_to_end {took:.2f} s in {reads} reads, peak RSS +{grew / 1024:.0f} MB, "
+        f"last val/acc {ingest.summary['last'].get('val/acc')}"
+    )
 
 
 def main() -> None:
@@ -57,8 +61,10 @@ def main() -> None:
     import psutil
 
     result = close(args.lines, args.source)  # one scenario per process: the peak RSS is its own
-    print(f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {psutil.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {psutil.getloadavg()[0]:.1f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     print(result)
 
 

@@ -37,23 +37,33 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]  # run as a plain script, nothing installed
 
 import torch  # noqa: E402
 
-NOTES = {"baseline_ir50": {"img_per_s": 1381, "memory_mb": 21580},
-         "clsfer_ir50": {"img_per_s": 1790, "memory_mb": 18479}}
-TARGETS = {"baseline_img_per_s": 5000, "trainer_vs_plain": 1.8, "clsfer_over_baseline_img_per_s": 1.30,
-           "clsfer_over_baseline_memory": 0.86, "cache_vs_tensor": 0.90}
+NOTES = {
+    "baseline_ir50": {"img_per_s": 1381, "memory_mb": 21580},
+    "clsfer_ir50": {"img_per_s": 1790, "memory_mb": 18479},
+}
+TARGETS = {
+    "baseline_img_per_s": 5000,
+    "trainer_vs_plain": 1.8,
+    "clsfer_over_baseline_img_per_s": 1.30,
+    "clsfer_over_baseline_memory": 0.86,
+    "cache_vs_tensor": 0.90,
+}
 SWEEP = (64, 128, 256, 512, 1024)
 
 # What a job in a slot sees: run in a child with the slot's environment.
-SLOT_PROBE = ("import json, torch; n = torch.cuda.device_count(); "
-              "print(json.dumps({'device_count': n, 'names': [torch.cuda.get_device_name(i) for i in range(n)]}))")
+SLOT_PROBE = (
+    "import json, torch; n = torch.cuda.device_count(); "
+    "print(json.dumps({'device_count': n, 'names': [torch.cuda.get_device_name(i) for i in range(n)]}))"
+)
 
 
 class Report:
@@ -86,8 +96,10 @@ def run_section(report: Report, name: str, fn: Callable[[], tuple[dict, list[str
         result = {"status": "ok", **result}
     except Exception as exc:  # noqa: BLE001 - one failed section must not cost the others
         text = "".join(traceback.format_exception(exc))[-3000:]
-        result, lines = {"status": "error", "error": f"{type(exc).__name__}: {exc}", "traceback": text}, \
-            [f"error: {type(exc).__name__}: {exc}"]
+        result, lines = (
+            {"status": "error", "error": f"{type(exc).__name__}: {exc}", "traceback": text},
+            [f"error: {type(exc).__name__}: {exc}"],
+        )
     finally:
         from fertui.bench.memory import release
 
@@ -99,19 +111,32 @@ def run_section(report: Report, name: str, fn: Callable[[], tuple[dict, list[str
 
 # ---- 1. environment -------------------------------------------------------------------------
 
+
 def environment(device: torch.device) -> tuple[dict, list[str]]:
     smi = shutil.which("nvidia-smi")
     smi_text = subprocess.run([smi], capture_output=True, text=True, timeout=30).stdout if smi else None
     card = torch.cuda.get_device_name(device) if device.type == "cuda" else (platform.processor() or platform.machine())
-    result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "device": card, "python": platform.python_version(), "torch": torch.__version__,
-              "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
-              "timm": _version("timm"), "capability": list(torch.cuda.get_device_capability(device))
-              if device.type == "cuda" else None, "cpus": os.cpu_count(),
-              "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"), "nvidia_smi": smi_text}
-    lines = [f"- device: **{card}**, torch {torch.__version__}, CUDA {torch.version.cuda}, "
-             f"cuDNN {result['cudnn']}, timm {result['timm']}, {result['cpus']} CPUs, {result['date']}",
-             "", "```", (smi_text or "nvidia-smi: not found").strip(), "```"]
+    result = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "device": card,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
+        "timm": _version("timm"),
+        "capability": list(torch.cuda.get_device_capability(device)) if device.type == "cuda" else None,
+        "cpus": os.cpu_count(),
+        "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "nvidia_smi": smi_text,
+    }
+    lines = [
+        f"- device: **{card}**, torch {torch.__version__}, CUDA {torch.version.cuda}, "
+        f"cuDNN {result['cudnn']}, timm {result['timm']}, {result['cpus']} CPUs, {result['date']}",
+        "",
+        "```",
+        (smi_text or "nvidia-smi: not found").strip(),
+        "```",
+    ]
     return result, lines
 
 
@@ -131,6 +156,7 @@ def _version(module: str) -> str | None:
 
 
 # ---- 2. slots ---------------------------------------------------------------------------------
+
 
 def slots(fake_gpus: int) -> tuple[dict, list[str]]:
     from fertui.scheduler.slots import SlotPool, gpu_inventory
@@ -156,22 +182,39 @@ def slots(fake_gpus: int) -> tuple[dict, list[str]]:
         else:
             probe = {"error": child.stderr[-500:]}
         wanted = [names.get(g) for g in slot.gpus]
-        seen.append({"slot": slot.name, "env": slot.env(), "nvml_names": wanted, **probe,
-                     "matches": probe.get("names") == wanted if torch.cuda.is_available() else None})
-    result = {"pynvml": _importable("pynvml"), "fake_gpus": fake_gpus,
-              "inventory": [vars(g) for g in inventory], "slots": seen}
-    lines = [f"- pynvml importable: {result['pynvml']}; NVML inventory: "
-             + (", ".join(f"{g.index}: {g.name} ({g.free_mb}/{g.total_mb} MB free)" for g in inventory) or "none"),
-             "", "| slot | CUDA_VISIBLE_DEVICES | NVML name | torch sees in the slot | match |",
-             "|---|---|---|---|---|"]
+        seen.append(
+            {
+                "slot": slot.name,
+                "env": slot.env(),
+                "nvml_names": wanted,
+                **probe,
+                "matches": probe.get("names") == wanted if torch.cuda.is_available() else None,
+            }
+        )
+    result = {
+        "pynvml": _importable("pynvml"),
+        "fake_gpus": fake_gpus,
+        "inventory": [vars(g) for g in inventory],
+        "slots": seen,
+    }
+    lines = [
+        f"- pynvml importable: {result['pynvml']}; NVML inventory: "
+        + (", ".join(f"{g.index}: {g.name} ({g.free_mb}/{g.total_mb} MB free)" for g in inventory) or "none"),
+        "",
+        "| slot | CUDA_VISIBLE_DEVICES | NVML name | torch sees in the slot | match |",
+        "|---|---|---|---|---|",
+    ]
     for s in seen:
         nvml = ", ".join(map(str, s["nvml_names"])) or "-"
-        lines.append(f"| {s['slot']} | {s['env'].get('CUDA_VISIBLE_DEVICES', '-')} | {nvml} "
-                     f"| {s.get('names', s.get('error'))} | {s['matches']} |")
+        lines.append(
+            f"| {s['slot']} | {s['env'].get('CUDA_VISIBLE_DEVICES', '-')} | {nvml} "
+            f"| {s.get('names', s.get('error'))} | {s['matches']} |"
+        )
     return result, lines
 
 
 # ---- 3, 6, 7. training steps -----------------------------------------------------------------
+
 
 def build(name: str, depth: int):
     from models import create_model
@@ -187,8 +230,14 @@ def timed(name: str, args, precision, batch: int, compile_backend: str | None = 
     from models.counting import count_gmacs, count_params
 
     model, size, classes = build(name, args.depth)
-    row = {"model": name, "batch": batch, "input_size": size, "gmacs": round(count_gmacs(model, size), 3),
-           "params_m": round(count_params(model) / 1e6, 3), "compile": compile_backend}
+    row = {
+        "model": name,
+        "batch": batch,
+        "input_size": size,
+        "gmacs": round(count_gmacs(model, size), 3),
+        "params_m": round(count_params(model) / 1e6, 3),
+        "compile": compile_backend,
+    }
     try:
         timing = measure(model, "train", batch, size, precision, args.steps, args.warmup, classes, compile_backend)
     except Exception as exc:  # noqa: BLE001
@@ -197,8 +246,13 @@ def timed(name: str, args, precision, batch: int, compile_backend: str | None = 
         return {**row, "oom": True}
     finally:
         release(precision.device)
-    return {**row, "oom": False, "img_per_s": round(timing.img_per_s, 1), "ms_per_step": round(timing.ms_per_step, 2),
-            "memory_mb": round(timing.memory_mb)}
+    return {
+        **row,
+        "oom": False,
+        "img_per_s": round(timing.img_per_s, 1),
+        "ms_per_step": round(timing.ms_per_step, 2),
+        "memory_mb": round(timing.memory_mb),
+    }
 
 
 def train_table(args, precision, compile_backend: str | None, deadline: float = float("inf")) -> tuple[dict, list[str]]:
@@ -207,14 +261,19 @@ def train_table(args, precision, compile_backend: str | None, deadline: float = 
         if time.monotonic() > deadline:  # compiling takes minutes: stop between models, not mid-way
             break
         rows.append(timed(name, args, precision, args.batch, compile_backend))
-    lines = ["| Model | Batch | img/s | ms/step | GMACs | Params (M) | peak memory (MB) | notes: img/s | notes: MB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| Model | Batch | img/s | ms/step | GMACs | Params (M) | peak memory (MB) | notes: img/s | notes: MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         note = NOTES.get(r["model"], {})
-        cells = (["OOM", "-", "-"] if r["oom"] else
-                 [f"{r['img_per_s']:.0f}", f"{r['ms_per_step']:.1f}", f"{r['memory_mb']}"])
-        lines.append(f"| {r['model']} | {r['batch']} | {cells[0]} | {cells[1]} | {r['gmacs']} | {r['params_m']} "
-                     f"| {cells[2]} | {note.get('img_per_s', '-')} | {note.get('memory_mb', '-')} |")
+        cells = (
+            ["OOM", "-", "-"] if r["oom"] else [f"{r['img_per_s']:.0f}", f"{r['ms_per_step']:.1f}", f"{r['memory_mb']}"]
+        )
+        lines.append(
+            f"| {r['model']} | {r['batch']} | {cells[0]} | {cells[1]} | {r['gmacs']} | {r['params_m']} "
+            f"| {cells[2]} | {note.get('img_per_s', '-')} | {note.get('memory_mb', '-')} |"
+        )
     result: dict[str, Any] = {"precision": precision.label, "rows": rows, "cut_short": len(rows) < len(args.models)}
     if result["cut_short"]:
         lines.append(f"cut short: time budget spent after {len(rows)} of {len(args.models)} models")
@@ -223,11 +282,16 @@ def train_table(args, precision, compile_backend: str | None, deadline: float = 
         a, b = done
         result["ratio_img_per_s"] = round(b["img_per_s"] / a["img_per_s"], 3)
         result["ratio_memory"] = round(b["memory_mb"] / max(a["memory_mb"], 1), 3)
-        lines += ["", f"{b['model']} / {a['model']}: throughput {result['ratio_img_per_s']:.2f}x "
-                  f"(notes 1.30x), memory {result['ratio_memory']:.2f}x (notes 0.86x)"]
+        lines += [
+            "",
+            f"{b['model']} / {a['model']}: throughput {result['ratio_img_per_s']:.2f}x "
+            f"(notes 1.30x), memory {result['ratio_memory']:.2f}x (notes 0.86x)",
+        ]
     if done and not args.tiny:
-        lines.append(f"target: {done[0]['model']} >= {TARGETS['baseline_img_per_s']} img/s at batch 256: "
-                     f"{'met' if done[0]['img_per_s'] >= TARGETS['baseline_img_per_s'] else 'NOT met'}")
+        lines.append(
+            f"target: {done[0]['model']} >= {TARGETS['baseline_img_per_s']} img/s at batch 256: "
+            f"{'met' if done[0]['img_per_s'] >= TARGETS['baseline_img_per_s'] else 'NOT met'}"
+        )
     return result, lines
 
 
@@ -243,8 +307,11 @@ def batch_sweep(args, precision, deadline: float = float("inf")) -> tuple[dict, 
             if row["oom"]:
                 break  # larger batches only fail slower
     lines = ["| Model | Batch | img/s | ms/step | peak memory (MB) |", "|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {r['batch']} | " + ("OOM | - | - |" if r["oom"] else
-              f"{r['img_per_s']:.0f} | {r['ms_per_step']:.1f} | {r['memory_mb']} |") for r in rows]
+    lines += [
+        f"| {r['model']} | {r['batch']} | "
+        + ("OOM | - | - |" if r["oom"] else f"{r['img_per_s']:.0f} | {r['ms_per_step']:.1f} | {r['memory_mb']} |")
+        for r in rows
+    ]
     if cut_short:
         lines.append("cut short: time budget spent")
     return {"rows": rows, "cut_short": cut_short}, lines
@@ -252,23 +319,36 @@ def batch_sweep(args, precision, deadline: float = float("inf")) -> tuple[dict, 
 
 # ---- 4. trainer vs plain ---------------------------------------------------------------------
 
+
 def trainer_vs_plain(args, device) -> tuple[dict, list[str]]:
     from trainer_vs_plain import compare
 
     model, size, classes = build(args.models[0], args.depth)
-    result = compare(model, args.batch, size, device, args.amp, rounds=args.rounds, steps=max(1, args.steps // 4),
-                     num_classes=classes)
+    result = compare(
+        model,
+        args.batch,
+        size,
+        device,
+        args.amp,
+        rounds=args.rounds,
+        steps=max(1, args.steps // 4),
+        num_classes=classes,
+    )
     result["model"] = args.models[0]
-    lines = ["| loop | img/s |", "|---|---|",
-             f"| trainer step ({result['trainer_precision']} autocast, channels_last on GPU, fused AdamW) "
-             f"| {result['trainer_img_per_s']:.0f} |",
-             f"| plain fp32 loop | {result['plain_img_per_s']:.0f} |",
-             f"| ratio (median of {args.rounds} alternating rounds) | {result['ratio']:.2f}x "
-             f"(target >= {TARGETS['trainer_vs_plain']}x) |"]
+    lines = [
+        "| loop | img/s |",
+        "|---|---|",
+        f"| trainer step ({result['trainer_precision']} autocast, channels_last on GPU, fused AdamW) "
+        f"| {result['trainer_img_per_s']:.0f} |",
+        f"| plain fp32 loop | {result['plain_img_per_s']:.0f} |",
+        f"| ratio (median of {args.rounds} alternating rounds) | {result['ratio']:.2f}x "
+        f"(target >= {TARGETS['trainer_vs_plain']}x) |",
+    ]
     return result, lines
 
 
 # ---- 5. data.cache ----------------------------------------------------------------------------
+
 
 def write_jpegs(root: Path, count: int) -> None:
     """COUNT 100x100 aligned-face JPEGs in 7 class folders, plus a token val split."""
@@ -345,15 +425,27 @@ def data_cache(args, precision) -> tuple[dict, list[str]]:
         write_jpegs(root, args.cache_images)
         settings = [("gpu" if on_gpu else "ram", "auto"), ("none", "auto")]
         for cache, workers in settings:
-            tree = {"data": {"name": "imagefolder", "root": str(root), "batch_size": args.batch, "hflip": True,
-                             "cache": cache, "num_workers": workers},
-                    "model": {"input_size": size}, "train": {"device": device.type}}
+            tree = {
+                "data": {
+                    "name": "imagefolder",
+                    "root": str(root),
+                    "batch_size": args.batch,
+                    "hflip": True,
+                    "cache": cache,
+                    "num_workers": workers,
+                },
+                "model": {"input_size": size},
+                "train": {"device": device.type},
+            }
             before = torch.cuda.memory_allocated(device) if on_gpu else 0
             start = time.perf_counter()
             loaders = build_loaders(validate_tree("gpu_check", tree).data, seed=0)
-            row: dict[str, Any] = {"loader": f'data.cache = "{cache}"' if cache != "none" else
-                                   f"plain, num_workers = {loaders.train.num_workers} (auto)",
-                                   "build_s": round(time.perf_counter() - start, 2)}
+            row: dict[str, Any] = {
+                "loader": f'data.cache = "{cache}"'
+                if cache != "none"
+                else f"plain, num_workers = {loaders.train.num_workers} (auto)",
+                "build_s": round(time.perf_counter() - start, 2),
+            }
             if cache != "none":
                 predicted = cache_bytes(loaders.train_size, size, size) + cache_bytes(loaders.val_size, size, size)
                 row["predicted_mb"] = round(predicted / 2**20, 2)
@@ -376,19 +468,27 @@ def data_cache(args, precision) -> tuple[dict, list[str]]:
     for row in rows:
         row["vs_fixed_tensor"] = round(row["train_img_per_s"] / fixed, 3)
     rows.insert(0, {"loader": "fixed tensor (no loader)", "train_img_per_s": round(fixed, 1)})
-    lines = [f"{name}, batch {args.batch}, {args.cache_images} RAF-DB-shaped 100x100 JPEGs, hflip, {size} px; "
-             f"trainer step {precision.label}", "",
-             "| feed | loader alone (img/s) | training (img/s) | vs fixed tensor | cache MB: predicted / stored / "
-             "GPU allocated | built (s) |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"{name}, batch {args.batch}, {args.cache_images} RAF-DB-shaped 100x100 JPEGs, hflip, {size} px; "
+        f"trainer step {precision.label}",
+        "",
+        "| feed | loader alone (img/s) | training (img/s) | vs fixed tensor | cache MB: predicted / stored / "
+        "GPU allocated | built (s) |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         memory = f"{r.get('predicted_mb', '-')} / {r.get('stored_mb', '-')} / {r.get('gpu_allocated_mb', '-')}"
-        lines.append(f"| {r['loader']} | {r.get('loader_img_per_s', '-')} | {r['train_img_per_s']:.0f} "
-                     f"| {r.get('vs_fixed_tensor', '-')} | {memory} | {r.get('build_s', '-')} |")
+        lines.append(
+            f"| {r['loader']} | {r.get('loader_img_per_s', '-')} | {r['train_img_per_s']:.0f} "
+            f"| {r.get('vs_fixed_tensor', '-')} | {memory} | {r.get('build_s', '-')} |"
+        )
     cached = rows[1]
-    lines.append(f"\ncached vs plain loader, same seed: val batch equal {cached['val_batch_equal']}, "
-                 f"train labels in the same order {cached['train_order_equal']}, every train image the plain "
-                 f"one or its mirror {cached['train_images_plain_or_mirror']}"
-                 + (f", GPU memory as predicted {cached['gpu_memory_as_predicted']}" if on_gpu else ""))
+    lines.append(
+        f"\ncached vs plain loader, same seed: val batch equal {cached['val_batch_equal']}, "
+        f"train labels in the same order {cached['train_order_equal']}, every train image the plain "
+        f"one or its mirror {cached['train_images_plain_or_mirror']}"
+        + (f", GPU memory as predicted {cached['gpu_memory_as_predicted']}" if on_gpu else "")
+    )
     lines.append(f"\ntarget: the cached feed within 10 % of the fixed tensor (ratio >= {TARGETS['cache_vs_tensor']})")
     return result, lines
 
@@ -407,11 +507,15 @@ def same_as_plain(tree: dict) -> dict[str, bool]:
     b = b.cpu()
     same = torch.isclose(a, b, atol=1e-5).flatten(1).all(1)
     mirror = same | torch.isclose(a.flip(-1), b, atol=1e-5).flatten(1).all(1)
-    return {"val_batch_equal": bool(val_equal), "train_order_equal": bool(torch.equal(ya, yb.cpu())),
-            "train_images_plain_or_mirror": bool(mirror.all())}
+    return {
+        "val_batch_equal": bool(val_equal),
+        "train_order_equal": bool(torch.equal(ya, yb.cpu())),
+        "train_images_plain_or_mirror": bool(mirror.all()),
+    }
 
 
 # ---- main ---------------------------------------------------------------------------------------
+
 
 def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -427,10 +531,19 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--amp", default="bf16", choices=("bf16", "fp16", "off"))
     parser.add_argument("--compile-backend", default="inductor", help='torch.compile backend; "" skips section 7')
     parser.add_argument("--cache-images", type=int, default=3000)
-    parser.add_argument("--budget-s", type=float, default=300,
-                        help="start no section (nor a measurement in sections 6 and 7) after this many seconds")
-    parser.add_argument("--extra-path", type=Path, action="append", default=[],
-                        help="a folder of pure-Python modules the machine lacks (e.g. pynvml.py from nvidia-ml-py)")
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=300,
+        help="start no section (nor a measurement in sections 6 and 7) after this many seconds",
+    )
+    parser.add_argument(
+        "--extra-path",
+        type=Path,
+        action="append",
+        default=[],
+        help="a folder of pure-Python modules the machine lacks (e.g. pynvml.py from nvidia-ml-py)",
+    )
     args = parser.parse_args(argv)
     if args.tiny:  # "eager" still runs Dynamo's capture; inductor would want a C++ compiler and minutes
         args.models, args.depth, args.batch, args.sweep = "baseline_tiny,clsfer_tiny", 2, 8, "4,8"
@@ -454,10 +567,14 @@ def main(argv: list[str] | None = None) -> int:
     precision = pick_precision(device, args.amp)
     tune_backends(device)  # as the trainer does; the plain loop gets it too, so the ratio stays fair
     card = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU (--tiny)"
-    report = Report(args.out, f"GPU check: {card}, torch {torch.__version__}, "
-                              f"{datetime.date.today().isoformat()}{' (tiny)' if args.tiny else ''}")
-    report.doc.update(args={k: v if not isinstance(v, Path) else str(v) for k, v in vars(args).items()},
-                      targets=TARGETS, notes=NOTES)
+    report = Report(
+        args.out,
+        f"GPU check: {card}, torch {torch.__version__}, "
+        f"{datetime.date.today().isoformat()}{' (tiny)' if args.tiny else ''}",
+    )
+    report.doc.update(
+        args={k: v if not isinstance(v, Path) else str(v) for k, v in vars(args).items()}, targets=TARGETS, notes=NOTES
+    )
     run_section(report, "environment", lambda: environment(device), deadline)
     run_section(report, "slots", lambda: slots(2 if args.tiny else 0), deadline)
     run_section(report, "train", lambda: train_table(args, precision, None), deadline)
@@ -467,8 +584,10 @@ def main(argv: list[str] | None = None) -> int:
         run_section(report, "compiled", lambda: train_table(args, precision, args.compile_backend, deadline), deadline)
     run_section(report, "batch_sweep", lambda: batch_sweep(args, precision, deadline), deadline)
     failed = [n for n, s in report.doc["sections"].items() if s["status"] == "error"]
-    print(f"wrote {args.out / 'gpu_check.json'} and {args.out / 'gpu_check.md'}"
-          + (f"; sections with errors: {', '.join(failed)}" if failed else ""))
+    print(
+        f"wrote {args.out / 'gpu_check.json'} and {args.out / 'gpu_check.md'}"
+        + (f"; sections with errors: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

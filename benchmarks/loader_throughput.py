@@ -45,8 +45,17 @@ def write_faces(root: Path, count: int, size: int = 100) -> None:
 
 def build_train_loader(root: Path, **data):
     """(the training loader for these [data] keys, seconds it took to build)."""
-    tree = {"data": {"name": "imagefolder", "root": str(root), "batch_size": 256, "hflip": True,
-                     "pin_memory": False, **data}, "model": {"input_size": 112}}
+    tree = {
+        "data": {
+            "name": "imagefolder",
+            "root": str(root),
+            "batch_size": 256,
+            "hflip": True,
+            "pin_memory": False,
+            **data,
+        },
+        "model": {"input_size": 112},
+    }
     start = time.perf_counter()
     loader = build_loaders(validate_tree("loader_throughput", tree).data, seed=0).train
     return loader, time.perf_counter() - start
@@ -83,10 +92,15 @@ def main() -> None:
         root = Path(tmp)
         start = time.perf_counter()
         write_faces(root, args.images)
-        print(f"wrote {args.images} 100x100 JPEGs in {time.perf_counter() - start:.1f} s "
-              f"({sum(p.stat().st_size for p in root.rglob('*.jpg')) / 1e6:.1f} MB)")
-        settings = [({"num_workers": int(w)}, f"plain, {w} worker{'s' if w != '1' else ''}")
-                    for w in args.workers.split(",") if w]
+        print(
+            f"wrote {args.images} 100x100 JPEGs in {time.perf_counter() - start:.1f} s "
+            f"({sum(p.stat().st_size for p in root.rglob('*.jpg')) / 1e6:.1f} MB)"
+        )
+        settings = [
+            ({"num_workers": int(w)}, f"plain, {w} worker{'s' if w != '1' else ''}")
+            for w in args.workers.split(",")
+            if w
+        ]
         settings += [({"cache": c}, f'cache = "{c}"') for c in args.caches.split(",") if c]
         loaders = []
         for keys, label in settings:
@@ -96,20 +110,30 @@ def main() -> None:
             print(f"{label}: built in {build_s:.2f} s", flush=True)
         speeds: dict[str, list[float]] = {label: [] for _, label, _, _ in loaders}
         for r in range(args.epochs):  # one epoch of each in turn, reversed every other round: drifts in load hit all
-            for _, label, loader, _ in (loaders if r % 2 == 0 else loaders[::-1]):
+            for _, label, loader, _ in loaders if r % 2 == 0 else loaders[::-1]:
                 speeds[label].append(epoch_img_per_s(loader))
             print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in speeds.items()), flush=True)
         for keys, label, loader, build_s in loaders:
-            row = {"loader": label, **keys, "img_per_s": statistics.median(speeds[label]),
-                   "epochs": [round(s) for s in speeds[label]], "build_s": round(build_s, 2)}
+            row = {
+                "loader": label,
+                **keys,
+                "img_per_s": statistics.median(speeds[label]),
+                "epochs": [round(s) for s in speeds[label]],
+                "build_s": round(build_s, 2),
+            }
             rows.append(row)
             print(f"{label}: {row['img_per_s']:.0f} img/s (epochs {row['epochs']}), built in {build_s:.2f} s")
             iterator = getattr(loader, "_iterator", None)
             if iterator is not None:
                 iterator._shutdown_workers()
-    machine = {"cpu": cpu_name(), "usable_cpus": usable_cpus(),
-               "load_avg_1m": [load_at_start, round(os.getloadavg()[0], 2)], "torch": torch.__version__,
-               "date": datetime.date.today().isoformat(), "images": args.images}
+    machine = {
+        "cpu": cpu_name(),
+        "usable_cpus": usable_cpus(),
+        "load_avg_1m": [load_at_start, round(os.getloadavg()[0], 2)],
+        "torch": torch.__version__,
+        "date": datetime.date.today().isoformat(),
+        "images": args.images,
+    }
     print(f"\n{machine}\n\n| loader | img/s (median of {args.epochs} epochs) | built (s) |\n|---|---|---|")
     for row in rows:
         print(f"| {row['loader']} | {row['img_per_s']:.0f} | {row['build_s']:.2f} |")

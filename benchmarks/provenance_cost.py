@@ -35,8 +35,13 @@ def make_repo(root: Path) -> Path:
         path = repo / f"pkg{i // PER_FOLDER:02d}" / f"module{i % PER_FOLDER:02d}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f"def f{j}(x):\n    return x * {j} + {i}\n\n" for j in range(12)))
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
-           "GIT_COMMITTER_EMAIL": "b@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@x",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@x",
+    }
     for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "start"]):
         subprocess.run(["git", "-C", str(repo), *args], check=True, env=env)
     return repo
@@ -65,8 +70,10 @@ def timed(fn) -> tuple[float, float]:
 def summary(samples: list[tuple[float, float]]) -> str:
     wall = sorted(w for w, _ in samples)
     cpu = statistics.median(c for _, c in samples)
-    return (f"wall median {statistics.median(wall):6.1f} ms  p90 {wall[int(0.9 * (len(wall) - 1))]:6.1f} ms"
-            f"   CPU median {cpu:6.1f} ms")
+    return (
+        f"wall median {statistics.median(wall):6.1f} ms  p90 {wall[int(0.9 * (len(wall) - 1))]:6.1f} ms"
+        f"   CPU median {cpu:6.1f} ms"
+    )
 
 
 def main() -> None:
@@ -80,7 +87,9 @@ def main() -> None:
         doc = {"kind": "command", "config": {"job": {"cwd": str(repo)}}}
         argv, env = ["python", "train.py"], dict(os.environ)
         cases = {
-            "git --version (any git start)": lambda: subprocess.run(["git", "--version"], check=True, capture_output=True),
+            "git --version (any git start)": lambda: subprocess.run(
+                ["git", "--version"], check=True, capture_output=True
+            ),
             "fertui add: code state, clean repo": lambda: QueueRecorder().mark(dict(doc)),
             "job start: record_start, clean repo": lambda: record_start(doc, run_dir, argv, env, []),
         }
@@ -96,10 +105,14 @@ def main() -> None:
                 for label, fn in cases.items():
                     samples[label].append(timed(fn))
         state = code_state(repo)
-        print(f"# {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}")
-        print(f"# repo: {FILES} files; dirty: {len(state.changed)} changed, {len(state.untracked)} untracked, "
-              f"patch {len(state.patch)} bytes; {args.rounds} rounds")
+        print(
+            f"# {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"# repo: {FILES} files; dirty: {len(state.changed)} changed, {len(state.untracked)} untracked, "
+            f"patch {len(state.patch)} bytes; {args.rounds} rounds"
+        )
         for label, values in samples.items():
             print(f"{label:40s} {summary(values)}")
 

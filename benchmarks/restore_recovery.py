@@ -21,16 +21,22 @@ import tempfile
 import time
 from pathlib import Path
 
-GATED = ("import os, time\n"
-         "d = os.environ['FERTUI_RUN_DIR']\n"
-         "open(os.path.join(d, 'started.%d' % os.getpid()), 'w').close()\n"
-         "while not os.path.exists(os.path.join(d, 'go')): time.sleep(0.05)\n")
+GATED = (
+    "import os, time\n"
+    "d = os.environ['FERTUI_RUN_DIR']\n"
+    "open(os.path.join(d, 'started.%d' % os.getpid()), 'w').close()\n"
+    "while not os.path.exists(os.path.join(d, 'go')): time.sleep(0.05)\n"
+)
 
 
 def fertui(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), *args],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return time.perf_counter() - start, done
 
 
@@ -84,8 +90,10 @@ def double_fault(root: Path, n: int) -> str:
 
 
 def torn_journal(root: Path) -> str:
-    (root / "s.toml").write_text('[run]\nname = "x{params.x}"\n[job]\ncommand = ["python", "-c", "pass"]\n'
-                                 '[sweep]\nname = "tj"\n[sweep.axes]\n"params.x" = [1, 2, 3]\n')
+    (root / "s.toml").write_text(
+        '[run]\nname = "x{params.x}"\n[job]\ncommand = ["python", "-c", "pass"]\n'
+        '[sweep]\nname = "tj"\n[sweep.axes]\n"params.x" = [1, 2, 3]\n'
+    )
     fertui(root, "add", str(root / "s.toml"))
     fertui(root, "run")
     journal = root / "runs" / "optuna.journal"
@@ -102,12 +110,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
-    scenarios = [("hot file emptied under a running job", lambda r: emptied_under_a_running_job(r, False)),
-                 ("hot file deleted under a running job", lambda r: emptied_under_a_running_job(r, True)),
-                 ("double fault", lambda r: double_fault(r, args.runs)),
-                 ("torn optuna.journal line", torn_journal)]
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}"
+    )
+    scenarios = [
+        ("hot file emptied under a running job", lambda r: emptied_under_a_running_job(r, False)),
+        ("hot file deleted under a running job", lambda r: emptied_under_a_running_job(r, True)),
+        ("double fault", lambda r: double_fault(r, args.runs)),
+        ("torn optuna.journal line", torn_journal),
+    ]
     for name, scenario in scenarios:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"{name}: {scenario(Path(tmp))}")

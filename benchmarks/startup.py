@@ -41,10 +41,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         fill_store(root, 2000)
-        cases = {"python -c pass": [sys.executable, "-c", "pass"],
-                 "fertui --help": [fertui, "--help"],
-                 "fertui ls (2,000 runs)": [fertui, "--workspace", tmp, "ls"],
-                 "fertui ls --json (2,000 runs)": [fertui, "--workspace", tmp, "ls", "--json"]}
+        cases = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "fertui --help": [fertui, "--help"],
+            "fertui ls (2,000 runs)": [fertui, "--workspace", tmp, "ls"],
+            "fertui ls --json (2,000 runs)": [fertui, "--workspace", tmp, "ls", "--json"],
+        }
         samples: dict[str, list[float]] = {k: [] for k in cases}
         for argv in cases.values():
             timed(argv)  # warm the page cache

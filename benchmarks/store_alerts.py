@@ -22,9 +22,18 @@ def measure(alerts: int, writes: int) -> dict[str, float]:
         ids = store.add_runs([{"name": f"r{i}"} for i in range(8)])
         with store.transaction() as db:  # as a store that grew before the archive existed
             db.table("alerts").insert_multiple(
-                [{"run": f"{i:05d}", "kind": "nan", "message": f"CLSFER_depth4_lr2e-4_s{i}: train/loss is not "
-                  "finite at step 1234", "time": time.time(), "acked": i % 2 == 0, "sweep": f"sweep{i // 40}"}
-                 for i in range(alerts)])
+                [
+                    {
+                        "run": f"{i:05d}",
+                        "kind": "nan",
+                        "message": f"CLSFER_depth4_lr2e-4_s{i}: train/loss is not finite at step 1234",
+                        "time": time.time(),
+                        "acked": i % 2 == 0,
+                        "sweep": f"sweep{i // 40}",
+                    }
+                    for i in range(alerts)
+                ]
+            )
         live, alert = [], []
         for k in range(writes):
             t = time.perf_counter()
@@ -34,8 +43,11 @@ def measure(alerts: int, writes: int) -> dict[str, float]:
             t = time.perf_counter()
             store.add_alert(ids[0], "nan", "x")
             alert.append(time.perf_counter() - t)
-        return {"live_ms": 1000 * statistics.median(live), "alert_ms": 1000 * statistics.mean(alert),
-                "hot_kb": store.path.stat().st_size / 1000}
+        return {
+            "live_ms": 1000 * statistics.median(live),
+            "alert_ms": 1000 * statistics.mean(alert),
+            "hot_kb": store.path.stat().st_size / 1000,
+        }
 
 
 def main() -> None:
@@ -43,8 +55,10 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, nargs="+", default=[0, 2000, 10000])
     parser.add_argument("--writes", type=int, default=20)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"machine: {platform.machine()}, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     print("| alerts raised before | live-summary write (median) | add_alert (mean) | hot file |")
     print("|---|---|---|---|")
     for n in args.alerts:

@@ -20,10 +20,17 @@ from fertui.store import Store
 
 
 def fill(path: Path, runs: int) -> None:
-    config = {"model": {"name": "clsfer_ir50", "depth": 8}, "optim": {"lr": 2e-4, "eps": 1e-8},
-              "notes": "x" * 1500}
-    docs = {str(i): {"id": f"{i:05d}", "name": f"run{i}", "status": "done", "config": config,
-                     "summary": {"best": {"val/acc": 80.0 + i % 7}}} for i in range(1, runs + 1)}
+    config = {"model": {"name": "clsfer_ir50", "depth": 8}, "optim": {"lr": 2e-4, "eps": 1e-8}, "notes": "x" * 1500}
+    docs = {
+        str(i): {
+            "id": f"{i:05d}",
+            "name": f"run{i}",
+            "status": "done",
+            "config": config,
+            "summary": {"best": {"val/acc": 80.0 + i % 7}},
+        }
+        for i in range(1, runs + 1)
+    }
     atomic_write_text(path, dumps({"runs": docs, "meta": {"1": {"next_run": runs + 1}}}))
 
 
@@ -46,11 +53,15 @@ def main() -> None:
                 times[label].append(time.perf_counter() - t0)
         store_module.keep_backup = keep
         size = path.stat().st_size / 1e6
-    print(f"machine: {platform.machine()}, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; store {args.runs} runs, {size:.1f} MB")
+    print(
+        f"machine: {platform.machine()}, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; store {args.runs} runs, {size:.1f} MB"
+    )
     for label, values in times.items():
-        print(f"one store write {label}: median {statistics.median(values) * 1000:.1f} ms "
-              f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f}, n={len(values)})")
+        print(
+            f"one store write {label}: median {statistics.median(values) * 1000:.1f} ms "
+            f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f}, n={len(values)})"
+        )
 
 
 if __name__ == "__main__":

@@ -27,11 +27,12 @@ import time
 from pathlib import Path
 
 ROUNDS = 5
-MARK = ("import os, time; open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'first_line'), 'w')"
-        ".write(repr(time.time()))")
+MARK = "import os, time; open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'first_line'), 'w').write(repr(time.time()))"
 # %-formatting: no braces, so the same command queues in versions without {{ }} escapes
-PRINTING = ("import time\nfor i in range(COUNT):\n"
-            "    print('step: %d  loss: %.5f  lr: 0.001' % (i, 1 / (i + 1)), flush=True); time.sleep(0.02)")
+PRINTING = (
+    "import time\nfor i in range(COUNT):\n"
+    "    print('step: %d  loss: %.5f  lr: 0.001' % (i, 1 / (i + 1)), flush=True); time.sleep(0.02)"
+)
 
 
 SHAPES = ("spread", "month", "sweep")
@@ -46,45 +47,86 @@ def sweep_of(shape: str, i: int) -> str | None:
 
 def big_sweep_doc() -> dict:
     """The `sweep` shape's spec: a depth x LR grid, each cell run with many seeds."""
-    return {"name": BIG_SWEEP, "strategy": "grid", "objective": "val/acc", "direction": "maximize",
-            "seeds": [0], "budget": 0, "roles": {}, "source": "configs/x.toml",
-            "axes": [{"key": "model.depth", "values": list(DEPTHS), "log": False},
-                     {"key": "optim.lr", "values": list(LRS), "log": True}]}
+    return {
+        "name": BIG_SWEEP,
+        "strategy": "grid",
+        "objective": "val/acc",
+        "direction": "maximize",
+        "seeds": [0],
+        "budget": 0,
+        "roles": {},
+        "source": "configs/x.toml",
+        "axes": [
+            {"key": "model.depth", "values": list(DEPTHS), "log": False},
+            {"key": "optim.lr", "values": list(LRS), "log": True},
+        ],
+    }
 
 
 def fill(root: Path, runs: int, shape: str = "spread") -> None:
     from fertui.atomicio import atomic_write_text
     from fertui.jsonio import dumps
 
-    config = {"run": {"name": "CLSFER_depth4_lr2e-4", "seed": 0, "tags": ["SearchLR"], "priority": 0},
-              "model": {"name": "clsfer_ir50", "depth": 4, "dim": 512, "num_heads": 8, "drop_path": 0.1},
-              "data": {"name": "rafdb", "root": "/data/rafdb", "batch_size": 64, "num_workers": 8},
-              "optim": {"name": "adamw", "lr": 2e-4, "eps": 1e-8, "beta1": 0.9, "beta2": 0.999, "weight_decay": 0.05},
-              "sched": {"name": "cosine", "warmup_epochs": 2.0}, "train": {"epochs": 60, "on_nan": "stop"},
-              "notes": "x" * 700}
-    summary = {"objective": "val/acc", "epochs": 60, "epoch": 60, "step": 11520, "progress": 1.0,
-               "last": {"train/loss": 0.41, "train/lr": 1e-6, "val/acc": 84.2, "val/loss": 0.55},
-               "best": {"train/loss": 0.39, "val/acc": 84.7, "val/loss": 0.51}}
+    config = {
+        "run": {"name": "CLSFER_depth4_lr2e-4", "seed": 0, "tags": ["SearchLR"], "priority": 0},
+        "model": {"name": "clsfer_ir50", "depth": 4, "dim": 512, "num_heads": 8, "drop_path": 0.1},
+        "data": {"name": "rafdb", "root": "/data/rafdb", "batch_size": 64, "num_workers": 8},
+        "optim": {"name": "adamw", "lr": 2e-4, "eps": 1e-8, "beta1": 0.9, "beta2": 0.999, "weight_decay": 0.05},
+        "sched": {"name": "cosine", "warmup_epochs": 2.0},
+        "train": {"epochs": 60, "on_nan": "stop"},
+        "notes": "x" * 700,
+    }
+    summary = {
+        "objective": "val/acc",
+        "epochs": 60,
+        "epoch": 60,
+        "step": 11520,
+        "progress": 1.0,
+        "last": {"train/loss": 0.41, "train/lr": 1e-6, "val/acc": 84.2, "val/loss": 0.55},
+        "best": {"train/loss": 0.39, "val/acc": 84.7, "val/loss": 0.51},
+    }
     now = time.time()
 
     def params(i: int) -> dict:
         if shape != "sweep":
             return {"optim.lr": 2e-4, "model.depth": 4, "run.seed": i}
-        return {"model.depth": DEPTHS[i % len(DEPTHS)], "optim.lr": LRS[(i // len(DEPTHS)) % len(LRS)],
-                "run.seed": i // (len(DEPTHS) * len(LRS))}
+        return {
+            "model.depth": DEPTHS[i % len(DEPTHS)],
+            "optim.lr": LRS[(i // len(DEPTHS)) % len(LRS)],
+            "run.seed": i // (len(DEPTHS) * len(LRS)),
+        }
 
     def scored(i: int) -> dict:  # distinct values, so the board has a best cell to find
         return {**summary, "best": {**summary["best"], "val/acc": 80 + (i * 7919 % 1000) / 100}}
 
-    docs = {str(i): {"id": f"{i:05d}", "name": f"CLSFER_depth4_lr2e-4_s{i}", "status": "done", "kind": "train",
-                     "command": [], "config": config, "params": params(i),
-                     "sweep": sweep_of(shape, i), "tags": ["SearchLR"], "priority": 0, "source": "configs/x.toml",
-                     "created": now - 3600, "started": now - 3000, "ended": now - 60, "attempts": 0,
-                     "exit_code": 0, "slot": "gpu0", "summary": scored(i)} for i in range(1, runs + 1)}
+    docs = {
+        str(i): {
+            "id": f"{i:05d}",
+            "name": f"CLSFER_depth4_lr2e-4_s{i}",
+            "status": "done",
+            "kind": "train",
+            "command": [],
+            "config": config,
+            "params": params(i),
+            "sweep": sweep_of(shape, i),
+            "tags": ["SearchLR"],
+            "priority": 0,
+            "source": "configs/x.toml",
+            "created": now - 3600,
+            "started": now - 3000,
+            "ended": now - 60,
+            "attempts": 0,
+            "exit_code": 0,
+            "slot": "gpu0",
+            "summary": scored(i),
+        }
+        for i in range(1, runs + 1)
+    }
     (root / "runs").mkdir()
     sweeps = {"1": big_sweep_doc()} if shape == "sweep" else {}
-    atomic_write_text(root / "runs" / "fertui.json",
-                      dumps({"runs": docs, "sweeps": sweeps, "meta": {"1": {"next_run": runs + 1}}}))
+    atomic_write_text(
+        root / "runs" / "fertui.json", dumps({"runs": docs, "sweeps": sweeps, "meta": {"1": {"next_run": runs + 1}}})
+    )
 
 
 def timed(argv: list[str], env: dict) -> float:
@@ -103,8 +145,7 @@ def wait_done(store, run_id: str, timeout: float = 120) -> dict:
     raise SystemExit(f"run {run_id} did not finish in {timeout} s")
 
 
-def measure(root: Path, env: dict, runs: int, shape: str = "spread", store_only: bool = False
-            ) -> dict[str, float]:
+def measure(root: Path, env: dict, runs: int, shape: str = "spread", store_only: bool = False) -> dict[str, float]:
     import psutil
 
     from fertui.config import config_from_command
@@ -130,13 +171,19 @@ def measure(root: Path, env: dict, runs: int, shape: str = "spread", store_only:
     subprocess.run(fertui + ["ls"], env=env, check=True, capture_output=True)
     out["first use: migration + ls (s)"] = time.perf_counter() - t0
     os.sync()  # the migration's writes would otherwise slow the first fsyncs measured below
-    for label, args in (("ls", ["ls"]), ("ls --json", ["ls", "--json"]), ("ls --json --all", ["ls", "--json", "--all"]),
-                        ("show", ["show", str(runs // 2)]),
-                        ("add exits", ["add", "--", "python", "-c", "pass"])):
+    for label, args in (
+        ("ls", ["ls"]),
+        ("ls --json", ["ls", "--json"]),
+        ("ls --json --all", ["ls", "--json", "--all"]),
+        ("show", ["show", str(runs // 2)]),
+        ("add exits", ["add", "--", "python", "-c", "pass"]),
+    ):
         out[f"{label} (x pass)"] = ratio(fertui + args)
     if shape == "sweep":
-        for label, args in (("board", ["board", BIG_SWEEP]),
-                            ("compare", ["compare", BIG_SWEEP, "--by", "model.depth"])):
+        for label, args in (
+            ("board", ["board", BIG_SWEEP]),
+            ("compare", ["compare", BIG_SWEEP, "--by", "model.depth"]),
+        ):
             timings = pairs(fertui + args)
             out[f"{label} (s)"] = statistics.median(command for command, _ in timings)
             out[f"{label} (x pass)"] = statistics.median(command / python for command, python in timings)
@@ -182,16 +229,22 @@ def measure(root: Path, env: dict, runs: int, shape: str = "spread", store_only:
         for _ in range(ROUNDS):
             time.sleep(2.5)
             t0 = time.time()
-            done = subprocess.run(fertui + ["add", "--", "python", "-c", MARK], env=env, capture_output=True,
-                                  text=True, check=True)
+            done = subprocess.run(
+                fertui + ["add", "--", "python", "-c", MARK], env=env, capture_output=True, text=True, check=True
+            )
             run_id = done.stdout.split()[0]
             wait_done(store, run_id)
             lat.append(float((ws.run_dir(run_id) / "first_line").read_text()) - t0)
         out["add -> job's first line (s)"] = statistics.median(lat)
         seconds = 15
         t_queue = time.monotonic()
-        ids = enqueue(ws, [run_doc(config_from_command(["python", "-c", PRINTING.replace("COUNT", str(50 * (seconds + 8)))]))
-                           for _ in range(8)])
+        ids = enqueue(
+            ws,
+            [
+                run_doc(config_from_command(["python", "-c", PRINTING.replace("COUNT", str(50 * (seconds + 8)))]))
+                for _ in range(8)
+            ],
+        )
         deadline = time.monotonic() + 120
         while sum(store.get_run(i)["status"] == "running" for i in ids) < 8:
             if time.monotonic() > deadline:
@@ -204,13 +257,17 @@ def measure(root: Path, env: dict, runs: int, shape: str = "spread", store_only:
         for _ in range(seconds * 4):  # how old the live summaries in the store are, as ls sees them
             time.sleep(0.25)
             now = time.time()
-            ages += [now - (r.get("summary") or {}).get("updated", now) for r in store.active_runs()
-                     if r["status"] == "running"]
+            ages += [
+                now - (r.get("summary") or {}).get("updated", now)
+                for r in store.active_runs()
+                if r["status"] == "running"
+            ]
         c1, w1 = daemon.cpu_times(), time.monotonic()
         out["age of live summaries, median (s)"] = statistics.median(ages)
         out["age of live summaries, max (s)"] = max(ages)
-        out["daemon CPU, 8 jobs x 50 printed lines/s (%)"] = \
+        out["daemon CPU, 8 jobs x 50 printed lines/s (%)"] = (
             100 * ((c1.user + c1.system) - (c0.user + c0.system)) / (w1 - w0)
+        )
         for run_id in ids:
             wait_done(store, run_id, timeout=180)
     finally:
@@ -254,11 +311,16 @@ asyncio.run(main())
 
 def console_figures(root: Path, env: dict, live: str) -> dict[str, float]:
     """First paint, one refresh after one run changes, and RSS of the console (headless)."""
-    done = subprocess.run([sys.executable, "-c", CONSOLE_PROBE, str(root), live], env=env, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CONSOLE_PROBE, str(root), live], env=env, check=True, capture_output=True, text=True
+    )
     first, refresh, rss, rows = (float(x) for x in done.stdout.split()[-4:])
-    return {"console first paint (s)": first, "console refresh after one change (ms)": 1000 * refresh,
-            "console RSS (MB)": rss, "console rows shown": rows}
+    return {
+        "console first paint (s)": first,
+        "console refresh after one change (ms)": 1000 * refresh,
+        "console RSS (MB)": rss,
+        "console rows shown": rows,
+    }
 
 
 def main() -> None:
@@ -290,11 +352,15 @@ def main() -> None:
         load = psutil.getloadavg()[0]
         results = measure(root, env, args.runs, args.shape, args.store_only)
         os.chdir(Path(tmp).parent)
-    print(f"fertui from {Path(fertui.__file__).parent}; {args.runs} finished runs, shape {args.shape}, "
-          f"store {size:.1f} MB")
-    print(f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {load:.1f} at the start, {psutil.getloadavg()[0]:.1f} at the end, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(
+        f"fertui from {Path(fertui.__file__).parent}; {args.runs} finished runs, shape {args.shape}, "
+        f"store {size:.1f} MB"
+    )
+    print(
+        f"machine: {platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {load:.1f} at the start, {psutil.getloadavg()[0]:.1f} at the end, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     for key, value in results.items():
         print(f"  {key}: {value:.3g}")
 

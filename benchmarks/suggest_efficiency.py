@@ -31,9 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fertui.sweeps.axes import parse_axis  # noqa: E402
 from fertui.sweeps.expand import optuna_grid_order  # noqa: E402
-from fertui.sweeps.spec import grid_cells  # noqa: E402
 from fertui.sweeps.ranking import propose_cells  # noqa: E402
-from fertui.sweeps.spec import SweepSpec, cell_of  # noqa: E402
+from fertui.sweeps.spec import (  # noqa: E402
+    SweepSpec,
+    cell_of,
+    grid_cells,  # noqa: E402
+)
 from fertui.sweeps.study import make_pruner  # noqa: E402
 
 EPOCHS = 20
@@ -48,20 +51,33 @@ class Obs:
 
 
 def make_spec(seed: int, pruner: str = "none") -> SweepSpec:
-    axes = [parse_axis("bench", "model.depth", [2, 4, 6, 8]),
-            parse_axis("bench", "optim.lr", "logspace(1e-6, 1e-2, per_decade=4)")]
-    return SweepSpec(name="bench", strategy="grid", objective="val/acc", direction="maximize", seeds=[seed],
-                     budget=0, axes=axes, roles={}, pruner=pruner, pruner_warmup=1, source="bench",
-                     name_template="bench")
+    axes = [
+        parse_axis("bench", "model.depth", [2, 4, 6, 8]),
+        parse_axis("bench", "optim.lr", "logspace(1e-6, 1e-2, per_decade=4)"),
+    ]
+    return SweepSpec(
+        name="bench",
+        strategy="grid",
+        objective="val/acc",
+        direction="maximize",
+        seeds=[seed],
+        budget=0,
+        axes=axes,
+        roles={},
+        pruner=pruner,
+        pruner_warmup=1,
+        source="bench",
+        name_template="bench",
+    )
 
 
 class Surface:
     """A smooth random accuracy surface over (depth, log10 LR)."""
 
     def __init__(self, rng: random.Random):
-        self.peak_at_2 = rng.uniform(-5.0, -3.0)     # log10 of the best LR at depth 2
-        self.peak_slope = rng.uniform(-0.15, 0.0)    # deeper models want smaller LRs
-        self.width = rng.uniform(0.6, 1.2)           # decades of LR to lose ~4 points
+        self.peak_at_2 = rng.uniform(-5.0, -3.0)  # log10 of the best LR at depth 2
+        self.peak_slope = rng.uniform(-0.15, 0.0)  # deeper models want smaller LRs
+        self.width = rng.uniform(0.6, 1.2)  # decades of LR to lose ~4 points
         self.best_depth = rng.uniform(2, 9)
         self.depth_gain = rng.uniform(0.1, 0.4)
 
@@ -70,7 +86,7 @@ class Surface:
 
     def __call__(self, depth: int, lr: float) -> float:
         d_lr = (math.log10(lr) - self.peak(depth)) / self.width
-        return 85 - 4 * d_lr ** 2 - self.depth_gain * (depth - self.best_depth) ** 2
+        return 85 - 4 * d_lr**2 - self.depth_gain * (depth - self.best_depth) ** 2
 
     def curve(self, depth: int, lr: float, epoch: int) -> float:
         """Validation accuracy after EPOCH: slower for LRs below the peak."""
@@ -136,24 +152,47 @@ def main() -> None:
         n = len(cells)
         best = max(cells, key=lambda c: surface(c["model.depth"], c["optim.lr"]))
         best_key = cell_of(spec, best)
-        row = {"seed": seed, "cells": n, "best": best,
-               "gp": guided_order(spec, surface, random.Random(seed + 1000), "gp", best_key) / n,
-               "tpe": guided_order(spec, surface, random.Random(seed + 1000), "tpe", best_key) / n,
-               "grid_shuffled": runs_to_best(optuna_grid_order(spec, cells), best_key, spec) / n}
+        row = {
+            "seed": seed,
+            "cells": n,
+            "best": best,
+            "gp": guided_order(spec, surface, random.Random(seed + 1000), "gp", best_key) / n,
+            "tpe": guided_order(spec, surface, random.Random(seed + 1000), "tpe", best_key) / n,
+            "grid_shuffled": runs_to_best(optuna_grid_order(spec, cells), best_key, spec) / n,
+        }
         for pruner in ("median", "successive_halving"):
             saved, kept = pruning(make_spec(seed, pruner), surface, random.Random(seed + 2000), best_key)
             row[f"{pruner}_saved"], row[f"{pruner}_kept_best"] = saved, kept
         rows.append(row)
-        print(f"seed {seed:2d}: gp {row['gp']:.3f}  tpe {row['tpe']:.3f}  grid {row['grid_shuffled']:.3f}  "
-              f"median saved {row['median_saved']:.2f} kept {row['median_kept_best']}  "
-              f"SH saved {row['successive_halving_saved']:.2f} kept {row['successive_halving_kept_best']}",
-              flush=True)
-    summary = {key: statistics.fmean(r[key] for r in rows) for key in
-               ("gp", "tpe", "grid_shuffled", "median_saved", "median_kept_best",
-                "successive_halving_saved", "successive_halving_kept_best")}
-    summary.update(seeds=args.seeds, cells=rows[0]["cells"], epochs=EPOCHS, noise=NOISE,
-                   seconds=round(time.time() - started, 1), python=platform.python_version(),
-                   optuna=optuna.__version__, machine=platform.machine(), processor=platform.processor())
+        print(
+            f"seed {seed:2d}: gp {row['gp']:.3f}  tpe {row['tpe']:.3f}  grid {row['grid_shuffled']:.3f}  "
+            f"median saved {row['median_saved']:.2f} kept {row['median_kept_best']}  "
+            f"SH saved {row['successive_halving_saved']:.2f} kept {row['successive_halving_kept_best']}",
+            flush=True,
+        )
+    summary = {
+        key: statistics.fmean(r[key] for r in rows)
+        for key in (
+            "gp",
+            "tpe",
+            "grid_shuffled",
+            "median_saved",
+            "median_kept_best",
+            "successive_halving_saved",
+            "successive_halving_kept_best",
+        )
+    }
+    summary.update(
+        seeds=args.seeds,
+        cells=rows[0]["cells"],
+        epochs=EPOCHS,
+        noise=NOISE,
+        seconds=round(time.time() - started, 1),
+        python=platform.python_version(),
+        optuna=optuna.__version__,
+        machine=platform.machine(),
+        processor=platform.processor(),
+    )
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))

@@ -47,8 +47,13 @@ def trainer_step(model: nn.Module, device: torch.device, amp: str, num_classes: 
 def plain_step(model: nn.Module, device: torch.device):
     config = defaults()["optim"]
     model = model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config["lr"], betas=(config["beta1"], config["beta2"]),
-                                  eps=config["eps"], weight_decay=config["weight_decay"])
+    optimizer = torch.optim.AdamW(
+        model.parameters(),
+        lr=config["lr"],
+        betas=(config["beta1"], config["beta2"]),
+        eps=config["eps"],
+        weight_decay=config["weight_decay"],
+    )
     criterion = nn.CrossEntropyLoss()
 
     def step(x: torch.Tensor, y: torch.Tensor) -> None:
@@ -60,9 +65,18 @@ def plain_step(model: nn.Module, device: torch.device):
     return step
 
 
-def compare(model: nn.Module, batch: int, input_size: int, device: torch.device, amp: str = "auto",
-            rounds: int = 7, steps: int = 10, warmup: int = 3, num_classes: int = 7,
-            control: bool = False) -> dict:
+def compare(
+    model: nn.Module,
+    batch: int,
+    input_size: int,
+    device: torch.device,
+    amp: str = "auto",
+    rounds: int = 7,
+    steps: int = 10,
+    warmup: int = 3,
+    num_classes: int = 7,
+    control: bool = False,
+) -> dict:
     """Median img/s of each side, and of their per-round ratio, over ROUNDS alternating rounds of STEPS steps.
 
     CONTROL runs a second plain loop in the trainer's place: its ratio shows the noise floor.
@@ -82,7 +96,7 @@ def compare(model: nn.Module, batch: int, input_size: int, device: torch.device,
     speeds: dict[str, list[float]] = {name: [] for name in sides}
     order = list(sides.items())
     for r in range(rounds):
-        for name, fn in (order if r % 2 == 0 else order[::-1]):  # ABBA: drift hits both sides alike
+        for name, fn in order if r % 2 == 0 else order[::-1]:  # ABBA: drift hits both sides alike
             _sync(device)
             start = time.perf_counter()
             for _ in range(steps):
@@ -92,9 +106,17 @@ def compare(model: nn.Module, batch: int, input_size: int, device: torch.device,
     trainer_ips, plain_ips = (statistics.median(speeds[n]) for n in ("trainer", "plain"))
     # Each round's two sides ran back to back, so their ratio cancels slow drifts in machine load.
     ratio = statistics.median(t / p for t, p in zip(speeds["trainer"], speeds["plain"]))
-    return {"trainer_img_per_s": trainer_ips, "plain_img_per_s": plain_ips, "ratio": ratio,
-            "trainer_precision": precision, "rounds": rounds, "steps": steps, "batch": batch,
-            "input_size": input_size, "device": str(device)}
+    return {
+        "trainer_img_per_s": trainer_ips,
+        "plain_img_per_s": plain_ips,
+        "ratio": ratio,
+        "trainer_precision": precision,
+        "rounds": rounds,
+        "steps": steps,
+        "batch": batch,
+        "input_size": input_size,
+        "device": str(device),
+    }
 
 
 def main() -> None:
@@ -118,12 +140,15 @@ def main() -> None:
     model = create_model(args.model, **({"depth": args.depth} if args.depth else {}))
     device = pick_device(args.device)
     tune_backends(device)  # what the trainer does on a GPU; both sides share it
-    result = compare(model, args.batch, args.input_size, device, args.amp, args.rounds, args.steps,
-                     control=args.control)
-    print(f"model {args.model}, batch {args.batch}, {args.input_size}px, {result['device']}, "
-          f"{torch.get_num_threads()} threads, trainer in {result['trainer_precision']}"
-          f"{' + channels_last' if result['device'].startswith('cuda') else ''}, plain in fp32")
-    print("| loop | img/s (median of %d rounds) |" % args.rounds)
+    result = compare(
+        model, args.batch, args.input_size, device, args.amp, args.rounds, args.steps, control=args.control
+    )
+    print(
+        f"model {args.model}, batch {args.batch}, {args.input_size}px, {result['device']}, "
+        f"{torch.get_num_threads()} threads, trainer in {result['trainer_precision']}"
+        f"{' + channels_last' if result['device'].startswith('cuda') else ''}, plain in fp32"
+    )
+    print(f"| loop | img/s (median of {args.rounds} rounds) |")
     print("|---|---|")
     print(f"| trainer step | {result['trainer_img_per_s']:.1f} |")
     print(f"| plain fp32 loop | {result['plain_img_per_s']:.1f} |")

@@ -67,11 +67,29 @@ def fill(root: Path) -> None:
         docs.append(doc)
     ids = enqueue(ws, docs)
     now = time.time()
-    Store(ws.store_path).update_runs({run_id: {
-        "status": "done", "started": now - 3600, "ended": now - 60, "slot": "cpu0", "exit_code": 0,
-        "summary": {"step": 9999, "epoch": 50, "epochs": 50, "steps_per_epoch": 200, "progress": 1.0,
-                    "last": {"train/loss": 0.4 + i % 9 / 100}, "best": {"val/acc": 80.0 + i % 7},
-                    "img_per_s": 900.0, "objective": "val/acc"}} for i, run_id in enumerate(ids)})
+    Store(ws.store_path).update_runs(
+        {
+            run_id: {
+                "status": "done",
+                "started": now - 3600,
+                "ended": now - 60,
+                "slot": "cpu0",
+                "exit_code": 0,
+                "summary": {
+                    "step": 9999,
+                    "epoch": 50,
+                    "epochs": 50,
+                    "steps_per_epoch": 200,
+                    "progress": 1.0,
+                    "last": {"train/loss": 0.4 + i % 9 / 100},
+                    "best": {"val/acc": 80.0 + i % 7},
+                    "img_per_s": 900.0,
+                    "objective": "val/acc",
+                },
+            }
+            for i, run_id in enumerate(ids)
+        }
+    )
     for i in range(LIVE):
         enqueue(ws, [run_doc(config_from_command([sys.executable, "-c", LIVE_JOB], [f"run.name=live_{i}"]))])
 
@@ -90,8 +108,8 @@ def stop(root: Path) -> None:
 
 
 async def headless(root: Path, seconds: float) -> dict:
-    from fertui.tui.app import FertuiApp, make_app
     from fertui.tui import watcher as watcher_module
+    from fertui.tui.app import FertuiApp, make_app
 
     ws = open_workspace(root)
     refresh, refresh_cpu, parse, toast_latency = [], [], [], []
@@ -130,7 +148,14 @@ async def headless(root: Path, seconds: float) -> dict:
         await pilot.pause(seconds)
         cpu = (time.process_time() - cpu0) / (time.monotonic() - wall0)
         rows = app.screen.query_one("RunsTable").row_count
-    return {"refresh": refresh, "refresh_cpu": refresh_cpu, "parse": parse, "cpu": cpu, "rows": rows, "toast": toast_latency}
+    return {
+        "refresh": refresh,
+        "refresh_cpu": refresh_cpu,
+        "parse": parse,
+        "cpu": cpu,
+        "rows": rows,
+        "toast": toast_latency,
+    }
 
 
 def in_tmux(root: Path, seconds: float) -> float | None:
@@ -138,11 +163,15 @@ def in_tmux(root: Path, seconds: float) -> float | None:
         return None
     name = f"fertui-bench-{os.getpid()}"
     fertui = str(Path(sys.executable).with_name("fertui"))
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
-                    f"exec {fertui} --workspace {root}"], check=True, env={**os.environ, "TERM": "xterm-256color"})
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24", f"exec {fertui} --workspace {root}"],
+        check=True,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
     try:
-        pane = int(subprocess.run(["tmux", "display", "-p", "-t", name, "#{pane_pid}"],
-                                  capture_output=True, text=True).stdout)
+        pane = int(
+            subprocess.run(["tmux", "display", "-p", "-t", name, "#{pane_pid}"], capture_output=True, text=True).stdout
+        )
         proc = psutil.Process(pane)
         time.sleep(5)  # start-up and the first full snapshot are not the steady state
         t0, w0 = sum(proc.cpu_times()[:2]), time.monotonic()
@@ -171,10 +200,14 @@ def main() -> None:
     ms = sorted(x * 1000 for x in result["refresh"])
     parse_ms = [x * 1000 for x in result["parse"]]
     p95 = ms[int(len(ms) * 0.95)] if ms else float("nan")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
-    print(f"store: {HISTORY + LIVE + 1} runs, {size_mb:.1f} MB; {LIVE} jobs logging every 50 ms; "
-          f"{args.seconds:.0f} s measured; table rows {result['rows']}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"store: {HISTORY + LIVE + 1} runs, {size_mb:.1f} MB; {LIVE} jobs logging every 50 ms; "
+        f"{args.seconds:.0f} s measured; table rows {result['rows']}"
+    )
     print("| measure | value | target |\n|---|---|---|")
     print(f"| runs-screen refresh, median (UI thread) | {statistics.median(ms):.1f} ms (n={len(ms)}) | < 50 ms |")
     print(f"| runs-screen refresh, p95 | {p95:.1f} ms | |")

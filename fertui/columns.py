@@ -21,8 +21,18 @@ from fertui.presentation import end_cut, middle_cut
 
 GAP = 2  # spaces between columns
 PIPE_WIDTH = 1000  # what Rich lays out for a pipe: wide enough that it cuts and folds nothing
-ANSI_SGR = {"cyan": "36", "bold blue": "1;34", "green": "32", "bold red": "1;31", "bold magenta": "1;35",
-            "red": "31", "yellow": "33", "dim": "2", "bold": "1", "bold green": "1;32"}
+ANSI_SGR = {
+    "cyan": "36",
+    "bold blue": "1;34",
+    "green": "32",
+    "bold red": "1;31",
+    "bold magenta": "1;35",
+    "red": "31",
+    "yellow": "33",
+    "dim": "2",
+    "bold": "1",
+    "bold green": "1;32",
+}
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,12 @@ def cut(text: str, fitted: Fitted) -> str:
     return text if fitted.column.cut == "never" else end_cut(text, fitted.width)
 
 
-def plain_lines(fitted: Sequence[Fitted], rows: Sequence[dict[str, str]], styles: Sequence[dict[str, str]] = (),
-                colour: bool = False) -> list[str]:
+def plain_lines(
+    fitted: Sequence[Fitted],
+    rows: Sequence[dict[str, str]],
+    styles: Sequence[dict[str, str]] = (),
+    colour: bool = False,
+) -> list[str]:
     """The header and ROWS as aligned lines; STYLES[i] maps a column key to a Rich-style name
     (``bold red``) shown as an ANSI colour when COLOUR."""
     lines = [_line(fitted, {f.column.key: f.column.label for f in fitted}, {}, False)]

@@ -27,7 +27,7 @@ MET_STATES = ("done", "pruned")
 
 @dataclass(frozen=True)
 class DependencyState:
-    state: str   # "met" | "waiting" | "failed"
+    state: str  # "met" | "waiting" | "failed"
     reason: str = ""
 
 
@@ -48,8 +48,12 @@ def resolve_after(store: Store, refs: Iterable[str], source: str = "run.after") 
     return list(dict.fromkeys(run_ids)), list(dict.fromkeys(sweeps))
 
 
-def dependency_state(run: dict, get_run: Callable[[str], dict | None],
-                     sweep_active: Callable[[str], bool], sweep_done_count: Callable[[str], int]) -> DependencyState:
+def dependency_state(
+    run: dict,
+    get_run: Callable[[str], dict | None],
+    sweep_active: Callable[[str], bool],
+    sweep_done_count: Callable[[str], int],
+) -> DependencyState:
     """Whether RUN may start; the first unmet dependency says why not."""
     for run_id in run.get("after_runs") or []:
         dep = get_run(run_id)

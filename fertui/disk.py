@@ -81,7 +81,7 @@ def run_usage(run_dir: Path) -> Usage:
 
 @dataclass
 class UsageRow:
-    label: str               # a sweep, "(no sweep)", or a run id
+    label: str  # a sweep, "(no sweep)", or a run id
     runs: int
     usage: Usage = field(default_factory=Usage)
 
@@ -123,8 +123,9 @@ def _objective_value(run: dict, objective: Objective) -> float | None:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def plan_clean(ws: Workspace, store: Store, lost: bool, failed: bool, keep_best: int | None,
-               what: str, sweep: str | None = None) -> list[CleanItem]:
+def plan_clean(
+    ws: Workspace, store: Store, lost: bool, failed: bool, keep_best: int | None, what: str, sweep: str | None = None
+) -> list[CleanItem]:
     """What ``clean`` would remove: runs lost / failed, and per sweep all but the KEEP_BEST best
     (by the sweep's objective and direction). Active runs are never chosen."""
     runs = store.sweep_runs(sweep) if sweep else list(store.iter_runs_newest_first())
@@ -198,10 +199,14 @@ def usage_lines(rows: list[UsageRow], free_bytes: int | None) -> list[str]:
         u = r.usage
         total.add(u)
         count += r.runs
-        lines.append(f"{r.label:{width}}  {r.runs:>5}  {human_bytes(u.checkpoints):>11}  {human_bytes(u.logs):>9}  "
-                     f"{human_bytes(u.other):>9}  {human_bytes(u.total):>9}")
-    lines.append(f"{'total':{width}}  {count:>5}  {human_bytes(total.checkpoints):>11}  {human_bytes(total.logs):>9}  "
-                 f"{human_bytes(total.other):>9}  {human_bytes(total.total):>9}")
+        lines.append(
+            f"{r.label:{width}}  {r.runs:>5}  {human_bytes(u.checkpoints):>11}  {human_bytes(u.logs):>9}  "
+            f"{human_bytes(u.other):>9}  {human_bytes(u.total):>9}"
+        )
+    lines.append(
+        f"{'total':{width}}  {count:>5}  {human_bytes(total.checkpoints):>11}  {human_bytes(total.logs):>9}  "
+        f"{human_bytes(total.other):>9}  {human_bytes(total.total):>9}"
+    )
     if free_bytes is not None:
         lines.append(f"free on the workspace disk: {human_bytes(free_bytes)}")
     return lines
@@ -211,6 +216,5 @@ def clean_lines(items: list[CleanItem], done: bool) -> list[str]:
     verb = "removed" if done else "would remove"
     lines = [f"{i.run['id']}  {i.run.get('name', '')}  {human_bytes(i.bytes)}  ({i.reason})" for i in items]
     total = sum(i.bytes for i in items)
-    lines.append(f"{verb} {human_bytes(total)} from {len(items)} run(s)"
-                 + ("" if done else "; add --yes to do it"))
+    lines.append(f"{verb} {human_bytes(total)} from {len(items)} run(s)" + ("" if done else "; add --yes to do it"))
     return lines

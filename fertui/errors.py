@@ -11,8 +11,10 @@ def not_writable_message(exc: OSError) -> str:
     """One line for a file fertui may not open or write (a read-only disk, someone else's runs/)."""
     path = exc.filename or "the workspace"
     why = "the file system is read-only" if exc.errno == errno.EROFS else "permission denied"
-    return (f"{path}: {why}; fertui writes its store, locks and run folders under the workspace's runs/: "
-            "use a workspace you can write (--workspace DIR or FERTUI_HOME)")
+    return (
+        f"{path}: {why}; fertui writes its store, locks and run folders under the workspace's runs/: "
+        "use a workspace you can write (--workspace DIR or FERTUI_HOME)"
+    )
 
 
 class UserError(Exception):

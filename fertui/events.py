@@ -22,7 +22,7 @@ EVENTS_FILE = "events.jsonl"
 CAPTURED_FILE = "captured.jsonl"
 EVENT_FILES = (EVENTS_FILE, CAPTURED_FILE)
 MAX_EVENT_LINE = 1 << 20  # a longer line is no event a job meant to write: skipped unparsed
-READ_BYTES = 8 << 20      # one read's worth of a file: what a tick costs at most, per file
+READ_BYTES = 8 << 20  # one read's worth of a file: what a tick costs at most, per file
 
 
 class EventTail:
@@ -50,7 +50,7 @@ class EventTail:
                     self.offset += len(chunk)
                     self.bad_lines += 1
                 return []
-            body = chunk[:end + 1]
+            body = chunk[: end + 1]
         self.offset += len(body)
         events = []
         for line in body.split(b"\n"):

@@ -21,9 +21,9 @@ FORMATS = ("png", "pdf", "svg")
 ONE_COLUMN_IN = 3.5
 TWO_COLUMNS_IN = 7.16
 PNG_DPI = 300
-SEQUENTIAL_CMAP = "viridis"       # low → high, readable in grey and by colour-blind readers
-DIVERGING_CMAP = "RdBu_r"         # signed differences around 0
-ATTENTION_CMAP = "inferno"        # attention weights over a face: bright = attended
+SEQUENTIAL_CMAP = "viridis"  # low → high, readable in grey and by colour-blind readers
+DIVERGING_CMAP = "RdBu_r"  # signed differences around 0
+ATTENTION_CMAP = "inferno"  # attention weights over a face: bright = attended
 
 PAPER_RC = {
     "font.size": 8,
@@ -43,7 +43,7 @@ PAPER_RC = {
 
 
 def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
-    """"png,pdf" (or a list) as a tuple of formats; a UserError naming the bad one."""
+    """ "png,pdf" (or a list) as a tuple of formats; a UserError naming the bad one."""
     parts = text.split(",") if isinstance(text, str) else list(text)
     formats = tuple(dict.fromkeys(p.strip().lower().lstrip(".") for p in parts if p.strip()))
     bad = [f for f in formats if f not in FORMATS]

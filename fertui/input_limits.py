@@ -26,13 +26,21 @@ def check_queued_docs(docs: list[dict[str, Any]]) -> None:
         for key, text in shown_text(doc):
             bad = control_character(text)
             if bad:
-                raise ConfigError(source, key, f"contains the control character {bad}, which a terminal acts on "
-                                               "when fertui prints it (a title, a clipboard write); remove it")
+                raise ConfigError(
+                    source,
+                    key,
+                    f"contains the control character {bad}, which a terminal acts on "
+                    "when fertui prints it (a title, a clipboard write); remove it",
+                )
         size = len(dumps({k: v for k, v in doc.items() if k not in ("shell_env", "sweep_spec")}))
         if size > MAX_RUN_RECORD_BYTES:
-            raise ConfigError(source, None, f"one run's record would be {size / 1e6:.1f} MB, over the "
-                                            f"{MAX_RUN_RECORD_BYTES >> 10} KB a run may have; keep big values in "
-                                            "files the job reads")
+            raise ConfigError(
+                source,
+                None,
+                f"one run's record would be {size / 1e6:.1f} MB, over the "
+                f"{MAX_RUN_RECORD_BYTES >> 10} KB a run may have; keep big values in "
+                "files the job reads",
+            )
 
 
 def shown_text(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:

@@ -20,7 +20,7 @@ _VALIDATION = ("val/acc", "val/mean_class_acc", "val/loss")
 class JobMetrics:
     """What one kind of built-in job reports: log metrics, and the values of its summary event."""
 
-    job: str                   # how a message names the job
+    job: str  # how a message names the job
     logged: tuple[str, ...]
     summary: tuple[str, ...]
 
@@ -31,13 +31,17 @@ class JobMetrics:
 
 BUILT_IN_JOBS: dict[str, JobMetrics] = {
     # fertui.train.loop (per step and per epoch, from fertui.train.evaluate) and its finish()
-    "train": JobMetrics("built-in trainer",
-                        logged=(*_VALIDATION, "train/loss", "train/lr", "perf/img_per_s", "sys/gpu_mem_mb"),
-                        summary=(*(f"best/{m}" for m in _VALIDATION), "best_epoch", "epochs_done", "step")),
+    "train": JobMetrics(
+        "built-in trainer",
+        logged=(*_VALIDATION, "train/loss", "train/lr", "perf/img_per_s", "sys/gpu_mem_mb"),
+        summary=(*(f"best/{m}" for m in _VALIDATION), "best_epoch", "epochs_done", "step"),
+    ),
     # fertui.bench.__main__: one log event per measured row, then the best row's summary
-    "bench": JobMetrics("benchmark job",
-                        logged=("perf/img_per_s", "perf/ms_per_step", "sys/memory_mb", "bench/batch_size"),
-                        summary=("best_batch_size", "rows", "oom_rows")),
+    "bench": JobMetrics(
+        "benchmark job",
+        logged=("perf/img_per_s", "perf/ms_per_step", "sys/memory_mb", "bench/batch_size"),
+        summary=("best_batch_size", "rows", "oom_rows"),
+    ),
 }
 
 

@@ -35,7 +35,7 @@ class Direction(StrEnum):
 
     @property
     def short(self) -> str:
-        """"max" or "min", for headers."""
+        """ "max" or "min", for headers."""
         return self.value[:3]
 
 

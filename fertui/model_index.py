@@ -51,8 +51,9 @@ def _is_register_model(node) -> bool:
     import ast
 
     target = node.func if isinstance(node, ast.Call) else node
-    return (isinstance(target, ast.Name) and target.id == "register_model") or \
-        (isinstance(target, ast.Attribute) and target.attr == "register_model")
+    return (isinstance(target, ast.Name) and target.id == "register_model") or (
+        isinstance(target, ast.Attribute) and target.attr == "register_model"
+    )
 
 
 def names_in_source(text: str) -> tuple[set[str], bool]:

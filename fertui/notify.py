@@ -54,8 +54,8 @@ COMMAND_TIMEOUT_S = 30
 
 @dataclass(frozen=True)
 class Event:
-    kind: str                  # an alert kind: "nan", "failed", "sweep_done", ...
-    line: str                  # the one line that says what happened and why
+    kind: str  # an alert kind: "nan", "failed", "sweep_done", ...
+    line: str  # the one line that says what happened and why
     run_id: str | None = None
     sweep: str | None = None
 
@@ -112,8 +112,11 @@ def parse_settings(values: dict[str, Any], source: str = "fertui.toml") -> Notif
             start, end = str(merged["quiet_hours"]).split("-")
             quiet = (_minutes(start), _minutes(end))
         except ValueError:
-            raise ConfigError(source, "notify.quiet_hours",
-                              f'expected "HH:MM-HH:MM", e.g. "23:00-07:00", got {merged["quiet_hours"]!r}') from None
+            raise ConfigError(
+                source,
+                "notify.quiet_hours",
+                f'expected "HH:MM-HH:MM", e.g. "23:00-07:00", got {merged["quiet_hours"]!r}',
+            ) from None
     return NotifySettings(list(merged["urls"]), list(merged["on"]), list(merged["command"]), quiet, float(group))
 
 
@@ -125,8 +128,11 @@ def message(events: list[Event]) -> tuple[str, str]:
     title = f"fertui: {what} ({where})" if len(events) == 1 else f"fertui: {len(events)}× {what} ({where})"
     lines = [f"{e.run_id}: {e.line}" if e.run_id else e.line for e in events[:20]]
     if len(events) > 20:
-        lines.append(f"… and {len(events) - 20} more (fertui ls --sweep {first.sweep})" if first.sweep
-                     else f"… and {len(events) - 20} more")
+        lines.append(
+            f"… and {len(events) - 20} more (fertui ls --sweep {first.sweep})"
+            if first.sweep
+            else f"… and {len(events) - 20} more"
+        )
     return title, "\n".join(lines)
 
 
@@ -169,8 +175,9 @@ class Sender:
     def _command(self, title: str, body: str) -> list[str]:
         argv = [arg.replace("{title}", title).replace("{body}", body) for arg in self.settings.command]
         try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                  timeout=COMMAND_TIMEOUT_S)
+            done = subprocess.run(
+                argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return [f"notify.command {argv[0]}: {exc}"]
         if done.returncode != 0:
@@ -187,8 +194,7 @@ def _redacted(url: str) -> str:
 class Notifier:
     """Groups posted events and sends them from a background thread."""
 
-    def __init__(self, settings: NotifySettings, sender: Sender | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, settings: NotifySettings, sender: Sender | None = None, clock: Callable[[], float] = time.time):
         self.settings = settings
         self.sender = sender or Sender(settings)
         self.clock = clock

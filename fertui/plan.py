@@ -75,7 +75,9 @@ def enqueue(workspace: Workspace, docs: list[dict]) -> list[str]:
     for doc in docs:  # resolved before anything is written: an unknown reference queues nothing
         refs = ((doc.get("config") or {}).get("run") or {}).get("after") or []
         if refs:
-            doc["after_runs"], doc["after_sweeps"] = resolve_after(store, refs, f"{doc.get('source') or '--set'}: run.after")
+            doc["after_runs"], doc["after_sweeps"] = resolve_after(
+                store, refs, f"{doc.get('source') or '--set'}: run.after"
+            )
     try:
         ids = store.add_runs(docs, prepare=prepare)
     except BaseException:

@@ -24,8 +24,16 @@ from fertui.run_summary import best_entry, last_loss, waiting_text
 from fertui.terminal_text import inline
 
 STATUS_STYLE = {
-    "queued": "cyan", "running": "bold blue", "done": "green", "failed": "bold red",
-    "nan": "bold magenta", "oom": "red", "cancelled": "yellow", "pruned": "dim", "lost": "red", "held": "yellow",
+    "queued": "cyan",
+    "running": "bold blue",
+    "done": "green",
+    "failed": "bold red",
+    "nan": "bold magenta",
+    "oom": "red",
+    "cancelled": "yellow",
+    "pruned": "dim",
+    "lost": "red",
+    "held": "yellow",
 }
 BAD_STATES = ("failed", "nan", "oom", "lost")
 COMMAND_PARAMS_WIDTH = 40  # a command job's argv stands in for its params; its start says enough
@@ -91,13 +99,24 @@ def present(run: dict, now: float | None = None) -> RunLine:
     entry = best_entry(run)
     metric, value = entry if entry else ("", "")
     return RunLine(
-        id=str(run["id"]), name=run.get("name") or "", status=status_text(run), state=state,
-        progress=progress_text(run) or waiting_text(run), duration=duration_text(run, now), params=params_text(run),
-        best=f"{metric} {fmt_num(value)}" if entry else "", best_metric=metric, best_value=fmt_num(value),
-        loss=fmt_num(last_loss(s)), eta=fmt_duration(s.get("eta_s")) if state == "running" else "",
-        slot="" if slot is None else str(slot), model=model_text(run), sweep=run.get("sweep") or "",
+        id=str(run["id"]),
+        name=run.get("name") or "",
+        status=status_text(run),
+        state=state,
+        progress=progress_text(run) or waiting_text(run),
+        duration=duration_text(run, now),
+        params=params_text(run),
+        best=f"{metric} {fmt_num(value)}" if entry else "",
+        best_metric=metric,
+        best_value=fmt_num(value),
+        loss=fmt_num(last_loss(s)),
+        eta=fmt_duration(s.get("eta_s")) if state == "running" else "",
+        slot="" if slot is None else str(slot),
+        model=model_text(run),
+        sweep=run.get("sweep") or "",
         age=fmt_duration(now - created, coarse=True) if isinstance(created, (int, float)) else "",
-        nan=s.get("nan_step") is not None or state == "nan")
+        nan=s.get("nan_step") is not None or state == "nan",
+    )
 
 
 def with_shared_best(lines: list[RunLine], label: str = "best") -> tuple[str, list[dict[str, str]]]:
@@ -158,7 +177,7 @@ def middle_cut(text: str, width: int) -> str:
     if width <= 1:
         return "…"[:width]
     head = (width - 1) // 2
-    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
 
 
 def end_cut(text: str, width: int) -> str:
@@ -200,8 +219,9 @@ def params_text(run: dict) -> str:
 
     params = run.get("params") or {}
     if params:
-        return " ".join(f"{short_key(k)}={compact(v)}" for k, v in params.items()
-                        if not (short_key(k) == "seed" and v == 0))  # seed 0 is every sweep's default
+        return " ".join(
+            f"{short_key(k)}={compact(v)}" for k, v in params.items() if not (short_key(k) == "seed" and v == 0)
+        )  # seed 0 is every sweep's default
     if run.get("kind") == "command":
         return end_cut(" ".join(run.get("command", [])), COMMAND_PARAMS_WIDTH)
     config = run.get("config") or {}

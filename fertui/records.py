@@ -41,17 +41,17 @@ from fertui.metrics import (
 class EventKind(StrEnum):
     """The ``type`` of an event in ``events.jsonl`` / ``captured.jsonl``."""
 
-    START = "start"        # the job's plan: epochs, steps_per_epoch, objective, direction
-    LOG = "log"            # metrics at a step (and epoch)
-    NAN = "nan"            # a non-finite loss
-    OOM = "oom"            # out of memory
-    SUMMARY = "summary"    # final values (a W&B summary)
-    PARAMS = "params"      # the job's own config (wandb.config)
-    WANDB = "wandb"        # project, name, tags, notes
+    START = "start"  # the job's plan: epochs, steps_per_epoch, objective, direction
+    LOG = "log"  # metrics at a step (and epoch)
+    NAN = "nan"  # a non-finite loss
+    OOM = "oom"  # out of memory
+    SUMMARY = "summary"  # final values (a W&B summary)
+    PARAMS = "params"  # the job's own config (wandb.config)
+    WANDB = "wandb"  # project, name, tags, notes
     ARTIFACT = "artifact"  # a file the job kept
-    ALERT = "alert"        # the job asked for an alert
+    ALERT = "alert"  # the job asked for an alert
     BENCH_ROW = "bench_row"  # one row of a benchmark table
-    CAPTURE = "capture"    # which output_scalars setting `auto` chose
+    CAPTURE = "capture"  # which output_scalars setting `auto` chose
 
 
 def event_kind(event: dict[str, Any]) -> EventKind | None:
@@ -74,9 +74,9 @@ class RunSummary:
     """What ingest made of a run's events: last and best value of each metric, and progress."""
 
     last: dict[str, Any] = field(default_factory=dict)
-    best: dict[str, Any] = field(default_factory=dict)   # per metric, best in its direction
-    objective: str | None = None      # the metric the job or its sweep is judged by
-    direction: str | None = None      # that metric's direction, when someone said so
+    best: dict[str, Any] = field(default_factory=dict)  # per metric, best in its direction
+    objective: str | None = None  # the metric the job or its sweep is judged by
+    direction: str | None = None  # that metric's direction, when someone said so
     values: dict[str, Any] | None = None  # final values (a summary event)
     epochs: Any = None
     steps_per_epoch: Any = None
@@ -142,28 +142,41 @@ class RunRecord:
     status: str = ""
     kind: str = ""
     sweep: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)   # the sweep cell, seed included
-    config: dict[str, Any] = field(default_factory=dict)   # the resolved config tree
+    params: dict[str, Any] = field(default_factory=dict)  # the sweep cell, seed included
+    config: dict[str, Any] = field(default_factory=dict)  # the resolved config tree
     summary: RunSummary = field(default_factory=RunSummary)
-    objective_doc: dict[str, Any] | None = None            # {"metric", "direction"} of its sweep
+    objective_doc: dict[str, Any] | None = None  # {"metric", "direction"} of its sweep
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> RunRecord:
         rest = dict(doc)
-        record = cls(id=str(rest.pop("id", "")), name=str(rest.pop("name", "") or ""),
-                     status=str(rest.pop("status", "") or ""), kind=str(rest.pop("kind", "") or ""),
-                     sweep=rest.pop("sweep", None), params=dict(rest.pop("params", None) or {}),
-                     config=dict(rest.pop("config", None) or {}),
-                     summary=RunSummary.from_dict(rest.pop("summary", None)),
-                     objective_doc=rest.pop("objective", None))
+        record = cls(
+            id=str(rest.pop("id", "")),
+            name=str(rest.pop("name", "") or ""),
+            status=str(rest.pop("status", "") or ""),
+            kind=str(rest.pop("kind", "") or ""),
+            sweep=rest.pop("sweep", None),
+            params=dict(rest.pop("params", None) or {}),
+            config=dict(rest.pop("config", None) or {}),
+            summary=RunSummary.from_dict(rest.pop("summary", None)),
+            objective_doc=rest.pop("objective", None),
+        )
         record.extra = rest
         return record
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"id": self.id, "name": self.name, "status": self.status, "kind": self.kind, "sweep": self.sweep,
-               "params": dict(self.params), "config": self.config, "summary": self.summary.to_dict(),
-               **self.extra}
+        out = {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "kind": self.kind,
+            "sweep": self.sweep,
+            "params": dict(self.params),
+            "config": self.config,
+            "summary": self.summary.to_dict(),
+            **self.extra,
+        }
         if self.objective_doc is not None:
             out["objective"] = dict(self.objective_doc)
         return out

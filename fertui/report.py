@@ -20,7 +20,7 @@ from fertui.jsonio import dumps
 from fertui.records import EventKind
 
 EVENTS_FILE = "events.jsonl"
-_writer: "EventWriter | None" = None
+_writer: EventWriter | None = None
 
 
 class EventWriter:
@@ -71,8 +71,9 @@ def log(metrics: dict[str, Any], step: int | None = None, epoch: float | None = 
     if step is None:
         step = writer.last_step + 1
     writer.last_step = step
-    values = {k: float(v) if hasattr(v, "__float__") and not isinstance(v, (bool, int)) else v
-              for k, v in metrics.items()}
+    values = {
+        k: float(v) if hasattr(v, "__float__") and not isinstance(v, (bool, int)) else v for k, v in metrics.items()
+    }
     event: dict[str, Any] = {"type": EventKind.LOG.value, "step": step, "metrics": values}
     if epoch is not None:
         event["epoch"] = epoch
@@ -82,8 +83,9 @@ def log(metrics: dict[str, Any], step: int | None = None, epoch: float | None = 
         nan(step=step, epoch=epoch, metric=bad[0], lr=values.get("train/lr"))
 
 
-def nan(step: int, epoch: float | None = None, metric: str = "train/loss", lr: float | None = None,
-        **extra: Any) -> None:
+def nan(
+    step: int, epoch: float | None = None, metric: str = "train/loss", lr: float | None = None, **extra: Any
+) -> None:
     """Record that training produced a non-finite value at STEP."""
     _get().write({"type": EventKind.NAN.value, "step": step, "epoch": epoch, "metric": metric, "lr": lr, **extra})
 

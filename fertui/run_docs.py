@@ -17,13 +17,18 @@ def run_doc(cfg: RunConfig, sweep: str | None = None, cell: dict[str, Any] | Non
     """The store document of one run of CFG (one cell of SWEEP when given)."""
     flat = cfg.flat()
     run, job = cfg.data["run"], cfg.data["job"]
-    name = sanitize_name(render(run["name"], {k: v for k, v in flat.items() if k != "run.name"},
-                                cfg.source, "run.name"))
+    name = sanitize_name(
+        render(run["name"], {k: v for k, v in flat.items() if k != "run.name"}, cfg.source, "run.name")
+    )
     flat["run.name"] = name
-    command = [render(arg, flat, cfg.source, "job.command", fmt=exact, keep=LAUNCH_KEYS, unescape=False)
-               for arg in job["command"]]
-    resume_command = [render(arg, flat, cfg.source, "job.resume_command", fmt=exact, keep=LAUNCH_KEYS, unescape=False)
-                      for arg in job.get("resume_command") or []]
+    command = [
+        render(arg, flat, cfg.source, "job.command", fmt=exact, keep=LAUNCH_KEYS, unescape=False)
+        for arg in job["command"]
+    ]
+    resume_command = [
+        render(arg, flat, cfg.source, "job.resume_command", fmt=exact, keep=LAUNCH_KEYS, unescape=False)
+        for arg in job.get("resume_command") or []
+    ]
     resolved = cfg.to_toml_dict()
     resolved.pop("sweep", None)
     resolved["run"]["name"] = name
@@ -47,8 +52,7 @@ def run_doc(cfg: RunConfig, sweep: str | None = None, cell: dict[str, Any] | Non
     return doc
 
 
-CLONED_FIELDS = ("name", "kind", "command", "resume_command", "config", "params", "sweep", "tags", "priority",
-                 "source")
+CLONED_FIELDS = ("name", "kind", "command", "resume_command", "config", "params", "sweep", "tags", "priority", "source")
 
 
 def clone_for_retry(run: dict, attempts: int) -> dict:

@@ -25,9 +25,14 @@ RUN_FIELDS = ("status", "name", "sweep", "id", "tags", "kind")
 # Metric names hold "/" (val/acc), which Python would read as a division: they become names first.
 _SLASHED = re.compile(r"(?<![\w'\"])([A-Za-z_][\w.@-]*(?:/[\w.@-]+)+)")
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
 }
 MISSING = object()
 
@@ -47,21 +52,41 @@ def compile_where(text: str) -> Callable[[dict], bool]:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        raise UserError(f"--where: cannot read {text!r} ({exc.msg}); e.g. 'val/acc > 85 and model.depth == 8'") \
-            from None
+        raise UserError(
+            f"--where: cannot read {text!r} ({exc.msg}); e.g. 'val/acc > 85 and model.depth == 8'"
+        ) from None
     _check(tree.body, text)
     return lambda run: bool(_eval(tree.body, run, names))
 
 
 def _check(node: ast.AST, text: str) -> None:
-    allowed = (ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.Compare, ast.Name, ast.Load,
-               ast.Attribute, ast.Constant, ast.List, ast.Tuple, *_COMPARE)
+    allowed = (
+        ast.BoolOp,
+        ast.And,
+        ast.Or,
+        ast.UnaryOp,
+        ast.Not,
+        ast.USub,
+        ast.Compare,
+        ast.Name,
+        ast.Load,
+        ast.Attribute,
+        ast.Constant,
+        ast.List,
+        ast.Tuple,
+        *_COMPARE,
+    )
     for child in ast.walk(node):
         if not isinstance(child, allowed):
-            raise UserError(f"--where: {type(child).__name__.lower()} is not allowed in {text!r}; use names, "
-                            "numbers, strings, comparisons, and/or/not")
-        if isinstance(child, ast.UnaryOp) and isinstance(child.op, ast.USub) and \
-                not isinstance(child.operand, ast.Constant):
+            raise UserError(
+                f"--where: {type(child).__name__.lower()} is not allowed in {text!r}; use names, "
+                "numbers, strings, comparisons, and/or/not"
+            )
+        if (
+            isinstance(child, ast.UnaryOp)
+            and isinstance(child.op, ast.USub)
+            and not isinstance(child.operand, ast.Constant)
+        ):
             raise UserError(f"--where: '-' goes before a number only, in {text!r}")
 
 

@@ -21,9 +21,10 @@ import heapq
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from tinydb.storages import Storage
 
@@ -37,8 +38,13 @@ from fertui.jsonio import dumps, loads
 from fertui.store_acks import ACK_LOG
 from fertui.store_alerts import ALERTS_DIR, archive_overflow, archived_alerts
 from fertui.store_backup import backup_path, damaged, keep_backup, read_json_file
-from fertui.store_chunks import ChunkRows, chunk_name, is_chunk, partition_of_chunk
-from fertui.store_chunks import file_signature  # noqa: F401  (the console watcher imports it from here)
+from fertui.store_chunks import (
+    ChunkRows,
+    chunk_name,
+    file_signature,  # noqa: F401  (the console watcher imports it from here)
+    is_chunk,
+    partition_of_chunk,
+)
 from fertui.store_partitions import PARTITION_DIR, Partitions, add_to_ranges, in_ranges, partition_of, sweep_partition
 from fertui.store_rechunk import rechunk
 from fertui.store_rows import RunRow
@@ -141,7 +147,7 @@ class Store:
 
     # ---- writing ------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator["TinyDB"]:
+    def transaction(self) -> Iterator[TinyDB]:
         """Exclusive read-modify-write of the hot file: one read and one atomic write for the
         whole block (none when nothing changed or the block raised)."""
         from tinydb import TinyDB
@@ -167,8 +173,11 @@ class Store:
         held.data.setdefault("meta", {})[LAYOUT_DOC] = {"layout": LAYOUT_VERSION}
         held.written = True
         if moved:
-            print(f"fertui: {self.parts.folder}: split {moved} finished runs into chunks of at most "
-                  f"{store_chunks.CHUNK_RUNS} runs", file=sys.stderr)
+            print(
+                f"fertui: {self.parts.folder}: split {moved} finished runs into chunks of at most "
+                f"{store_chunks.CHUNK_RUNS} runs",
+                file=sys.stderr,
+            )
 
     def _commit(self, held: _HeldStorage, tx: _Transaction) -> None:
         data = held.data
@@ -204,11 +213,14 @@ class Store:
                 part.pop(number, None)
             tx.parts.write(name, part)
         if first_move:
-            print(f"fertui: {self.path}: moved {len(finished)} finished runs into {self.parts.folder}/ "
-                  f"(one per sweep and per month, in chunks); the single-file store is kept as "
-                  f"{migration_backup_path(self.path)}", file=sys.stderr)
+            print(
+                f"fertui: {self.path}: moved {len(finished)} finished runs into {self.parts.folder}/ "
+                f"(one per sweep and per month, in chunks); the single-file store is kept as "
+                f"{migration_backup_path(self.path)}",
+                file=sys.stderr,
+            )
 
-    def _located(self, db: "TinyDB", number: int) -> tuple[dict | None, str | None]:
+    def _located(self, db: TinyDB, number: int) -> tuple[dict | None, str | None]:
         """The current doc of run NUMBER in this transaction, and its partition (None: hot)."""
         current = db.table("runs").get(doc_id=number)
         if current is not None:
@@ -218,7 +230,7 @@ class Store:
             return None, None
         return dict(self._tx.partition(name)[str(number)]), name
 
-    def _apply(self, db: "TinyDB", number: int, current: dict, name: str | None, fields: dict) -> dict:
+    def _apply(self, db: TinyDB, number: int, current: dict, name: str | None, fields: dict) -> dict:
         if isinstance(fields.get("summary"), dict) and isinstance(current.get("summary"), dict):
             fields = {**fields, "summary": {**current["summary"], **fields["summary"]}}
         doc = {**current, **fields}
@@ -305,8 +317,10 @@ class Store:
         """The hot file's tables, checked (fertui.store_validate); StoreDamaged when it is
         damaged, when it is missing from a workspace that had one, or while a restore is unfinished."""
         if not self.restoring and restore_mark_path(self.path).exists():
-            raise StoreDamaged(f"{self.path}: a `fertui store restore` was stopped before it finished; "
-                               "run `fertui store restore` again")
+            raise StoreDamaged(
+                f"{self.path}: a `fertui store restore` was stopped before it finished; "
+                "run `fertui store restore` again"
+            )
         tables = read_json_file(self.path)
         if not tables and not self.path.exists() and self._had_hot_file():
             raise damaged(self.path, "is missing (deleted?) although this workspace has queued runs before")
@@ -315,16 +329,15 @@ class Store:
     def _had_hot_file(self) -> bool:
         """A hot file existed here: its backup, a partition or the ids log outlived it."""
         runs_dir = self.path.parent
-        return (backup_path(self.path).exists() or (runs_dir / ACK_LOG).exists()
-                or bool(self.parts.names()))
+        return backup_path(self.path).exists() or (runs_dir / ACK_LOG).exists() or bool(self.parts.names())
 
     def snapshot(self) -> dict[str, dict[str, dict]]:
         """The hot file's tables as {table: {doc_id: doc}}, read without the lock: the active
         runs, sweeps, benchmarks, alerts and meta (finished runs are in the partitions)."""
         tables = self.read_hot()
         if layout_of(tables) < LAYOUT_VERSION and (
-                any(r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values())
-                or self.parts.names()):
+            any(r.get("status") in FINAL_STATES for r in tables.get("runs", {}).values()) or self.parts.names()
+        ):
             tables = self._migrate() or tables
         return tables
 
@@ -381,6 +394,7 @@ class Store:
     def json_rows(self, names: list[str] | None = None) -> list[tuple[str, str]]:
         """(run number, the run's JSON text) of the hot file and partitions NAMES (None: all),
         by id: a full listing passes the partitions' lines through, decoding nothing."""
+
         def partition_json(name: str) -> dict[str, str]:
             rows = self.parts.raw_rows(name)
             if rows is None:
@@ -406,6 +420,7 @@ class Store:
         """{number: run} of the hot file and partitions NAMES, finished runs as rows
         (fertui.store_rows): what a board or a comparison of a large sweep reads instead of every
         document. A row loads its run's document when asked for what it lacks."""
+
         def rows(name: str) -> dict[str, dict]:
             return {n: RunRow(row, self.get_run) for n, row in self.parts.sweep_rows(name).items()}
 
@@ -429,8 +444,7 @@ class Store:
                     seen.add(number)
                     yield loads(text)
 
-    def recent_runs(self, limit: int, keep=lambda run: True,
-                    names: list[str] | None = None) -> tuple[list[dict], bool]:
+    def recent_runs(self, limit: int, keep=lambda run: True, names: list[str] | None = None) -> tuple[list[dict], bool]:
         """The active runs that KEEP accepts and the LIMIT newest finished ones (of partitions
         NAMES; None: all), by id; and whether older finished ones were left out. Files are opened
         newest first, and only while one may still hold a run newer than the oldest kept (their
@@ -510,8 +524,9 @@ class Store:
     # ---- alerts -----------------------------------------------------------------------
     def add_alert(self, run_id: str | None, kind: str, message: str, **extra: Any) -> None:
         with self.transaction() as db:
-            db.table("alerts").insert({"run": run_id, "kind": kind, "message": message,
-                                       "time": time.time(), "acked": False, **extra})
+            db.table("alerts").insert(
+                {"run": run_id, "kind": kind, "message": message, "time": time.time(), "acked": False, **extra}
+            )
 
     def alerts(self) -> list[dict]:
         rows = [{"doc_id": int(k), **v} for k, v in self.snapshot().get("alerts", {}).items()]
@@ -541,7 +556,9 @@ class Store:
             table = db.table("sweeps")
             table.upsert(doc, Query().name == doc["name"])
             record = dict(table.get(Query().name == doc["name"]))
-        write_sweep_copy(self.parts.folder, record)  # what a restore falls back on if the hot file and its .bak are lost
+        write_sweep_copy(
+            self.parts.folder, record
+        )  # what a restore falls back on if the hot file and its .bak are lost
 
     def add_benchmark(self, doc: dict, at: float | None = None) -> None:
         """Add a benchmark row; a job's row (``run`` and ``row`` set) is added once, however

@@ -59,7 +59,7 @@ def split_lines(text: str) -> dict[str, str] | None:
     (edited by hand, or torn): the caller parses it whole instead."""
     if not (text.startswith(HEAD) and text.endswith(TAIL)):
         return None
-    body = text[len(HEAD):-len(TAIL)]
+    body = text[len(HEAD) : -len(TAIL)]
     rows: dict[str, str] = {}
     for line in body.split("\n") if body else []:
         key, sep, value = line.partition(":")
@@ -77,7 +77,7 @@ def line_of(text: str, number: int) -> str | None:
     if at < 0:
         return None
     end = text.find("\n", at + 1)
-    value = text[at + len(key):end]
+    value = text[at + len(key) : end]
     return value.removesuffix(",")
 
 

@@ -101,8 +101,11 @@ class Partitions:
 
     def names(self) -> list[str]:
         try:
-            return sorted(p.name[: -len(SUFFIX)] for p in self.folder.iterdir()
-                          if p.name.endswith(SUFFIX) and not p.name.startswith("."))
+            return sorted(
+                p.name[: -len(SUFFIX)]
+                for p in self.folder.iterdir()
+                if p.name.endswith(SUFFIX) and not p.name.startswith(".")
+            )
         except FileNotFoundError:
             return []
 

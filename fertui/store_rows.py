@@ -99,8 +99,9 @@ class SweepRows:
                     rows.pop(number, None)
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(dumps({"chunk": list(file_signature(self.chunk_path(name)) or ()), "rows": rows}),
-                       encoding="utf-8")
+        tmp.write_text(
+            dumps({"chunk": list(file_signature(self.chunk_path(name)) or ()), "rows": rows}), encoding="utf-8"
+        )
         os.replace(tmp, path)
 
     def read(self, name: str, documents: Callable[[str], dict[str, dict]]) -> dict[str, dict]:

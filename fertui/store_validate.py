@@ -52,8 +52,11 @@ def valid_index(index: Any) -> bool:
         if not isinstance(ranges, list):
             return False
         for span in ranges:
-            if not (isinstance(span, list) and len(span) == 2
-                    and all(isinstance(n, int) and not isinstance(n, bool) for n in span)):
+            if not (
+                isinstance(span, list)
+                and len(span) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) for n in span)
+            ):
                 return False
     return True
 

@@ -58,6 +58,7 @@ class Workspace:
     def setting(self, section: str, key: str) -> Any:
         return self.settings.get(section, {}).get(key, SETTINGS_DEFAULTS[section][key])
 
+
 def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
@@ -80,13 +81,18 @@ def _read_settings(path: Path) -> dict[str, dict[str, Any]]:
             if key not in SETTINGS_DEFAULTS[section]:
                 known = sorted(SETTINGS_DEFAULTS[section])
                 raise ConfigError(str(path), f"{section}.{key}", f"unknown key; expected one of {known}")
-            if key == "stop_after_same_failures" and (isinstance(value, bool) or not isinstance(value, int)
-                                                       or value < 0):
+            if key == "stop_after_same_failures" and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
                 raise ConfigError(str(path), f"{section}.{key}", f"expected an integer >= 0 (0 = never), got {value!r}")
             if section == "optuna" and key == "storage" and not (isinstance(value, str) and value.strip()):
-                raise ConfigError(str(path), f"{section}.{key}", "expected a journal file path or a database URL "
-                                                                 f"string, got {value!r}")
+                raise ConfigError(
+                    str(path),
+                    f"{section}.{key}",
+                    f"expected a journal file path or a database URL string, got {value!r}",
+                )
     return data
+
 
 def open_workspace(root: str | os.PathLike | None = None) -> Workspace:
     """The workspace at ROOT, $FERTUI_HOME, or the current directory, in that order."""

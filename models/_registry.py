@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import inspect
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fertui.errors import UserError
 
@@ -18,8 +19,7 @@ def register_model(fn: Callable[..., Any]) -> Callable[..., Any]:
     old = _model_entrypoints.get(name)
     # Re-importing the same module (a reload) is not a conflict; a second definition elsewhere is.
     if old is not None and (old.__module__, old.__qualname__) != (fn.__module__, fn.__qualname__):
-        warnings.warn(f"model {name!r} from {fn.__module__} overwrites the one from {old.__module__}",
-                      stacklevel=2)
+        warnings.warn(f"model {name!r} from {fn.__module__} overwrites the one from {old.__module__}", stacklevel=2)
     _model_entrypoints[name] = fn
     return fn
 
@@ -60,6 +60,7 @@ def create_model(name: str, **kwargs: Any):
     if accepted is not None:
         unknown = sorted(set(kwargs) - accepted)
         if unknown:
-            raise UserError(f"model {name!r} takes no argument {unknown[0]!r}; "
-                            f"it takes: {', '.join(sorted(accepted)) or 'nothing'}")
+            raise UserError(
+                f"model {name!r} takes no argument {unknown[0]!r}; it takes: {', '.join(sorted(accepted)) or 'nothing'}"
+            )
     return fn(**kwargs)

@@ -6,8 +6,9 @@ default input. Models are built on the meta device, so counting allocates no wei
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 from torch import nn
@@ -62,8 +63,16 @@ def describe(name: str, **kwargs: Any) -> dict[str, Any]:
         "gmacs": round(count_gmacs(model, input_size), 4),
         "input_size": input_size,
     }
-    for attr in ("backbone_name", "feature_stage", "head_block", "depth", "dim", "num_heads",
-                 "num_patches", "num_classes"):
+    for attr in (
+        "backbone_name",
+        "feature_stage",
+        "head_block",
+        "depth",
+        "dim",
+        "num_heads",
+        "num_patches",
+        "num_classes",
+    ):
         if hasattr(model, attr):
             row["backbone" if attr == "backbone_name" else attr] = getattr(model, attr)
     return row

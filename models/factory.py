@@ -33,7 +33,9 @@ def build_from_config(model_section: dict[str, Any]):
         for key in sorted(set(section) - accepted):
             default = schema[key].default if key in schema else None
             if section[key] != default:
-                raise UserError(f"model.{key}: model {name!r} does not take {key!r} "
-                                f"(it takes: {', '.join(sorted(accepted)) or 'nothing'})")
+                raise UserError(
+                    f"model.{key}: model {name!r} does not take {key!r} "
+                    f"(it takes: {', '.join(sorted(accepted)) or 'nothing'})"
+                )
             del section[key]
     return create_model(name, **section)

@@ -31,13 +31,20 @@ NORM_EPS = 1e-6
 class ClassAttentionBlock(nn.Module):
     """CaiT's ``LayerScaleBlockClassAttn`` with layer scale optional (``init_values`` 0 = off)."""
 
-    def __init__(self, dim: int, num_heads: int, mlp_ratio: float = 4.0, qkv_bias: bool = False,
-                 proj_drop: float = 0.0, attn_drop: float = 0.0, drop_path: float = 0.0,
-                 init_values: float = 0.0):
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = False,
+        proj_drop: float = 0.0,
+        attn_drop: float = 0.0,
+        drop_path: float = 0.0,
+        init_values: float = 0.0,
+    ):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=NORM_EPS)
-        self.attn = ClassAttn(dim, num_heads=num_heads, qkv_bias=qkv_bias,
-                              attn_drop=attn_drop, proj_drop=proj_drop)
+        self.attn = ClassAttn(dim, num_heads=num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop)
         self.ls1 = LayerScale(dim, init_values) if init_values else nn.Identity()
         self.drop_path1 = DropPath(drop_path) if drop_path > 0 else nn.Identity()
         self.norm2 = nn.LayerNorm(dim, eps=NORM_EPS)
@@ -54,11 +61,24 @@ class ClassAttentionBlock(nn.Module):
 class FERTransformer(nn.Module):
     """IR feature map -> tokens -> ``depth`` transformer blocks -> LayerNorm -> linear classifier."""
 
-    def __init__(self, head_block: str = "vit", backbone: str = "ir50", feature_stage: int = 4,
-                 input_size: int = 112, num_classes: int = 7, dim: int = 512, depth: int = 8,
-                 num_heads: int = 8, mlp_ratio: float = 4.0, qkv_bias: bool = True,
-                 drop_path: float = 0.0, attn_drop: float = 0.0, proj_drop: float = 0.0,
-                 pos_embed: bool = True, layer_scale: float = 0.0):
+    def __init__(
+        self,
+        head_block: str = "vit",
+        backbone: str = "ir50",
+        feature_stage: int = 4,
+        input_size: int = 112,
+        num_classes: int = 7,
+        dim: int = 512,
+        depth: int = 8,
+        num_heads: int = 8,
+        mlp_ratio: float = 4.0,
+        qkv_bias: bool = True,
+        drop_path: float = 0.0,
+        attn_drop: float = 0.0,
+        proj_drop: float = 0.0,
+        pos_embed: bool = True,
+        layer_scale: float = 0.0,
+    ):
         super().__init__()
         if head_block not in HEAD_BLOCKS:
             raise UserError(f"head_block: expected one of {', '.join(HEAD_BLOCKS)}, got {head_block!r}")
@@ -66,7 +86,12 @@ class FERTransformer(nn.Module):
             raise UserError(f"model.dim: {dim} is not divisible by model.num_heads = {num_heads}")
         self.head_block, self.backbone_name = head_block, backbone
         self.input_size, self.num_classes, self.depth, self.dim, self.num_heads = (
-            input_size, num_classes, depth, dim, num_heads)
+            input_size,
+            num_classes,
+            depth,
+            dim,
+            num_heads,
+        )
         self.backbone = create_backbone(backbone, feature_stage)
         self.feature_stage = feature_stage
         side = self.backbone.feature_size(input_size)
@@ -77,11 +102,24 @@ class FERTransformer(nn.Module):
         # Patch tokens only, as in CaiT; the CLS token is itself learned and needs no position.
         self.pos_embed = nn.Parameter(torch.zeros(1, self.num_patches, dim)) if pos_embed else None
         rates = [drop_path * i / max(depth - 1, 1) for i in range(depth)]  # stochastic depth grows with depth
-        common = dict(dim=dim, num_heads=num_heads, mlp_ratio=mlp_ratio, qkv_bias=qkv_bias,
-                      proj_drop=proj_drop, attn_drop=attn_drop)
+        common = dict(
+            dim=dim,
+            num_heads=num_heads,
+            mlp_ratio=mlp_ratio,
+            qkv_bias=qkv_bias,
+            proj_drop=proj_drop,
+            attn_drop=attn_drop,
+        )
         if head_block == "vit":
-            blocks = [Block(**common, drop_path=r, init_values=layer_scale or None,
-                            norm_layer=partial(nn.LayerNorm, eps=NORM_EPS)) for r in rates]
+            blocks = [
+                Block(
+                    **common,
+                    drop_path=r,
+                    init_values=layer_scale or None,
+                    norm_layer=partial(nn.LayerNorm, eps=NORM_EPS),
+                )
+                for r in rates
+            ]
         else:
             blocks = [ClassAttentionBlock(**common, drop_path=r, init_values=layer_scale) for r in rates]
         self.blocks = nn.ModuleList(blocks)
@@ -137,9 +175,23 @@ class FERTransformer(nn.Module):
         return self.forward_head(self.forward_features(images))
 
 
-FER_KWARGS = ("backbone", "feature_stage", "input_size", "num_classes", "dim", "depth", "num_heads",
-              "mlp_ratio", "qkv_bias", "drop_path", "attn_drop", "proj_drop", "pos_embed", "layer_scale",
-              "pretrained")
+FER_KWARGS = (
+    "backbone",
+    "feature_stage",
+    "input_size",
+    "num_classes",
+    "dim",
+    "depth",
+    "num_heads",
+    "mlp_ratio",
+    "qkv_bias",
+    "drop_path",
+    "attn_drop",
+    "proj_drop",
+    "pos_embed",
+    "layer_scale",
+    "pretrained",
+)
 _DEFAULT_IF_EMPTY = {"dim", "num_heads", "backbone"}
 
 

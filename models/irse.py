@@ -111,8 +111,7 @@ def create_backbone(name: str, feature_stage: int = 4) -> IRBackbone:
     canonical = {k.replace("_", ""): k for k in IR_SPECS}
     key = canonical.get(name.lower().replace("-", "").replace("_", "") if name else "")
     if key is None:
-        raise UserError(f"model.backbone: unknown IR backbone {name!r}; expected one of "
-                        + ", ".join(IR_SPECS))
+        raise UserError(f"model.backbone: unknown IR backbone {name!r}; expected one of " + ", ".join(IR_SPECS))
     return IRBackbone(IR_SPECS[key], feature_stage, name=key)
 
 

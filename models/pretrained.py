@@ -40,12 +40,13 @@ def unwrap_state_dict(obj: Any, path: str | Path = "checkpoint") -> dict[str, to
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
     if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise UserError(f"{path}: expected a state dict of tensors (or {{'state_dict': ...}}), "
-                        f"got {type(obj).__name__}")
+        raise UserError(
+            f"{path}: expected a state dict of tensors (or {{'state_dict': ...}}), got {type(obj).__name__}"
+        )
     out = {}
     for key, value in obj.items():
         while key.startswith("module."):  # DataParallel / DDP wrappers, possibly nested
-            key = key[len("module."):]
+            key = key[len("module.") :]
         out[key] = value
     return out
 
@@ -73,8 +74,9 @@ def _listing(what: str, items: list[str]) -> str:
     return f"{len(items)} {what} ({', '.join(items[:_SHOW])}{more})"
 
 
-def load_backbone_state(model_or_backbone: nn.Module, state: dict[str, torch.Tensor],
-                        source: str = "checkpoint") -> LoadReport:
+def load_backbone_state(
+    model_or_backbone: nn.Module, state: dict[str, torch.Tensor], source: str = "checkpoint"
+) -> LoadReport:
     backbone = _backbone_of(model_or_backbone)
     expected = backbone.state_dict()
     ignored = sorted(k for k in state if k not in expected and _is_ignorable(k, backbone))
@@ -82,18 +84,26 @@ def load_backbone_state(model_or_backbone: nn.Module, state: dict[str, torch.Ten
     missing = [k for k in expected if k not in state]
     counters = [k for k in missing if k.endswith("num_batches_tracked")]  # a step count, not a weight
     missing = [k for k in missing if k not in counters]
-    wrong_shape = [f"{k}: file {list(state[k].shape)} vs model {list(v.shape)}"
-                   for k, v in expected.items() if k in state and state[k].shape != v.shape]
-    problems = [_listing(what, items) for what, items in
-                (("missing", missing), ("unexpected", unexpected), ("with wrong shape", wrong_shape)) if items]
+    wrong_shape = [
+        f"{k}: file {list(state[k].shape)} vs model {list(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    problems = [
+        _listing(what, items)
+        for what, items in (("missing", missing), ("unexpected", unexpected), ("with wrong shape", wrong_shape))
+        if items
+    ]
     if problems:
         arch = f"{getattr(backbone, 'name', type(backbone).__name__)} backbone"
         if hasattr(backbone, "feature_stage"):
             arch += f" (feature stage {backbone.feature_stage})"
         file_units = {int(m.group(1)) + 1 for k in state if (m := _BODY_KEY.match(k))}
         if file_units and hasattr(backbone, "spec") and max(file_units) != sum(backbone.spec.units):
-            problems.append(f"the file has {max(file_units)} body units, this backbone "
-                            f"{sum(backbone.spec.units)} (a different IR depth?)")
+            problems.append(
+                f"the file has {max(file_units)} body units, this backbone "
+                f"{sum(backbone.spec.units)} (a different IR depth?)"
+            )
         raise UserError(f"{source}: does not fit the {arch}: " + "; ".join(problems))
     filled = {k: state[k] for k in expected if k in state}
     backbone.load_state_dict(filled, strict=False)

@@ -36,7 +36,7 @@ def _expected(field) -> str:
     probe = -math.inf if field.type in ("int", "float", "int|auto") else object()
     try:
         said = field.check(probe)
-    except TypeError:
+    except (TypeError, AttributeError, ValueError, KeyError):  # a check for tables or durations: its help says
         return ""
     return said or ""
 

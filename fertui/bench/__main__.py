@@ -25,27 +25,54 @@ def main() -> int:
     except UserError as exc:
         print(f"fertui.bench: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    from fertui.atomicio import atomic_write_text
     from fertui.bench.runner import run_bench
     from fertui.bench.table import markdown
-    from fertui.atomicio import atomic_write_text
 
     bench = config["bench"]
-    report.start(objective="perf/img_per_s", direction="maximize", models=bench["models"],
-                 batch_sizes=bench["batch_sizes"], mode=bench["mode"], steps_per_epoch=0, epochs=0)
+    report.start(
+        objective="perf/img_per_s",
+        direction="maximize",
+        models=bench["models"],
+        batch_sizes=bench["batch_sizes"],
+        mode=bench["mode"],
+        steps_per_epoch=0,
+        epochs=0,
+    )
 
     def on_row(row) -> None:
         n = on_row.count = getattr(on_row, "count", 0) + 1
         report.event("bench_row", row=n, **row.as_dict())
         if not row.oom:
-            report.log({"perf/img_per_s": row.img_per_s, "perf/ms_per_step": row.ms_per_step,
-                        "sys/memory_mb": row.memory_mb, "bench/batch_size": row.batch_size}, step=n)
-        print(f"{row.model} {row.mode} batch {row.batch_size}: " +
-              ("OOM" if row.oom else f"{row.img_per_s:.1f} img/s, {row.memory_mb:.0f} MB"), flush=True)
+            report.log(
+                {
+                    "perf/img_per_s": row.img_per_s,
+                    "perf/ms_per_step": row.ms_per_step,
+                    "sys/memory_mb": row.memory_mb,
+                    "bench/batch_size": row.batch_size,
+                },
+                step=n,
+            )
+        print(
+            f"{row.model} {row.mode} batch {row.batch_size}: "
+            + ("OOM" if row.oom else f"{row.img_per_s:.1f} img/s, {row.memory_mb:.0f} MB"),
+            flush=True,
+        )
 
     try:
-        rows = run_bench(bench["models"], bench["batch_sizes"], bench["mode"], bench["device"], bench["amp"],
-                         bench["steps"], bench["warmup"], bench["input_size"], bench["max_memory_mb"], on_row,
-                         bench["threads"])
+        rows = run_bench(
+            bench["models"],
+            bench["batch_sizes"],
+            bench["mode"],
+            bench["device"],
+            bench["amp"],
+            bench["steps"],
+            bench["warmup"],
+            bench["input_size"],
+            bench["max_memory_mb"],
+            on_row,
+            bench["threads"],
+        )
     except UserError as exc:
         print(f"fertui.bench: error: {exc}", file=sys.stderr)
         report.close()
@@ -56,9 +83,15 @@ def main() -> int:
     report.artifact(run_dir / "bench.md", kind="benchmark")
     measured = [r for r in rows if not r.oom]
     best = max(measured, key=lambda r: r.img_per_s, default=None)
-    report.summary(**({"perf/img_per_s": best.img_per_s, "best_batch_size": best.batch_size,
-                       "best_model": best.model} if best else {}),
-                   rows=len(rows), oom_rows=len(rows) - len(measured))
+    report.summary(
+        **(
+            {"perf/img_per_s": best.img_per_s, "best_batch_size": best.batch_size, "best_model": best.model}
+            if best
+            else {}
+        ),
+        rows=len(rows),
+        oom_rows=len(rows) - len(measured),
+    )
     report.close()
     print(markdown(rows), flush=True)
     return 0

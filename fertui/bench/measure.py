@@ -41,8 +41,17 @@ def train_step_for(model: nn.Module, precision: Precision, num_classes: int, cha
     return TrainStep(model, optimizer, scheduler, precision, cfg["train"], num_classes)
 
 
-def measure(model: nn.Module, mode: str, batch_size: int, input_size: int, precision: Precision,
-            steps: int, warmup: int, num_classes: int, compile_backend: str | None = None) -> Timing:
+def measure(
+    model: nn.Module,
+    mode: str,
+    batch_size: int,
+    input_size: int,
+    precision: Precision,
+    steps: int,
+    warmup: int,
+    num_classes: int,
+    compile_backend: str | None = None,
+) -> Timing:
     """Raises the allocator's error on out-of-memory; the caller decides what that means.
 
     COMPILE_BACKEND (e.g. "inductor") runs the training step's forward through torch.compile,
@@ -73,6 +82,7 @@ def measure(model: nn.Module, mode: str, batch_size: int, input_size: int, preci
         def one_step(i: int) -> None:
             with precision.autocast():
                 model(images)
+
     for i in range(warmup):
         one_step(i)
     _sync(device)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 from fertui.errors import UserError
 
@@ -26,9 +26,9 @@ class BenchRow:
     memory_mb: float | None = None
     oom: bool = False
     note: str = ""
-    threads: int = 0                 # torch CPU threads used (0: not set, a GPU row)
-    load_avg: float | None = None    # 1-minute load average when the row was measured
-    loaded: bool = False             # the machine was busier than its cores: figures may be low
+    threads: int = 0  # torch CPU threads used (0: not set, a GPU row)
+    load_avg: float | None = None  # 1-minute load average when the row was measured
+    loaded: bool = False  # the machine was busier than its cores: figures may be low
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -49,10 +49,19 @@ def modes_for(mode: str) -> tuple[str, ...]:
     return MODES if mode == "both" else (mode,)
 
 
-def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", device: str = "auto",
-              amp: str = "auto", steps: int = 10, warmup: int = 3, input_size: int = 0,
-              max_memory_mb: int = 0, on_row: Callable[[BenchRow], None] | None = None,
-              threads: int = 0) -> list[BenchRow]:
+def run_bench(
+    names: list[str],
+    batch_sizes: list[int],
+    mode: str = "both",
+    device: str = "auto",
+    amp: str = "auto",
+    steps: int = 10,
+    warmup: int = 3,
+    input_size: int = 0,
+    max_memory_mb: int = 0,
+    on_row: Callable[[BenchRow], None] | None = None,
+    threads: int = 0,
+) -> list[BenchRow]:
     """Measure each model; ON_ROW sees every row (measured or OOM) as soon as it exists."""
     check_model_names(names)
     if not batch_sizes or any(b < 1 for b in batch_sizes):
@@ -61,11 +70,10 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
 
     from fertui.bench.measure import measure
     from fertui.bench.memory import cpu_memory_cap, is_oom, release
+    from fertui.cpu_load import free_cores, is_loaded, load_average
     from fertui.train.device import pick_device, pick_precision, tune_backends
     from models import create_model
     from models.counting import count_gmacs, count_params
-
-    from fertui.cpu_load import free_cores, is_loaded, load_average
 
     precision = pick_precision(pick_device(device, "bench", "device"), amp)
     on_cpu = precision.device.type == "cpu"
@@ -82,8 +90,14 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
         # the input size at build time, so a chosen size is a build argument.
         model = create_model(name, **({"input_size": input_size} if input_size else {}))
         size = input_size or int(getattr(model, "input_size", 112))
-        info = dict(model=name, device=str(precision.device), precision=precision.label, input_size=size,
-                    params_m=count_params(model) / 1e6, gmacs=count_gmacs(model, size))
+        info = dict(
+            model=name,
+            device=str(precision.device),
+            precision=precision.label,
+            input_size=size,
+            params_m=count_params(model) / 1e6,
+            gmacs=count_gmacs(model, size),
+        )
         num_classes = getattr(model, "num_classes", 7)
         for m in modes_for(mode):
             for batch in sorted(batch_sizes):
@@ -92,7 +106,10 @@ def run_bench(names: list[str], batch_sizes: list[int], mode: str = "both", devi
                     with cpu_memory_cap(max_memory_mb):
                         timing = measure(model, m, batch, size, precision, steps, warmup, num_classes)
                     row.img_per_s, row.ms_per_step, row.memory_mb = (
-                        timing.img_per_s, timing.ms_per_step, timing.memory_mb)
+                        timing.img_per_s,
+                        timing.ms_per_step,
+                        timing.memory_mb,
+                    )
                 except Exception as exc:  # noqa: BLE001 - only an OOM is a result; the rest re-raise
                     if not is_oom(exc):
                         raise

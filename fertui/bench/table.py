@@ -12,8 +12,16 @@ def cells(row: BenchRow) -> list[str]:
         measured = ["OOM", "-", "-"]
     else:
         measured = [f"{row.img_per_s:.1f}", f"{row.ms_per_step:.2f}", f"{row.memory_mb:.0f}"]
-    return [row.model, row.mode, str(row.batch_size), measured[0], measured[1],
-            f"{row.gmacs:.3f}", f"{row.params_m:.3f}", measured[2]]
+    return [
+        row.model,
+        row.mode,
+        str(row.batch_size),
+        measured[0],
+        measured[1],
+        f"{row.gmacs:.3f}",
+        f"{row.params_m:.3f}",
+        measured[2],
+    ]
 
 
 def caption(rows: list[BenchRow]) -> str:
@@ -22,8 +30,10 @@ def caption(rows: list[BenchRow]) -> str:
     r = rows[0]
     memory = "peak torch allocation" if r.device.startswith("cuda") else "peak process RSS"
     threads = f", {r.threads} CPU thread(s), load average {r.load_avg:.1f}" if r.threads else ""
-    return (f"device {r.device}, {r.precision}, input {r.input_size}px{threads}; throughput in img/s; "
-            f"FLOPs = GMACs per image; Memory = {memory} in MB")
+    return (
+        f"device {r.device}, {r.precision}, input {r.input_size}px{threads}; throughput in img/s; "
+        f"FLOPs = GMACs per image; Memory = {memory} in MB"
+    )
 
 
 def load_warning(rows: list[BenchRow]) -> str:
@@ -32,8 +42,10 @@ def load_warning(rows: list[BenchRow]) -> str:
     if not loaded:
         return ""
     worst = max(r.load_avg or 0.0 for r in loaded)
-    return (f"warning: {len(loaded)} of {len(rows)} rows were measured while the machine was loaded "
-            f"(load average up to {worst:.1f} with {loaded[0].threads} thread(s)); their throughput may be low")
+    return (
+        f"warning: {len(loaded)} of {len(rows)} rows were measured while the machine was loaded "
+        f"(load average up to {worst:.1f} with {loaded[0].threads} thread(s)); their throughput may be low"
+    )
 
 
 def markdown(rows: list[BenchRow]) -> str:

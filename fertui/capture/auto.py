@@ -51,10 +51,13 @@ class AutoStdoutSource:
 
     key = "stdout"
 
-    def __init__(self, path: Path, metrics_map: dict[str, str] | None = None, position: int = 0,
-                 chosen: str | None = None):
-        self.candidates = [Candidate(p.name, StdoutSource(path, preset_parser(p, metrics_map), position),
-                                     dict(p.scale), p.metrics_csv) for p in PRESETS.values()]
+    def __init__(
+        self, path: Path, metrics_map: dict[str, str] | None = None, position: int = 0, chosen: str | None = None
+    ):
+        self.candidates = [
+            Candidate(p.name, StdoutSource(path, preset_parser(p, metrics_map), position), dict(p.scale), p.metrics_csv)
+            for p in PRESETS.values()
+        ]
         self.candidates.append(Candidate(DEFAULT_LABEL, StdoutSource(path, default_parser(metrics_map), position)))
         self.chosen: Candidate | None = None
         if chosen is not None:
@@ -108,8 +111,9 @@ class AutoStdoutSource:
             if found is not None:
                 return found
         most = max(self.candidates, key=lambda c: len(c.pending))  # the first of equals: presets first
-        if most.pending and (self.final or len(most.pending) >= MAX_UNDECIDED or
-                             any(c.past_first_epoch() for c in self.candidates)):
+        if most.pending and (
+            self.final or len(most.pending) >= MAX_UNDECIDED or any(c.past_first_epoch() for c in self.candidates)
+        ):
             return most  # so the ingest sees epochs without the objective and can say so while it runs
         return None
 

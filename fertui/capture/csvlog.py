@@ -19,21 +19,27 @@ class _CsvFile:
     def __init__(self, path: Path, key: str, resume_at: int):
         self.path, self.key = path, key
         self.resume_at = resume_at  # byte offset a previous manager had read to; used on the first read
-        self.header_line = b""      # kept whole, to notice a writer that rewrites the file with new columns
+        self.header_line = b""  # kept whole, to notice a writer that rewrites the file with new columns
         self.columns: list[str] = []
-        self.offset = 0             # just past the last complete row read
-        self.rows = 0               # data rows read so far: the step of a file without a step column
-        self.rows_to_skip = 0       # after a rewrite, rows already turned into events
+        self.offset = 0  # just past the last complete row read
+        self.rows = 0  # data rows read so far: the step of a file without a step column
+        self.rows_to_skip = 0  # after a rewrite, rows already turned into events
         self.size = -1
         self.inode = -1
-        self.shrank = False         # seen shorter than the offset once; a second time means a new log
+        self.shrank = False  # seen shorter than the offset once; a second time means a new log
 
 
 class CsvSource:
     """Rows of every file matching PATTERN (relative to RUN_DIR, ``**`` allowed), one event per row."""
 
-    def __init__(self, run_dir: Path, pattern: str, metrics_map: dict[str, str] | None = None,
-                 positions: dict[str, int] | None = None, rescan_s: float = 2.0):
+    def __init__(
+        self,
+        run_dir: Path,
+        pattern: str,
+        metrics_map: dict[str, str] | None = None,
+        positions: dict[str, int] | None = None,
+        rescan_s: float = 2.0,
+    ):
         self.run_dir = Path(run_dir)
         # the run folder is escaped: a "[" in its name is a character, not a glob class
         self.pattern = pattern if os.path.isabs(pattern) else os.path.join(glob.escape(str(self.run_dir)), pattern)
@@ -164,8 +170,7 @@ class CsvSource:
                 metrics[name] = value
         if not metrics:
             return None
-        event: dict = {"type": "log", "step": row_index if step is None else step, "metrics": metrics,
-                       "src": file.key}
+        event: dict = {"type": "log", "step": row_index if step is None else step, "metrics": metrics, "src": file.key}
         if "epoch" in metrics and math.isfinite(metrics["epoch"]):
             event["epoch"] = metrics["epoch"]
         return event

@@ -19,8 +19,30 @@ PAIR = re.compile(rf"(?<![\w/.@'\"-])([A-Za-z][\w/.@-]*)\s*[:=]\s*({NUMBER}){_VA
 QUOTED_PAIR = re.compile(rf"""['"]([A-Za-z][\w/.@-]*)['"]\s*:\s*({NUMBER}){_VALUE_END}""")
 _CONTEXT = re.compile(r"(?i)\b(?:(train(?:ing)?)|(val(?:id|idation)?|test(?:ing)?|eval(?:uation)?)|(best))\b")
 _EPOCH = re.compile(r"(?i)\bepoch\b\s*:?\s*\[?\s*(\d+)")
-METRIC_WORDS = {"loss", "acc", "bacc", "accuracy", "top1", "top5", "lr", "epoch", "step", "iter", "iteration",
-                "f1", "auc", "map", "miou", "err", "error", "uar", "war", "precision", "recall", "ppl"}
+METRIC_WORDS = {
+    "loss",
+    "acc",
+    "bacc",
+    "accuracy",
+    "top1",
+    "top5",
+    "lr",
+    "epoch",
+    "step",
+    "iter",
+    "iteration",
+    "f1",
+    "auc",
+    "map",
+    "miou",
+    "err",
+    "error",
+    "uar",
+    "war",
+    "precision",
+    "recall",
+    "ppl",
+}
 PLACE_KEYS = {*PLACE_GROUPS, *STEP_ALIASES}
 _KEY_PREFIXES = {"train_": "train/", "val_": "val/", "valid_": "val/", "test_": "test/", "eval_": "val/"}
 _DROP = "best"
@@ -45,7 +67,7 @@ def metric_name(key: str, context: str = "", any_key: bool = False) -> str | Non
         return name
     for prefix, slash in _KEY_PREFIXES.items():
         if name.startswith(prefix) and len(name) > len(prefix):
-            name = slash + name[len(prefix):]
+            name = slash + name[len(prefix) :]
             break
     else:
         if "/" not in name and context:

@@ -36,16 +36,20 @@ class Series:
 @dataclass
 class LogReading:
     path: str
-    read_with: str                   # the setting, or "auto -> PRESET"
+    read_with: str  # the setting, or "auto -> PRESET"
     series: dict[str, Series]
-    nan: dict[str, Any] | None       # the first NaN event: where the run would have stopped
+    nan: dict[str, Any] | None  # the first NaN event: where the run would have stopped
     objective: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"log": self.path, "read_with": self.read_with, "objective": self.objective,
-                "found_objective": self.objective in self.series, "nan": self.nan,
-                "metrics": {m: {"values": s.values, "epochs": s.epochs, "best": s.best}
-                            for m, s in self.series.items()}}
+        return {
+            "log": self.path,
+            "read_with": self.read_with,
+            "objective": self.objective,
+            "found_objective": self.objective in self.series,
+            "nan": self.nan,
+            "metrics": {m: {"values": s.values, "epochs": s.epochs, "best": s.best} for m, s in self.series.items()},
+        }
 
 
 def require_preset(name: str) -> str:
@@ -100,8 +104,10 @@ def reading_lines(reading: LogReading) -> list[str]:
         best = "" if s.best is None else f"{s.best:10.5g}"
         lines.append(f"{metric:{width}}  {len(s.values):6d}  {s.values[0]:10.5g}  {s.values[-1]:10.5g}  {best:>10}")
     found = reading.objective in reading.series
-    lines.append(f"objective {reading.objective}: " + ("found" if found else "NOT found: a sweep run would end "
-                                                                             f"'done (no {reading.objective})'"))
+    lines.append(
+        f"objective {reading.objective}: "
+        + ("found" if found else f"NOT found: a sweep run would end 'done (no {reading.objective})'")
+    )
     if reading.nan:
         lines.append(f"non-finite {reading.nan['metric']} at step {reading.nan['step']}: the run would stop there")
     return lines

@@ -90,15 +90,18 @@ class ScalarSetup:
     """What ``output_scalars`` = SPEC asks for: a parser, or ``auto`` (choose one from the output)."""
 
     parser: ScalarParser | None
-    label: str                      # shown by `fertui show`: a preset's name, "default", "pattern"
+    label: str  # shown by `fertui show`: a preset's name, "default", "pattern"
     scale: dict[str, float] = field(default_factory=dict)  # the presets' units; the job's own go on top
-    metrics_csv: str = ""           # the CSV glob a preset brings
+    metrics_csv: str = ""  # the CSV glob a preset brings
     auto: bool = False
 
 
 def preset_parser(preset: Preset, metrics_map: dict[str, str] | None = None) -> ScalarParser:
-    return ScalarParser(patterns=[re.compile(p) for p in preset.patterns], dict_lines=preset.dict_lines,
-                        metrics_map={**preset.metrics_map, **(metrics_map or {})})
+    return ScalarParser(
+        patterns=[re.compile(p) for p in preset.patterns],
+        dict_lines=preset.dict_lines,
+        metrics_map={**preset.metrics_map, **(metrics_map or {})},
+    )
 
 
 def default_parser(metrics_map: dict[str, str] | None = None) -> ScalarParser:
@@ -156,6 +159,8 @@ def check_spec(spec: Any) -> str | None:
 
             close = difflib.get_close_matches(item, [*PRESETS, "default"], n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            return (f"[{i}]: {item!r} is not a preset{hint} nor a regular expression with a named group "
-                    f"such as (?P<val_acc>[\\d.]+); presets: {', '.join(PRESETS)}, default")
+            return (
+                f"[{i}]: {item!r} is not a preset{hint} nor a regular expression with a named group "
+                f"such as (?P<val_acc>[\\d.]+); presets: {', '.join(PRESETS)}, default"
+            )
     return None

@@ -19,7 +19,7 @@ from fertui.jsonio import dumps
 from fertui.report import is_bad_loss
 
 STDOUT_FILE = "stdout.log"
-MAX_LINE = 64 << 10      # a longer "line" is a binary dump or a progress bar gone wrong: skipped
+MAX_LINE = 64 << 10  # a longer "line" is a binary dump or a progress bar gone wrong: skipped
 MAX_READ = 4 << 20
 _LINE_END = re.compile(rb"[\r\n]")  # tqdm redraws with \r: each redraw is a line of its own
 
@@ -52,7 +52,7 @@ class StdoutSource:
             return []
         events, start = [], 0
         for match in _LINE_END.finditer(chunk, 0, end):
-            self._line(chunk[start:match.start()], self.offset + match.end(), events)
+            self._line(chunk[start : match.start()], self.offset + match.end(), events)
             start = match.end()
         if start < end:  # the unterminated last line of a final read
             self._line(chunk[start:end], self.offset + end, events)
@@ -110,9 +110,9 @@ class Capture:
         positions = last_positions(self.out_path)
         self.sources: list[Any] = []
         self.stdout: StdoutSource | None = None
-        self.auto: Any = None                  # the AutoStdoutSource under output_scalars = "auto"
+        self.auto: Any = None  # the AutoStdoutSource under output_scalars = "auto"
         self.csv: Any = None
-        self.label = ""                        # the output_scalars setting named, for `fertui show`
+        self.label = ""  # the output_scalars setting named, for `fertui show`
         self.stdout_scale: dict[str, float] = {}
         self.scale = _metrics_scale(job.get("metrics_scale"))
         self.job_reports = False  # set by the ingest once the job writes log events of its own
@@ -186,8 +186,18 @@ class Capture:
                 lines.append(dumps(event))
                 bad = [k for k, v in (event.get("metrics") or {}).items() if is_bad_loss(k, v)]
                 if bad:
-                    lines.append(dumps({"type": "nan", "step": event.get("step"), "epoch": event.get("epoch"),
-                                        "metric": bad[0], "src": event["src"], "pos": event["pos"]}))
+                    lines.append(
+                        dumps(
+                            {
+                                "type": "nan",
+                                "step": event.get("step"),
+                                "epoch": event.get("epoch"),
+                                "metric": bad[0],
+                                "src": event["src"],
+                                "pos": event["pos"],
+                            }
+                        )
+                    )
             unavailable = getattr(source, "unavailable", None)
             if unavailable:
                 self._warn(unavailable)

@@ -17,17 +17,22 @@ MISSING = "tensorboard is not installed (pip install tensorboard)"
 class _EventFile:
     def __init__(self, path: Path, key: str, skip: int):
         self.path, self.key = path, key
-        self.skip = skip      # records a previous manager already turned into events
-        self.records = 0      # records the loader has yielded so far; the resume position
-        self.size = -1        # size at the last read: an unchanged file is not opened
+        self.skip = skip  # records a previous manager already turned into events
+        self.records = 0  # records the loader has yielded so far; the resume position
+        self.size = -1  # size at the last read: an unchanged file is not opened
         self.loader: Any = None
 
 
 class TensorBoardSource:
     """Scalars from every ``events.out.tfevents.*`` file under RUN_DIR, one file read incrementally."""
 
-    def __init__(self, run_dir: Path, metrics_map: dict[str, str] | None = None,
-                 positions: dict[str, int] | None = None, rescan_s: float = 2.0):
+    def __init__(
+        self,
+        run_dir: Path,
+        metrics_map: dict[str, str] | None = None,
+        positions: dict[str, int] | None = None,
+        rescan_s: float = 2.0,
+    ):
         self.run_dir = Path(run_dir)
         self.metrics_map = dict(metrics_map or {})
         self.positions = dict(positions or {})
@@ -118,8 +123,13 @@ class TensorBoardSource:
                     continue
                 if pending:
                     events.append(_with_epoch(pending))
-                pending = {"type": "log", "step": int(event.step), "metrics": metrics,
-                           "src": file.key, "pos": file.records}
+                pending = {
+                    "type": "log",
+                    "step": int(event.step),
+                    "metrics": metrics,
+                    "src": file.key,
+                    "pos": file.records,
+                }
         finally:
             if pending:
                 events.append(_with_epoch(pending))

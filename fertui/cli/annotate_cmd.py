@@ -16,8 +16,12 @@ def register(app: typer.Typer) -> None:
     @app.command("tag", context_settings={"ignore_unknown_options": True})
     def tag_cmd(
         ctx: typer.Context,
-        items: Annotated[list[str], typer.Argument(help="Runs (ids or names), then +TAG to add and -TAG to "
-                                                        "remove; with no +/- the runs' tags are shown.")],
+        items: Annotated[
+            list[str],
+            typer.Argument(
+                help="Runs (ids or names), then +TAG to add and -TAG to remove; with no +/- the runs' tags are shown."
+            ),
+        ],
     ) -> None:
         """Add or remove tags on finished or running runs (`fertui ls --tag T` filters by them)."""
         from fertui.store import Store

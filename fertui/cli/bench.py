@@ -24,25 +24,31 @@ def register(app: typer.Typer) -> None:
     def bench_cmd(
         ctx: typer.Context,
         models: Annotated[list[str], typer.Argument(help="Model names (see `fertui models`).")],
-        batch_sizes: Annotated[str, typer.Option("--batch-sizes", "-b", help="Comma-separated.")] =
-            "1,2,4,8,16,32,64,128,256,512",
+        batch_sizes: Annotated[
+            str, typer.Option("--batch-sizes", "-b", help="Comma-separated.")
+        ] = "1,2,4,8,16,32,64,128,256,512",
         device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
         mode: Annotated[str, typer.Option(help="train, infer or both.")] = "both",
         steps: Annotated[int, typer.Option(help="Timed steps per measurement.")] = 10,
         warmup: Annotated[int, typer.Option(help="Untimed steps before timing.")] = 3,
         amp: Annotated[str, typer.Option(help="auto (bf16 on GPU, off on CPU), bf16, fp16 or off.")] = "auto",
         input_size: Annotated[int, typer.Option(help="Image side in pixels; 0 = the model's default.")] = 0,
-        max_memory_mb: Annotated[int, typer.Option(
-            help="CPU only: stop a model at the first batch needing more than this many extra MB.")] = 0,
-        threads: Annotated[int, typer.Option(
-            help="CPU threads for torch; 0 = the cores not busy with other work.")] = 0,
+        max_memory_mb: Annotated[
+            int, typer.Option(help="CPU only: stop a model at the first batch needing more than this many extra MB.")
+        ] = 0,
+        threads: Annotated[
+            int, typer.Option(help="CPU threads for torch; 0 = the cores not busy with other work.")
+        ] = 0,
         markdown_out: Annotated[bool, typer.Option("--markdown", help="Print a markdown table.")] = False,
         save: Annotated[bool, typer.Option("--save", help="Also record the rows in the workspace store.")] = False,
         as_json: JsonFlag = False,
     ) -> None:
         """Benchmark models like the notes' efficiency table (stops a model cleanly at its first OOM)."""
-        checks = {"device": (device, ("auto", "cpu", "cuda")), "mode": (mode, ("train", "infer", "both")),
-                  "amp": (amp, ("auto", "bf16", "fp16", "off"))}
+        checks = {
+            "device": (device, ("auto", "cpu", "cuda")),
+            "mode": (mode, ("train", "infer", "both")),
+            "amp": (amp, ("auto", "bf16", "fp16", "off")),
+        }
         for flag, (value, choices) in checks.items():
             if value not in choices:
                 raise UserError(f"--{flag}: expected one of {', '.join(choices)}, got {value!r}")
@@ -53,8 +59,11 @@ def register(app: typer.Typer) -> None:
 
         def progress(row) -> None:
             if sys.stderr.isatty():
-                typer.echo(f"  {row.model} {row.mode} batch {row.batch_size}: "
-                           + ("OOM" if row.oom else f"{row.img_per_s:.1f} img/s"), err=True)
+                typer.echo(
+                    f"  {row.model} {row.mode} batch {row.batch_size}: "
+                    + ("OOM" if row.oom else f"{row.img_per_s:.1f} img/s"),
+                    err=True,
+                )
 
         rows = run_bench(models, sizes, mode, device, amp, steps, warmup, input_size, max_memory_mb, progress, threads)
         from fertui.bench.table import load_warning

@@ -9,16 +9,19 @@ import typer
 
 from fertui.cli.common import JsonFlag, SetOption, print_json, workspace
 
-capture_app = typer.Typer(help="What fertui reads from a job's printed output (see docs/capture.md).",
-                          no_args_is_help=True)
+capture_app = typer.Typer(
+    help="What fertui reads from a job's printed output (see docs/capture.md).", no_args_is_help=True
+)
 
 
 @capture_app.command("test")
 def capture_test(
     log: Annotated[Path, typer.Argument(help="A saved log: a run's stdout.log or any training output.")],
     preset: Annotated[str | None, typer.Option("--preset", help="A preset name, or auto (default).")] = None,
-    pattern: Annotated[str | None, typer.Option("--pattern", help="A regular expression with named groups, "
-                                                                  "e.g. 'top1 (?P<val_acc>[\\d.]+)'.")] = None,
+    pattern: Annotated[
+        str | None,
+        typer.Option("--pattern", help="A regular expression with named groups, e.g. 'top1 (?P<val_acc>[\\d.]+)'."),
+    ] = None,
     objective: Annotated[str | None, typer.Option("--objective", help="The metric a sweep would need.")] = None,
     sets: SetOption = None,
     as_json: JsonFlag = False,
@@ -32,8 +35,9 @@ def capture_test(
     from fertui.metrics import DEFAULT_OBJECTIVE
 
     if preset is not None and pattern is not None:
-        raise UserError("--preset and --pattern: give one of them (a pattern may name a preset inside a "
-                        "list in the config instead)")
+        raise UserError(
+            "--preset and --pattern: give one of them (a pattern may name a preset inside a list in the config instead)"
+        )
     if not log.is_file():
         raise UserError(f"{log}: no such log file")
     job: dict = {}

@@ -10,11 +10,18 @@ from fertui.errors import UserError
 from fertui.workspace import Workspace, open_workspace
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-ForceOption = Annotated[bool, typer.Option(
-    "--force", help="Queue into an existing sweep even where --set (or the config) changes a key outside its "
-                    "axes: those runs make separate cells, shown split on the board.")]
-SetOption = Annotated[list[str] | None, typer.Option("--set", "-s", metavar="KEY=VALUE",
-                                                     help="Override a config key, e.g. optim.lr=4e-4.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Queue into an existing sweep even where --set (or the config) changes a key outside its "
+        "axes: those runs make separate cells, shown split on the board.",
+    ),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", metavar="KEY=VALUE", help="Override a config key, e.g. optim.lr=4e-4."),
+]
 
 
 def workspace(ctx: typer.Context) -> Workspace:

@@ -9,8 +9,7 @@ import typer
 from fertui.cli.common import JsonFlag, print_json, workspace
 from fertui.errors import UserError
 
-BulkRefs = Annotated[list[str] | None, typer.Argument(help="Run ids, names or id ranges (10-36).",
-                                                      show_default=False)]
+BulkRefs = Annotated[list[str] | None, typer.Argument(help="Run ids, names or id ranges (10-36).", show_default=False)]
 SweepFilter = Annotated[str | None, typer.Option("--sweep", help="Runs of this sweep.")]
 StatusFilter = Annotated[list[str] | None, typer.Option("--status", help="Runs in these states (queued,failed).")]
 NameFilter = Annotated[str | None, typer.Option("--name", help="Runs whose names match this glob.")]
@@ -41,8 +40,12 @@ def queue_pause(ctx: typer.Context) -> None:
 
 
 @queue_app.command("resume")
-def queue_resume(ctx: typer.Context, sweep: Annotated[str | None, typer.Argument(
-        help="A held sweep: queue its held runs again.", show_default=False)] = None) -> None:
+def queue_resume(
+    ctx: typer.Context,
+    sweep: Annotated[
+        str | None, typer.Argument(help="A held sweep: queue its held runs again.", show_default=False)
+    ] = None,
+) -> None:
     """Start queued runs again; with SWEEP, release that sweep's held runs (see stop_after_same_failures)."""
     from fertui.scheduler.queue_state import resume
 
@@ -50,13 +53,15 @@ def queue_resume(ctx: typer.Context, sweep: Annotated[str | None, typer.Argument
     if sweep is not None:
         from fertui.scheduler.failstop import release_sweep
         from fertui.store import Store
-
         from fertui.wake import wake_scheduler
 
         released = release_sweep(Store(ws.store_path), sweep)
         wake_scheduler(ws)
-        typer.echo(f"sweep {sweep}: {len(released)} held run{'s' if len(released) != 1 else ''} queued again"
-                   if released else f"sweep {sweep} has no held runs")
+        typer.echo(
+            f"sweep {sweep}: {len(released)} held run{'s' if len(released) != 1 else ''} queued again"
+            if released
+            else f"sweep {sweep} has no held runs"
+        )
         return  # a paused queue stays paused: this only releases the sweep
     resume(ws)
     typer.echo("queue active")
@@ -75,8 +80,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(queue_app, name="queue")
 
     @app.command("cancel")
-    def cancel(ctx: typer.Context, runs: BulkRefs = None, sweep: SweepFilter = None, status: StatusFilter = None,
-               name: NameFilter = None, yes: YesFlag = False) -> None:
+    def cancel(
+        ctx: typer.Context,
+        runs: BulkRefs = None,
+        sweep: SweepFilter = None,
+        status: StatusFilter = None,
+        name: NameFilter = None,
+        yes: YesFlag = False,
+    ) -> None:
         """Cancel runs: a queued run at once; a running one gets SIGTERM, then SIGKILL after the grace period.
 
         Runs are named by id or name, by id range (10-36), or chosen with --sweep/--status/--name;
@@ -91,8 +102,14 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{run_id}  {outcome}")
 
     @app.command("retry")
-    def retry(ctx: typer.Context, runs: BulkRefs = None, sweep: SweepFilter = None, status: StatusFilter = None,
-              name: NameFilter = None, yes: YesFlag = False) -> None:
+    def retry(
+        ctx: typer.Context,
+        runs: BulkRefs = None,
+        sweep: SweepFilter = None,
+        status: StatusFilter = None,
+        name: NameFilter = None,
+        yes: YesFlag = False,
+    ) -> None:
         """Queue finished runs again, each as a new run with the same config (the old one is kept).
 
         Runs are named as for `fertui cancel`; a range or filter picks only finished runs.
@@ -122,8 +139,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{run_id}  queued to resume from {checkpoint}")
 
     @app.command("priority")
-    def priority(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
-                 value: Annotated[int, typer.Argument(help="Higher starts first; FIFO within a priority.")]) -> None:
+    def priority(
+        ctx: typer.Context,
+        run: Annotated[str, typer.Argument(help="Run id or name.")],
+        value: Annotated[int, typer.Argument(help="Higher starts first; FIFO within a priority.")],
+    ) -> None:
         """Set a run's priority (or queue with `--set run.priority=N`)."""
         from fertui.scheduler.control import set_priority
 
@@ -132,9 +152,12 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"{doc['id']}  priority {value}{note}")
 
     @app.command("logs")
-    def logs(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
-             follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing until the run ends.")] = False,
-             lines: Annotated[int, typer.Option("--lines", "-n", help="Only the last N lines (0 = all).")] = 0) -> None:
+    def logs(
+        ctx: typer.Context,
+        run: Annotated[str, typer.Argument(help="Run id or name.")],
+        follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing until the run ends.")] = False,
+        lines: Annotated[int, typer.Option("--lines", "-n", help="Only the last N lines (0 = all).")] = 0,
+    ) -> None:
         """Print a run's stdout.log (stdout and stderr of the job)."""
         from fertui.store import Store
 
@@ -157,8 +180,16 @@ def register(app: typer.Typer) -> None:
             pass
 
 
-def _chosen(ctx: typer.Context, verb: str, refs: list[str] | None, sweep: str | None, status: list[str] | None,
-            name: str | None, yes: bool, actionable: tuple[str, ...]) -> list[dict]:
+def _chosen(
+    ctx: typer.Context,
+    verb: str,
+    refs: list[str] | None,
+    sweep: str | None,
+    status: list[str] | None,
+    name: str | None,
+    yes: bool,
+    actionable: tuple[str, ...],
+) -> list[dict]:
     """The runs to act on. Named ids act as named (a finished run says so); a range or a filter
     keeps the runs VERB applies to, prints how many matched, and asks when there are many."""
     from collections import Counter
@@ -175,10 +206,15 @@ def _chosen(ctx: typer.Context, verb: str, refs: list[str] | None, sweep: str | 
     by_state = Counter(r["status"] for r in chosen)
     left = len(matched) - len(chosen)
     what = ", ".join(f"{n} {s}" for s, n in by_state.most_common())
-    note = f" ({left} other{'s' if left != 1 else ''} left alone: {verb} applies to {', '.join(actionable)})" \
-        if left else ""
-    typer.echo(f"{verb}: {len(chosen)} {'run matches' if len(chosen) == 1 else 'runs match'}"
-               f"{': ' + what if what else ''}{note}")
+    note = (
+        f" ({left} other{'s' if left != 1 else ''} left alone: {verb} applies to {', '.join(actionable)})"
+        if left
+        else ""
+    )
+    typer.echo(
+        f"{verb}: {len(chosen)} {'run matches' if len(chosen) == 1 else 'runs match'}"
+        f"{': ' + what if what else ''}{note}"
+    )
     if not chosen:
         return []
     if len(chosen) > FEW and not yes:

@@ -32,8 +32,8 @@ def stop(ctx: typer.Context) -> None:
 @daemon_app.command("status")
 def status(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Whether a scheduler runs here, and what the queue holds."""
-    from fertui.scheduler.queue_state import queue_state
     from fertui.scheduler.daemon import daemon_status
+    from fertui.scheduler.queue_state import queue_state
     from fertui.store import Store
 
     ws = workspace(ctx)

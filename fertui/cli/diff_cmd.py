@@ -10,8 +10,12 @@ from fertui.cli.common import JsonFlag, print_json, workspace
 
 def register(app: typer.Typer) -> None:
     @app.command("diff")
-    def diff(ctx: typer.Context, run_a: Annotated[str, typer.Argument(help="Run id or name.")],
-             run_b: Annotated[str, typer.Argument(help="Run id or name.")], as_json: JsonFlag = False) -> None:
+    def diff(
+        ctx: typer.Context,
+        run_a: Annotated[str, typer.Argument(help="Run id or name.")],
+        run_b: Annotated[str, typer.Argument(help="Run id or name.")],
+        as_json: JsonFlag = False,
+    ) -> None:
         """Show how two runs differ: config keys, provenance (commit, packages, torch, GPU, host),
         the code diff between the states they ran, and their results."""
         from fertui.provenance.compare import diff_runs

@@ -13,8 +13,9 @@ def register(app: typer.Typer) -> None:
     @app.command("du")
     def du_cmd(
         ctx: typer.Context,
-        target: Annotated[str | None, typer.Argument(help="A sweep (its runs) or a run id; default: every sweep.")]
-            = None,
+        target: Annotated[
+            str | None, typer.Argument(help="A sweep (its runs) or a run id; default: every sweep.")
+        ] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Disk use per sweep (or per run of one sweep): checkpoints, logs and the rest."""
@@ -41,14 +42,20 @@ def register(app: typer.Typer) -> None:
     def clean_cmd(
         ctx: typer.Context,
         lost: Annotated[bool, typer.Option("--lost", help="Runs that were lost.")] = False,
-        failed: Annotated[bool, typer.Option("--failed", help="Runs that failed, went NaN or ran out of memory.")]
-            = False,
-        keep_best: Annotated[int | None, typer.Option("--keep-best", min=0, help="Per sweep, all but the K best "
-                                                                                  "runs (by its objective).")] = None,
+        failed: Annotated[
+            bool, typer.Option("--failed", help="Runs that failed, went NaN or ran out of memory.")
+        ] = False,
+        keep_best: Annotated[
+            int | None,
+            typer.Option("--keep-best", min=0, help="Per sweep, all but the K best runs (by its objective)."),
+        ] = None,
         sweep: Annotated[str | None, typer.Option("--sweep", help="Only this sweep's runs.")] = None,
-        checkpoints_only: Annotated[bool, typer.Option("--checkpoints-only", help="Remove checkpoints only, keep "
-                                                                                   "TensorBoard/W&B files and "
-                                                                                   "artifacts.")] = False,
+        checkpoints_only: Annotated[
+            bool,
+            typer.Option(
+                "--checkpoints-only", help="Remove checkpoints only, keep TensorBoard/W&B files and artifacts."
+            ),
+        ] = False,
         yes: Annotated[bool, typer.Option("--yes", help="Do it (without: show what would go).")] = False,
     ) -> None:
         """Free disk space: checkpoints (and, unless --checkpoints-only, other large files) of the

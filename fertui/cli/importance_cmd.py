@@ -14,16 +14,27 @@ def register(app: typer.Typer) -> None:
     def importance_cmd(
         ctx: typer.Context,
         sweep: Annotated[str, typer.Argument(help="Sweep name (see `fertui sweeps`).")],
-        effect: Annotated[float, typer.Option("--effect", min=0.0, help="Smallest effect of interest (points): "
-                                                                        "the equivalence test's margin.")
-                          ] = DEFAULT_EFFECT,
-        metric: Annotated[str | None, typer.Option("--metric", "-m", help="Metric (default: the sweep's "
-                                                                          "objective).")] = None,
-        bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Resamples of the runs for the "
-                                                                          "importance intervals.")] = 200,
-        anova: Annotated[str | None, typer.Option("--anova", help="Two keys, KEY1,KEY2, for a two-way ANOVA "
-                                                                  "(default optim.weight_decay,optim.lr when "
-                                                                  "both are axes).")] = None,
+        effect: Annotated[
+            float,
+            typer.Option(
+                "--effect", min=0.0, help="Smallest effect of interest (points): the equivalence test's margin."
+            ),
+        ] = DEFAULT_EFFECT,
+        metric: Annotated[
+            str | None, typer.Option("--metric", "-m", help="Metric (default: the sweep's objective).")
+        ] = None,
+        bootstrap: Annotated[
+            int, typer.Option("--bootstrap", min=0, help="Resamples of the runs for the importance intervals.")
+        ] = 200,
+        anova: Annotated[
+            str | None,
+            typer.Option(
+                "--anova",
+                help="Two keys, KEY1,KEY2, for a two-way ANOVA "
+                "(default optim.weight_decay,optim.lr when "
+                "both are axes).",
+            ),
+        ] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """What matters among the knobs: PED-ANOVA (and fANOVA) importance with bootstrap intervals,

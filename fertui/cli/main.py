@@ -33,7 +33,7 @@ class FertuiGroup(TyperGroup):
     def parse_args(self, ctx, args):
         if "--" in args:
             cut = args.index("--")
-            ctx.meta["fertui.command"] = args[cut + 1:]
+            ctx.meta["fertui.command"] = args[cut + 1 :]
             args = args[:cut]
         try:
             return super().parse_args(ctx, args)
@@ -47,8 +47,7 @@ class FertuiGroup(TyperGroup):
             except UsageError as exc:  # a command's options and arguments
                 usage_error(ctx, exc)
             except OSError as exc:  # a full disk anywhere (a log, a folder): still one line
-                from fertui.errors import (NO_SPACE, NOT_WRITABLE, DiskFull, StoreBusy,
-                                           not_writable_message)
+                from fertui.errors import NO_SPACE, NOT_WRITABLE, DiskFull, StoreBusy, not_writable_message
 
                 if exc.errno in NO_SPACE:
                     raise DiskFull(str(exc.filename or "the workspace")) from None
@@ -56,8 +55,10 @@ class FertuiGroup(TyperGroup):
                     raise UserError(not_writable_message(exc)) from None
                 lock_file = getattr(exc, "lock_file", None)  # filelock.Timeout: a lock held too long
                 if isinstance(exc, TimeoutError) and lock_file:
-                    raise StoreBusy(f"{lock_file}: still locked by another fertui process; is one hung? "
-                                    f"(`fuser {lock_file}` names it)") from None
+                    raise StoreBusy(
+                        f"{lock_file}: still locked by another fertui process; is one hung? "
+                        f"(`fuser {lock_file}` names it)"
+                    ) from None
                 raise
         except UserError as exc:
             if os.environ.get("FERTUI_DEBUG"):
@@ -80,11 +81,16 @@ app = typer.Typer(
 @app.callback()
 def root(
     ctx: typer.Context,
-    workspace: Annotated[str | None, typer.Option(
-        "--workspace", "-w", envvar="FERTUI_HOME",
-        help="Folder holding runs/ and configs/ (default: current directory).")] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print fertui's version and exit.",
-                                          is_eager=True)] = False,
+    workspace: Annotated[
+        str | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="FERTUI_HOME",
+            help="Folder holding runs/ and configs/ (default: current directory).",
+        ),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", help="Print fertui's version and exit.", is_eager=True)] = False,
 ) -> None:
     """With no command, opens the interactive console."""
     if version:
@@ -97,8 +103,10 @@ def root(
     no_world_write()  # inherited by the daemon and the jobs it starts
     if ctx.invoked_subcommand is None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):  # else Textual waits on no keyboard, spinning
-            raise UserError("the console needs a terminal (stdin or stdout is not one); in scripts use "
-                            "`fertui ls`, `fertui add`, `fertui run` (`fertui --help` lists every command)")
+            raise UserError(
+                "the console needs a terminal (stdin or stdout is not one); in scripts use "
+                "`fertui ls`, `fertui add`, `fertui run` (`fertui --help` lists every command)"
+            )
         from fertui.cli.common import workspace as get_workspace
         from fertui.tui.app import run_console
 
@@ -106,11 +114,45 @@ def root(
 
 
 def _register() -> None:
-    from fertui.cli import (annotate_cmd, bench, capture_cmd, control, daemon, data, diff_cmd, disk_cmd, explain_cmd,
-                            importance_cmd, models_cmd, notify_cmd, run_cmd, runs, share, store_cmd, sweeps)
+    from fertui.cli import (
+        annotate_cmd,
+        bench,
+        capture_cmd,
+        control,
+        daemon,
+        data,
+        diff_cmd,
+        disk_cmd,
+        explain_cmd,
+        importance_cmd,
+        models_cmd,
+        notify_cmd,
+        run_cmd,
+        runs,
+        share,
+        store_cmd,
+        sweeps,
+    )
 
-    for module in (runs, run_cmd, control, diff_cmd, daemon, sweeps, importance_cmd, share, bench, models_cmd, data,
-                   store_cmd, explain_cmd, capture_cmd, notify_cmd, disk_cmd, annotate_cmd):
+    for module in (
+        runs,
+        run_cmd,
+        control,
+        diff_cmd,
+        daemon,
+        sweeps,
+        importance_cmd,
+        share,
+        bench,
+        models_cmd,
+        data,
+        store_cmd,
+        explain_cmd,
+        capture_cmd,
+        notify_cmd,
+        disk_cmd,
+        annotate_cmd,
+    ):
         module.register(app)
 
 

@@ -41,6 +41,8 @@ def register(app: typer.Typer) -> None:
         table += [[fmt.format(r[key]) if key in r else "-" for _, key, fmt in COLUMNS] for r in rows]
         widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
         for line in table:
-            cells = [cell.ljust(w) if COLUMNS[i][0] in left else cell.rjust(w)
-                     for i, (cell, w) in enumerate(zip(line, widths))]
+            cells = [
+                cell.ljust(w) if COLUMNS[i][0] in left else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(line, widths))
+            ]
             typer.echo("  ".join(cells).rstrip())

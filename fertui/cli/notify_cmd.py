@@ -16,8 +16,10 @@ def test_cmd(ctx: typer.Context) -> None:
     ws = workspace(ctx)
     settings = parse_settings(ws.settings.get("notify") or {}, source=str(ws.root / "fertui.toml"))
     if not settings.enabled:
-        raise UserError(f"{ws.root / 'fertui.toml'}: notify: no urls or command to send to; add e.g. "
-                        '[notify] urls = ["ntfy://my-topic"]')
+        raise UserError(
+            f"{ws.root / 'fertui.toml'}: notify: no urls or command to send to; add e.g. "
+            '[notify] urls = ["ntfy://my-topic"]'
+        )
     failures = Sender(settings).send("fertui: test", f"fertui can reach you from {ws.root}.")
     targets = len(settings.urls) + (1 if settings.command else 0)
     for failure in failures:

@@ -15,8 +15,9 @@ def register(app: typer.Typer) -> None:
         configs: Annotated[list[str] | None, typer.Argument(help="Config or sweep files (TOML).")] = None,
         sets: SetOption = None,
         force: ForceOption = False,
-        detach: Annotated[bool, typer.Option("--detach", "-d",
-                                             help="Hand the runs to the daemon and return at once.")] = False,
+        detach: Annotated[
+            bool, typer.Option("--detach", "-d", help="Hand the runs to the daemon and return at once.")
+        ] = False,
     ) -> None:
         """Queue runs (configs, sweeps or '-- COMMAND...'), then run the queue here until it drains.
 

@@ -6,14 +6,28 @@ from typing import Annotated
 
 import typer
 
-from fertui.cli.common import (ForceOption, JsonFlag, SetOption, command_after_dashes, print_json, print_json_rows,
-                               print_json_texts, workspace)
+from fertui.cli.common import (
+    ForceOption,
+    JsonFlag,
+    SetOption,
+    command_after_dashes,
+    print_json,
+    print_json_rows,
+    print_json_texts,
+    workspace,
+)
 from fertui.cli.completion import run_states, sweep_names
-from fertui.columns import (Column, fit, plain_lines, relabel, rich_console, terminal_width,
-                            use_colour)
+from fertui.columns import Column, fit, plain_lines, relabel, rich_console, terminal_width, use_colour
 from fertui.errors import UserError
-from fertui.presentation import (duration_text, fmt_num, params_text, present, progress_text, status_text,
-                                 with_shared_best)
+from fertui.presentation import (
+    duration_text,
+    fmt_num,
+    params_text,
+    present,
+    progress_text,
+    status_text,
+    with_shared_best,
+)
 from fertui.store import RUN_STATES, Store
 from fertui.terminal_text import inline
 
@@ -80,8 +94,10 @@ def register(app: typer.Typer) -> None:
         configs: Annotated[list[str] | None, typer.Argument(help="Config or sweep files (TOML).")] = None,
         sets: SetOption = None,
         force: ForceOption = False,
-        after: Annotated[list[str] | None, typer.Option("--after", help="Start only once this run (id or name) "
-                                                                        "or sweep has ended; repeatable.")] = None,
+        after: Annotated[
+            list[str] | None,
+            typer.Option("--after", help="Start only once this run (id or name) or sweep has ended; repeatable."),
+        ] = None,
         as_json: JsonFlag = False,
     ) -> None:
         """Queue runs from configs or sweeps (or '-- COMMAND...') and print their ids."""
@@ -106,15 +122,20 @@ def register(app: typer.Typer) -> None:
     @app.command("ls")
     def ls(
         ctx: typer.Context,
-        status: Annotated[list[str] | None, typer.Option("--status", help="Only these states.",
-                                                         autocompletion=run_states)] = None,
+        status: Annotated[
+            list[str] | None, typer.Option("--status", help="Only these states.", autocompletion=run_states)
+        ] = None,
         name: Annotated[str | None, typer.Option("--name", help="Only names matching this glob.")] = None,
-        sweep: Annotated[str | None, typer.Option("--sweep", help="Only runs of this sweep.",
-                                                  autocompletion=sweep_names)] = None,
+        sweep: Annotated[
+            str | None, typer.Option("--sweep", help="Only runs of this sweep.", autocompletion=sweep_names)
+        ] = None,
         tag: Annotated[str | None, typer.Option("--tag", help="Only runs with this tag.")] = None,
-        where: Annotated[str | None, typer.Option("--where", help="Only runs matching e.g. 'val/acc > 85 and "
-                                                                  "model.depth == 8' (metrics: best values).")]
-            = None,
+        where: Annotated[
+            str | None,
+            typer.Option(
+                "--where", help="Only runs matching e.g. 'val/acc > 85 and model.depth == 8' (metrics: best values)."
+            ),
+        ] = None,
         show_all: Annotated[bool, typer.Option("--all", help="Every run, not only active and recent ones.")] = False,
         limit: Annotated[int, typer.Option("--limit", min=1, help="How many finished runs to show.")] = LS_LIMIT,
         as_json: JsonFlag = False,
@@ -130,10 +151,13 @@ def register(app: typer.Typer) -> None:
         matches = compile_where(where) if where else None
 
         def keep(r: dict) -> bool:
-            return ((not wanted or r["status"] in wanted) and (matches is None or matches(r))
-                    and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))
-                    and (sweep is None or r.get("sweep") == sweep)
-                    and (tag is None or tag in r.get("tags", [])))
+            return (
+                (not wanted or r["status"] in wanted)
+                and (matches is None or matches(r))
+                and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))
+                and (sweep is None or r.get("sweep") == sweep)
+                and (tag is None or tag in r.get("tags", []))
+            )
 
         from fertui.store_partitions import sweep_partition
 
@@ -159,12 +183,15 @@ def register(app: typer.Typer) -> None:
             typer.echo("(older finished runs not shown: --limit N for more, --all for every run)", err=True)
 
     @app.command("show")
-    def show(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
-             as_json: JsonFlag = False,
-             classes: Annotated[bool, typer.Option("--classes", help="Per-class accuracy and the confusion "
-                                                                     "matrix at the best epoch.")] = False,
-             png: Annotated[str | None, typer.Option("--png", help="With --classes: also write this PNG.")] = None,
-             ) -> None:
+    def show(
+        ctx: typer.Context,
+        run: Annotated[str, typer.Argument(help="Run id or name.")],
+        as_json: JsonFlag = False,
+        classes: Annotated[
+            bool, typer.Option("--classes", help="Per-class accuracy and the confusion matrix at the best epoch.")
+        ] = False,
+        png: Annotated[str | None, typer.Option("--png", help="With --classes: also write this PNG.")] = None,
+    ) -> None:
         """Show one run: state, parameters, summary metrics and where its files are."""
         doc = Store(workspace(ctx).store_path).resolve_run(run)
         if classes:
@@ -196,10 +223,14 @@ def _show_classes(ws, doc: dict, as_json: bool, png: str | None) -> None:
 
 
 RUNS_COLUMNS = (  # display order; rank: the order columns give way on a narrow screen
-    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
-    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2, cut="never"),
-    Column("best", "best", rank=1, cut="never"), Column("duration", "time", rank=4, cut="never"),
-    Column("params", "params", rank=3, min_width=12), Column("sweep", "sweep", rank=6, min_width=10, cut="middle"),
+    Column("id", "id", rank=0, cut="never"),
+    Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("status", "status", rank=0, cut="never"),
+    Column("progress", "progress", rank=2, cut="never"),
+    Column("best", "best", rank=1, cut="never"),
+    Column("duration", "time", rank=4, cut="never"),
+    Column("params", "params", rank=3, min_width=12),
+    Column("sweep", "sweep", rank=6, min_width=10, cut="middle"),
     Column("age", "age", rank=5, cut="never"),
 )
 
@@ -256,8 +287,20 @@ def _print_run(doc: dict, folder) -> None:
 
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    for key in ("id", "name", "status", "waiting", "kind", "sweep", "priority", "slot", "slurm_job", "partition",
-                "node", "attempts"):
+    for key in (
+        "id",
+        "name",
+        "status",
+        "waiting",
+        "kind",
+        "sweep",
+        "priority",
+        "slot",
+        "slurm_job",
+        "partition",
+        "node",
+        "attempts",
+    ):
         if doc.get(key) not in (None, "", []):
             add(key, status_text(doc) if key == "status" else str(doc[key]))
     for key in ("created", "started", "ended"):

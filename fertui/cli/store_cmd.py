@@ -12,8 +12,13 @@ store_app = typer.Typer(help="The store (runs/fertui.json, runs/store/) and its 
 @store_app.command("restore")
 def restore_cmd(
     ctx: typer.Context,
-    force: Annotated[bool, typer.Option("--force", help="Roll a healthy store back to its .bak (the run "
-                                                        "folders still win: no started run is queued again).")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Roll a healthy store back to its .bak (the run folders still win: no started run is queued again).",
+        ),
+    ] = False,
 ) -> None:
     """Repair a damaged store: runs/fertui.json and each damaged partition get their .bak back
     (the damaged files are kept beside them); without a good backup the runs are rebuilt from
@@ -46,8 +51,10 @@ def repair_journal_cmd(ctx: typer.Context) -> None:
     if done.kept_as is None:
         typer.echo(f"{path}: every line reads; nothing to repair")
     else:
-        typer.echo(f"{path}: cut off at its torn line {done.first_torn} ({done.dropped} line(s) dropped); the "
-                   f"damaged journal is {done.kept_as}; `fertui daemon start` re-syncs the studies with the store")
+        typer.echo(
+            f"{path}: cut off at its torn line {done.first_torn} ({done.dropped} line(s) dropped); the "
+            f"damaged journal is {done.kept_as}; `fertui daemon start` re-syncs the studies with the store"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -8,18 +8,18 @@ import typer
 from fertui.cli.common import JsonFlag, print_json, workspace
 from fertui.cli.completion import sweep_names
 from fertui.errors import UserError
-from fertui.terminal_text import inline
 from fertui.sweeps.planning import DEFAULT_EFFECT
+from fertui.terminal_text import inline
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     md = "md"
     csv = "csv"
     json = "json"
 
 
-class View(str, enum.Enum):
+class View(enum.StrEnum):
     pivot = "pivot"
     isolation = "isolation"
 
@@ -60,10 +60,12 @@ def register(app: typer.Typer) -> None:
         metric: MetricOpt = None,
         view: Annotated[View, typer.Option("--view", help="pivot | isolation (best over nuisance axes)")] = View.pivot,
         fmt: FormatOpt = Format.table,
-        references: Annotated[bool, typer.Option("--references/--no-references",
-                                                 help="Published results on the same dataset.")] = True,
-        delta: Annotated[float, typer.Option("--delta", help="Isolation view: LR window within this much of "
-                                                             "each best (points).")] = 0.5,
+        references: Annotated[
+            bool, typer.Option("--references/--no-references", help="Published results on the same dataset.")
+        ] = True,
+        delta: Annotated[
+            float, typer.Option("--delta", help="Isolation view: LR window within this much of each best (points).")
+        ] = 0.5,
     ) -> None:
         """Leaderboard of a sweep: mean ± std over seeds, best cell marked, NaN/failed/pruned shown."""
         from fertui.sweeps import render
@@ -81,8 +83,13 @@ def register(app: typer.Typer) -> None:
                 return
             windows = sensitivity_lines(ws, sweep, iso.key, delta, metric)
             header, lines = render.isolation_rows(iso)
-            _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}",
-                       windows if fmt is not Format.csv else [])
+            _emit_rows(
+                fmt,
+                header,
+                lines,
+                f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}",
+                windows if fmt is not Format.csv else [],
+            )
             return
         result = pivot(ws, sweep, rows=rows, cols=cols, metric=metric)
         refs = references_for(ws, result.dataset, result.metric) if references else None
@@ -109,15 +116,26 @@ def register(app: typer.Typer) -> None:
         across: Annotated[str | None, typer.Option("--across", help="One row per value (default optim.lr).")] = None,
         metric: MetricOpt = None,
         fmt: FormatOpt = Format.table,
-        enqueue: Annotated[bool, typer.Option("--enqueue", help="Queue replicates (seeds) of the cells that "
-                                                                "decide the comparison.")] = False,
-        classes: Annotated[bool, typer.Option("--classes", help="Per-class differences of the deciding cells "
-                                                                "(from the runs' confusion matrices).")] = False,
-        effect: Annotated[float, typer.Option("--effect", min=0.0, help="Smallest difference worth finding "
-                                                                        "(points): power and seeds are planned "
-                                                                        "for it.")] = DEFAULT_EFFECT,
-        epoch: Annotated[str, typer.Option("--epoch", help="Each run's value: best (chosen on the test set), "
-                                                           "last, or mean-last-K.")] = "best",
+        enqueue: Annotated[
+            bool, typer.Option("--enqueue", help="Queue replicates (seeds) of the cells that decide the comparison.")
+        ] = False,
+        classes: Annotated[
+            bool,
+            typer.Option(
+                "--classes", help="Per-class differences of the deciding cells (from the runs' confusion matrices)."
+            ),
+        ] = False,
+        effect: Annotated[
+            float,
+            typer.Option(
+                "--effect",
+                min=0.0,
+                help="Smallest difference worth finding (points): power and seeds are planned for it.",
+            ),
+        ] = DEFAULT_EFFECT,
+        epoch: Annotated[
+            str, typer.Option("--epoch", help="Each run's value: best (chosen on the test set), last, or mean-last-K.")
+        ] = "best",
     ) -> None:
         """A-vs-B table: winner per row, the model's difference with a 95 % CI over LRs and seeds, a verdict."""
         from fertui.sweeps import render
@@ -140,8 +158,13 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.json:
             from fertui.sweeps.per_class_render import class_diff_json
 
-            print_json({**_compare_json(result), "queued": queued,
-                        **({"classes": [class_diff_json(c) for c in per_class]} if classes else {})})
+            print_json(
+                {
+                    **_compare_json(result),
+                    "queued": queued,
+                    **({"classes": [class_diff_json(c) for c in per_class]} if classes else {}),
+                }
+            )
             return
         header, lines = render.compare_rows(result)
         command = f"fertui compare {sweep} --by {by}" + (f" --across {across}" if across else "")
@@ -170,8 +193,12 @@ def register(app: typer.Typer) -> None:
         found = suggest(ws, sweep, n)
         ids = enqueue_suggestions(ws, sweep, found) if enqueue and found else []
         if as_json:
-            print_json({"suggestions": [{"params": s.params, "reason": s.reason, "kind": s.kind} for s in found],
-                        "queued": ids})
+            print_json(
+                {
+                    "suggestions": [{"params": s.params, "reason": s.reason, "kind": s.kind} for s in found],
+                    "queued": ids,
+                }
+            )
             return
         if not found:
             typer.echo(f"nothing left to suggest in '{sweep}': every grid cell is queued or tried")
@@ -188,11 +215,13 @@ def register(app: typer.Typer) -> None:
         out: Annotated[str | None, typer.Option("--out", "-o", help="Folder (default runs/exports/SWEEP).")] = None,
         html: Annotated[bool, typer.Option("--html", help="Write one self-contained HTML report instead.")] = False,
         include_env: Annotated[bool, typer.Option("--include-env", help="Show [job.env] values in the HTML.")] = False,
-        by: Annotated[str | None, typer.Option("--by", help="Also the comparison by this key: verdict and "
-                                                             "per-class differences.")] = None,
+        by: Annotated[
+            str | None, typer.Option("--by", help="Also the comparison by this key: verdict and per-class differences.")
+        ] = None,
         paper: Annotated[bool, typer.Option("--paper", help="Also the paper's table (markdown and LaTeX).")] = False,
-        formats: Annotated[str, typer.Option("--format", help="Figure formats, comma-separated: png, pdf, svg.")] =
-            "png",
+        formats: Annotated[
+            str, typer.Option("--format", help="Figure formats, comma-separated: png, pdf, svg.")
+        ] = "png",
     ) -> None:
         """Write markdown tables, CSV and figures (accuracy vs LR, heatmap, loss curves, LR windows)
         sized for a two-column paper."""
@@ -208,8 +237,10 @@ def register(app: typer.Typer) -> None:
         # a sweep named `../../x` or `/etc` must not choose where the files go
         folder = Path(out) if out else ws.runs_dir / "exports" / sanitize_name(sweep)
         if folder.exists() and not folder.is_dir():
-            raise UserError(f"{folder}: --out names a file; export writes a folder of tables and plots there: "
-                            "give a folder (it is made if missing)")
+            raise UserError(
+                f"{folder}: --out names a file; export writes a folder of tables and plots there: "
+                "give a folder (it is made if missing)"
+            )
         if html:
             from fertui.sweeps.webreport import write_report
 
@@ -231,10 +262,17 @@ def register(app: typer.Typer) -> None:
             typer.echo("no sweeps")
             return
         header = ("sweep", "strategy", "objective", "best", "runs", "axes")
-        lines = [(r["name"], r["strategy"], f"{r['objective']} ({'max' if r['direction'] == 'maximize' else 'min'})",
-                  "—" if r["best"] is None else f"{r['best']:.4g}",
-                  " ".join(f"{k}={v}" for k, v in sorted(r["states"].items())) or "none", r["axes"])
-                 for r in rows]
+        lines = [
+            (
+                r["name"],
+                r["strategy"],
+                f"{r['objective']} ({'max' if r['direction'] == 'maximize' else 'min'})",
+                "—" if r["best"] is None else f"{r['best']:.4g}",
+                " ".join(f"{k}={v}" for k, v in sorted(r["states"].items())) or "none",
+                r["axes"],
+            )
+            for r in rows
+        ]
         widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
         lines = [tuple(inline(cell) for cell in line) for line in lines]  # sweep names and axis values: no escapes
         widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
@@ -243,20 +281,44 @@ def register(app: typer.Typer) -> None:
 
 
 def _iso_json(iso) -> dict:
-    return {"sweep": iso.sweep, "metric": iso.metric, "key": iso.key, "nuisance": iso.nuisance,
-            "rows": [{"value": r.value, "mean": r.stats.mean if r.stats else None,
-                      "std": r.stats.std if r.stats else None, "n": r.stats.n if r.stats else 0,
-                      "params": r.stats.params if r.stats else {}, "tried": r.tried, "best": r.best}
-                     for r in iso.rows]}
+    return {
+        "sweep": iso.sweep,
+        "metric": iso.metric,
+        "key": iso.key,
+        "nuisance": iso.nuisance,
+        "rows": [
+            {
+                "value": r.value,
+                "mean": r.stats.mean if r.stats else None,
+                "std": r.stats.std if r.stats else None,
+                "n": r.stats.n if r.stats else 0,
+                "params": r.stats.params if r.stats else {},
+                "tried": r.tried,
+                "best": r.best,
+            }
+            for r in iso.rows
+        ],
+    }
 
 
 def _compare_json(cmp) -> dict:
     from fertui.sweeps.compare_json import pair_json
 
-    return {"sweep": cmp.sweep, "metric": cmp.metric, "by": cmp.by, "across": cmp.across,
-            "rows": [{"across": row.across_value, "winner": row.winner,
-                      "means": {str(b): s.mean for b, s in row.stats.items()},
-                      "stds": {str(b): s.std for b, s in row.stats.items()}} for row in cmp.rows],
-            "wins": {str(b): w for b, w in cmp.wins.items()},
-            "seed_noise": {"sd": cmp.noise.sd, "df": cmp.noise.df, "cells": cmp.noise.cells},
-            "pairs": [pair_json(cmp, p) for p in cmp.pairs]}
+    return {
+        "sweep": cmp.sweep,
+        "metric": cmp.metric,
+        "by": cmp.by,
+        "across": cmp.across,
+        "rows": [
+            {
+                "across": row.across_value,
+                "winner": row.winner,
+                "means": {str(b): s.mean for b, s in row.stats.items()},
+                "stds": {str(b): s.std for b, s in row.stats.items()},
+            }
+            for row in cmp.rows
+        ],
+        "wins": {str(b): w for b, w in cmp.wins.items()},
+        "seed_noise": {"sd": cmp.noise.sd, "df": cmp.noise.df, "cells": cmp.noise.cells},
+        "pairs": [pair_json(cmp, p) for p in cmp.pairs],
+    }

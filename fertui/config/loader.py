@@ -7,15 +7,16 @@ import datetime
 import difflib
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fertui.config.schema import FREE_SECTIONS, SCHEMA, TOP_LEVEL, Field, defaults, field_for
 from fertui.errors import ConfigError
 
 ROLE_CHOICES = ("scientific", "nuisance", "fixed")
-MAX_INT = 10 ** 18
+MAX_INT = 10**18
 # A resolver for ``base = "best-of:SWEEP"``: returns the flat config of that sweep's best run.
 BaseResolver = Callable[[str], dict[str, Any]]
 
@@ -43,8 +44,10 @@ class RunConfig:
         (run, job, params) and the keys it named: not the trainer's defaults, which it never used."""
         out: dict[str, Any] = copy.deepcopy(self.data)
         if self.data["job"]["kind"] == "command":
-            out = {s: ({k: v for k, v in keys.items() if f"{s}.{k}" in self.given} if s not in ("run", "job")
-                       else keys) for s, keys in out.items()}
+            out = {
+                s: ({k: v for k, v in keys.items() if f"{s}.{k}" in self.given} if s not in ("run", "job") else keys)
+                for s, keys in out.items()
+            }
             out = {s: keys for s, keys in out.items() if keys}
         if self.params:
             out["params"] = copy.deepcopy(self.params)
@@ -68,9 +71,9 @@ def suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-MAX_CONFIG_BYTES = 1 << 20   # a config is a page of keys; a bigger file is data in the wrong place
-MAX_NESTING = 32             # tables and arrays within each other; deeper is no config anyone wrote
-MAX_BASE_CHAIN = 32          # `base` files, one over the other
+MAX_CONFIG_BYTES = 1 << 20  # a config is a page of keys; a bigger file is data in the wrong place
+MAX_NESTING = 32  # tables and arrays within each other; deeper is no config anyone wrote
+MAX_BASE_CHAIN = 32  # `base` files, one over the other
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -79,8 +82,12 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         size = path.stat().st_size
         if size > MAX_CONFIG_BYTES:
-            raise ConfigError(str(path), None, f"{size / 1e6:.1f} MB, over the {MAX_CONFIG_BYTES >> 20} MB a config "
-                                               "may have; keep data in files the job reads, not in the config")
+            raise ConfigError(
+                str(path),
+                None,
+                f"{size / 1e6:.1f} MB, over the {MAX_CONFIG_BYTES >> 20} MB a config "
+                "may have; keep data in files the job reads, not in the config",
+            )
         tree = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
@@ -148,7 +155,7 @@ def load_layers(path: Path, resolver: BaseResolver | None, seen: tuple[Path, ...
         except Exception as exc:  # the resolver reports a user-facing reason
             raise ConfigError(str(path), "base", str(exc)) from None
         return deep_merge(parent, tree)
-    base_path = (path.parent / base)
+    base_path = path.parent / base
     if not base_path.is_file():
         raise ConfigError(str(path), "base", f"base file not found: {base_path}")
     return deep_merge(load_layers(base_path, resolver, (*seen, path)), tree)
@@ -214,8 +221,11 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
         if section in TOP_LEVEL:
             continue
         if section not in SCHEMA and section not in FREE_SECTIONS:
-            raise ConfigError(source, section, f"unknown section{suggest(section, known_sections)}; "
-                              f"expected one of {', '.join(known_sections)}")
+            raise ConfigError(
+                source,
+                section,
+                f"unknown section{suggest(section, known_sections)}; expected one of {', '.join(known_sections)}",
+            )
         if not isinstance(values, dict):
             raise ConfigError(source, section, f"expected a [{section}] table, got {values!r}")
         if section in FREE_SECTIONS:
@@ -228,9 +238,11 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
         for key, value in values.items():
             spec = SCHEMA[section].get(key)
             if spec is None:
-                raise ConfigError(source, f"{section}.{key}",
-                                  f"unknown key{suggest(key, list(SCHEMA[section]))}; "
-                                  f"expected one of {', '.join(SCHEMA[section])}")
+                raise ConfigError(
+                    source,
+                    f"{section}.{key}",
+                    f"unknown key{suggest(key, list(SCHEMA[section]))}; expected one of {', '.join(SCHEMA[section])}",
+                )
             target[key] = check_value(source, f"{section}.{key}", spec, value)
     if data["job"]["command"] and data["job"]["kind"] == "train" and "kind" not in tree.get("job", {}):
         data["job"]["kind"] = "command"
@@ -244,7 +256,7 @@ def validate_tree(source: str, tree: dict[str, Any]) -> RunConfig:
             raise ConfigError(source, f"job.metrics_map.{k}", f"expected a metric name string, got {v!r}")
     for k, v in data["job"]["metrics_direction"].items():
         if v not in ("maximize", "minimize"):
-            raise ConfigError(source, f"job.metrics_direction.{k}", f"expected \"maximize\" or \"minimize\", got {v!r}")
+            raise ConfigError(source, f"job.metrics_direction.{k}", f'expected "maximize" or "minimize", got {v!r}')
     if sweep is not None:
         _validate_sweep(source, sweep, params)
     return RunConfig(source=source, data=data, sweep=sweep, params=params, given=frozenset(given))
@@ -257,8 +269,12 @@ def _check_free(source: str, prefix: str, values: dict[str, Any]) -> None:
         if isinstance(value, dict):
             _check_free(source, where, value)
         elif isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
-            raise ConfigError(source, where, f"expected a number, string, boolean or list, got the TOML date/time "
-                                             f"{value}; write it as a string (\"{value}\")")
+            raise ConfigError(
+                source,
+                where,
+                f"expected a number, string, boolean or list, got the TOML date/time "
+                f'{value}; write it as a string ("{value}")',
+            )
         elif isinstance(value, (int, float)) and not isinstance(value, bool):  # the schema's own checks
             check_value(source, where, Field("float" if isinstance(value, float) else "int", None), value)
 
@@ -337,7 +353,12 @@ def _coerce(source: str, dotted: str, spec: Field, raw: str) -> Any:
             return value
         return _parse_toml_value(raw)
     except ValueError:
-        expected = {"int": "an integer", "int|auto": '"auto" or an integer', "float": "a number", "bool": "true or false"}[kind]
+        expected = {
+            "int": "an integer",
+            "int|auto": '"auto" or an integer',
+            "float": "a number",
+            "bool": "true or false",
+        }[kind]
         raise ConfigError(source, dotted, f"expected {expected}, got {raw!r}") from None
 
 
@@ -355,7 +376,7 @@ def apply_sets(tree: dict[str, Any], sets: list[str]) -> dict[str, Any]:
             for depth, p in enumerate(parents):
                 node = node.setdefault(p, {})
                 if not isinstance(node, dict):  # --set params.a=2 --set params.a.b=1
-                    taken = ".".join([section, *parents[:depth + 1]])
+                    taken = ".".join([section, *parents[: depth + 1]])
                     raise ConfigError("--set", dotted, f"{taken} is already a value ({node!r}), not a table")
             if isinstance(node.get(leaf), dict) and not isinstance(value, dict):
                 raise ConfigError("--set", dotted, f"{dotted} is already a table, not a value")
@@ -383,6 +404,11 @@ def load_config(path: str | Path, sets: list[str] = (), resolver: BaseResolver |
 
 def config_from_command(command: list[str], sets: list[str] = ()) -> RunConfig:
     """A command job given after ``--`` on the command line, with no config file."""
-    tree = apply_sets({"job": {"kind": "command", "command": list(command)},
-                       "run": {"name": Path(command[0]).name if command else "command"}}, list(sets))
+    tree = apply_sets(
+        {
+            "job": {"kind": "command", "command": list(command)},
+            "run": {"name": Path(command[0]).name if command else "command"},
+        },
+        list(sets),
+    )
     return validate_tree("<command>", tree)

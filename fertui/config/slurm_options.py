@@ -47,9 +47,15 @@ def check_options(options: dict, source: str = SETTINGS_FILE) -> dict:
         if key in ("cpus", "max_jobs") and value < 1:
             raise ConfigError(source, where, f"expected {expected}, got {value!r}")
         if key == "time" and not (isinstance(value, int) and value > 0 or SLURM_TIME.match(str(value))):
-            raise ConfigError(source, where, f"expected {expected} (Slurm's [days-]hours:minutes:seconds forms, "
-                                             f"or 'UNLIMITED'), got {value!r}")
-        if key in ("sbatch_lines", "preamble") and isinstance(value, list) \
-                and not all(isinstance(v, str) for v in value):
+            raise ConfigError(
+                source,
+                where,
+                f"expected {expected} (Slurm's [days-]hours:minutes:seconds forms, or 'UNLIMITED'), got {value!r}",
+            )
+        if (
+            key in ("sbatch_lines", "preamble")
+            and isinstance(value, list)
+            and not all(isinstance(v, str) for v in value)
+        ):
             raise ConfigError(source, where, f"expected {expected} (strings only)")
     return options

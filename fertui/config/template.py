@@ -30,8 +30,15 @@ def exact(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def render(template: str, flat: dict[str, Any], source: str, key: str, fmt=compact,
-           keep: tuple[str, ...] = (), unescape: bool = True) -> str:
+def render(
+    template: str,
+    flat: dict[str, Any],
+    source: str,
+    key: str,
+    fmt=compact,
+    keep: tuple[str, ...] = (),
+    unescape: bool = True,
+) -> str:
     """TEMPLATE with its placeholders filled from FLAT; those named in KEEP are left as they are,
     and with UNESCAPE false so are ``{{``/``}}`` (for a second pass that fills KEEP)."""
 

@@ -11,8 +11,15 @@ from typing import Any
 from fertui.data.classes import AFFECTNET_CLASSES, FERPLUS_CLASSES, RAF_CLASSES
 from fertui.data.registry import dataset_splits, open_dataset
 
-__all__ = ["build_loaders", "Loaders", "open_dataset", "dataset_splits",
-           "RAF_CLASSES", "FERPLUS_CLASSES", "AFFECTNET_CLASSES"]
+__all__ = [
+    "build_loaders",
+    "Loaders",
+    "open_dataset",
+    "dataset_splits",
+    "RAF_CLASSES",
+    "FERPLUS_CLASSES",
+    "AFFECTNET_CLASSES",
+]
 
 
 def __getattr__(name: str) -> Any:

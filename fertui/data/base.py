@@ -91,5 +91,6 @@ class ArrayDataset:
 
 def image_files(folder: Path) -> list[Path]:
     """Image files directly inside FOLDER, sorted by name (hidden files skipped)."""
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and p.is_file())
+    return sorted(
+        p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )

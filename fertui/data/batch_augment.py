@@ -43,8 +43,10 @@ class BatchAugment:
             if flip is not None:
                 x = torch.where(flip.view(n, 1, 1, 1), x.flip(-1), x)
         elif images.shape[-2:] != (self.size, self.size):
-            raise ValueError(f"cached images are {tuple(images.shape[-2:])}, expected {self.size} px: "
-                             "the cache resizes when it decodes")
+            raise ValueError(
+                f"cached images are {tuple(images.shape[-2:])}, expected {self.size} px: "
+                "the cache resizes when it decodes"
+            )
         else:
             if flip is not None and device.type == "cpu":  # uint8 in place: a quarter of the float traffic
                 images[flip] = images[flip].flip(-1)
@@ -70,8 +72,9 @@ class BatchAugment:
         crop_h = torch.sqrt(area / ratio).clamp(1, h)
         left = (w - crop_w) * _uniform(n, device)
         top = (h - crop_h) * _uniform(n, device)
-        boxes = torch.stack([torch.arange(n, device=device, dtype=x.dtype), left, top,
-                             left + crop_w, top + crop_h], dim=1)
+        boxes = torch.stack(
+            [torch.arange(n, device=device, dtype=x.dtype), left, top, left + crop_w, top + crop_h], dim=1
+        )
         return roi_align(x, boxes, (self.size, self.size), spatial_scale=1.0, sampling_ratio=-1, aligned=True)
 
     def _jitter(self, x: torch.Tensor) -> torch.Tensor:
@@ -103,8 +106,13 @@ class BatchAugment:
         left = ((w - ew + 1) * _uniform(n, device)).floor()
         rows = torch.arange(h, device=device).view(1, h, 1)
         cols = torch.arange(w, device=device).view(1, 1, w)
-        inside = ((rows >= top.view(n, 1, 1)) & (rows < (top + eh).view(n, 1, 1))
-                  & (cols >= left.view(n, 1, 1)) & (cols < (left + ew).view(n, 1, 1)) & erase.view(n, 1, 1))
+        inside = (
+            (rows >= top.view(n, 1, 1))
+            & (rows < (top + eh).view(n, 1, 1))
+            & (cols >= left.view(n, 1, 1))
+            & (cols < (left + ew).view(n, 1, 1))
+            & erase.view(n, 1, 1)
+        )
         return x.masked_fill(inside.unsqueeze(1), 0.0)
 
 

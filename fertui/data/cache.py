@@ -98,7 +98,7 @@ def decode_all(dataset, size: tuple[int, int], device: torch.device, threads: in
             stop = min(n, start + step)
             list(pool.map(store, range(start, stop)))
             if not on_host:
-                images[start:stop].copy_(chunk[:stop - start])
+                images[start:stop].copy_(chunk[: stop - start])
     return DecodedImages(images, labels.to(device))
 
 

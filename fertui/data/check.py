@@ -20,23 +20,29 @@ def check_dataset(config: Any, base: str | Path | None = None) -> dict[str, Any]
     root = None if name == "synthetic" else data_root(config, base)
     val_name = eval_split(config, base)
     report: dict[str, Any] = {
-        "dataset": name, "root": str(root) if root else None,
-        "layout": layout(config, root) if root else "generated", "classes": [], "splits": [], "problems": 0,
+        "dataset": name,
+        "root": str(root) if root else None,
+        "layout": layout(config, root) if root else "generated",
+        "classes": [],
+        "splits": [],
+        "problems": 0,
     }
     for split in dataset_splits(config, base):
         dataset = open_dataset(config, split, base)
         report["classes"] = list(dataset.classes)
         sizes, modes, problems = _scan_images(dataset)
-        report["splits"].append({
-            "split": dataset.split,
-            "role": "train" if dataset.split == "train" else "val" if dataset.split == val_name else "",
-            "images": len(dataset),
-            "counts": dataset.class_counts(),
-            "sizes": {f"{w}x{h}": n for (w, h), n in sizes.most_common()},
-            "modes": dict(modes.most_common()),
-            "problems": [*dataset.problems, *problems],
-            "notes": list(dataset.notes),
-        })
+        report["splits"].append(
+            {
+                "split": dataset.split,
+                "role": "train" if dataset.split == "train" else "val" if dataset.split == val_name else "",
+                "images": len(dataset),
+                "counts": dataset.class_counts(),
+                "sizes": {f"{w}x{h}": n for (w, h), n in sizes.most_common()},
+                "modes": dict(modes.most_common()),
+                "problems": [*dataset.problems, *problems],
+                "notes": list(dataset.notes),
+            }
+        )
         report["problems"] += len(dataset.problems) + len(problems)
     return report
 

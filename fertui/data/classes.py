@@ -6,8 +6,7 @@ from __future__ import annotations
 RAF_CLASSES = ["Surprise", "Fear", "Disgust", "Happiness", "Sadness", "Anger", "Neutral"]
 
 # FERPlus label.csv: the ten vote columns after (image, box), in file order.
-FERPLUS_VOTES = ["Neutral", "Happiness", "Surprise", "Sadness", "Anger", "Disgust", "Fear", "Contempt",
-                 "Unknown", "NF"]
+FERPLUS_VOTES = ["Neutral", "Happiness", "Surprise", "Sadness", "Anger", "Disgust", "Fear", "Contempt", "Unknown", "NF"]
 FERPLUS_CLASSES = FERPLUS_VOTES[:8]  # unknown / not-a-face majorities are dropped
 
 # AffectNet: folder k holds AFFECTNET_CLASSES[k]; the 7-class protocol drops Contempt (7).
@@ -15,13 +14,21 @@ AFFECTNET_CLASSES = ["Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "
 
 # Spellings seen in public folder releases, mapped to the canonical name (lower-case keys).
 ALIASES = {
-    "surprised": "Surprise", "surprise": "Surprise",
-    "fear": "Fear", "fearful": "Fear", "scared": "Fear",
-    "disgust": "Disgust", "disgusted": "Disgust",
-    "happiness": "Happiness", "happy": "Happiness",
-    "sadness": "Sadness", "sad": "Sadness",
-    "anger": "Anger", "angry": "Anger",
-    "neutral": "Neutral", "contempt": "Contempt",
+    "surprised": "Surprise",
+    "surprise": "Surprise",
+    "fear": "Fear",
+    "fearful": "Fear",
+    "scared": "Fear",
+    "disgust": "Disgust",
+    "disgusted": "Disgust",
+    "happiness": "Happiness",
+    "happy": "Happiness",
+    "sadness": "Sadness",
+    "sad": "Sadness",
+    "anger": "Anger",
+    "angry": "Anger",
+    "neutral": "Neutral",
+    "contempt": "Contempt",
 }
 
 

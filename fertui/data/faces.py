@@ -18,25 +18,76 @@ from PIL import Image, ImageDraw
 # eye openness, mouth (kind, half-width, height or curvature). Fear and Surprise overlap on
 # purpose (raised brows, wide eyes, open mouth); Sadness shares Fear's slanted brows.
 EXPRESSIONS: dict[str, dict] = {
-    "Surprise": dict(raise_=(0.14, 0.24), tilt=(-0.03, 0.03), eye=(0.80, 1.00),
-                     mouth="open", width=(0.12, 0.19), height=(0.20, 0.30), curve=(-0.01, 0.01)),
-    "Fear": dict(raise_=(0.08, 0.18), tilt=(-0.17, -0.08), eye=(0.75, 1.00),
-                 mouth="open", width=(0.24, 0.34), height=(0.08, 0.15), curve=(-0.06, 0.0)),
-    "Disgust": dict(raise_=(-0.10, -0.03), tilt=(0.03, 0.08), eye=(0.20, 0.40),
-                    mouth="sneer", width=(0.20, 0.28), height=(0.10, 0.16), curve=(-0.02, 0.02)),
-    "Happiness": dict(raise_=(0.0, 0.05), tilt=(-0.02, 0.02), eye=(0.40, 0.60),
-                      mouth="smile", width=(0.26, 0.36), height=(0.0, 0.14), curve=(0.12, 0.20)),
-    "Sadness": dict(raise_=(-0.02, 0.05), tilt=(-0.17, -0.08), eye=(0.35, 0.55),
-                    mouth="line", width=(0.18, 0.27), height=(0.0, 0.0), curve=(-0.18, -0.09)),
-    "Anger": dict(raise_=(-0.15, -0.07), tilt=(0.09, 0.17), eye=(0.30, 0.50),
-                  mouth="line", width=(0.15, 0.23), height=(0.0, 0.0), curve=(-0.05, 0.0)),
-    "Neutral": dict(raise_=(-0.02, 0.03), tilt=(-0.02, 0.02), eye=(0.55, 0.75),
-                    mouth="line", width=(0.19, 0.28), height=(0.0, 0.0), curve=(-0.02, 0.02)),
+    "Surprise": dict(
+        raise_=(0.14, 0.24),
+        tilt=(-0.03, 0.03),
+        eye=(0.80, 1.00),
+        mouth="open",
+        width=(0.12, 0.19),
+        height=(0.20, 0.30),
+        curve=(-0.01, 0.01),
+    ),
+    "Fear": dict(
+        raise_=(0.08, 0.18),
+        tilt=(-0.17, -0.08),
+        eye=(0.75, 1.00),
+        mouth="open",
+        width=(0.24, 0.34),
+        height=(0.08, 0.15),
+        curve=(-0.06, 0.0),
+    ),
+    "Disgust": dict(
+        raise_=(-0.10, -0.03),
+        tilt=(0.03, 0.08),
+        eye=(0.20, 0.40),
+        mouth="sneer",
+        width=(0.20, 0.28),
+        height=(0.10, 0.16),
+        curve=(-0.02, 0.02),
+    ),
+    "Happiness": dict(
+        raise_=(0.0, 0.05),
+        tilt=(-0.02, 0.02),
+        eye=(0.40, 0.60),
+        mouth="smile",
+        width=(0.26, 0.36),
+        height=(0.0, 0.14),
+        curve=(0.12, 0.20),
+    ),
+    "Sadness": dict(
+        raise_=(-0.02, 0.05),
+        tilt=(-0.17, -0.08),
+        eye=(0.35, 0.55),
+        mouth="line",
+        width=(0.18, 0.27),
+        height=(0.0, 0.0),
+        curve=(-0.18, -0.09),
+    ),
+    "Anger": dict(
+        raise_=(-0.15, -0.07),
+        tilt=(0.09, 0.17),
+        eye=(0.30, 0.50),
+        mouth="line",
+        width=(0.15, 0.23),
+        height=(0.0, 0.0),
+        curve=(-0.05, 0.0),
+    ),
+    "Neutral": dict(
+        raise_=(-0.02, 0.03),
+        tilt=(-0.02, 0.02),
+        eye=(0.55, 0.75),
+        mouth="line",
+        width=(0.19, 0.28),
+        height=(0.0, 0.0),
+        curve=(-0.02, 0.02),
+    ),
 }
 CLASSES = list(EXPRESSIONS)
 
-SKIN_TONES = np.array([(255, 224, 196), (241, 194, 160), (224, 172, 130), (198, 134, 90),
-                       (160, 102, 64), (110, 70, 45), (236, 205, 180)], dtype=float)
+SKIN_TONES = np.array(
+    [(255, 224, 196), (241, 194, 160), (224, 172, 130), (198, 134, 90), (160, 102, 64), (110, 70, 45), (236, 205, 180)],
+    dtype=float,
+)
 
 
 def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 28) -> np.ndarray:
@@ -123,8 +174,7 @@ def draw_face(rng: np.random.Generator, label: int, size: int) -> np.ndarray:
         outer = (sx * 0.52, base + rng.uniform(-0.015, 0.015))
         draw.line(px(np.array([inner, outer])), fill=dark, width=stroke(0.09))
 
-    draw.line(px(np.array([(0.0, 0.02), (0.04, 0.24), (-0.04, 0.26)])), fill=_shade(skin_rgb, 0.7),
-              width=stroke(0.035))
+    draw.line(px(np.array([(0.0, 0.02), (0.04, 0.24), (-0.04, 0.26)])), fill=_shade(skin_rgb, 0.7), width=stroke(0.035))
     lips = _shade(skin_rgb, rng.uniform(0.45, 0.65), red=True)
     fills, lines = _mouth(rng, spec, p)
     for poly in fills:

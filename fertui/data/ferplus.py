@@ -31,8 +31,10 @@ def ferplus(root: Path, split: str) -> FileDataset:
     folder = root / SPLIT_DIRS[split]
     label_path = folder / "label.csv"
     if not label_path.is_file():
-        raise UserError(f"{label_path}: not found; expected FERPlus FER2013Train/, FER2013Valid/, FER2013Test/ "
-                        "folders each with label.csv")
+        raise UserError(
+            f"{label_path}: not found; expected FERPlus FER2013Train/, FER2013Valid/, FER2013Test/ "
+            "folders each with label.csv"
+        )
     samples, problems = [], []
     dropped = {"unknown/NF or tied majority": 0}
     try:
@@ -54,8 +56,15 @@ def ferplus(root: Path, split: str) -> FileDataset:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{label_path}: cannot read ({exc})") from None
     notes = [f"dropped {n} images with {why}" for why, n in dropped.items() if n]
-    return FileDataset(name="ferplus", split=split, root=root, classes=list(FERPLUS_CLASSES), samples=samples,
-                       problems=problems, notes=notes)
+    return FileDataset(
+        name="ferplus",
+        split=split,
+        root=root,
+        classes=list(FERPLUS_CLASSES),
+        samples=samples,
+        problems=problems,
+        notes=notes,
+    )
 
 
 def _parse_row(path: Path, number: int, row: list[str]) -> tuple[str, list[int]]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from fertui.data.base import FileDataset, image_files
 from fertui.data.classes import same_emotion
@@ -46,8 +46,7 @@ def scan_split(name: str, root: Path, split: str, classes: list[str], label_of: 
             notes.append(f"{class_dir}: left out ({len(files)} images)")
             continue
         samples += [(str(p), label) for p in files]
-    return FileDataset(name=name, split=folder.name, root=root, classes=list(classes), samples=samples,
-                       notes=notes)
+    return FileDataset(name=name, split=folder.name, root=root, classes=list(classes), samples=samples, notes=notes)
 
 
 def known_classes(classes: list[str], first_digit: int, keep: int | None = None) -> LabelOf:
@@ -82,4 +81,3 @@ def imagefolder(root: Path, split: str) -> FileDataset:
         return classes.index(class_dir.name)
 
     return scan_split("imagefolder", root, split, classes, label_of)
-

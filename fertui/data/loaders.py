@@ -40,8 +40,8 @@ class TransformedDataset(Dataset):
 
 @dataclass
 class Loaders:
-    train: "DataLoader | CachedLoader"
-    val: "DataLoader | CachedLoader"
+    train: DataLoader | CachedLoader
+    val: DataLoader | CachedLoader
     classes: list[str]
     num_classes: int
     train_size: int
@@ -55,8 +55,10 @@ def _usable(dataset) -> None:
     """Refuse to train on a listing with problems: they would surface mid-epoch or bias results."""
     if dataset.problems:
         n = len(dataset.problems)
-        raise UserError(f"{dataset.problems[0]} ({n} problem{'s' if n > 1 else ''} in the {dataset.split} split; "
-                        "`fertui data check CONFIG` lists them all)")
+        raise UserError(
+            f"{dataset.problems[0]} ({n} problem{'s' if n > 1 else ''} in the {dataset.split} split; "
+            "`fertui data check CONFIG` lists them all)"
+        )
     if len(dataset) == 0:
         raise UserError(f"{getattr(dataset, 'root', dataset.name)}: the {dataset.split} split has no images")
 
@@ -76,26 +78,40 @@ def build_loaders(config: Any, seed: int = 0, base: str | Path | None = None) ->
     for dataset in (train_set, val_set):
         _usable(dataset)
     if train_set.classes != val_set.classes:
-        raise UserError(f"{data['root']}: the {val_set.split} split's classes {val_set.classes} "
-                        f"differ from train's {train_set.classes}")
+        raise UserError(
+            f"{data['root']}: the {val_set.split} split's classes {val_set.classes} "
+            f"differ from train's {train_set.classes}"
+        )
 
     generator = torch.Generator().manual_seed(seed)
     sampler = balanced_sampler(train_set.targets, generator) if data["balanced_sampler"] else None
-    order = dict(shuffle=sampler is None, sampler=sampler, generator=generator,
-                 drop_last=len(train_set) > data["batch_size"])  # a batch of 1 breaks BatchNorm
+    order = dict(
+        shuffle=sampler is None, sampler=sampler, generator=generator, drop_last=len(train_set) > data["batch_size"]
+    )  # a batch of 1 breaks BatchNorm
     notes = [*train_set.notes, *val_set.notes]
     if data["cache"] != "none":
         train, val = _cached_loaders(tree, source, train_set, val_set, order, notes)
     else:
         workers = resolve_workers(data["num_workers"], trains_on_gpu(tree))
-        common = dict(batch_size=data["batch_size"], num_workers=workers,
-                      pin_memory=bool(data["pin_memory"] and torch.cuda.is_available()),
-                      persistent_workers=bool(data["persistent_workers"] and workers > 0))
+        common = dict(
+            batch_size=data["batch_size"],
+            num_workers=workers,
+            pin_memory=bool(data["pin_memory"] and torch.cuda.is_available()),
+            persistent_workers=bool(data["persistent_workers"] and workers > 0),
+        )
         train = DataLoader(TransformedDataset(train_set, build_transforms(tree, True, source)), **order, **common)
         val = DataLoader(TransformedDataset(val_set, build_transforms(tree, False, source)), shuffle=False, **common)
-    return Loaders(train=train, val=val, classes=list(train_set.classes), num_classes=len(train_set.classes),
-                   train_size=len(train_set), val_size=len(val_set), name=data["name"], val_split=val_set.split,
-                   notes=notes)
+    return Loaders(
+        train=train,
+        val=val,
+        classes=list(train_set.classes),
+        num_classes=len(train_set.classes),
+        train_size=len(train_set),
+        val_size=len(val_set),
+        name=data["name"],
+        val_split=val_set.split,
+        notes=notes,
+    )
 
 
 def trains_on_gpu(tree: dict[str, dict[str, Any]]) -> bool:
@@ -108,8 +124,9 @@ def cache_device(tree: dict[str, dict[str, Any]], source: str) -> torch.device:
     if tree["data"]["cache"] == "ram":
         return torch.device("cpu")
     if not torch.cuda.is_available():
-        raise ConfigError(source, "data.cache", '"gpu" needs a CUDA GPU and this machine has none; '
-                          'expected "ram" or "none" here')
+        raise ConfigError(
+            source, "data.cache", '"gpu" needs a CUDA GPU and this machine has none; expected "ram" or "none" here'
+        )
     if tree.get("train", {}).get("device") == "cpu":
         raise ConfigError(source, "data.cache", '"gpu" with train.device = "cpu"; expected "ram" or "none"')
     return torch.device("cuda")
@@ -128,10 +145,13 @@ def _cached_loaders(tree, source: str, train_set, val_set, order: dict[str, Any]
         sizes = image_sizes(dataset)
         size = stored_size(sizes, input_size, random_crop)
         if random_crop and len(sizes) > 1:
-            notes.append(f"data.cache: the {dataset.split} images differ in size, so they were resized to "
-                         f"{input_size} px once before random cropping")
+            notes.append(
+                f"data.cache: the {dataset.split} images differ in size, so they were resized to "
+                f"{input_size} px once before random cropping"
+            )
         decoded = decode_all(dataset, size, device)
-        indices = DataLoader(range(len(dataset)), batch_size=data["batch_size"],
-                             **(order if train else dict(shuffle=False)))
+        indices = DataLoader(
+            range(len(dataset)), batch_size=data["batch_size"], **(order if train else dict(shuffle=False))
+        )
         loaders.append(CachedLoader(decoded, BatchAugment(data, input_size, train, mean, std), indices))
     return loaders

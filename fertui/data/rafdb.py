@@ -33,8 +33,10 @@ def parse_labels(path: Path) -> list[tuple[int, str, int]]:
             continue
         parts = line.split()
         if len(parts) != 2 or not parts[1].lstrip("-").isdigit() or not parts[0].startswith(("train_", "test_")):
-            raise UserError(f"{path}:{number}: expected '<train_|test_image> <label 1-7>' "
-                            f"such as 'train_00001.jpg 5', got {line.strip()!r}")
+            raise UserError(
+                f"{path}:{number}: expected '<train_|test_image> <label 1-7>' "
+                f"such as 'train_00001.jpg 5', got {line.strip()!r}"
+            )
         rows.append((number, parts[0], int(parts[1])))
     return rows
 
@@ -62,5 +64,6 @@ def rafdb_official(root: Path, split: str) -> FileDataset:
             problems.append(f"{where}: missing image {path}")
             continue
         samples.append((str(path), label - 1))
-    return FileDataset(name="rafdb", split=split, root=root, classes=list(RAF_CLASSES), samples=samples,
-                       problems=problems)
+    return FileDataset(
+        name="rafdb", split=split, root=root, classes=list(RAF_CLASSES), samples=samples, problems=problems
+    )

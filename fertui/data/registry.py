@@ -8,8 +8,7 @@ from typing import Any
 
 from fertui.data.classes import AFFECTNET_CLASSES, FERPLUS_CLASSES, RAF_CLASSES
 from fertui.data.ferplus import SPLIT_DIRS, ferplus, ferplus_splits
-from fertui.data.folders import (EVAL_SPLITS, imagefolder, known_classes, resolve_split, scan_split,
-                                 split_folders)
+from fertui.data.folders import EVAL_SPLITS, imagefolder, known_classes, resolve_split, scan_split, split_folders
 from fertui.data.rafdb import IMAGE_DIR, LABEL_FILE, find_basic, rafdb_official
 from fertui.errors import ConfigError
 
@@ -78,14 +77,19 @@ def check_layout(config: Any, base: str | Path | None = None) -> None:
         if name == "rafdb":
             basic = find_basic(root)
             if basic is None:
-                raise fail(f"no basic/{LABEL_FILE}; expected the RAF-DB basic release "
-                           "(or set data.layout = \"imagefolder\" for train/<class>/ folders)")
+                raise fail(
+                    f"no basic/{LABEL_FILE}; expected the RAF-DB basic release "
+                    '(or set data.layout = "imagefolder" for train/<class>/ folders)'
+                )
             if not (basic / IMAGE_DIR).is_dir():
-                raise fail(f"no {(basic / IMAGE_DIR).relative_to(root)}/ folder; "
-                           "expected the aligned images next to EmoLabel/")
+                raise fail(
+                    f"no {(basic / IMAGE_DIR).relative_to(root)}/ folder; expected the aligned images next to EmoLabel/"
+                )
         elif "train" not in ferplus_splits(root):
-            raise fail(f"no {SPLIT_DIRS['train']}/label.csv; expected the FERPlus label files "
-                       f"({', '.join(SPLIT_DIRS.values())})")
+            raise fail(
+                f"no {SPLIT_DIRS['train']}/label.csv; expected the FERPlus label files "
+                f"({', '.join(SPLIT_DIRS.values())})"
+            )
         return
     present = split_folders(root)
     if "train" not in present:
@@ -145,5 +149,6 @@ def _synthetic(tree: dict[str, dict[str, Any]], split: str, base: str | Path | N
     count = data["synthetic_train"] if split == "train" else data["synthetic_test"]
     root = workspace_root(base)
     cache = root / "runs" / ".cache" if root is not None else None
-    return synthetic_dataset(split, count, native_size(tree["model"]["input_size"]),
-                             seed=data.get("synthetic_seed", 0), cache_dir=cache)
+    return synthetic_dataset(
+        split, count, native_size(tree["model"]["input_size"]), seed=data.get("synthetic_seed", 0), cache_dir=cache
+    )

@@ -20,8 +20,7 @@ def native_size(input_size: int) -> int:
     return max(32, min(int(input_size), 112))
 
 
-def synthetic_dataset(split: str, count: int, size: int, seed: int = 0,
-                      cache_dir: Path | None = None) -> ArrayDataset:
+def synthetic_dataset(split: str, count: int, size: int, seed: int = 0, cache_dir: Path | None = None) -> ArrayDataset:
     key = f"v{GENERATOR_VERSION}-seed{seed}-{split}-{count}-{size}px"
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
     cache = Path(cache_dir) / f"synthetic-{digest}.npz" if cache_dir else None

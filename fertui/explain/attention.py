@@ -24,13 +24,13 @@ from torch import nn
 
 @dataclass
 class CLSAttention:
-    blocks: torch.Tensor        # (B, depth, N) per block, head-mean: sums to 1 - self_share
-    heads: torch.Tensor         # (B, depth, heads, N) per head
-    self_share: torch.Tensor    # (B, depth): head-mean weight the CLS query put on itself
+    blocks: torch.Tensor  # (B, depth, N) per block, head-mean: sums to 1 - self_share
+    heads: torch.Tensor  # (B, depth, heads, N) per head
+    self_share: torch.Tensor  # (B, depth): head-mean weight the CLS query put on itself
     rollout: torch.Tensor | None  # (B, N) for ViT stacks (sums to 1 - rollout_self); None for class attention
     rollout_self: torch.Tensor | None  # (B,): the rollout's CLS -> CLS weight
-    logits: torch.Tensor        # (B, classes)
-    side: int                   # patches form a side × side grid (7 at stage 4, 14 at stage 3)
+    logits: torch.Tensor  # (B, classes)
+    side: int  # patches form a side × side grid (7 at stage 4, 14 at stage 3)
 
 
 def _cls_rows(attn: nn.Module, x: torch.Tensor, class_attention: bool) -> torch.Tensor:
@@ -71,8 +71,7 @@ def cls_attention(model: nn.Module, images: torch.Tensor) -> CLSAttention:
     """Run MODEL (a ``FERTransformer``) on IMAGES and return the CLS token's attention maps."""
     class_attention = model.head_block == "class_attn"
     seen: list[torch.Tensor] = []
-    hooks = [block.attn.register_forward_pre_hook(lambda _m, args: seen.append(args[0]))
-             for block in model.blocks]
+    hooks = [block.attn.register_forward_pre_hook(lambda _m, args: seen.append(args[0])) for block in model.blocks]
     was_training = model.training
     model.eval()
     try:
@@ -84,14 +83,20 @@ def cls_attention(model: nn.Module, images: torch.Tensor) -> CLSAttention:
     rows = [_cls_rows(block.attn, x, class_attention) for block, x in zip(model.blocks, seen)]
     full = None if class_attention else rows
     cls = rows if class_attention else [r[:, :, 0] for r in rows]
-    heads = torch.stack([_patches(r) for r in cls], dim=1)              # (B, depth, H, N)
+    heads = torch.stack([_patches(r) for r in cls], dim=1)  # (B, depth, H, N)
     blocks = _patches(torch.stack([r.mean(dim=1) for r in cls], dim=1))  # (B, depth, N)
     share = torch.stack([r[..., 0].mean(dim=1) for r in cls], dim=1)
-    side = int(round(model.num_patches ** 0.5))
+    side = int(round(model.num_patches**0.5))
     row = rollout_row(full) if full else None
-    return CLSAttention(blocks=blocks, heads=heads, self_share=share,
-                        rollout=_patches(row) if row is not None else None,
-                        rollout_self=row[:, 0] if row is not None else None, logits=logits, side=side)
+    return CLSAttention(
+        blocks=blocks,
+        heads=heads,
+        self_share=share,
+        rollout=_patches(row) if row is not None else None,
+        rollout_self=row[:, 0] if row is not None else None,
+        logits=logits,
+        side=side,
+    )
 
 
 def summary_map(att: CLSAttention) -> torch.Tensor:

@@ -20,11 +20,11 @@ MAPS_FILE = "attention.json"
 class Explanation:
     run_id: str
     model: str
-    kind: str                  # "class attention" | "self-attention"
+    kind: str  # "class attention" | "self-attention"
     classes: list[str]
     side: int
     depth: int
-    faces: list = field(default_factory=list)      # (H, W, 3) floats 0..1, the images shown
+    faces: list = field(default_factory=list)  # (H, W, 3) floats 0..1, the images shown
     labels: list[int] = field(default_factory=list)
     predicted: list[int] = field(default_factory=list)
     block_maps: list = field(default_factory=list)  # per face: (depth, side, side)
@@ -55,8 +55,10 @@ def load_best(ws: Workspace, run: dict):
             from fertui.disk import cleaned_note
 
             raise UserError(f"{cleaned_note(run)}; `fertui explain` needs its checkpoint")
-        raise UserError(f"run {run['id']} has no best checkpoint ({path}); `fertui explain` needs a run of "
-                        "the built-in trainer that finished at least one validation")
+        raise UserError(
+            f"run {run['id']} has no best checkpoint ({path}); `fertui explain` needs a run of "
+            "the built-in trainer that finished at least one validation"
+        )
     state = ckpt.load(path)
     config, classes = state.get("config"), state.get("classes")
     if not isinstance(config, dict) or not classes:
@@ -65,8 +67,10 @@ def load_best(ws: Workspace, run: dict):
 
     name = str(config["model"].get("name", ""))
     if not name.startswith(("clsfer_", "baseline_")):
-        raise UserError(f"run {run['id']}: model {name!r} has no CLS-token transformer head to explain "
-                        "(expected clsfer_* or baseline_*)")
+        raise UserError(
+            f"run {run['id']}: model {name!r} has no CLS-token transformer head to explain "
+            "(expected clsfer_* or baseline_*)"
+        )
     model = build_from_config({**config["model"], "num_classes": len(classes), "pretrained": ""})
     model.load_state_dict(state["model"])
     return model.eval(), config, list(classes)
@@ -91,18 +95,26 @@ def explain_run(ws: Workspace, run: dict, images: int = 4, per_class: bool = Fal
     by_class: dict[int, list[int]] = {}
     for index, label in enumerate(dataset.targets):
         by_class.setdefault(label, []).append(index)
-    shown = [i for c in sorted(by_class) for i in by_class[c][:images]] if per_class else \
-        list(range(min(images, len(dataset))))
-    out = Explanation(run_id=run["id"], model=str(config["model"]["name"]),
-                      kind="class attention" if model.head_block == "class_attn" else "self-attention",
-                      classes=classes, side=0, depth=model.depth)
+    shown = (
+        [i for c in sorted(by_class) for i in by_class[c][:images]]
+        if per_class
+        else list(range(min(images, len(dataset))))
+    )
+    out = Explanation(
+        run_id=run["id"],
+        model=str(config["model"]["name"]),
+        kind="class attention" if model.head_block == "class_attn" else "self-attention",
+        classes=classes,
+        side=0,
+        depth=model.depth,
+    )
 
     def run_batch(indices: list[int]):
         batch = torch.stack([transform(dataset[i][0]) for i in indices])
         return batch, cls_attention(model, batch)
 
     for start in range(0, len(shown), BATCH):
-        indices = shown[start:start + BATCH]
+        indices = shown[start : start + BATCH]
         batch, att = run_batch(indices)
         out.side = att.side
         summary = summary_map(att)
@@ -116,7 +128,7 @@ def explain_run(ws: Workspace, run: dict, images: int = 4, per_class: bool = Fal
     for label, indices in sorted(by_class.items()):
         total, count, kept = None, 0, 0.0
         for start in range(0, min(len(indices), MEAN_MAP_IMAGES), BATCH):
-            _, att = run_batch(indices[start:min(start + BATCH, MEAN_MAP_IMAGES)])
+            _, att = run_batch(indices[start : min(start + BATCH, MEAN_MAP_IMAGES)])
             out.side = att.side
             maps = summary_map(att)
             total = maps.sum(0) if total is None else total + maps.sum(0)
@@ -133,12 +145,19 @@ def explain_run(ws: Workspace, run: dict, images: int = 4, per_class: bool = Fal
 
 
 def write_maps_json(ex: Explanation, path: Path) -> Path:
-    doc = {"run": ex.run_id, "model": ex.model, "kind": ex.kind, "side": ex.side, "depth": ex.depth,
-           "map": ex.summary_name, "classes": ex.classes,
-           "class_means": {ex.classes[c]: m.tolist() for c, m in ex.class_means.items()},
-           "class_counts": {ex.classes[c]: n for c, n in ex.class_counts.items()},
-           # A map holds the patches' share of the attention; the CLS token kept the rest for itself.
-           "class_cls_self": {ex.classes[c]: w for c, w in ex.class_self.items()},
-           "block_cls_self": ex.block_self}
+    doc = {
+        "run": ex.run_id,
+        "model": ex.model,
+        "kind": ex.kind,
+        "side": ex.side,
+        "depth": ex.depth,
+        "map": ex.summary_name,
+        "classes": ex.classes,
+        "class_means": {ex.classes[c]: m.tolist() for c, m in ex.class_means.items()},
+        "class_counts": {ex.classes[c]: n for c, n in ex.class_counts.items()},
+        # A map holds the patches' share of the attention; the CLS token kept the rest for itself.
+        "class_cls_self": {ex.classes[c]: w for c, w in ex.class_self.items()},
+        "block_cls_self": ex.block_self,
+    }
     atomic_write_text(path, json.dumps(doc))
     return path

@@ -28,8 +28,8 @@ class RunDiff:
     config: list[Change] = field(default_factory=list)
     provenance: list[Change] = field(default_factory=list)
     packages: list[Change] = field(default_factory=list)
-    code: str = ""                       # the unified diff from A's code to B's
-    code_note: str = ""                  # or why there is none
+    code: str = ""  # the unified diff from A's code to B's
+    code_note: str = ""  # or why there is none
     results: list[Change] = field(default_factory=list)
 
 
@@ -52,8 +52,9 @@ def diff_runs(run_a: dict, dir_a: Path, run_b: dict, dir_b: Path) -> RunDiff:
     return out
 
 
-def _code_diff(a: dict, patch_a: str, rec_a: dict, b: dict, patch_b: str, rec_b: dict,
-               dir_a: Path, dir_b: Path) -> tuple[str, str]:
+def _code_diff(
+    a: dict, patch_a: str, rec_a: dict, b: dict, patch_b: str, rec_b: dict, dir_a: Path, dir_b: Path
+) -> tuple[str, str]:
     if not a or not b:
         missing = " and ".join(folder.name for folder, code in ((dir_a, a), (dir_b, b)) if not code)
         return "", f"no code state recorded for {missing} (not a git repository?)"
@@ -66,14 +67,22 @@ def _code_diff(a: dict, patch_a: str, rec_a: dict, b: dict, patch_b: str, rec_b:
     try:
         return diff_between(a, patch_a, b, patch_b), ""
     except (GitFailed, OSError) as exc:
-        return "", (f"cannot rebuild the two code states in {b['repo']} ({exc}); the recorded patches are in "
-                    f"{dir_a / FOLDER} and {dir_b / FOLDER}")
+        return "", (
+            f"cannot rebuild the two code states in {b['repo']} ({exc}); the recorded patches are in "
+            f"{dir_a / FOLDER} and {dir_b / FOLDER}"
+        )
 
 
 def _results(a: dict, b: dict) -> list[Change]:
     sa, sb = a.get("summary") or {}, b.get("summary") or {}
-    flat_a = {"status": a.get("status"), **{f"best {k}": v for k, v in (sa.get("best") or {}).items()},
-              **{f"value {k}": v for k, v in (sa.get("values") or {}).items()}}
-    flat_b = {"status": b.get("status"), **{f"best {k}": v for k, v in (sb.get("best") or {}).items()},
-              **{f"value {k}": v for k, v in (sb.get("values") or {}).items()}}
+    flat_a = {
+        "status": a.get("status"),
+        **{f"best {k}": v for k, v in (sa.get("best") or {}).items()},
+        **{f"value {k}": v for k, v in (sa.get("values") or {}).items()},
+    }
+    flat_b = {
+        "status": b.get("status"),
+        **{f"best {k}": v for k, v in (sb.get("best") or {}).items()},
+        **{f"value {k}": v for k, v in (sb.get("values") or {}).items()},
+    }
     return changes(flat_a, flat_b)

@@ -19,11 +19,11 @@ CUDNN_PACKAGES = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11",
 @dataclass
 class JobEnvironment:
     host: str
-    interpreter: str = ""       # the job's Python ("" for a command that is not a Python program)
+    interpreter: str = ""  # the job's Python ("" for a command that is not a Python program)
     python: str = ""
     packages: dict[str, str] = field(default_factory=dict)
     torch: str = ""
-    cuda: str = ""              # the CUDA torch was built with
+    cuda: str = ""  # the CUDA torch was built with
     cudnn: str = ""
     gpus: list[str] = field(default_factory=list)  # names of the GPUs the job was given
 
@@ -95,8 +95,15 @@ def _asked(interpreter: str, env: dict[str, str]) -> tuple[str, list[Path]]:
     key = (interpreter, env.get("PATH", ""))
     if key not in _ASKED:
         try:
-            done = subprocess.run([interpreter, "-E", "-c", ASK], capture_output=True, text=True, timeout=10,
-                                  env=env, stdin=subprocess.DEVNULL, check=False)
+            done = subprocess.run(
+                [interpreter, "-E", "-c", ASK],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
             version, paths = json.loads(done.stdout.strip().splitlines()[-1])
             _ASKED[key] = (str(version), [Path(p) for p in paths if os.path.isdir(p)])
         except (OSError, subprocess.SubprocessError, ValueError, IndexError, TypeError):

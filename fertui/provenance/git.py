@@ -14,23 +14,42 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SOURCE_SUFFIXES = {".py", ".pyx", ".pxd", ".sh", ".toml", ".yaml", ".yml", ".json", ".cfg", ".ini",
-                   ".c", ".cc", ".cpp", ".h", ".hpp", ".cu", ".cuh", ".txt", ".md"}
-MAX_UNTRACKED_FILE = 256 * 1024   # a bigger untracked file is listed, not copied into the patch
+SOURCE_SUFFIXES = {
+    ".py",
+    ".pyx",
+    ".pxd",
+    ".sh",
+    ".toml",
+    ".yaml",
+    ".yml",
+    ".json",
+    ".cfg",
+    ".ini",
+    ".c",
+    ".cc",
+    ".cpp",
+    ".h",
+    ".hpp",
+    ".cu",
+    ".cuh",
+    ".txt",
+    ".md",
+}
+MAX_UNTRACKED_FILE = 256 * 1024  # a bigger untracked file is listed, not copied into the patch
 MAX_UNTRACKED_FILES = 200
 GIT_TIMEOUT_S = 10.0
 
 
 @dataclass
 class CodeState:
-    repo: str                  # the repository's top folder
-    commit: str                # HEAD, "" before the first commit
+    repo: str  # the repository's top folder
+    commit: str  # HEAD, "" before the first commit
     branch: str
-    dirty: bool                # tracked files differ from the commit (staged or not)
-    changed: list[str] = field(default_factory=list)    # those tracked files
+    dirty: bool  # tracked files differ from the commit (staged or not)
+    changed: list[str] = field(default_factory=list)  # those tracked files
     untracked: list[str] = field(default_factory=list)  # untracked source files
-    patch: str = ""            # the tracked diff, then the untracked source files as new files
-    fingerprint: str = ""      # a short id of commit + patch: equal ids, equal code
+    patch: str = ""  # the tracked diff, then the untracked source files as new files
+    fingerprint: str = ""  # a short id of commit + patch: equal ids, equal code
 
     def summary(self) -> dict:
         """What the run document keeps (the patch itself stays in the run folder)."""
@@ -48,9 +67,16 @@ def repo_root(folder: Path) -> Path | None:
 
 
 def _git(root: Path, *args: str, stdin: str | None = None, env: dict | None = None) -> str:
-    result = subprocess.run(["git", "-C", str(root), "-c", "core.quotepath=off", *args], input=stdin, check=False,
-                            capture_output=True, text=True, errors="replace", timeout=GIT_TIMEOUT_S,
-                            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", **(env or {})})
+    result = subprocess.run(
+        ["git", "-C", str(root), "-c", "core.quotepath=off", *args],
+        input=stdin,
+        check=False,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=GIT_TIMEOUT_S,
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", **(env or {})},
+    )
     if result.returncode != 0:
         raise GitFailed(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"git {args[0]} failed")
     return result.stdout
@@ -69,7 +95,11 @@ def code_state(folder: Path) -> CodeState | None:
         untracked = "--untracked-files=" + ("no" if hides_untracked(root) else "all")
         status = _git(root, "status", "--porcelain=v2", "--branch", "--no-ahead-behind", untracked, "-z")
         state = _parse_status(root, status)
-        tracked = _git(root, "diff", "HEAD", "--no-color", "--no-ext-diff", "--binary") if state.dirty and state.commit else ""
+        tracked = (
+            _git(root, "diff", "HEAD", "--no-color", "--no-ext-diff", "--binary")
+            if state.dirty and state.commit
+            else ""
+        )
     except (OSError, subprocess.SubprocessError, GitFailed):
         return None
     state.patch = tracked + "".join(_new_file_hunk(root, name) for name in state.untracked)
@@ -84,7 +114,10 @@ def hides_untracked(root: Path) -> bool:
         config = (root / ".git" / "config").read_text(encoding="utf-8", errors="replace")
     except OSError:  # a worktree's .git is a file; its config is the main repository's
         return False
-    return re.search(r"^\s*showUntrackedFiles\s*=\s*(no|false|off|0)\s*$", config, re.MULTILINE | re.IGNORECASE) is not None
+    return (
+        re.search(r"^\s*showUntrackedFiles\s*=\s*(no|false|off|0)\s*$", config, re.MULTILINE | re.IGNORECASE)
+        is not None
+    )
 
 
 def _parse_status(root: Path, text: str) -> CodeState:
@@ -101,8 +134,11 @@ def _parse_status(root: Path, text: str) -> CodeState:
         elif entry.startswith("2 "):
             state.changed.append(entry.split(" ", 9)[-1])
             next(entries, None)  # a rename's original path
-        elif (entry.startswith("? ") and Path(entry[2:]).suffix in SOURCE_SUFFIXES
-              and len(state.untracked) < MAX_UNTRACKED_FILES):
+        elif (
+            entry.startswith("? ")
+            and Path(entry[2:]).suffix in SOURCE_SUFFIXES
+            and len(state.untracked) < MAX_UNTRACKED_FILES
+        ):
             state.untracked.append(entry[2:])
     state.dirty = bool(state.changed)
     return state

@@ -57,8 +57,12 @@ def record_start(run: dict, run_dir: Path, argv: list[str], env: dict[str, str],
     """Write what RUN starts with into its folder; the fields for its run document."""
     state = code_state(code_dir(run))
     environment = job_environment(argv, env, run.get("kind") != "command", gpu_names)
-    write_record(run_dir, "started", {"code": state.summary() if state else None,
-                                      "environment": asdict(environment)}, state.patch if state else "")
+    write_record(
+        run_dir,
+        "started",
+        {"code": state.summary() if state else None, "environment": asdict(environment)},
+        state.patch if state else "",
+    )
     return {"code": state.summary()} if state else {}
 
 

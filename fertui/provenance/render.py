@@ -48,8 +48,21 @@ def provenance_rows(run_dir: Path) -> list[tuple[str, str]]:
             packages = len(env.get("packages") or {})
             rows.append(("python", f"{env['python']} ({env.get('interpreter', '')}), {packages} packages"))
         if env.get("torch"):
-            rows.append(("torch", " · ".join(filter(None, [env["torch"], env.get("cuda") and f"CUDA {env['cuda']}",
-                                                              env.get("cudnn") and f"cuDNN {env['cudnn']}"]))))
+            rows.append(
+                (
+                    "torch",
+                    " · ".join(
+                        filter(
+                            None,
+                            [
+                                env["torch"],
+                                env.get("cuda") and f"CUDA {env['cuda']}",
+                                env.get("cudnn") and f"cuDNN {env['cudnn']}",
+                            ],
+                        )
+                    ),
+                )
+            )
         if env.get("gpus"):
             rows.append(("gpus", ", ".join(env["gpus"])))
     return rows
@@ -68,8 +81,10 @@ def code_change_note(old: dict, new: dict) -> str:
     before, after = old.get("code") or {}, new.get("code") or {}
     if not before.get("fingerprint") or not after.get("fingerprint") or before["fingerprint"] == after["fingerprint"]:
         return ""
-    return (f"the code changed since {old['id']} ran: {code_text(before)} -> {code_text(after)}; "
-            f"`fertui diff {old['id']} {new['id']}` shows how")
+    return (
+        f"the code changed since {old['id']} ran: {code_text(before)} -> {code_text(after)}; "
+        f"`fertui diff {old['id']} {new['id']}` shows how"
+    )
 
 
 def diff_lines(diff) -> list[str]:

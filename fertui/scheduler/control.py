@@ -17,6 +17,7 @@ from fertui.errors import UserError
 from fertui.store import FINAL_STATES, Store
 from fertui.workspace import Workspace
 
+
 def set_priority(ws: Workspace, run_ref: str, priority: int) -> dict:
     store = Store(ws.store_path)
     run = store.resolve_run(run_ref)
@@ -30,8 +31,9 @@ def set_priority(ws: Workspace, run_ref: str, priority: int) -> dict:
 RANGE = re.compile(r"^(\d+)-(\d+)$")
 
 
-def select_runs(ws: Workspace, refs: list[str], sweep: str | None = None, statuses: list[str] = (),
-                name: str | None = None) -> list[dict]:
+def select_runs(
+    ws: Workspace, refs: list[str], sweep: str | None = None, statuses: list[str] = (), name: str | None = None
+) -> list[dict]:
     """The runs REFS (ids, names, id ranges such as ``10-36``) name, narrowed by the filters;
     with no REFS, every run the filters match. Oldest first, each once."""
     from fertui.store import RUN_STATES
@@ -70,9 +72,13 @@ def select_runs(ws: Workspace, refs: list[str], sweep: str | None = None, status
                 run = store.resolve_run(ref)
                 chosen[run["id"]] = run
         runs = sorted(chosen.values(), key=lambda r: (len(r["id"]), r["id"]))
-    return [r for r in runs if (sweep is None or r.get("sweep") == sweep)
-            and (not statuses or r["status"] in statuses)
-            and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))]
+    return [
+        r
+        for r in runs
+        if (sweep is None or r.get("sweep") == sweep)
+        and (not statuses or r["status"] in statuses)
+        and (name is None or fnmatch.fnmatchcase(r.get("name", ""), name))
+    ]
 
 
 def retry_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, str]]:
@@ -84,8 +90,10 @@ def retry_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, str]]:
     runs = [store.resolve_run(ref) for ref in refs]
     for run in runs:
         if run["status"] not in FINAL_STATES:
-            raise UserError(f"run {run['id']} is {run['status']}; only finished runs can be retried "
-                            f"(cancel it first with `fertui cancel {run['id']}`)")
+            raise UserError(
+                f"run {run['id']} is {run['status']}; only finished runs can be retried "
+                f"(cancel it first with `fertui cancel {run['id']}`)"
+            )
     new_ids = enqueue(ws, [clone_for_retry(r, r.get("attempts", 0) + 1) for r in runs])
     return list(zip((r["id"] for r in runs), new_ids))
 
@@ -109,13 +117,20 @@ def resume_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, Path]]:
         if run.get("requeued_as"):
             raise UserError(f"run {run['id']} was requeued as {run['requeued_as']} already; resume that one")
         if run.get("sweep"):
-            raise UserError(f"run {run['id']} belongs to sweep {run['sweep']}, whose Optuna study has recorded "
-                            f"its end; queue it again with `fertui retry {run['id']}`")
+            raise UserError(
+                f"run {run['id']} belongs to sweep {run['sweep']}, whose Optuna study has recorded "
+                f"its end; queue it again with `fertui retry {run['id']}`"
+            )
         checkpoint = latest_checkpoint(run, ws.run_dir(run["id"]))
         if checkpoint is None:
-            raise UserError(f"run {run['id']} has no checkpoint to resume from in {ws.run_dir(run['id'])}/checkpoints"
-                            + (" (a command job needs [job] resume_command or a {run.resume} placeholder)"
-                               if run.get("kind") == "command" else ""))
+            raise UserError(
+                f"run {run['id']} has no checkpoint to resume from in {ws.run_dir(run['id'])}/checkpoints"
+                + (
+                    " (a command job needs [job] resume_command or a {run.resume} placeholder)"
+                    if run.get("kind") == "command"
+                    else ""
+                )
+            )
         found.append((run, checkpoint))
     resumed = []
     for run, checkpoint in found:
@@ -123,8 +138,16 @@ def resume_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, Path]]:
         rewind_events(ws.run_dir(run["id"]), attempt)
         (ws.run_dir(run["id"]) / STOP_FILE).unlink(missing_ok=True)  # a cancel's stop is over
         history = [*(run.get("requeues") or []), {"time": time.time(), "reason": "fertui resume"}]
-        fields = {"status": "queued", "attempts": attempt, "requeues": history, "stop_requested": None,
-                  "ended": None, "exit_code": None, "signal": None, "error": None}
+        fields = {
+            "status": "queued",
+            "attempts": attempt,
+            "requeues": history,
+            "stop_requested": None,
+            "ended": None,
+            "exit_code": None,
+            "signal": None,
+            "error": None,
+        }
         if store.claim_run(run["id"], RESUMABLE_STATES, fields) is not None:
             resumed.append((run["id"], checkpoint))
     wake_scheduler(ws)

@@ -15,9 +15,9 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from fertui.config.schema import duration_seconds, field_for
 from fertui.depends import dependency_state
@@ -32,15 +32,15 @@ from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
 from fertui.scheduler.hooks import SweepHooks
+from fertui.scheduler.ingest import Happening, RunIngest
 from fertui.scheduler.jobspec import job_argv, job_env
 from fertui.scheduler.launch_record import record_launch
 from fertui.scheduler.logfile import setup_logging
 from fertui.scheduler.objective_watch import ended_without_message
-from fertui.scheduler.ingest import Happening, RunIngest
 from fertui.scheduler.outcome import classify, record_stop
+from fertui.scheduler.placement import Waiting, occupant
 from fertui.scheduler.queue_state import queue_of
 from fertui.scheduler.resume import latest_checkpoint, lost_reason, rewind_events
-from fertui.scheduler.placement import Waiting, occupant
 from fertui.scheduler.slots import SlotPool
 from fertui.store import ACTIVE_STATES, Store
 from fertui.workspace import Workspace
@@ -80,7 +80,7 @@ class Scheduler:
         self.retry = int(ws.setting("scheduler", "retry"))
         self.tracked: dict[str, Tracked] = {}
         self.pending: dict[str, dict] = {}
-        self.runs: dict[str, dict] = {}       # the store's runs as of the last tick
+        self.runs: dict[str, dict] = {}  # the store's runs as of the last tick
         self.queue = "active"
         self.started_ids: list[str] = []
         self.finished_ids: list[str] = []
@@ -93,8 +93,8 @@ class Scheduler:
         self._wake = None
         self.hooks = SweepHooks(ws)
         self._disk_checked, self._disk_low = -DISK_CHECK_EVERY_S, False
-        self._ended: dict[str, dict] = {}       # dependencies that ended (fertui.depends): read once
-        self._sweep_done: dict[str, int] = {}   # done runs of dependency sweeps that have ended
+        self._ended: dict[str, dict] = {}  # dependencies that ended (fertui.depends): read once
+        self._sweep_done: dict[str, int] = {}  # done runs of dependency sweeps that have ended
         self.notifier = Notifier(parse_notify_settings(ws.settings.get("notify") or {}))
 
     # ---- start-up ---------------------------------------------------------------------
@@ -115,8 +115,9 @@ class Scheduler:
             self._close(tracked, self.executor.read_exit(run, tracked.run_dir))
 
     # ---- the loop ---------------------------------------------------------------------
-    def serve(self, until: Callable[["Scheduler"], bool] | None = None,
-              on_tick: Callable[["Scheduler"], None] | None = None) -> None:
+    def serve(
+        self, until: Callable[[Scheduler], bool] | None = None, on_tick: Callable[[Scheduler], None] | None = None
+    ) -> None:
         from fertui.wake import WakeListener
 
         self._wake = WakeListener(self.ws)
@@ -130,8 +131,7 @@ class Scheduler:
                     self.tick(woken)
                     if stuck is not None:  # space is back, or the store restored: say once what happened
                         kind, since = stuck
-                        what = ("the workspace disk was full" if kind == "disk_full"
-                                else "a store file was damaged")
+                        what = "the workspace disk was full" if kind == "disk_full" else "a store file was damaged"
                         self._alert(None, kind, f"{what} for {time.time() - since:.0f} s; fertui waited and carried on")
                         stuck = None
                 except (DiskFull, StoreDamaged) as exc:  # wait without a traceback per tick
@@ -198,9 +198,13 @@ class Scheduler:
             return
         if limit_gb and free_gb < limit_gb and not self._disk_low:
             self._disk_low = True
-            self._alert(None, "disk_low", f"only {free_gb:.1f} GB free under {self.ws.runs_dir} (warning below "
-                                          f"{limit_gb:g} GB): `fertui du` shows what the runs take, `fertui clean` "
-                                          "frees checkpoints")
+            self._alert(
+                None,
+                "disk_low",
+                f"only {free_gb:.1f} GB free under {self.ws.runs_dir} (warning below "
+                f"{limit_gb:g} GB): `fertui du` shows what the runs take, `fertui clean` "
+                "frees checkpoints",
+            )
         elif free_gb >= limit_gb:
             self._disk_low = False
 
@@ -224,8 +228,10 @@ class Scheduler:
 
     # ---- starting ---------------------------------------------------------------------
     def _start_queued(self) -> None:
-        queued = sorted((r for r in self.runs.values() if r["status"] == "queued"),
-                        key=lambda r: (-int(r.get("priority") or 0), int(r["id"])))
+        queued = sorted(
+            (r for r in self.runs.values() if r["status"] == "queued"),
+            key=lambda r: (-int(r.get("priority") or 0), int(r["id"])),
+        )
         queued = [r for r in queued if self._may_start(r)]
         if not queued:
             return
@@ -247,8 +253,11 @@ class Scheduler:
         """Say in each waiting run why (for `ls` and the console), written only when it changes."""
         head = runs[0]
         if waiting.never:
-            doc = self.store.claim_run(head["id"], ("queued",), {"status": "failed", "ended": time.time(),
-                                                                 "error": f"cannot start: {waiting.reason}"})
+            doc = self.store.claim_run(
+                head["id"],
+                ("queued",),
+                {"status": "failed", "ended": time.time(), "error": f"cannot start: {waiting.reason}"},
+            )
             if doc is not None:
                 self.runs[doc["id"]] = doc
                 self._alert(doc, "failed", f"{doc['name']} cannot start: {waiting.reason}")
@@ -277,8 +286,11 @@ class Scheduler:
             except Exception as exc:
                 log.exception("%s could not start", doc["id"])
                 return {"status": "failed", "ended": time.time(), "error": f"could not start: {exc}"}
-            placed = {"gpus": list(slot.gpus), **({"gpu_memory_mb": slot.memory_mb} if slot.memory_mb else {})} \
-                if slot.gpus else {}
+            placed = (
+                {"gpus": list(slot.gpus), **({"gpu_memory_mb": slot.memory_mb} if slot.memory_mb else {})}
+                if slot.gpus
+                else {}
+            )
             fields = {"started": now, "slot": slot.name, **placed, **fields}
             record_launch(run_dir, fields)  # before the store write: a restore one write behind sees it
             return {"status": "running", "waiting": None, **fields}
@@ -324,12 +336,16 @@ class Scheduler:
         reason = verdict.reason or None
         if verdict.state == "failed":
             self.pending.get(run["id"], {}).pop("waiting", None)  # the reason noted while it waited is stale
-            doc = self.store.claim_run(run["id"], ("queued",), {"status": "held", "waiting": reason,
-                                                                 "held_at": time.time()})
+            doc = self.store.claim_run(
+                run["id"], ("queued",), {"status": "held", "waiting": reason, "held_at": time.time()}
+            )
             if doc is not None:
                 self.runs[doc["id"]] = doc
-                self._alert(doc, "dependency_failed", f"{doc['name']}: held, {reason}; `fertui queue resume` "
-                                                      f"or `fertui cancel {doc['id']}`")
+                self._alert(
+                    doc,
+                    "dependency_failed",
+                    f"{doc['name']}: held, {reason}; `fertui queue resume` or `fertui cancel {doc['id']}`",
+                )
             return False
         if run.get("waiting") != reason:
             run["waiting"] = reason
@@ -368,8 +384,12 @@ class Scheduler:
         limit = tracked.activity.stall_limit(duration_seconds(job.get("stall_after") or ""))
         if quiet_for > limit and not tracked.activity.stalled:
             tracked.activity.stalled = True
-            self._alert(tracked.run, "stalled", f"{tracked.run['name']}: no event or output line for "
-                                                f"{quiet_for / 60:.0f} min (limit {limit / 60:.0f} min)")
+            self._alert(
+                tracked.run,
+                "stalled",
+                f"{tracked.run['name']}: no event or output line for "
+                f"{quiet_for / 60:.0f} min (limit {limit / 60:.0f} min)",
+            )
         timeout = duration_seconds(job.get("timeout") or "")
         started = tracked.run.get("started")
         if timeout and isinstance(started, (int, float)) and now - started > timeout:
@@ -408,8 +428,11 @@ class Scheduler:
         for item in happenings:
             event = item.event
             if item.kind == "nan":
-                self._alert_once(tracked, "nan", f"{run['name']}: {event.get('metric', 'loss')} is not finite "
-                                                 f"at step {event.get('step')}")
+                self._alert_once(
+                    tracked,
+                    "nan",
+                    f"{run['name']}: {event.get('metric', 'loss')} is not finite at step {event.get('step')}",
+                )
                 on_nan = (run.get("config") or {}).get("train", {}).get("on_nan", "stop")
                 if run.get("kind") == "command" and on_nan == "stop":  # built-in jobs stop themselves
                     self._request_stop(tracked, "nan")
@@ -469,8 +492,9 @@ class Scheduler:
             return
 
         def closing(current: dict) -> dict:  # the store's doc: a cancel may have been asked a moment ago
-            fields = classify(current, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen,
-                              oom_seen=tracked.ingest.oom_seen)
+            fields = classify(
+                current, record, tracked.run_dir, nan_seen=tracked.ingest.nan_seen, oom_seen=tracked.ingest.oom_seen
+            )
             if fields["status"] == "done" and current.get("sweep") and not tracked.ingest.reported_objective():
                 fields["no_metric"] = tracked.ingest.objective_name()
             if tracked.ingest.params:
@@ -513,12 +537,19 @@ class Scheduler:
         objective = Objective.of(record.get("objective"), record.get("direction"))
         runs = self.store.sweep_runs(sweep)
         states = Counter(r["status"] for r in runs)
-        scored = [(((r.get("summary") or {}).get("best") or {}).get(objective.metric), r) for r in runs
-                  if r["status"] == "done"]
+        scored = [
+            (((r.get("summary") or {}).get("best") or {}).get(objective.metric), r)
+            for r in runs
+            if r["status"] == "done"
+        ]
         scored = [(v, r) for v, r in scored if isinstance(v, (int, float))]
         best = min(scored, key=lambda vr: rank_key(objective.direction)(vr[0]), default=None)
-        line = (f"sweep {sweep} finished: {len(runs)} runs (" + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
-                + ")" + (f"; best {objective.metric} {best[0]:.4g} ({best[1]['id']} {best[1]['name']})" if best else ""))
+        line = (
+            f"sweep {sweep} finished: {len(runs)} runs ("
+            + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+            + ")"
+            + (f"; best {objective.metric} {best[0]:.4g} ({best[1]['id']} {best[1]['name']})" if best else "")
+        )
         self.notifier.post(NotifyEvent("sweep_done", line, sweep=sweep))
 
     def _hold_if_failing(self, sweep: str) -> None:
@@ -533,10 +564,14 @@ class Scheduler:
             self.runs[doc["id"]] = doc
         if held:
             log.warning("sweep %s: %d runs failed with %r; %d runs held", sweep, k, line, len(held))
-            self._alert(None, "sweep_held", f"sweep {sweep}: the last {k} runs failed with the same error "
-                        f"({line}); its {len(held)} queued runs are held. Fix the cause, then "
-                        f"`fertui queue resume {sweep}` (or `fertui cancel --sweep {sweep} --status held`)",
-                        sweep=sweep)
+            self._alert(
+                None,
+                "sweep_held",
+                f"sweep {sweep}: the last {k} runs failed with the same error "
+                f"({line}); its {len(held)} queued runs are held. Fix the cause, then "
+                f"`fertui queue resume {sweep}` (or `fertui cancel --sweep {sweep} --status held`)",
+                sweep=sweep,
+            )
 
     def _requeue_in_place(self, tracked: Tracked, record: dict) -> bool:
         """A batch system stopped the job (time limit, preemption, node failure; see slurm.py), or
@@ -547,13 +582,21 @@ class Scheduler:
             return False  # out of retries: classify() records it as failed, with the reason
         reason = record.get("error") or "stopped by the batch system"
         attempt = run.get("attempts", 0) + 1
-        history = [*(run.get("requeues") or []), {"time": time.time(), "reason": reason,
-                                                   "slurm_job": run.get("slurm_job")}]
-        fields = {"status": "queued", "attempts": attempt, "error": reason,
-                  "requeues": history, "summary": dict(tracked.ingest.summary)}
+        history = [
+            *(run.get("requeues") or []),
+            {"time": time.time(), "reason": reason, "slurm_job": run.get("slurm_job")},
+        ]
+        fields = {
+            "status": "queued",
+            "attempts": attempt,
+            "error": reason,
+            "requeues": history,
+            "summary": dict(tracked.ingest.summary),
+        }
         # The store's doc decides: a cancel asked a moment ago wins over a requeue.
-        doc = self.store.claim_run(run["id"], ("running",),
-                                   lambda current: None if current.get("stop_requested") else fields)
+        doc = self.store.claim_run(
+            run["id"], ("running",), lambda current: None if current.get("stop_requested") else fields
+        )
         if doc is None:
             return False
         rewind_events(tracked.run_dir, attempt)  # before this scheduler can start the next attempt
@@ -598,8 +641,10 @@ class Scheduler:
         # The sweep's record keeps that it was alerted: the alert itself leaves the hot file once
         # newer ones push it into the archive, and the siblings that ended before sit in a partition.
         record = self.store.get_sweep(sweep) if sweep else None
-        if sweep and ((record or {}).get("no_metric_alerted") or any(
-                a["kind"] == "no_metric" and a.get("sweep") == sweep for a in self.store.alerts())):
+        if sweep and (
+            (record or {}).get("no_metric_alerted")
+            or any(a["kind"] == "no_metric" and a.get("sweep") == sweep for a in self.store.alerts())
+        ):
             return
         self._alert(doc, "no_metric", message)
         if record is not None:  # upsert merges: the spec's fields stay as they are

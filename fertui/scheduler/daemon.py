@@ -18,10 +18,10 @@ import time
 import psutil
 from filelock import FileLock, Timeout
 
+from fertui.atomicio import atomic_write_text
 from fertui.errors import UserError
 from fertui.scheduler.local import process_alive
 from fertui.scheduler.logfile import LOG_FILE, setup_logging
-from fertui.atomicio import atomic_write_text
 from fertui.workspace import Workspace, open_workspace
 
 LOCK_FILE = "scheduler.lock"
@@ -46,8 +46,14 @@ class SchedulerLock:
         me = psutil.Process()
         # A daemon is "ready" once it has read the store and adopted its jobs (mark_ready): until
         # then `fertui daemon start` waits, so a daemon that dies at start-up is reported, not hailed.
-        self._info = {"pid": me.pid, "create_time": me.create_time(), "mode": mode, "started": time.time(),
-                      "workspace": str(self.ws.root), "ready": mode != "daemon"}
+        self._info = {
+            "pid": me.pid,
+            "create_time": me.create_time(),
+            "mode": mode,
+            "started": time.time(),
+            "workspace": str(self.ws.root),
+            "ready": mode != "daemon",
+        }
         atomic_write_text(self.ws.runs_dir / PID_FILE, json.dumps(self._info))
         return True
 
@@ -91,9 +97,15 @@ def ensure_daemon(ws: Workspace) -> int:
     make_executor(ws)
     ws.runs_dir.mkdir(parents=True, exist_ok=True)
     with open(ws.runs_dir / LOG_FILE, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "fertui.scheduler.daemon", str(ws.root)],
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=ws.root, start_new_session=True, close_fds=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "fertui.scheduler.daemon", str(ws.root)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ws.root,
+            start_new_session=True,
+            close_fds=True,
+        )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         status = daemon_status(ws)
@@ -103,8 +115,10 @@ def ensure_daemon(ws: Workspace) -> int:
             status = daemon_status(ws)
             if status:
                 return status["pid"]
-            raise UserError(f"the daemon exited at start-up (code {proc.returncode}): {_last_error(ws)}; "
-                            f"see {ws.runs_dir / LOG_FILE}")
+            raise UserError(
+                f"the daemon exited at start-up (code {proc.returncode}): {_last_error(ws)}; "
+                f"see {ws.runs_dir / LOG_FILE}"
+            )
         time.sleep(0.05)
     raise UserError(f"the daemon did not start within {START_TIMEOUT_S:.0f} s; see {ws.runs_dir / LOG_FILE}")
 
@@ -113,7 +127,7 @@ def _last_error(ws: Workspace) -> str:
     """The last line the dying daemon wrote (its exception), for a one-line error."""
     from fertui.scheduler.outcome import log_tail
 
-    lines = [l for l in log_tail(ws.runs_dir / LOG_FILE, lines=5).splitlines() if l.strip()]
+    lines = [line for line in log_tail(ws.runs_dir / LOG_FILE, lines=5).splitlines() if line.strip()]
     last = lines[-1] if lines else "no message"
     return last.split("Error: ", 1)[-1] if last.startswith("fertui.errors.") else last
 
@@ -124,8 +138,9 @@ def stop_daemon(ws: Workspace, timeout_s: float = 30.0) -> bool:
     if status is None:
         return False
     if status.get("mode") != "daemon":
-        raise UserError(f"a foreground `fertui run` (pid {status['pid']}) schedules {ws.root}; "
-                        "stop it with Ctrl-C in its terminal")
+        raise UserError(
+            f"a foreground `fertui run` (pid {status['pid']}) schedules {ws.root}; stop it with Ctrl-C in its terminal"
+        )
     os.kill(status["pid"], signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -138,16 +153,19 @@ def stop_daemon(ws: Workspace, timeout_s: float = 30.0) -> bool:
 
 def serve_daemon(ws: Workspace) -> int:
     from fertui.atomicio import no_world_write
-    from fertui.scheduler.queue_state import resume
     from fertui.scheduler.core import Scheduler, log
+    from fertui.scheduler.queue_state import resume
 
     no_world_write()  # started from the library (the console, tests) as well as from the CLI
 
     lock = SchedulerLock(ws)
     if not lock.acquire("daemon"):
         other = daemon_status(ws) or {}
-        print(f"fertui daemon: {ws.root} already has a scheduler (pid {other.get('pid', '?')}, "
-              f"{other.get('mode', 'unknown')})", file=sys.stderr)
+        print(
+            f"fertui daemon: {ws.root} already has a scheduler (pid {other.get('pid', '?')}, "
+            f"{other.get('mode', 'unknown')})",
+            file=sys.stderr,
+        )
         return 1
     setup_logging(ws)
     scheduler = Scheduler(ws)

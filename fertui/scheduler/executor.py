@@ -23,12 +23,12 @@ POLL_STATES = ("pending", "running", "exited", "vanished")
 class Slot:
     """One place a job can run: a share of some GPUs, or a CPU slot (no GPU)."""
 
-    name: str                      # "gpu0", "gpu0.1" (second job on GPU 0), "cpu0"
-    gpus: tuple[int, ...] = ()     # NVML indices (PCI bus order); empty = CPU only
+    name: str  # "gpu0", "gpu0.1" (second job on GPU 0), "cpu0"
+    gpus: tuple[int, ...] = ()  # NVML indices (PCI bus order); empty = CPU only
     memory_mb: int = field(default=0, compare=False)  # GPU memory the job reserved on each of them; 0: a share
     # Locked descriptors of the GPUs' machine-wide claims (gpu_claims.py): the job inherits them.
     hold_fds: tuple[int, ...] = field(default=(), compare=False, repr=False)
-    threads: int = 0               # CPU slots: this slot's share of the cores (OMP_NUM_THREADS)
+    threads: int = 0  # CPU slots: this slot's share of the cores (OMP_NUM_THREADS)
 
     def env(self) -> dict[str, str]:
         env = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in self.gpus)}
@@ -43,7 +43,7 @@ class Executor:
     kind: str = "base"
 
     def __init__(self, options: dict | None = None):
-        self.options = dict(options or {})   # the [executor] table of fertui.toml
+        self.options = dict(options or {})  # the [executor] table of fertui.toml
 
     def launch(self, run: dict, run_dir: Path, argv: list[str], env: dict[str, str], slot: Slot) -> dict:
         """Start ARGV for RUN; return the fields to store in the run doc (e.g. pid, pid_start)."""
@@ -66,7 +66,7 @@ class Executor:
         """After a scheduler restart: True if RUN's job still exists and is now watched again."""
         raise NotImplementedError
 
-    def slots(self, workspace: "Workspace") -> list[Slot] | None:
+    def slots(self, workspace: Workspace) -> list[Slot] | None:
         """The slots this executor offers, or None to use the machine's GPU/CPU inventory."""
         return None
 

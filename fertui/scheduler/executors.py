@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from fertui.workspace import Workspace
 
 
-def make_executor(workspace: "Workspace") -> Executor:
+def make_executor(workspace: Workspace) -> Executor:
     """The executor named by ``[executor] kind`` in the workspace's fertui.toml."""
     from fertui.errors import ConfigError
 
@@ -25,5 +25,6 @@ def make_executor(workspace: "Workspace") -> Executor:
         from fertui.scheduler.slurm import SlurmExecutor  # optional: only Slurm users need it
 
         return SlurmExecutor(options=options)
-    raise ConfigError(str(workspace.root / "fertui.toml"), "executor.kind",
-                      f"unknown executor {kind!r}; expected 'local' or 'slurm'")
+    raise ConfigError(
+        str(workspace.root / "fertui.toml"), "executor.kind", f"unknown executor {kind!r}; expected 'local' or 'slurm'"
+    )

@@ -25,9 +25,16 @@ def same_failures(sweep_runs: list[dict], k: int) -> str | None:
     """The shared error line when the K most recently ended runs (since the last release) all
     failed with it; None otherwise."""
     released = max((r.get("released") or 0 for r in sweep_runs), default=0)
-    ended = sorted((r for r in sweep_runs if r.get("ended") and r["ended"] >= released
-                    and r["status"] not in ("queued", "running", "held", "cancelled")),
-                   key=lambda r: r["ended"])
+    ended = sorted(
+        (
+            r
+            for r in sweep_runs
+            if r.get("ended")
+            and r["ended"] >= released
+            and r["status"] not in ("queued", "running", "held", "cancelled")
+        ),
+        key=lambda r: r["ended"],
+    )
     last = ended[-k:]
     if k <= 0 or len(last) < k or any(r["status"] not in SAME_FAILURE_STATES for r in last):
         return None

@@ -31,8 +31,10 @@ def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -
                     lock.release()
             else:
                 owner = daemon_status(ws) or {}
-                view.say(f"the {owner.get('mode', 'other')} scheduler (pid {owner.get('pid', '?')}) runs the queue; "
-                         "following")
+                view.say(
+                    f"the {owner.get('mode', 'other')} scheduler (pid {owner.get('pid', '?')}) runs the queue; "
+                    "following"
+                )
                 stopped = _follow(ws, ids, view)
     except OSError:  # EIO/EPIPE from a terminal that is gone, whichever write noticed it first
         stopped = signal.SIGHUP
@@ -44,10 +46,14 @@ def run_foreground(ws: Workspace, ids: list[str], view: RunView | None = None) -
             _hand_to_daemon(ws, view)
         elif running:
             owner = daemon_status(ws)
-            watcher = (f"the {owner['mode']} scheduler (pid {owner['pid']}) watches them" if owner
-                       else "`fertui daemon start` watches them")
-            view.say(f"{len(running)} run(s) keep running ({', '.join(running)}); {watcher}, "
-                     "`fertui cancel ID` stops them")
+            watcher = (
+                f"the {owner['mode']} scheduler (pid {owner['pid']}) watches them"
+                if owner
+                else "`fertui daemon start` watches them"
+            )
+            view.say(
+                f"{len(running)} run(s) keep running ({', '.join(running)}); {watcher}, `fertui cancel ID` stops them"
+            )
     code = view.summary()
     if stopped == signal.SIGINT:
         return 130  # the shell's convention for Ctrl-C, so a script can tell it from a failed run

@@ -36,7 +36,7 @@ MAX_FINAL_READS = 100_000  # each read takes up to 8 MB of a file: far past any 
 
 @dataclass
 class Happening:
-    kind: str                 # "nan" | "oom" | "epoch" | "bench_row"
+    kind: str  # "nan" | "oom" | "epoch" | "bench_row"
     event: dict[str, Any]
     value: float | None = None  # the objective's value, for "epoch"
 
@@ -46,7 +46,7 @@ class RunIngest:
         self.tail = EventTail(run_dir / EVENTS_FILE)
         self.captured_tail = EventTail(captured or run_dir / CAPTURED_FILE)
         self.capture = Capture(run, run_dir, captured)
-        self.params: dict[str, Any] = {}   # from the job (fertui.wandb's config), for the run's params
+        self.params: dict[str, Any] = {}  # from the job (fertui.wandb's config), for the run's params
         self.params_changed = False
         self.started = run.get("started") or time.time()
         self.record = RunSummary()
@@ -194,10 +194,15 @@ class RunIngest:
         """Whether the running job is overdue with its objective (see objective_watch)."""
         s = self.summary
         epoch = s.get("epoch")
-        return missing_objective(self.objective_name(), {*s["last"], *(s.get("values") or {})},
-                                 first_epoch=self.first_epoch, latest_epoch=epoch if _number(epoch) else None,
-                                 running_s=time.time() - self.started, alert_after_s=alert_after_s,
-                                 asked_for=bool(s.get("objective") or self.objective))
+        return missing_objective(
+            self.objective_name(),
+            {*s["last"], *(s.get("values") or {})},
+            first_epoch=self.first_epoch,
+            latest_epoch=epoch if _number(epoch) else None,
+            running_s=time.time() - self.started,
+            alert_after_s=alert_after_s,
+            asked_for=bool(s.get("objective") or self.objective),
+        )
 
     def _update_eta(self) -> None:
         s = self.record

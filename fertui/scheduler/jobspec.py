@@ -27,8 +27,11 @@ def job_argv(run: dict, run_dir: Path) -> list[str]:
     launch = dict(zip(LAUNCH_KEYS, (run["id"], str(run_dir), str(checkpoint or ""))))
     command = (run.get("resume_command") if checkpoint is not None else None) or run.get("command") or []
     whole_placeholder = "{" + RESUME_KEY + "}"
-    return [render(arg, launch, run.get("source", ""), "job.command", fmt=exact) for arg in command
-            if not (arg == whole_placeholder and checkpoint is None)]  # a fresh start: no empty argument
+    return [
+        render(arg, launch, run.get("source", ""), "job.command", fmt=exact)
+        for arg in command
+        if not (arg == whole_placeholder and checkpoint is None)
+    ]  # a fresh start: no empty argument
 
 
 def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:
@@ -40,8 +43,14 @@ def job_env(run: dict, run_dir: Path, slot: Slot) -> dict[str, str]:
     env = dict(os.environ) if env is None else env
     env.update({str(k): str(v) for k, v in (job.get("env") or {}).items()})
     env.update({k: v for k, v in slot.env().items() if k != "OMP_NUM_THREADS" or k not in (job.get("env") or {})})
-    env.update({"FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": run["id"], "FERTUI_RUN_NAME": run.get("name", ""),
-                "FERTUI_PARAMS": json.dumps(flatten_free(run.get("config") or {}), default=str)})
+    env.update(
+        {
+            "FERTUI_RUN_DIR": str(run_dir),
+            "FERTUI_RUN_ID": run["id"],
+            "FERTUI_RUN_NAME": run.get("name", ""),
+            "FERTUI_PARAMS": json.dumps(flatten_free(run.get("config") or {}), default=str),
+        }
+    )
     if command_job:
         paths = [str(package_path(run_dir.parent))]
         if job.get("wandb") == "fertui":

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psutil
 
-from fertui.scheduler.executor import Executor, Slot, job_cwd
 from fertui.scheduler import wrapper
+from fertui.scheduler.executor import Executor, Slot, job_cwd
 from fertui.scheduler.wrapper import EXIT_FILE
 
 WRAPPER_SCRIPT = wrapper.__file__
@@ -52,7 +52,7 @@ class LocalExecutor(Executor):
 
     def __init__(self, options: dict | None = None):
         super().__init__(options)
-        self._children: dict[str, subprocess.Popen] = {}   # jobs this process started (to reap)
+        self._children: dict[str, subprocess.Popen] = {}  # jobs this process started (to reap)
         self._returncodes: dict[str, int] = {}
 
     def launch(self, run: dict, run_dir: Path, argv: list[str], env: dict[str, str], slot: Slot) -> dict:
@@ -60,9 +60,17 @@ class LocalExecutor(Executor):
         # -I -S: the wrapper needs only the standard library; skipping site set-up starts it faster
         wrapper = [sys.executable, "-I", "-S", WRAPPER_SCRIPT, str(run_dir), "--", *argv]
         with open(run_dir / "stdout.log", "ab") as log:
-            proc = subprocess.Popen(wrapper, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=env, cwd=job_cwd(run, run_dir), start_new_session=True, close_fds=True,
-                                    pass_fds=slot.hold_fds)
+            proc = subprocess.Popen(
+                wrapper,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=job_cwd(run, run_dir),
+                start_new_session=True,
+                close_fds=True,
+                pass_fds=slot.hold_fds,
+            )
         self._children[run["id"]] = proc
         try:
             started = psutil.Process(proc.pid).create_time()
@@ -123,12 +131,21 @@ class LocalExecutor(Executor):
         if code is not None and code >= 0:  # the wrapper could not write exit.json (a full disk): it
             # exits with its job's code (128 + N for a signal), which this process reaped
             sig = code - 128 if code > 128 else None
-            return {"exit_code": None if sig else code, "signal": sig, "ended": time.time(),
-                    "source": "wrapper exit status (exit.json could not be written)"}
+            return {
+                "exit_code": None if sig else code,
+                "signal": sig,
+                "ended": time.time(),
+                "source": "wrapper exit status (exit.json could not be written)",
+            }
         if code is not None and code < 0:  # the wrapper itself was killed (SIGKILL after the grace, or by hand)
-            return {"exit_code": None, "signal": -code, "ended": time.time(), "source": "wrapper",
-                    "error": f"the launch wrapper was killed (signal {-code}); its job ran on until its process "
-                             "group ended, with an exit status nobody could read"}
+            return {
+                "exit_code": None,
+                "signal": -code,
+                "ended": time.time(),
+                "source": "wrapper",
+                "error": f"the launch wrapper was killed (signal {-code}); its job ran on until its process "
+                "group ended, with an exit status nobody could read",
+            }
         return None
 
     def adopt(self, run: dict) -> bool:

@@ -24,8 +24,8 @@ class GpuInfo:
     name: str
     total_mb: int
     free_mb: int
-    uuid: str = ""                        # stable across workspaces: the key of its machine-wide claim
-    utilization: int | None = None        # percent, as NVML samples it
+    uuid: str = ""  # stable across workspaces: the key of its machine-wide claim
+    utilization: int | None = None  # percent, as NVML samples it
     processes: tuple[GpuProcess, ...] = field(default_factory=tuple)
 
     @property
@@ -63,10 +63,18 @@ def _probe(pynvml, index: int) -> GpuInfo:
     for getter in (pynvml.nvmlDeviceGetComputeRunningProcesses, pynvml.nvmlDeviceGetGraphicsRunningProcesses):
         for proc in _optional(lambda read=getter: read(handle)) or []:
             used = getattr(proc, "usedGpuMemory", None)
-            processes.setdefault(int(proc.pid), GpuProcess(int(proc.pid), used >> 20 if isinstance(used, int) else None))
-    return GpuInfo(index, _text(pynvml.nvmlDeviceGetName(handle)), mem.total >> 20, mem.free >> 20,
-                   uuid=_optional(lambda: _text(pynvml.nvmlDeviceGetUUID(handle))) or "",
-                   utilization=util, processes=tuple(processes.values()))
+            processes.setdefault(
+                int(proc.pid), GpuProcess(int(proc.pid), used >> 20 if isinstance(used, int) else None)
+            )
+    return GpuInfo(
+        index,
+        _text(pynvml.nvmlDeviceGetName(handle)),
+        mem.total >> 20,
+        mem.free >> 20,
+        uuid=_optional(lambda: _text(pynvml.nvmlDeviceGetUUID(handle))) or "",
+        utilization=util,
+        processes=tuple(processes.values()),
+    )
 
 
 def _text(value) -> str:

@@ -33,21 +33,32 @@ class MissingObjective:
     def message(self, run_name: str, output_scalars: object) -> str:
         shown = ", ".join(self.captured[:SHOWN_NAMES]) + (", ..." if len(self.captured) > SHOWN_NAMES else "")
         instead = f"captured instead: {shown}" if self.captured else "nothing captured"
-        return (f"{run_name}: no {self.metric} after {self.after} ({instead}); the run goes on, but "
-                f"a board or Optuna cannot use it: print '{self.metric}: <value>', or set [job] "
-                f"output_scalars (now {output_scalars!r}) / metrics_map / metrics_csv so fertui reads it")
+        return (
+            f"{run_name}: no {self.metric} after {self.after} ({instead}); the run goes on, but "
+            f"a board or Optuna cannot use it: print '{self.metric}: <value>', or set [job] "
+            f"output_scalars (now {output_scalars!r}) / metrics_map / metrics_csv so fertui reads it"
+        )
 
 
 def ended_without_message(run_name: str, sweep: str, metric: str) -> str:
     """The alert for a sweep's run that ended without reporting METRIC (when none came before)."""
-    return (f"{run_name} (sweep {sweep}) finished without reporting {metric}, so Optuna was told FAIL: print "
-            f"it (e.g. '{metric}: 0.81'), or set [job] output_scalars / metrics_map / metrics_csv so fertui "
-            f"can read it (see README, 'Your own training code')")
+    return (
+        f"{run_name} (sweep {sweep}) finished without reporting {metric}, so Optuna was told FAIL: print "
+        f"it (e.g. '{metric}: 0.81'), or set [job] output_scalars / metrics_map / metrics_csv so fertui "
+        f"can read it (see README, 'Your own training code')"
+    )
 
 
-def missing_objective(metric: str, captured: Collection[str], *, first_epoch: float | None,
-                      latest_epoch: float | None, running_s: float, alert_after_s: float,
-                      asked_for: bool) -> MissingObjective | None:
+def missing_objective(
+    metric: str,
+    captured: Collection[str],
+    *,
+    first_epoch: float | None,
+    latest_epoch: float | None,
+    running_s: float,
+    alert_after_s: float,
+    asked_for: bool,
+) -> MissingObjective | None:
     """Whether a running job is overdue with METRIC, given the metric names CAPTURED so far, the
     first and the latest epoch it logged, how long it has run, and whether its objective was
     ASKED_FOR by name (a sweep's) rather than the default one. None while it may still come."""

@@ -36,8 +36,9 @@ def record_stop(run_dir: Path, reason: str, summary: dict | None = None) -> None
     from fertui.atomicio import atomic_write_text
 
     try:
-        atomic_write_text(run_dir / STOP_FILE, json.dumps({"reason": reason, "time": time.time(),
-                                                             "summary": summary or {}}))
+        atomic_write_text(
+            run_dir / STOP_FILE, json.dumps({"reason": reason, "time": time.time(), "summary": summary or {}})
+        )
     except (OSError, DiskFull):  # the store holds the stop; this copy only helps a restore
         pass
 
@@ -50,8 +51,9 @@ def recorded_stop(run_dir: Path) -> dict | None:
     return stop if isinstance(stop, dict) and isinstance(stop.get("reason"), str) else None
 
 
-def classify(run: dict, exit_record: dict | None, run_dir: Path, *, nan_seen: bool = False,
-             oom_seen: bool = False) -> dict:
+def classify(
+    run: dict, exit_record: dict | None, run_dir: Path, *, nan_seen: bool = False, oom_seen: bool = False
+) -> dict:
     """The fields that close RUN: status, exit_code, signal, ended and (when it helps) error."""
     record = exit_record or {}
     code, sig = record.get("exit_code"), record.get("signal")

@@ -68,10 +68,16 @@ def benched_memory_mb(run: dict, rows: list[dict]) -> int:
     model, data = config.get("model") or {}, config.get("data") or {}
     if run.get("kind") != "train" or not model.get("name"):
         return 0
-    peaks = [r["memory_mb"] for r in rows
-             if r.get("model") == model["name"] and r.get("mode") == "train" and str(r.get("device", "")).startswith("cuda")
-             and r.get("batch_size") == data.get("batch_size") and r.get("input_size") == model.get("input_size")
-             and isinstance(r.get("memory_mb"), (int, float))]
+    peaks = [
+        r["memory_mb"]
+        for r in rows
+        if r.get("model") == model["name"]
+        and r.get("mode") == "train"
+        and str(r.get("device", "")).startswith("cuda")
+        and r.get("batch_size") == data.get("batch_size")
+        and r.get("input_size") == model.get("input_size")
+        and isinstance(r.get("memory_mb"), (int, float))
+    ]
     return int(max(peaks) * BENCH_MEMORY_FACTOR) + CUDA_CONTEXT_MB if peaks else 0
 
 
@@ -95,8 +101,15 @@ def share(need: GpuNeed, gpu: GpuInfo, rules: Etiquette) -> float:
 class Placer:
     """One decision round (one scheduler tick): the GPUs as NVML showed them a moment ago."""
 
-    def __init__(self, gpus: list[GpuInfo], ours: list[Occupant], our_groups: set[int], rules: Etiquette,
-                 hold: Callable[[GpuInfo], bool], machine_gpus: int = 0):
+    def __init__(
+        self,
+        gpus: list[GpuInfo],
+        ours: list[Occupant],
+        our_groups: set[int],
+        rules: Etiquette,
+        hold: Callable[[GpuInfo], bool],
+        machine_gpus: int = 0,
+    ):
         self.gpus, self.ours, self.rules = gpus, list(ours), rules
         self.machine_gpus = max(machine_gpus, len(gpus))  # as planned at start: NVML may miss one a moment
         self.our_groups, self.hold = our_groups, hold
@@ -109,11 +122,12 @@ class Placer:
             return Waiting(f"NVML shows {len(self.gpus)} of the {self.machine_gpus} GPUs right now")
         too_big = [g for g in self.gpus if need.memory_mb and g.total_mb and need.memory_mb > g.total_mb]
         if too_big and len(too_big) == len(self.gpus):
-            return Waiting(f"needs {need.memory_mb} MB per GPU; the largest has {max(g.total_mb for g in too_big)} MB",
-                           never=True)
+            return Waiting(
+                f"needs {need.memory_mb} MB per GPU; the largest has {max(g.total_mb for g in too_big)} MB", never=True
+            )
         reasons: dict[int, str] = {}
         for start in range(len(self.gpus) - need.count + 1):
-            window = self.gpus[start:start + need.count]
+            window = self.gpus[start : start + need.count]
             if any(b.index - a.index != 1 for a, b in pairwise(window)):
                 continue  # not contiguous (e.g. gpus = [0, 2] in fertui.toml)
             why = {g.index: self._refusal(g, need) for g in window}
@@ -122,8 +136,10 @@ class Placer:
                 slot = replace(self._slot(window), memory_mb=need.memory_mb)
                 self.ours.append(Occupant(slot.name, slot.gpus, need))
                 return slot
-        return Waiting(", ".join(f"gpu{i} {r}" for i, r in sorted(reasons.items()))
-                       or f"no {need.count} GPUs with consecutive indices are free together")
+        return Waiting(
+            ", ".join(f"gpu{i} {r}" for i, r in sorted(reasons.items()))
+            or f"no {need.count} GPUs with consecutive indices are free together"
+        )
 
     def _refusal(self, gpu: GpuInfo, need: GpuNeed) -> str:
         """Why GPU cannot take a job with NEED now; "" when it can."""
@@ -151,12 +167,18 @@ class Placer:
         if not mine:  # our own jobs' memory and load are no reason to stay away
             if self.rules.busy_memory_mb and gpu.total_mb and gpu.used_mb >= self.rules.busy_memory_mb:
                 return f"busy ({gpu.used_mb} MB used by a process NVML cannot name)"
-            if self.rules.busy_utilization and gpu.utilization is not None \
-                    and gpu.utilization >= self.rules.busy_utilization:
+            if (
+                self.rules.busy_utilization
+                and gpu.utilization is not None
+                and gpu.utilization >= self.rules.busy_utilization
+            ):
                 return f"busy ({gpu.utilization} % utilisation)"
         if not self.hold(gpu):
-            return ("still claimed by this workspace's jobs from before a restart" if mine
-                    else "by another fertui workspace")
+            return (
+                "still claimed by this workspace's jobs from before a restart"
+                if mine
+                else "by another fertui workspace"
+            )
         return ""
 
     def _slot(self, window: list[GpuInfo]) -> Slot:

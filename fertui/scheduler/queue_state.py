@@ -18,7 +18,7 @@ def queue_of(snapshot: dict) -> str:
 
 
 def queue_state(ws: Workspace) -> str:
-    """"active" (starting runs), "paused" (starting none) or "draining" (the daemon exits when idle)."""
+    """ "active" (starting runs), "paused" (starting none) or "draining" (the daemon exits when idle)."""
     return queue_of(Store(ws.store_path).snapshot())
 
 

@@ -62,10 +62,17 @@ def doc_from_folder(folder: Path, sweeps: dict[str, dict]) -> dict | None:
     job = config.get("job", {})
     sweep = meta.get("sweep") or None
     doc: dict[str, Any] = {
-        "id": folder.name, "name": meta.get("name") or folder.name, "kind": job.get("kind", "train"),
-        "command": list(job.get("command", [])), "config": config, "params": {}, "sweep": sweep,
-        "tags": list(config.get("run", {}).get("tags", [])), "priority": config.get("run", {}).get("priority", 0),
-        "attempts": 0, "created": (folder / "config.toml").stat().st_mtime,  # written at queue time
+        "id": folder.name,
+        "name": meta.get("name") or folder.name,
+        "kind": job.get("kind", "train"),
+        "command": list(job.get("command", [])),
+        "config": config,
+        "params": {},
+        "sweep": sweep,
+        "tags": list(config.get("run", {}).get("tags", [])),
+        "priority": config.get("run", {}).get("priority", 0),
+        "attempts": 0,
+        "created": (folder / "config.toml").stat().st_mtime,  # written at queue time
         "recovered": "rebuilt from its folder after `fertui store restore`",
     }
     spec = sweeps.get(sweep) if sweep else None
@@ -89,8 +96,13 @@ def ended_fields(doc: dict, folder: Path, spec: dict | None) -> dict:
         stop = {"reason": "nan"}  # a run from before stops were kept in the folder
     if stop:
         ingest.record.merge(stop.get("summary") or {})
-    fields = classify({**doc, **({"stop_requested": stop["reason"]} if stop else {})}, record, folder,
-                      nan_seen=ingest.nan_seen, oom_seen=ingest.oom_seen)
+    fields = classify(
+        {**doc, **({"stop_requested": stop["reason"]} if stop else {})},
+        record,
+        folder,
+        nan_seen=ingest.nan_seen,
+        oom_seen=ingest.oom_seen,
+    )
     if fields["status"] == "done" and doc.get("sweep") and not ingest.reported_objective():
         fields["no_metric"] = ingest.objective_name()
     if ingest.params:

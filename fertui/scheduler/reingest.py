@@ -34,10 +34,10 @@ class Reingested:
     name: str
     sweep: str | None
     objective: str
-    before: float | None      # the objective's best before, None when it was missing
+    before: float | None  # the objective's best before, None when it was missing
     after: float | None
-    read_with: str            # the output_scalars setting that read it, as `fertui show` names it
-    events: int               # captured events written
+    read_with: str  # the output_scalars setting that read it, as `fertui show` names it
+    events: int  # captured events written
 
 
 def capture_sets(sets: list[str]) -> list[tuple[str, Any]]:
@@ -81,12 +81,24 @@ def reingest_run(ws: Workspace, store: Store, doc: dict, sets: list[tuple[str, A
     for stale in (doc.get("summary") or {}).keys() - summary.keys():
         summary[stale] = None  # the store merges summaries: a value the new reading lacks is cleared
     missing = doc.get("status") == "done" and doc.get("sweep") and not ingest.reported_objective()
-    store.update_run(run_id, summary=summary, config=config,
-                     no_metric=ingest.objective_name() if missing else None,
-                     reingested={"time": time.time(), "set": [f"{k}={v!r}" for k, v in sets]})
+    store.update_run(
+        run_id,
+        summary=summary,
+        config=config,
+        no_metric=ingest.objective_name() if missing else None,
+        reingested={"time": time.time(), "set": [f"{k}={v!r}" for k, v in sets]},
+    )
     name = ingest.objective_name()
-    return Reingested(run_id, doc.get("name", run_id), doc.get("sweep"), name, before,
-                      _best(ingest.summary, name), str(summary.get("output_scalars") or "off"), events)
+    return Reingested(
+        run_id,
+        doc.get("name", run_id),
+        doc.get("sweep"),
+        name,
+        before,
+        _best(ingest.summary, name),
+        str(summary.get("output_scalars") or "off"),
+        events,
+    )
 
 
 def _best(summary: dict | None, metric: str | None) -> float | None:
@@ -96,8 +108,12 @@ def _best(summary: dict | None, metric: str | None) -> float | None:
 
 def reingest_lines(results: list[Reingested]) -> list[str]:
     """One line per run: what read it and what its objective became."""
+
     def shown(value: float | None) -> str:
         return "none" if value is None else f"{value:g}"
 
-    return [f"{r.run_id} {r.name}: read with {r.read_with}, {r.events} events; {r.objective} "
-            f"{shown(r.before)} -> {shown(r.after)}" for r in results]
+    return [
+        f"{r.run_id} {r.name}: read with {r.read_with}, {r.events} events; {r.objective} "
+        f"{shown(r.before)} -> {shown(r.after)}"
+        for r in results
+    ]

@@ -46,9 +46,9 @@ COUNTER_DOC_ID = "1"  # meta doc 1: the run counter (see Store.add_runs)
 class Damage:
     """What is wrong with a store before a restore."""
 
-    hot: str | None = None                                 # the hot file's problem (None: it reads)
-    partitions: list[str] = field(default_factory=list)    # damaged partition names
-    interrupted: bool = False                               # a restore was killed before it finished
+    hot: str | None = None  # the hot file's problem (None: it reads)
+    partitions: list[str] = field(default_factory=list)  # damaged partition names
+    interrupted: bool = False  # a restore was killed before it finished
 
     @property
     def found(self) -> bool:
@@ -58,13 +58,13 @@ class Damage:
 @dataclass
 class RestoreReport:
     store: Path
-    hot_source: str | None = None                           # "backup", "run folders", None: untouched
-    hot_kept: Path | None = None                            # where the damaged hot file went
-    partitions_restored: list[tuple[Path, Path]] = field(default_factory=list)   # (file, damaged copy)
+    hot_source: str | None = None  # "backup", "run folders", None: untouched
+    hot_kept: Path | None = None  # where the damaged hot file went
+    partitions_restored: list[tuple[Path, Path]] = field(default_factory=list)  # (file, damaged copy)
     partitions_rebuilt: list[tuple[Path, Path]] = field(default_factory=list)
-    reconciled: list[tuple[str, str]] = field(default_factory=list)   # (run id, what its folder showed)
+    reconciled: list[tuple[str, str]] = field(default_factory=list)  # (run id, what its folder showed)
     rebuilt: list[dict] = field(default_factory=list)
-    not_queued: list[str] = field(default_factory=list)     # folders of ids nobody was given
+    not_queued: list[str] = field(default_factory=list)  # folders of ids nobody was given
     active_runs: int = 0
 
 
@@ -88,9 +88,11 @@ def restore_store(ws: Workspace, force: bool = False) -> RestoreReport:
     with store.lock:  # no write may land between the check and the swap
         damage = diagnose(store)
         if not damage.found and not force:
-            raise UserError(f"{store.path}: the store is healthy (every file reads); nothing to restore. "
-                            f"`fertui store restore --force` rolls back to {backup_path(store.path).name}, "
-                            "keeping what the run folders show")
+            raise UserError(
+                f"{store.path}: the store is healthy (every file reads); nothing to restore. "
+                f"`fertui store restore --force` rolls back to {backup_path(store.path).name}, "
+                "keeping what the run folders show"
+            )
         rollback = force and not damage.hot and not damage.interrupted
         if rollback and good_backup(store.path) is None:
             raise UserError(f"{backup_path(store.path)}: no good backup to roll back to")
@@ -146,8 +148,12 @@ def _reconcile(ws: Workspace, store: Store, tables: dict, report: RestoreReport)
     executor = make_executor(ws)
     runs = tables.setdefault("runs", {})
     sweeps = {doc.get("name"): doc for doc in tables.get("sweeps", {}).values()}
-    finished = {number for name in store.parts.names() for number, doc in store.parts.read(name).items()
-                if doc.get("status") in FINAL_STATES}
+    finished = {
+        number
+        for name in store.parts.names()
+        for number, doc in store.parts.read(name).items()
+        if doc.get("status") in FINAL_STATES
+    }
     for number, doc in list(runs.items()):
         if doc.get("status") not in ACTIVE_STATES:
             continue
@@ -186,12 +192,18 @@ def _as_folder_shows(ws: Workspace, doc: dict, executor, sweeps: dict) -> tuple[
     if not started_in(folder):
         stop = recorded_stop(folder)
         if stop and stop["reason"] == "cancel":
-            return {**doc, "status": "cancelled", "ended": stop.get("time") or time.time()}, \
-                "cancelled (its folder keeps the cancel)"
+            return {
+                **doc,
+                "status": "cancelled",
+                "ended": stop.get("time") or time.time(),
+            }, "cancelled (its folder keeps the cancel)"
         return doc, None
     launched = {**doc, **(recorded_launch(folder) or {})}
-    if not (folder / "exit.json").exists() and launched.get("executor", "local") == executor.kind \
-            and executor.adopt(launched):
+    if (
+        not (folder / "exit.json").exists()
+        and launched.get("executor", "local") == executor.kind
+        and executor.adopt(launched)
+    ):
         if doc.get("status") == "running" and doc.get("pid") == launched.get("pid"):
             return doc, None
         return {**launched, "status": "running"}, f"running (its job, pid {launched.get('pid')}, is alive: adopted)"
@@ -201,21 +213,33 @@ def _as_folder_shows(ws: Workspace, doc: dict, executor, sweeps: dict) -> tuple[
 
 
 def report_lines(report: RestoreReport) -> list[str]:
-    lines = [f"restored {path} from {backup_path(path).name}; the damaged file is {kept}"
-             for path, kept in report.partitions_restored]
-    lines += [f"{path} had no good backup: set aside as {kept}; its runs are rebuilt from their folders"
-              for path, kept in report.partitions_rebuilt]
+    lines = [
+        f"restored {path} from {backup_path(path).name}; the damaged file is {kept}"
+        for path, kept in report.partitions_restored
+    ]
+    lines += [
+        f"{path} had no good backup: set aside as {kept}; its runs are rebuilt from their folders"
+        for path, kept in report.partitions_rebuilt
+    ]
     if report.hot_source == "backup":
-        lines.append(f"restored {report.store} from {backup_path(report.store).name} ({report.active_runs} "
-                     "active runs)" + (f"; the file it replaced is {report.hot_kept}" if report.hot_kept else ""))
+        lines.append(
+            f"restored {report.store} from {backup_path(report.store).name} ({report.active_runs} "
+            "active runs)" + (f"; the file it replaced is {report.hot_kept}" if report.hot_kept else "")
+        )
     elif report.hot_source:
-        lines.append(f"rebuilt {report.store} from the run folders (no good backup)"
-                     + (f"; the damaged file is {report.hot_kept}" if report.hot_kept else ""))
+        lines.append(
+            f"rebuilt {report.store} from the run folders (no good backup)"
+            + (f"; the damaged file is {report.hot_kept}" if report.hot_kept else "")
+        )
     lines += [f"{run_id}: {note}" for run_id, note in report.reconciled]
     if report.rebuilt:
-        lines.append(f"{len(report.rebuilt)} run(s) the store did not hold rebuilt from their folders: "
-                     + ", ".join(f"{d['id']} {d['status']}" for d in report.rebuilt))
+        lines.append(
+            f"{len(report.rebuilt)} run(s) the store did not hold rebuilt from their folders: "
+            + ", ".join(f"{d['id']} {d['status']}" for d in report.rebuilt)
+        )
     if report.not_queued:
-        lines.append(f"not queued (never started, and no id was ever printed for them: a `fertui add` "
-                     f"stopped before its store write): {', '.join(report.not_queued)}")
+        lines.append(
+            f"not queued (never started, and no id was ever printed for them: a `fertui add` "
+            f"stopped before its store write): {', '.join(report.not_queued)}"
+        )
     return lines

@@ -71,13 +71,13 @@ def rewind_events(run_dir: Path, attempt: int) -> int:
             last = i
     if last is None or last == len(lines) - 1:
         return 0
-    tail = lines[last + 1:]
+    tail = lines[last + 1 :]
     with open(run_dir / f"events.attempt{attempt}.jsonl", "ab") as fh:  # kept: nothing is thrown away
         fh.write(b"".join(tail) if tail[-1].endswith(b"\n") else b"".join(tail) + b"\n")
         fh.flush()
         os.fsync(fh.fileno())
     with atomic_file(path, "wb") as fh:
-        fh.write(b"".join(lines[:last + 1]))
+        fh.write(b"".join(lines[: last + 1]))
     return len(tail)
 
 

@@ -24,28 +24,43 @@ __all__ = ["GpuInfo", "SlotPool", "gpu_inventory", "validate_settings"]
 def _int_setting(ws: Workspace, key: str, minimum: int) -> int:
     value = ws.setting("scheduler", key)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(str(ws.root / "fertui.toml"), f"scheduler.{key}", f"expected an integer >= {minimum}, got {value!r}")
+        raise ConfigError(
+            str(ws.root / "fertui.toml"), f"scheduler.{key}", f"expected an integer >= {minimum}, got {value!r}"
+        )
     return value
 
 
 def validate_settings(ws: Workspace) -> None:
     """Fail early, naming fertui.toml and the key, on a [scheduler] value of the wrong kind."""
-    for key, minimum in (("jobs_per_gpu", 1), ("retry", 0), ("min_free_memory_mb", 0),
-                         ("busy_memory_mb", 0), ("busy_utilization", 0)):
+    for key, minimum in (
+        ("jobs_per_gpu", 1),
+        ("retry", 0),
+        ("min_free_memory_mb", 0),
+        ("busy_memory_mb", 0),
+        ("busy_utilization", 0),
+    ):
         _int_setting(ws, key, minimum)
     cpu = ws.setting("scheduler", "cpu_slots")
     if cpu != "auto" and (isinstance(cpu, bool) or not isinstance(cpu, int) or cpu < 1):
-        raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.cpu_slots",
-                          f'expected "auto" or an integer >= 1, got {cpu!r}')
+        raise ConfigError(
+            str(ws.root / "fertui.toml"), "scheduler.cpu_slots", f'expected "auto" or an integer >= 1, got {cpu!r}'
+        )
     gpus = ws.setting("scheduler", "gpus")
-    if gpus != "auto" and not (isinstance(gpus, list) and all(
-            isinstance(g, int) and not isinstance(g, bool) and g >= 0 for g in gpus)):
-        raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.gpus",
-                          f'expected "auto" or a list of GPU indices like [0, 1], got {gpus!r}')
+    if gpus != "auto" and not (
+        isinstance(gpus, list) and all(isinstance(g, int) and not isinstance(g, bool) and g >= 0 for g in gpus)
+    ):
+        raise ConfigError(
+            str(ws.root / "fertui.toml"),
+            "scheduler.gpus",
+            f'expected "auto" or a list of GPU indices like [0, 1], got {gpus!r}',
+        )
     grace = ws.setting("scheduler", "cancel_grace_s")
     if isinstance(grace, bool) or not isinstance(grace, (int, float)) or grace < 0:
-        raise ConfigError(str(ws.root / "fertui.toml"), "scheduler.cancel_grace_s",
-                          f"expected a number of seconds >= 0, got {grace!r}")
+        raise ConfigError(
+            str(ws.root / "fertui.toml"),
+            "scheduler.cancel_grace_s",
+            f"expected a number of seconds >= 0, got {grace!r}",
+        )
 
 
 def cpu_slots(ws: Workspace) -> list[Slot]:
@@ -61,12 +76,21 @@ def cpu_slots(ws: Workspace) -> list[Slot]:
 class SlotPool:
     """The places jobs can run, and which of them a queued run may take right now."""
 
-    def __init__(self, ws: Workspace, inventory: Callable[[], list[GpuInfo]] = gpu_inventory,
-                 slots: list[Slot] | None = None, claims: GpuClaims | None = None):
+    def __init__(
+        self,
+        ws: Workspace,
+        inventory: Callable[[], list[GpuInfo]] = gpu_inventory,
+        slots: list[Slot] | None = None,
+        claims: GpuClaims | None = None,
+    ):
         validate_settings(ws)
         self.inventory = inventory
-        self.rules = Etiquette(*(_int_setting(ws, k, 0) for k in
-                                 ("jobs_per_gpu", "busy_memory_mb", "busy_utilization", "min_free_memory_mb")))
+        self.rules = Etiquette(
+            *(
+                _int_setting(ws, k, 0)
+                for k in ("jobs_per_gpu", "busy_memory_mb", "busy_utilization", "min_free_memory_mb")
+            )
+        )
         self.wanted = ws.setting("scheduler", "gpus")
         self.fixed = slots  # an executor's own slots (Slurm): no GPUs to place
         self.claims = claims or GpuClaims()

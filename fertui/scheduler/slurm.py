@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fertui.config.slurm_options import DEFAULT_MAX_JOBS, check_options
 from fertui.report import EXIT_OOM
 from fertui.scheduler import slurm_cli
 from fertui.scheduler.executor import Executor, Slot
-from fertui.config.slurm_options import DEFAULT_MAX_JOBS, check_options
 from fertui.scheduler.slurm_script import batch_script
 from fertui.scheduler.wrapper import EXIT_FILE
 
@@ -34,9 +34,15 @@ SCRIPT_FILE = "slurm.sh"
 EXIT_FILE_WAIT_S = 30.0  # how long to wait for a finished job's exit.json to show up on this host
 # Slurm end states after which the run goes back to the queue (a new attempt, same run folder).
 REQUEUE_STATES = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "BOOT_FAIL"}
-STATE_WORDS = {"TIMEOUT": "time limit reached", "PREEMPTED": "preempted", "NODE_FAIL": "node failure",
-               "BOOT_FAIL": "node boot failure", "OUT_OF_MEMORY": "out of memory (Slurm memory limit)",
-               "DEADLINE": "deadline reached", "CANCELLED": "cancelled outside fertui"}
+STATE_WORDS = {
+    "TIMEOUT": "time limit reached",
+    "PREEMPTED": "preempted",
+    "NODE_FAIL": "node failure",
+    "BOOT_FAIL": "node boot failure",
+    "OUT_OF_MEMORY": "out of memory (Slurm memory limit)",
+    "DEADLINE": "deadline reached",
+    "CANCELLED": "cancelled outside fertui",
+}
 
 
 class SlurmExecutor(Executor):
@@ -57,7 +63,7 @@ class SlurmExecutor(Executor):
         return env
 
     # ---- the Executor interface --------------------------------------------------------
-    def slots(self, workspace: "Workspace") -> list[Slot]:
+    def slots(self, workspace: Workspace) -> list[Slot]:
         """Slurm queues and places jobs itself: fertui only caps how many it submits at once."""
         self._store_path = workspace.store_path
         count = int(self.options.get("max_jobs", DEFAULT_MAX_JOBS))
@@ -74,9 +80,15 @@ class SlurmExecutor(Executor):
             info = self._job(job_id) or {}
         except slurm_cli.SlurmUnavailable:  # submitted all the same; poll() fills in the rest
             info = {}
-        return {"executor": self.kind, "slurm_job": job_id, "pid": None, "pid_start": None,
-                "partition": info.get("partition") or self.options.get("partition") or "",
-                "node": info.get("node") or "", "slurm_state": info.get("state") or "PENDING"}
+        return {
+            "executor": self.kind,
+            "slurm_job": job_id,
+            "pid": None,
+            "pid_start": None,
+            "partition": info.get("partition") or self.options.get("partition") or "",
+            "node": info.get("node") or "",
+            "slurm_state": info.get("state") or "PENDING",
+        }
 
     def poll(self, run: dict) -> str:
         job_id = run.get("slurm_job")
@@ -180,8 +192,11 @@ class SlurmExecutor(Executor):
 
         Written only when they change (pending -> running mostly), and only while the run runs.
         """
-        fields = {"partition": info.get("partition") or run.get("partition", ""),
-                  "node": info.get("node") or run.get("node", ""), "slurm_state": info["state"]}
+        fields = {
+            "partition": info.get("partition") or run.get("partition", ""),
+            "node": info.get("node") or run.get("node", ""),
+            "slurm_state": info["state"],
+        }
         if self._store_path is None or all(run.get(k) == v for k, v in fields.items()):
             return
         from fertui.store import Store
@@ -193,8 +208,11 @@ class SlurmExecutor(Executor):
         """State, exit code and node of a finished job: scontrol while slurmctld remembers it, else sacct."""
         shown = slurm_cli.show_job(job_id, self._env())
         if shown is not None:
-            return {"state": slurm_cli.base_state(shown.get("JobState", "")), "exit": shown.get("ExitCode", ""),
-                    "node": "" if shown.get("NodeList") == "(null)" else shown.get("NodeList", "")}
+            return {
+                "state": slurm_cli.base_state(shown.get("JobState", "")),
+                "exit": shown.get("ExitCode", ""),
+                "node": "" if shown.get("NodeList") == "(null)" else shown.get("NodeList", ""),
+            }
         return slurm_cli.accounting(job_id, self._env())
 
 
@@ -202,8 +220,11 @@ def submit_env(env: dict[str, str]) -> dict[str, str]:
     """What sbatch passes on to the job (--export=ALL): without this shell's GPU choice or the
     variables of a Slurm job fertui itself may run in (an salloc session), which would mislead
     sbatch and the job. SLURM_CONF and SBATCH_* defaults stay."""
-    return {k: v for k, v in env.items()
-            if k != "CUDA_VISIBLE_DEVICES" and (not k.startswith("SLURM_") or k == "SLURM_CONF")}
+    return {
+        k: v
+        for k, v in env.items()
+        if k != "CUDA_VISIBLE_DEVICES" and (not k.startswith("SLURM_") or k == "SLURM_CONF")
+    }
 
 
 def _read_json(path: Path) -> dict | None:

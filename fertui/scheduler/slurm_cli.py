@@ -16,27 +16,54 @@ from fertui.errors import UserError
 
 CLI_TIMEOUT_S = 60
 # squeue's %T names; the long "state" of squeue/scontrol/sacct ("CANCELLED by 0" in sacct).
-PENDING_STATES = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
-                  "RESV_DEL_HOLD", "SPECIAL_EXIT", "STOPPED", "SUSPENDED"}
-RUNNING_STATES = {"RUNNING", "COMPLETING", "STAGE_OUT", "SIGNALING", "RESIZING", "POWER_UP_NODE",
-                  "UPDATE_DB"}
-FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
-                "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "REVOKED"}
+PENDING_STATES = {
+    "PENDING",
+    "CONFIGURING",
+    "REQUEUED",
+    "REQUEUE_HOLD",
+    "REQUEUE_FED",
+    "RESV_DEL_HOLD",
+    "SPECIAL_EXIT",
+    "STOPPED",
+    "SUSPENDED",
+}
+RUNNING_STATES = {"RUNNING", "COMPLETING", "STAGE_OUT", "SIGNALING", "RESIZING", "POWER_UP_NODE", "UPDATE_DB"}
+FINAL_STATES = {
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "NODE_FAIL",
+    "PREEMPTED",
+    "OUT_OF_MEMORY",
+    "BOOT_FAIL",
+    "DEADLINE",
+    "REVOKED",
+}
 
 
 class SlurmError(UserError):
     """A Slurm command failed; the message carries its stderr."""
 
 
-def run_cli(argv: list[str], env: dict[str, str] | None = None, check: bool = True,
-            input_text: str | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    argv: list[str], env: dict[str, str] | None = None, check: bool = True, input_text: str | None = None
+) -> subprocess.CompletedProcess:
     if shutil.which(argv[0], path=(env or os.environ).get("PATH")) is None:
         raise SlurmError(f"{argv[0]} not found: the slurm executor needs Slurm's client tools on PATH")
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, input=input_text,
-                          timeout=CLI_TIMEOUT_S, stdin=None if input_text is not None else subprocess.DEVNULL)
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=input_text,
+        timeout=CLI_TIMEOUT_S,
+        stdin=None if input_text is not None else subprocess.DEVNULL,
+    )
     if check and proc.returncode != 0:
-        raise SlurmError(f"{' '.join(argv[:2])} failed (exit {proc.returncode}): "
-                         f"{(proc.stderr or proc.stdout).strip()}")
+        raise SlurmError(
+            f"{' '.join(argv[:2])} failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()}"
+        )
     return proc
 
 
@@ -85,8 +112,9 @@ def accounting(job_id: str, env: dict[str, str] | None = None) -> dict | None:
     """The job's record from ``sacct`` (state, exit code, node), or None without accounting."""
     if shutil.which("sacct") is None:
         return None
-    proc = run_cli(["sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode,NodeList,Partition"],
-                   env=env, check=False)
+    proc = run_cli(
+        ["sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode,NodeList,Partition"], env=env, check=False
+    )
     for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
         parts = line.split("|")
         if len(parts) == 5 and parts[0] == job_id:
@@ -121,7 +149,7 @@ class QueueCache:
         self.ttl_s = ttl_s
         self._jobs: dict[str, dict] = {}
         self._at = float("-inf")
-        self.failure: str | None = None   # the last squeue error, until squeue answers again
+        self.failure: str | None = None  # the last squeue error, until squeue answers again
 
     def get(self, job_id: str, fresh: bool = False) -> dict | None:
         """The job's squeue entry, None if slurmctld no longer knows it; SlurmUnavailable if squeue fails."""

@@ -19,17 +19,28 @@ from fertui.scheduler.executor import job_cwd
 def sbatch_directives(options: dict, run: dict, run_dir: Path) -> list[str]:
     """The #SBATCH arguments for one run, from the executor options."""
     name = f"fertui-{run['id']}-{run.get('name', '')}"[:100]
-    args = [f"--job-name={name}", f"--chdir={job_cwd(run, run_dir)}",
-            f"--output={run_dir / 'stdout.log'}", "--open-mode=append"]
-    for key, flag in (("partition", "partition"), ("account", "account"), ("qos", "qos"),
-                      ("gres", "gres"), ("time", "time"), ("mem", "mem"), ("cpus", "cpus-per-task"),
-                      ("signal", "signal")):
+    args = [
+        f"--job-name={name}",
+        f"--chdir={job_cwd(run, run_dir)}",
+        f"--output={run_dir / 'stdout.log'}",
+        "--open-mode=append",
+    ]
+    for key, flag in (
+        ("partition", "partition"),
+        ("account", "account"),
+        ("qos", "qos"),
+        ("gres", "gres"),
+        ("time", "time"),
+        ("mem", "mem"),
+        ("cpus", "cpus-per-task"),
+        ("signal", "signal"),
+    ):
         if options.get(key) not in (None, ""):
             args.append(f"--{flag}={options[key]}")
     args.append("--requeue" if options.get("requeue", True) else "--no-requeue")
     for line in options.get("sbatch_lines", []):
         line = line.strip()
-        args.append(line[len("#SBATCH"):].strip() if line.startswith("#SBATCH") else line)
+        args.append(line[len("#SBATCH") :].strip() if line.startswith("#SBATCH") else line)
     return args
 
 

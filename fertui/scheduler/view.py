@@ -11,24 +11,38 @@ from rich.table import Table
 from rich.text import Text
 
 from fertui.columns import Column, Fitted, cut, fit, relabel, rich_console
-from fertui.presentation import (BAD_STATES, STATUS_STYLE, RunLine, middle_cut, present, progress_fraction,
-                                 with_shared_best)
+from fertui.presentation import (
+    BAD_STATES,
+    STATUS_STYLE,
+    RunLine,
+    middle_cut,
+    present,
+    progress_fraction,
+    with_shared_best,
+)
 from fertui.store import FINAL_STATES
 
 PLAIN_PROGRESS_EVERY_S = 10.0
 BAR_WIDTH = 20
 EVENT_NAME_MIN = 16  # an event line keeps this much of a name even when it then wraps
 LIVE_COLUMNS = (  # rank: the order columns give way on a narrow screen
-    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
-    Column("slot", "slot", rank=4, cut="never"), Column("bar", "", rank=5, cut="never"),
-    Column("progress", "progress", rank=1, cut="never"), Column("loss", "loss", rank=3, cut="never"),
-    Column("best", "best", rank=2, cut="never"), Column("duration", "time", rank=7, cut="never"),
+    Column("id", "id", rank=0, cut="never"),
+    Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("slot", "slot", rank=4, cut="never"),
+    Column("bar", "", rank=5, cut="never"),
+    Column("progress", "progress", rank=1, cut="never"),
+    Column("loss", "loss", rank=3, cut="never"),
+    Column("best", "best", rank=2, cut="never"),
+    Column("duration", "time", rank=7, cut="never"),
     Column("eta", "eta", rank=6, cut="never"),
 )
 SUMMARY_COLUMNS = (
-    Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=20, cut="middle"),
-    Column("status", "status", rank=0, cut="never"), Column("progress", "progress", rank=2, cut="never"),
-    Column("best", "best", rank=1, cut="never"), Column("duration", "time", rank=3, cut="never"),
+    Column("id", "id", rank=0, cut="never"),
+    Column("name", "name", rank=0, min_width=20, cut="middle"),
+    Column("status", "status", rank=0, cut="never"),
+    Column("progress", "progress", rank=2, cut="never"),
+    Column("best", "best", rank=1, cut="never"),
+    Column("duration", "time", rank=3, cut="never"),
 )
 
 
@@ -36,8 +50,13 @@ def plain_line(run: dict, note: str = "", width: int | None = None, prefix: str 
     """One event line: PREFIX, the run, NOTE (else its status), progress, loss, best, SUFFIX;
     on a terminal WIDTH wide the name is cut in the middle so the line does not wrap."""
     line = present(run)
-    bits = [note or line.status, line.progress, f"loss {line.loss}" if line.loss and not line.nan else "",
-            line.best, f"eta {line.eta}" if line.eta else ""]
+    bits = [
+        note or line.status,
+        line.progress,
+        f"loss {line.loss}" if line.loss and not line.nan else "",
+        line.best,
+        f"eta {line.eta}" if line.eta else "",
+    ]
     if (run.get("summary") or {}).get("nan_step") is not None:
         bits.append(f"NaN at step {run['summary']['nan_step']}")
     tail = "  ".join(b for b in bits if b) + suffix
@@ -48,8 +67,13 @@ def plain_line(run: dict, note: str = "", width: int | None = None, prefix: str 
     return f"{prefix}{line.id} {name}  {tail}"
 
 
-def fitted_table(columns: tuple[Column, ...], lines: list[RunLine], extra: list[dict[str, str]] | None = None,
-                 width: int | None = None, **options) -> tuple[Table, list[Fitted], list[dict[str, str]]]:
+def fitted_table(
+    columns: tuple[Column, ...],
+    lines: list[RunLine],
+    extra: list[dict[str, str]] | None = None,
+    width: int | None = None,
+    **options,
+) -> tuple[Table, list[Fitted], list[dict[str, str]]]:
     """A Rich table of LINES holding the columns that fit WIDTH, each no wider than it may be."""
     best_label, rows = with_shared_best(lines)
     rows = [{**row, **(extra[i] if extra else {})} for i, row in enumerate(rows)]
@@ -74,7 +98,7 @@ class RunView:
         self.interrupted = 0  # the signal that ended the scheduling early, if one did
         self.terminal_gone = False  # a write failed: the SSH session or the tmux pane is gone
 
-    def __enter__(self) -> "RunView":
+    def __enter__(self) -> RunView:
         if self.tty:
             self._live = Live(self._table(), console=self.console, refresh_per_second=4, transient=True)
             self._live.__enter__()
@@ -119,8 +143,10 @@ class RunView:
             elif run["status"] in FINAL_STATES:
                 took = present(run).duration
                 extra = f"  ({took})" if took else ""
-                self.say(plain_line(run, "", self._width(), self._stamp(), extra),
-                         style=STATUS_STYLE.get(run["status"]) if run["status"] in BAD_STATES else None)
+                self.say(
+                    plain_line(run, "", self._width(), self._stamp(), extra),
+                    style=STATUS_STYLE.get(run["status"]) if run["status"] in BAD_STATES else None,
+                )
                 if run["status"] in ("failed", "oom", "lost") and run.get("error"):
                     self.say("    " + "\n    ".join(run["error"].splitlines()[-5:]))
         if self._live:
@@ -139,8 +165,9 @@ class RunView:
         running = [self.runs[i] for i in self.watched if self.runs.get(i, {}).get("status") == "running"]
         queued = sum(1 for r in self.runs.values() if r["status"] == "queued")
         lines = [present(run) for run in running]
-        table, fitted, rows = fitted_table(LIVE_COLUMNS, lines, [{"bar": " " * BAR_WIDTH} for _ in lines],
-                                           self.console.width)
+        table, fitted, rows = fitted_table(
+            LIVE_COLUMNS, lines, [{"bar": " " * BAR_WIDTH} for _ in lines], self.console.width
+        )
         for run, line, row in zip(running, lines, rows):
             cells = []
             for f in fitted:
@@ -162,11 +189,16 @@ class RunView:
         runs = self.final_status()
         if runs:
             lines = [present(run) for run in runs]
-            table, fitted, rows = fitted_table(SUMMARY_COLUMNS, lines, width=self.console.width,
-                                               title="fertui run: summary")
+            table, fitted, rows = fitted_table(
+                SUMMARY_COLUMNS, lines, width=self.console.width, title="fertui run: summary"
+            )
             for line, row in zip(lines, rows):
-                table.add_row(*(Text(cut(row[f.column.key], f), style=line.style if f.column.key == "status" else "")
-                                for f in fitted))
+                table.add_row(
+                    *(
+                        Text(cut(row[f.column.key], f), style=line.style if f.column.key == "status" else "")
+                        for f in fitted
+                    )
+                )
             try:
                 self.console.print(table)
             except OSError:

@@ -86,15 +86,24 @@ def main(argv: list[str]) -> int:
         pid = os.posix_spawnp(command[0], command, os.environ)
     except OSError as exc:
         print(f"fertui: cannot start {command[0]!r}: {exc}", file=sys.stderr, flush=True)
-        write_exit(run_dir, {"exit_code": 127, "signal": None, "started": started,
-                             "ended": time.time(), "error": str(exc)})
+        write_exit(
+            run_dir, {"exit_code": 127, "signal": None, "started": started, "ended": time.time(), "error": str(exc)}
+        )
         return 127
     _, status = os.waitpid(pid, 0)  # retried by Python itself when a signal interrupts it
     code = os.waitstatus_to_exitcode(status)
     sig = -code if code < 0 else None
-    write_exit(run_dir, {"exit_code": None if sig else code, "signal": sig,
-                         "signal_name": signal.Signals(sig).name if sig else None,
-                         "pid": pid, "started": started, "ended": time.time()})
+    write_exit(
+        run_dir,
+        {
+            "exit_code": None if sig else code,
+            "signal": sig,
+            "signal_name": signal.Signals(sig).name if sig else None,
+            "pid": pid,
+            "started": started,
+            "ended": time.time(),
+        },
+    )
     return code if code >= 0 else 128 + sig
 
 

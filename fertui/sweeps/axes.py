@@ -46,7 +46,7 @@ class Axis:
     def sorted_values(self) -> list:
         return sorted(self.values) if self.ordered else list(self.values)
 
-    def with_value(self, value: Any) -> "Axis":
+    def with_value(self, value: Any) -> Axis:
         if any(same_value(value, v) for v in self.values):
             return self
         values = [*self.values, value]
@@ -67,7 +67,7 @@ class Axis:
         return {"key": self.key, "values": list(self.values), "log": self.log}
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "Axis":
+    def from_doc(cls, doc: dict) -> Axis:
         return cls(doc["key"], tuple(doc["values"]), bool(doc.get("log")))
 
 
@@ -86,7 +86,7 @@ def parse_axis(source: str, key: str, raw: Any) -> Axis:
     if key == "run.seed":
         raise ConfigError(source, where, "use sweep.seeds = [0, 1, 2] for replicates")
     is_expr = isinstance(raw, str)
-    values, log = (_evaluate(source, where, raw) if is_expr else (list(raw), False))
+    values, log = _evaluate(source, where, raw) if is_expr else (list(raw), False)
     spec = field_for(key)
     if spec is not None:
         values = [check_value(source, f"{where}[{i}]", spec, v) for i, v in enumerate(values)]
@@ -143,11 +143,13 @@ def _number(node: ast.AST, fail) -> float | int:
 def _range(args: list, kwargs: dict, fail) -> list:
     if kwargs.keys() - {"step"} or not 1 <= len(args) <= 3 or (kwargs and len(args) != 2):
         raise fail("range takes (end), (start, end) or (start, end, step)")
-    start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else kwargs.get("step", 1))
+    start, end, step = (
+        (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) > 2 else kwargs.get("step", 1))
+    )
     if step == 0:
         raise fail("range step must not be 0")
     if all(isinstance(v, int) for v in (start, end, step)):
-        return list(range(start, end, step))[:MAX_AXIS_VALUES + 1]
+        return list(range(start, end, step))[: MAX_AXIS_VALUES + 1]
     count = math.ceil((end - start) / step - 1e-9)
     return [round(start + i * step, 12) for i in range(max(0, min(count, MAX_AXIS_VALUES + 1)))]
 

@@ -24,8 +24,9 @@ def best_run(ws: Workspace, sweep_name: str) -> dict:
     found = best_cell(observations, direction)
     if found is None:
         states = sorted({o.status for o in observations}) or ["no runs"]
-        raise UserError(f"sweep '{sweep_name}' has no finished run with {spec.objective} yet "
-                        f"(its runs are: {', '.join(states)})")
+        raise UserError(
+            f"sweep '{sweep_name}' has no finished run with {spec.objective} yet (its runs are: {', '.join(states)})"
+        )
     in_cell = [o for o in observations if o.run_id in found.run_ids and o.value is not None]
     return min(in_cell, key=lambda o: rank_key(direction)(o.value)).run
 

@@ -14,8 +14,7 @@ from typing import Any
 
 from fertui.errors import UserError
 from fertui.metrics import Direction
-from fertui.sweeps.cells import (CellSplit, CellStats, best_position, hashable, own_cells, pick_best, splits,
-                                 sweep_cells)
+from fertui.sweeps.cells import CellSplit, CellStats, best_position, hashable, own_cells, pick_best, splits, sweep_cells
 from fertui.sweeps.results import require_key, require_metric, require_runs
 from fertui.sweeps.spec import SweepSpec, require_spec
 from fertui.workspace import Workspace
@@ -70,8 +69,11 @@ class Isolation:
 def _default_keys(spec: SweepSpec, rows: str | None, cols: str | None) -> tuple[str, str | None]:
     axes = [a.key for a in spec.axes]
     if rows is None:
-        rows = "model.depth" if "model.depth" in axes and cols != "model.depth" else next(
-            (k for k in axes if k != cols and k != "optim.lr"), axes[0])
+        rows = (
+            "model.depth"
+            if "model.depth" in axes and cols != "model.depth"
+            else next((k for k in axes if k != cols and k != "optim.lr"), axes[0])
+        )
     if cols is None:
         cols = "optim.lr" if "optim.lr" in axes and rows != "optim.lr" else next((k for k in axes if k != rows), None)
     if rows == cols:
@@ -95,8 +97,9 @@ def axis_values(spec: SweepSpec, key: str, seen: list) -> list:
     return [v for v in values if v in seen] + extra
 
 
-def pivot(ws: Workspace, sweep: str, rows: str | None = None, cols: str | None = None,
-          metric: str | None = None) -> Board:
+def pivot(
+    ws: Workspace, sweep: str, rows: str | None = None, cols: str | None = None, metric: str | None = None
+) -> Board:
     spec = require_spec(ws, sweep)
     observations = require_runs(ws, spec, metric)
     for flag, key in (("--rows", rows), ("--cols", cols)):
@@ -108,16 +111,28 @@ def pivot(ws: Workspace, sweep: str, rows: str | None = None, cols: str | None =
     groups = sweep_cells(observations, [k for k in (rows, cols) if k], direction)
     by_position: dict[tuple, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
-        by_position[(hashable(stats.params.get(rows)), hashable(stats.params.get(cols)) if cols else None)].append(stats)
+        by_position[(hashable(stats.params.get(rows)), hashable(stats.params.get(cols)) if cols else None)].append(
+            stats
+        )
     cells = {pos: pick_best(direction, cands) for pos, cands in by_position.items()}
     best = best_position(direction, cells)
     if best is not None:
         cells[best].best = True
     row_values = axis_values(spec, rows, [p[0] for p in cells])
     col_values = axis_values(spec, cols, [p[1] for p in cells]) if cols else [None]
-    return Board(sweep=spec.name, metric=metric, direction=direction, rows_key=rows, cols_key=cols,
-                 row_values=row_values, col_values=col_values, cells=cells, best=best, dataset=spec.dataset,
-                 splits=splits(spec, groups))
+    return Board(
+        sweep=spec.name,
+        metric=metric,
+        direction=direction,
+        rows_key=rows,
+        cols_key=cols,
+        row_values=row_values,
+        col_values=col_values,
+        cells=cells,
+        best=best,
+        dataset=spec.dataset,
+        splits=splits(spec, groups),
+    )
 
 
 def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | None = None) -> Isolation:
@@ -136,11 +151,12 @@ def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | N
     by_value: dict[Any, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
         by_value[hashable(stats.params.get(key))].append(stats)
-    rows = [IsolationRow(value=v, stats=pick_best(direction, by_value[v]), tried=len(own_cells(by_value[v])))
-            for v in axis_values(spec, key, list(by_value))]
+    rows = [
+        IsolationRow(value=v, stats=pick_best(direction, by_value[v]), tried=len(own_cells(by_value[v])))
+        for v in axis_values(spec, key, list(by_value))
+    ]
     best = best_position(direction, {i: r.stats for i, r in enumerate(rows)})
     if best is not None:
         rows[best].best = True
     nuisance = [k for k in axes if k != key and spec.role(k) != "fixed"]
-    return Isolation(sweep=spec.name, metric=metric, direction=direction, key=key, nuisance=nuisance,
-                     rows=rows)
+    return Isolation(sweep=spec.name, metric=metric, direction=direction, key=key, nuisance=nuisance, rows=rows)

@@ -40,12 +40,27 @@ if TYPE_CHECKING:
 Variant = tuple[tuple[str, Any], ...]  # (key, value) pairs where a run differs from its sweep's base
 
 # Keys that say how a run is launched, named or watched, never what it computes.
-NOT_PART_OF_A_CELL = frozenset({
-    "run.name", "run.seed", "run.tags", "run.priority",
-    "job.cwd", "job.env", "job.output_scalars", "job.metrics_map", "job.metrics_csv", "job.tensorboard",
-    "job.wandb", "job.metrics_direction",
-    "data.num_workers", "data.pin_memory", "data.persistent_workers", "train.log_every", "train.threads",
-})
+NOT_PART_OF_A_CELL = frozenset(
+    {
+        "run.name",
+        "run.seed",
+        "run.tags",
+        "run.priority",
+        "job.cwd",
+        "job.env",
+        "job.output_scalars",
+        "job.metrics_map",
+        "job.metrics_csv",
+        "job.tensorboard",
+        "job.wandb",
+        "job.metrics_direction",
+        "data.num_workers",
+        "data.pin_memory",
+        "data.persistent_workers",
+        "train.log_every",
+        "train.threads",
+    }
+)
 
 
 def _default(key: str) -> Any:
@@ -119,8 +134,8 @@ class CellSplit:
     """An axis cell whose runs differ in keys outside the axes: one CellStats per variant."""
 
     params: dict[str, Any]
-    keys: list[str]              # the differing keys
-    parts: list[CellStats]       # the sweep's own first
+    keys: list[str]  # the differing keys
+    parts: list[CellStats]  # the sweep's own first
     base_values: dict[str, Any]  # the sweep's base value of each differing key
 
 
@@ -214,6 +229,9 @@ def splits(spec: SweepSpec, cells: dict[tuple, CellStats]) -> list[CellSplit]:
             continue
         parts.sort(key=lambda c: (bool(c.variant), repr(c.variant)))  # values of any type: compare as text
         keys = sorted({k for c in parts for k, _ in c.variant})
-        out.append(CellSplit(params=parts[0].params, keys=keys, parts=parts,
-                             base_values={k: base.get(k, _default(k)) for k in keys}))
+        out.append(
+            CellSplit(
+                params=parts[0].params, keys=keys, parts=parts, base_values={k: base.get(k, _default(k)) for k in keys}
+            )
+        )
     return out

@@ -29,7 +29,6 @@ from fertui.sweeps.spec import require_spec
 from fertui.sweeps.testset_compare import TestSetNoise, test_set_noise
 from fertui.workspace import Workspace
 
-
 BEST_EPOCH = EpochRule("best")
 
 
@@ -44,6 +43,7 @@ class CompareRow:
 class BestVsBest:
     """Each setting at its own best across-value: the difference a paper reports. Picked on the
     same results it is measured on, so it is optimistic; its SE carries seed noise only."""
+
     a_value: Any
     b_value: Any
     diff: float
@@ -54,23 +54,23 @@ class BestVsBest:
 class PairStat:
     a: Any
     b: Any
-    n: int            # rows where both finished
+    n: int  # rows where both finished
     mean_diff: float | None  # the model's mean of (b - a) over the across-values
     a_wins: int
     b_wins: int
     ties: int
     p_value: float
     interval: PairedInterval | None = None
-    seeds: tuple[int, int] = (0, 0)      # fewest and most seeds of the paired cells
-    fit: ModelFit | None = None          # the mixed model's estimate, interval and interaction test
-    plan: Plan | None = None             # power and seeds at the smallest effect of interest
+    seeds: tuple[int, int] = (0, 0)  # fewest and most seeds of the paired cells
+    fit: ModelFit | None = None  # the mixed model's estimate, interval and interaction test
+    plan: Plan | None = None  # power and seeds at the smallest effect of interest
     best_vs_best: BestVsBest | None = None
     testset: TestSetNoise | None = None  # when every run stored its per-image predictions
 
     @property
     def lr_sd(self) -> float | None:
         """Spread of the true per-value differences (REML); None without replicates."""
-        return None if self.fit is None or self.fit.lr_var is None else self.fit.lr_var ** 0.5
+        return None if self.fit is None or self.fit.lr_var is None else self.fit.lr_var**0.5
 
     @property
     def seeds_needed(self) -> int | None:
@@ -111,12 +111,19 @@ def sign_test(wins: int, losses: int) -> float:
     if n == 0:
         return 1.0
     k = min(wins, losses)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 
-def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metric: str | None = None,
-            effect: float = DEFAULT_EFFECT, epoch: EpochRule = BEST_EPOCH) -> Comparison:
+def compare(
+    ws: Workspace,
+    sweep: str,
+    by: str,
+    across: str | None = None,
+    metric: str | None = None,
+    effect: float = DEFAULT_EFFECT,
+    epoch: EpochRule = BEST_EPOCH,
+) -> Comparison:
     spec = require_spec(ws, sweep)
     axes = [a.key for a in spec.axes]
     observations = require_runs(ws, spec, metric)
@@ -138,11 +145,21 @@ def compare(ws: Workspace, sweep: str, by: str, across: str | None = None, metri
         table[hashable(stats.params.get(across))][hashable(stats.params.get(by))].append(stats)
     by_values = axis_values(spec, by, sorted({b for row in table.values() for b in row}, key=str))
     if len(by_values) < 2:
-        raise UserError(f"sweep '{sweep}' has only one value of {by} ({by_values[0] if by_values else 'none'}); "
-                        "nothing to compare")
-    result = Comparison(sweep=spec.name, metric=metric, direction=direction, by=by, across=across,
-                        by_values=by_values, rows=[], wins={b: 0 for b in by_values},
-                        noise=pooled_sd(stats.values for stats in groups.values()), epoch=epoch)
+        raise UserError(
+            f"sweep '{sweep}' has only one value of {by} ({by_values[0] if by_values else 'none'}); nothing to compare"
+        )
+    result = Comparison(
+        sweep=spec.name,
+        metric=metric,
+        direction=direction,
+        by=by,
+        across=across,
+        by_values=by_values,
+        rows=[],
+        wins={b: 0 for b in by_values},
+        noise=pooled_sd(stats.values for stats in groups.values()),
+        epoch=epoch,
+    )
     for value in axis_values(spec, across, list(table)):
         stats = {b: pick_best(direction, cands) for b, cands in table[value].items()}
         winner = _winner(direction, stats)
@@ -175,17 +192,30 @@ def _pair(result: Comparison, a: Any, b: Any, effect: float = DEFAULT_EFFECT) ->
             # A "win" is a better value in the sweep's direction.
             b_wins += is_better(sb.mean, sa.mean, result.direction)
             a_wins += is_better(sa.mean, sb.mean, result.direction)
-    pair = PairStat(a=a, b=b, n=len(diffs), mean_diff=statistics.fmean(diffs) if diffs else None,
-                    a_wins=a_wins, b_wins=b_wins, ties=len(diffs) - a_wins - b_wins,
-                    p_value=sign_test(b_wins, a_wins))
+    pair = PairStat(
+        a=a,
+        b=b,
+        n=len(diffs),
+        mean_diff=statistics.fmean(diffs) if diffs else None,
+        a_wins=a_wins,
+        b_wins=b_wins,
+        ties=len(diffs) - a_wins - b_wins,
+        p_value=sign_test(b_wins, a_wins),
+    )
     if not diffs:
         return pair
     pair.seeds = (min(counts), max(counts))
     pair.fit = fit_difference(paired)
     fit = pair.fit
     pair.mean_diff = fit.estimate
-    pair.interval = PairedInterval(mean=fit.estimate, low=fit.low, high=fit.high, n=fit.data.n,
-                                   sd=statistics.stdev(diffs) if len(diffs) > 1 else None, level=fit.level)
+    pair.interval = PairedInterval(
+        mean=fit.estimate,
+        low=fit.low,
+        high=fit.high,
+        n=fit.data.n,
+        sd=statistics.stdev(diffs) if len(diffs) > 1 else None,
+        level=fit.level,
+    )
     pair.plan = plan(fit, effect)
     pair.best_vs_best = _best_vs_best(result, a, b)
     return pair
@@ -198,5 +228,5 @@ def _best_vs_best(result: Comparison, a: Any, b: Any) -> BestVsBest | None:
     sa, sb = best[a], best[b]
     value_of = {id(row.stats.get(x)): row.across_value for row in result.rows for x in (a, b)}
     noise = result.noise.sd
-    se = math.sqrt(noise ** 2 * (1 / sa.n + 1 / sb.n)) if noise is not None else None
+    se = math.sqrt(noise**2 * (1 / sa.n + 1 / sb.n)) if noise is not None else None
     return BestVsBest(value_of.get(id(sa)), value_of.get(id(sb)), sb.mean - sa.mean, se)

@@ -22,7 +22,7 @@ _MEAN_LAST = re.compile(r"mean-last-([1-9][0-9]*)")
 
 @dataclass(frozen=True)
 class EpochRule:
-    kind: str    # "best" | "last" | "mean-last"
+    kind: str  # "best" | "last" | "mean-last"
     k: int = 1
 
     @property
@@ -70,6 +70,6 @@ def epoch_values(ws: Workspace, observations: list[Observation], metric: str, ru
         if not series:
             out.append(replace(o, value=None))
             continue
-        value = series[-1] if rule.kind == "last" else statistics.fmean(series[-rule.k:])
+        value = series[-1] if rule.kind == "last" else statistics.fmean(series[-rule.k :])
         out.append(replace(o, value=value))
     return out

@@ -1,4 +1,4 @@
-""""Does this knob matter?" answered both ways: an equivalence test (TOST) against the smallest
+""" "Does this knob matter?" answered both ways: an equivalence test (TOST) against the smallest
 effect of interest, and a two-way ANOVA for a pair of knobs (does weight decay depend on LR?).
 
 TOST: for every pair of the knob's values, the mean difference over the cells of the other axes
@@ -27,10 +27,10 @@ TOST_LEVEL = 0.90
 class LevelDifference:
     a: Any
     b: Any
-    diff: float          # mean of (b − a)
-    low: float | None    # 90 % interval; None with too little data
+    diff: float  # mean of (b − a)
+    low: float | None  # 90 % interval; None with too little data
     high: float | None
-    units: int           # matched cells (or seeds, when there is one cell)
+    units: int  # matched cells (or seeds, when there is one cell)
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,9 @@ class Equivalence:
 
     @property
     def equivalent(self) -> bool:
-        return bool(self.pairs) and all(p.low is not None and -self.effect < p.low and p.high < self.effect
-                                        for p in self.pairs)
+        return bool(self.pairs) and all(
+            p.low is not None and -self.effect < p.low and p.high < self.effect for p in self.pairs
+        )
 
 
 def _t_interval(values: list[float]) -> tuple[float, float | None, float | None]:
@@ -71,7 +72,7 @@ def _welch(a: list[float], b: list[float]) -> tuple[float, float | None, float |
     se = math.sqrt(va + vb)
     if se == 0:
         return diff, diff, diff
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = stats.t.ppf(0.5 + TOST_LEVEL / 2, df) * se
     return diff, diff - half, diff + half
 
@@ -93,8 +94,11 @@ def equivalence(key: str, axes: list[str], observations: list[Observation], effe
             diff, low, high = _welch(*matched[0])
         else:
             continue
-        pairs.append(LevelDifference(a, b, diff, low, high, len(matched) if len(matched) >= 2 else
-                                     len(matched[0][0]) + len(matched[0][1])))
+        pairs.append(
+            LevelDifference(
+                a, b, diff, low, high, len(matched) if len(matched) >= 2 else len(matched[0][0]) + len(matched[0][1])
+            )
+        )
     return Equivalence(key, effect, pairs)
 
 
@@ -120,8 +124,11 @@ def two_way_anova(first: str, second: str, observations: list[Observation]) -> l
     import statsmodels.formula.api as smf
     from statsmodels.stats.anova import anova_lm
 
-    rows = [{"y": o.value, "a": repr(o.cell.get(first)), "b": repr(o.cell.get(second))}
-            for o in observations if o.value is not None]
+    rows = [
+        {"y": o.value, "a": repr(o.cell.get(first)), "b": repr(o.cell.get(second))}
+        for o in observations
+        if o.value is not None
+    ]
     frame = pd.DataFrame(rows)
     fitted = smf.ols("y ~ C(a) * C(b)", data=frame).fit()
     if fitted.df_resid < 1:
@@ -132,6 +139,13 @@ def two_way_anova(first: str, second: str, observations: list[Observation]) -> l
     for term, label in names.items():
         row = table.loc[term]
         f, p = row["F"], row["PR(>F)"]
-        out.append(AnovaTerm(label, None if math.isnan(f) else float(f), int(row["df"]), int(fitted.df_resid),
-                             None if math.isnan(p) else float(p)))
+        out.append(
+            AnovaTerm(
+                label,
+                None if math.isnan(f) else float(f),
+                int(row["df"]),
+                int(fitted.df_resid),
+                None if math.isnan(p) else float(p),
+            )
+        )
     return out

@@ -50,8 +50,11 @@ def plan_sweep(cfg: RunConfig, ws: Workspace, force: bool = False) -> list[dict]
         raise ConfigError(cfg.source, "sweep.axes", 'expected at least one axis, e.g. "optim.lr" = [1e-4, 2e-4]')
     grid_runs = spec.grid_size() * len(spec.seeds)
     if spec.strategy in ("grid", "optuna-grid") and grid_runs > MAX_GRID_RUNS:
-        raise ConfigError(cfg.source, "sweep.axes", f"the grid has {grid_runs} runs (at most {MAX_GRID_RUNS}); "
-                                                    "use strategy = \"tpe\" with a budget")
+        raise ConfigError(
+            cfg.source,
+            "sweep.axes",
+            f'the grid has {grid_runs} runs (at most {MAX_GRID_RUNS}); use strategy = "tpe" with a budget',
+        )
     own = spec
     old = load_spec(ws, spec.name)
     if old is not None:
@@ -76,10 +79,14 @@ def _require_same_base(cfg: RunConfig, old: SweepSpec, new: SweepSpec) -> None:
     was = old.flat_base().get(key)
     plain = isinstance(value, (int, float, str)) and len(compact(value)) <= 16
     name = f"{old.name}_{key.rsplit('.', 1)[-1]}{compact(value)}" if plain else "NEW_NAME"
-    raise ConfigError(cfg.source, key, f"sweep '{old.name}' already has runs with {key} = {compact(was)}; "
-                      f"{compact(value)}{others} would put a different experiment in the same cells. "
-                      f"Name a new sweep (--set sweep.name={name}) or add --force to keep both in this "
-                      "sweep, shown split")
+    raise ConfigError(
+        cfg.source,
+        key,
+        f"sweep '{old.name}' already has runs with {key} = {compact(was)}; "
+        f"{compact(value)}{others} would put a different experiment in the same cells. "
+        f"Name a new sweep (--set sweep.name={name}) or add --force to keep both in this "
+        "sweep, shown split",
+    )
 
 
 def _existing_runs(spec: SweepSpec, old: SweepSpec, variant: tuple, ws: Workspace) -> set[tuple]:

@@ -17,6 +17,7 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
+from fertui.atomicio import atomic_write_text
 from fertui.config import compact, sanitize_name
 from fertui.errors import UserError
 from fertui.events import read_run_events
@@ -28,7 +29,6 @@ from fertui.figures import (
     styled,
     wants_log_axis,
 )
-from fertui.atomicio import atomic_write_text
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.references import display_name, references_for
@@ -40,8 +40,14 @@ MAX_LOSS_CURVES = 16
 LOSS_METRICS = ("train/loss", "val/loss")
 
 
-def export(ws: Workspace, sweep: str, out: Path, by: str | None = None, paper: bool = False,
-           formats: tuple[str, ...] = ("png",)) -> list[Path]:
+def export(
+    ws: Workspace,
+    sweep: str,
+    out: Path,
+    by: str | None = None,
+    paper: bool = False,
+    formats: tuple[str, ...] = ("png",),
+) -> list[Path]:
     """Write every table and figure (in each of FORMATS) of SWEEP into OUT; the paths written."""
     spec = require_spec(ws, sweep)
     observations = require_runs(ws, spec)
@@ -49,9 +55,11 @@ def export(ws: Workspace, sweep: str, out: Path, by: str | None = None, paper: b
     title = titled(ws, spec.dataset, spec.name)
     prefix = sanitize_name(title)
     out.mkdir(parents=True, exist_ok=True)
-    written = [_write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
-               _write(out / f"{prefix}_board.csv", render.board_csv(board)),
-               _write(out / f"{prefix}_runs.csv", _runs_csv(spec.axes, observations))]
+    written = [
+        _write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
+        _write(out / f"{prefix}_board.csv", render.board_csv(board)),
+        _write(out / f"{prefix}_runs.csv", _runs_csv(spec.axes, observations)),
+    ]
     if board.cols_key is not None:
         written += save_figure(lines_figure(board, title), out / f"{prefix}.png", formats)
         written += save_figure(heatmap_figure(board), out / f"{prefix}_heatmap.png", formats)
@@ -65,8 +73,9 @@ def export(ws: Workspace, sweep: str, out: Path, by: str | None = None, paper: b
     return written
 
 
-def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: str | None, paper: bool,
-             formats: tuple[str, ...]) -> list[Path]:
+def _answers(
+    ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: str | None, paper: bool, formats: tuple[str, ...]
+) -> list[Path]:
     """What the results say: LR sensitivity, the comparison's verdict and per-class view, the paper table."""
     from fertui.sweeps.sensitivity import LR_KEY, sensitivity, sensitivity_png
 
@@ -74,8 +83,9 @@ def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: 
     written = []
     if spec.axis(LR_KEY) is not None and len(spec.axes) > 1:
         key, rows = sensitivity(ws, sweep)
-        written += sensitivity_png(key, rows, out / f"{prefix}_lr_sensitivity.png", title, spec.objective,
-                                   formats=formats)
+        written += sensitivity_png(
+            key, rows, out / f"{prefix}_lr_sensitivity.png", title, spec.objective, formats=formats
+        )
     if by is not None:
         from fertui.sweeps.compare import compare
         from fertui.sweeps.per_class import comparison_classes
@@ -83,8 +93,11 @@ def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: 
 
         cmp = compare(ws, sweep, by=by)
         header, rows = render.compare_rows(cmp)
-        text = (f"# {sweep}: {cmp.metric} by {by}\n\n{render.md_table(header, rows)}\n\n"
-                + "\n".join(render.pair_lines(cmp, f"fertui compare {sweep} --by {by}")) + "\n")
+        text = (
+            f"# {sweep}: {cmp.metric} by {by}\n\n{render.md_table(header, rows)}\n\n"
+            + "\n".join(render.pair_lines(cmp, f"fertui compare {sweep} --by {by}"))
+            + "\n"
+        )
         try:
             per_class = comparison_classes(ws, cmp)
         except UserError:
@@ -98,8 +111,10 @@ def _answers(ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: 
         from fertui.sweeps.paper import paper_latex, paper_markdown, paper_table
 
         table = paper_table(ws, sweep)
-        written += [_write(out / f"{prefix}_paper.md", paper_markdown(table)),
-                    _write(out / f"{prefix}_paper.tex", paper_latex(table))]
+        written += [
+            _write(out / f"{prefix}_paper.md", paper_markdown(table)),
+            _write(out / f"{prefix}_paper.tex", paper_latex(table)),
+        ]
     return written
 
 
@@ -115,21 +130,34 @@ def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
     iso = isolation(ws, sweep)
     header, rows = render.isolation_rows(iso)
     windows = sensitivity_lines(ws, sweep, iso.key)
-    return (f"# {sweep}: {board.metric}\n\n{render.board_markdown(board, refs)}\n"
-            f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n"
-            + (f"\n{windows[0]}\n\n" + "\n".join(f"- {w.strip()}" for w in windows[1:]) + "\n" if windows else ""))
+    return (
+        f"# {sweep}: {board.metric}\n\n{render.board_markdown(board, refs)}\n"
+        f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n"
+        + (f"\n{windows[0]}\n\n" + "\n".join(f"- {w.strip()}" for w in windows[1:]) + "\n" if windows else "")
+    )
 
 
 def _runs_csv(axes, observations: list[Observation]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["id", "name", "status", *[a.key for a in axes], "run.seed", "objective", "pruned_epoch",
-                     "tags", "notes"])
+    writer.writerow(
+        ["id", "name", "status", *[a.key for a in axes], "run.seed", "objective", "pruned_epoch", "tags", "notes"]
+    )
     for o in observations:
         notes = " | ".join(n.get("text", "") for n in o.run.get("notes") or [])
-        writer.writerow([o.run_id, o.name, o.status, *[o.cell.get(a.key) for a in axes], o.seed,
-                         "" if o.value is None else repr(o.value), o.pruned_epoch or "",
-                         " ".join(o.run.get("tags") or []), notes])
+        writer.writerow(
+            [
+                o.run_id,
+                o.name,
+                o.status,
+                *[o.cell.get(a.key) for a in axes],
+                o.seed,
+                "" if o.value is None else repr(o.value),
+                o.pruned_epoch or "",
+                " ".join(o.run.get("tags") or []),
+                notes,
+            ]
+        )
     return buf.getvalue()
 
 
@@ -155,12 +183,25 @@ def lines_figure(board: Board, title: str, only_row=None):
             elif stats is not None and stats.states.get("nan"):
                 nan_xs.append(x)
         if xs:
-            bars = ax.errorbar(xs, ys, yerr=errs if any(errs) else None, marker="o", capsize=2,
-                               label=f"{board.rows_key.split('.')[-1]}={compact(r)}")
+            bars = ax.errorbar(
+                xs,
+                ys,
+                yerr=errs if any(errs) else None,
+                marker="o",
+                capsize=2,
+                label=f"{board.rows_key.split('.')[-1]}={compact(r)}",
+            )
             colour = bars.lines[0].get_color()
             if pruned:
-                ax.plot(*zip(*pruned), linestyle="none", marker="o", markersize=7, markerfacecolor="white",
-                        markeredgecolor=colour, zorder=3)
+                ax.plot(
+                    *zip(*pruned),
+                    linestyle="none",
+                    marker="o",
+                    markersize=7,
+                    markerfacecolor="white",
+                    markeredgecolor=colour,
+                    zorder=3,
+                )
             if nan_xs:
                 ax.plot(nan_xs, [min(ys)] * len(nan_xs), linestyle="none", marker="x", color=colour)
     if numeric and wants_log_axis(board.cols_key, board.col_values):
@@ -233,8 +274,14 @@ def heatmap_figure(board: Board):
             stats = board.cell(r, c)
             text = fmt(grid[i, j]) if grid[i, j] == grid[i, j] else (render.cell_text(stats, fmt) if stats else "")
             bright = grid[i, j] == grid[i, j] and image.norm(grid[i, j]) > 0.6  # dark text on light cells
-            ax.text(j, i, text + (" *" if stats is not None and stats.best else ""), ha="center", va="center",
-                    color="black" if bright or grid[i, j] != grid[i, j] else "white")
+            ax.text(
+                j,
+                i,
+                text + (" *" if stats is not None and stats.best else ""),
+                ha="center",
+                va="center",
+                color="black" if bright or grid[i, j] != grid[i, j] else "white",
+            )
     ax.set_xticks(range(len(board.col_values)), [compact(c) for c in board.col_values], rotation=45)
     ax.set_yticks(range(len(board.row_values)), [compact(r) for r in board.row_values])
     ax.set_xlabel(board.cols_key)
@@ -244,8 +291,9 @@ def heatmap_figure(board: Board):
     return fig
 
 
-def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observation], out: Path,
-                    formats: tuple[str, ...]) -> list[Path]:
+def _per_name_plots(
+    ws: Workspace, spec, board: Board, observations: list[Observation], out: Path, formats: tuple[str, ...]
+) -> list[Path]:
     """One figure per run name when each row value has exactly one name (the notes'
     ``CLSFERBaseline_depth8_SearchLR``); a name that also names a column value (an LR) would
     title a figure that plots every LR, so then there are none."""
@@ -253,8 +301,11 @@ def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observ
     for o in observations:
         names[o.name].add(o.cell.get(board.rows_key))
         rows_named[o.cell.get(board.rows_key)].add(o.name)
-    if len(names) < 2 or any(len(rows) != 1 for rows in names.values()) or \
-            any(len(named) != 1 for named in rows_named.values()):
+    if (
+        len(names) < 2
+        or any(len(rows) != 1 for rows in names.values())
+        or any(len(named) != 1 for named in rows_named.values())
+    ):
         return []
     titles = {name: titled(ws, spec.dataset, name) for name in names}
     written = []
@@ -265,7 +316,7 @@ def _per_name_plots(ws: Workspace, spec, board: Board, observations: list[Observ
 
 
 def titled(ws: Workspace, dataset: str, name: str) -> str:
-    """"RAF-DB NAME"; just NAME for a sweep of command jobs, which name no data set."""
+    """ "RAF-DB NAME"; just NAME for a sweep of command jobs, which name no data set."""
     return f"{display_name(ws, dataset)} {name}" if dataset else name
 
 
@@ -306,14 +357,16 @@ def loss_figure(ws: Workspace, observations: list[Observation], title: str):
         metric = next((m for m in LOSS_METRICS if series.get(m) and series[m].points), None)
         if metric:
             label = " ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in o.cell.items()) + f" s{o.seed}"
-            curves.append((label + (f" ({o.status})" if o.status != "done" else ""), metric, series[metric].points,
-                           o.status))
+            curves.append(
+                (label + (f" ({o.status})" if o.status != "done" else ""), metric, series[metric].points, o.status)
+            )
     if not curves:
         return None
     fig, ax = new_figure(2, height_in=3.0)
-    for label, metric, points, status in curves[:MAX_LOSS_CURVES]:
-        line, = ax.plot([p[0] for p in points], [p[1] for p in points], label=label,
-                        linestyle="--" if status == "pruned" else "-")
+    for label, _metric, points, status in curves[:MAX_LOSS_CURVES]:
+        (line,) = ax.plot(
+            [p[0] for p in points], [p[1] for p in points], label=label, linestyle="--" if status == "pruned" else "-"
+        )
         if status == "nan":
             ax.plot(points[-1][0], points[-1][1], marker="x", markersize=7, color=line.get_color())
     ax.set_xlabel("step")

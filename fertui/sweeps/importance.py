@@ -23,15 +23,15 @@ BOOTSTRAP_SEED = 27
 @dataclass(frozen=True)
 class Importance:
     key: str
-    value: float                 # normalised: the axes' importances sum to 1
-    low: float | None            # bootstrap 95 % interval
+    value: float  # normalised: the axes' importances sum to 1
+    low: float | None  # bootstrap 95 % interval
     high: float | None
 
 
 @dataclass
 class ImportanceReport:
-    evaluator: str               # "PED-ANOVA" | "fANOVA"
-    rows: list[Importance]       # most important first
+    evaluator: str  # "PED-ANOVA" | "fANOVA"
+    rows: list[Importance]  # most important first
     runs: int
     bootstrap: int
     notes: list[str] = field(default_factory=list)
@@ -49,8 +49,11 @@ def _study(spec: SweepSpec, observations: list[Observation], axes: list):
     study = optuna.create_study(direction=spec.direction)
     distributions = {a.key: a.distribution() for a in axes}
     for o in observations:
-        study.add_trial(optuna.trial.create_trial(params={a.key: o.cell[a.key] for a in axes},
-                                                  distributions=distributions, value=o.value))
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={a.key: o.cell[a.key] for a in axes}, distributions=distributions, value=o.value
+            )
+        )
     return study
 
 

@@ -25,8 +25,9 @@ class ImportanceResult:
     anova: tuple[str, str, list[AnovaTerm]] | None
 
 
-def run_importance(ws: Workspace, sweep: str, effect: float, metric: str | None = None, bootstrap: int = 200,
-                   anova: str | None = None) -> ImportanceResult:
+def run_importance(
+    ws: Workspace, sweep: str, effect: float, metric: str | None = None, bootstrap: int = 200, anova: str | None = None
+) -> ImportanceResult:
     spec = require_spec(ws, sweep)
     metric = metric or spec.objective
     observations = require_runs(ws, spec, metric)
@@ -53,6 +54,8 @@ def _anova_pair(spec, keys: list[str], anova: str | None) -> tuple[str, str] | N
         raise UserError(f"--anova: expected two different keys as KEY1,KEY2, got {anova!r}")
     for key in pair:
         if key not in keys:
-            raise UserError(f"--anova: {key} is not an axis of sweep '{spec.name}' that took two values "
-                            f"(axes that did: {', '.join(keys) or 'none'})")
+            raise UserError(
+                f"--anova: {key} is not an axis of sweep '{spec.name}' that took two values "
+                f"(axes that did: {', '.join(keys) or 'none'})"
+            )
     return pair

@@ -24,9 +24,9 @@ from fertui.store_backup import set_aside
 @dataclass
 class JournalRepair:
     path: Path
-    first_torn: int | None      # 1-based number of the first torn line (None: nothing to repair)
-    dropped: int                # lines dropped: the torn one and every one after it
-    kept_as: Path | None        # the damaged journal, set aside
+    first_torn: int | None  # 1-based number of the first torn line (None: nothing to repair)
+    dropped: int  # lines dropped: the torn one and every one after it
+    kept_as: Path | None  # the damaged journal, set aside
 
 
 def torn_lines(path: Path) -> list[int]:
@@ -50,8 +50,10 @@ def torn_lines(path: Path) -> list[int]:
 def check_journal(path: Path) -> None:
     torn = torn_lines(path)
     if torn:
-        raise UserError(f"{path}: line {torn[0]} is not valid JSON (a write cut short{' and more' if len(torn) > 1 else ''}"
-                        "); `fertui store repair-journal` cuts it off there, keeping the file as it is beside it")
+        raise UserError(
+            f"{path}: line {torn[0]} is not valid JSON (a write cut short{' and more' if len(torn) > 1 else ''}"
+            "); `fertui store repair-journal` cuts it off there, keeping the file as it is beside it"
+        )
 
 
 def repair_journal(path: Path) -> JournalRepair:

@@ -30,8 +30,10 @@ def report_epoch(ws: Workspace, run: dict, epoch: int, value: float) -> bool:
         if trial is None or trial.state.is_finished():
             return False
         storage = storage_for(ws)
-        live = optuna.trial.Trial(study, storage.get_trial_id_from_study_id_trial_number(
-            storage.get_study_id_from_name(spec.name), trial.number))
+        live = optuna.trial.Trial(
+            study,
+            storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(spec.name), trial.number),
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a repeated epoch is ignored by Optuna with a warning
             live.report(float(value) if math.isfinite(value) else float("nan"), int(epoch))

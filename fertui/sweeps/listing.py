@@ -24,11 +24,24 @@ def sweep_summaries(ws: Workspace) -> list[dict]:
         spec = SweepSpec.from_doc(doc)
         observations = [observe(ws, spec, r) for r in by_sweep.get(spec.name, [])]
         found = best_cell(spec, observations)
-        axes = ", ".join(f"{a.key}[{len(a.values)}: {compact(a.sorted_values()[0])}..{compact(a.sorted_values()[-1])}]"
-                         if a.ordered else f"{a.key}[{len(a.values)}]" for a in spec.axes)
-        out.append({"name": spec.name, "strategy": spec.strategy, "objective": spec.objective,
-                    "direction": spec.direction, "runs": len(observations),
-                    "states": dict(Counter(o.status for o in observations)),
-                    "best": found[1] if found else None, "best_params": found[0] if found else None,
-                    "axes": axes, "dataset": spec.dataset})
+        axes = ", ".join(
+            f"{a.key}[{len(a.values)}: {compact(a.sorted_values()[0])}..{compact(a.sorted_values()[-1])}]"
+            if a.ordered
+            else f"{a.key}[{len(a.values)}]"
+            for a in spec.axes
+        )
+        out.append(
+            {
+                "name": spec.name,
+                "strategy": spec.strategy,
+                "objective": spec.objective,
+                "direction": spec.direction,
+                "runs": len(observations),
+                "states": dict(Counter(o.status for o in observations)),
+                "best": found[1] if found else None,
+                "best_params": found[0] if found else None,
+                "axes": axes,
+                "dataset": spec.dataset,
+            }
+        )
     return out

@@ -81,15 +81,15 @@ class DiffData:
 
 @dataclass(frozen=True)
 class ModelFit:
-    estimate: float              # Delta: the mean difference over the tried across-values
+    estimate: float  # Delta: the mean difference over the tried across-values
     se: float | None
-    df: int                      # of the interval: L - 1
+    df: int  # of the interval: L - 1
     low: float | None
     high: float | None
-    method: str                  # how, in words (REML, or the paired t fallback and why)
+    method: str  # how, in words (REML, or the paired t fallback and why)
     reml: bool
-    seed_var: float | None       # sigma^2: one seed's B − A noise is seed_var * (c_l per seed)
-    lr_var: float | None         # tau^2: variance of the true per-value differences
+    seed_var: float | None  # sigma^2: one seed's B − A noise is seed_var * (c_l per seed)
+    lr_var: float | None  # tau^2: variance of the true per-value differences
     data: DiffData
     interaction: InteractionTest | None = None
     level: float = LEVEL
@@ -149,8 +149,9 @@ def reml(data: DiffData) -> tuple[float, float] | None:
         return None
     spread = _sample_var(data.d) / (data.ss_within / data.df_within)  # tau^2/sigma^2 + mean c, roughly
     top = max(10.0, 100 * spread)
-    found = optimize.minimize_scalar(lambda r: _profile(r, data)[0], bounds=(0.0, top), method="bounded",
-                                     options={"xatol": 1e-6 * max(1.0, spread)})
+    found = optimize.minimize_scalar(
+        lambda r: _profile(r, data)[0], bounds=(0.0, top), method="bounded", options={"xatol": 1e-6 * max(1.0, spread)}
+    )
     if not found.success or not math.isfinite(found.fun):
         return None
     rho = float(found.x)
@@ -184,12 +185,27 @@ def fit_difference(values: list[PairedValue], level: float = LEVEL) -> ModelFit 
     test = interaction_test(data)
     found = reml(data) if data.df_within >= 1 else None
     if found is None:
-        why = "one seed per cell: seed and LR noise cannot be told apart" if data.df_within < 1 \
+        why = (
+            "one seed per cell: seed and LR noise cannot be told apart"
+            if data.df_within < 1
             else "the REML fit did not converge"
+        )
         se = math.sqrt(_sample_var(data.d) / data.n)
         half = t_quantile(data.n - 1, level) * se
-        return ModelFit(mean, se, data.n - 1, mean - half, mean + half,
-                        f"paired t over the per-value differences ({why})", False, None, None, data, test, level)
+        return ModelFit(
+            mean,
+            se,
+            data.n - 1,
+            mean - half,
+            mean + half,
+            f"paired t over the per-value differences ({why})",
+            False,
+            None,
+            None,
+            data,
+            test,
+            level,
+        )
     sigma2, tau2 = found
     w = [1 / (tau2 + sigma2 * c) for c in data.c]
     estimate = sum(wi * di for wi, di in zip(w, data.d)) / sum(w)
@@ -199,7 +215,18 @@ def fit_difference(values: list[PairedValue], level: float = LEVEL) -> ModelFit 
     se = math.sqrt(spread / sum(w))
     half = t_quantile(data.n - 1, level) * se
     kind = "seed-paired differences" if data.seed_paired else "independent seeds"
-    return ModelFit(estimate, se, data.n - 1, estimate - half, estimate + half,
-                    f"REML mixed model, model \u00d7 LR interaction random ({kind}); "
-                    f"Knapp\u2013Hartung t with {data.n - 1} df", True, sigma2, tau2, data, test, level,
-                    model_se=math.sqrt(1 / sum(w)))
+    return ModelFit(
+        estimate,
+        se,
+        data.n - 1,
+        estimate - half,
+        estimate + half,
+        f"REML mixed model, model \u00d7 LR interaction random ({kind}); Knapp\u2013Hartung t with {data.n - 1} df",
+        True,
+        sigma2,
+        tau2,
+        data,
+        test,
+        level,
+        model_se=math.sqrt(1 / sum(w)),
+    )

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 LEVEL = 0.95
 
@@ -16,17 +16,17 @@ LEVEL = 0.95
 @dataclass
 class SeedNoise:
     sd: float | None  # pooled within-cell sd; None without any cell of two or more seeds
-    df: int           # sum over cells of (seeds - 1)
-    cells: int        # cells with two or more seeds
+    df: int  # sum over cells of (seeds - 1)
+    cells: int  # cells with two or more seeds
 
 
 @dataclass
 class PairedInterval:
     mean: float
-    low: float | None   # None with fewer than two paired values
+    low: float | None  # None with fewer than two paired values
     high: float | None
     n: int
-    sd: float | None    # sd of the paired differences
+    sd: float | None  # sd of the paired differences
     level: float = LEVEL
 
     @property

@@ -6,8 +6,9 @@ the same data set; the best of each column in bold. Markdown and LaTeX (booktabs
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from fertui.config import compact
 from fertui.errors import UserError
@@ -24,8 +25,14 @@ from fertui.workspace import Workspace
 PAPER_BATCH = 256  # the notes' efficiency table is at batch 256
 # (column, header, direction): the direction picks the bold cell
 MAX, MIN = Direction.MAXIMIZE, Direction.MINIMIZE
-COLUMNS = (("acc", "Acc. (%)", MAX), ("mean_class", "Mean-class (%)", MAX), ("params_m", "Params (M)", MIN),
-           ("gmacs", "GMACs", MIN), ("img_per_s", "Train img/s", MAX), ("memory_mb", "Train memory (MB)", MIN))
+COLUMNS = (
+    ("acc", "Acc. (%)", MAX),
+    ("mean_class", "Mean-class (%)", MAX),
+    ("params_m", "Params (M)", MIN),
+    ("gmacs", "GMACs", MIN),
+    ("img_per_s", "Train img/s", MAX),
+    ("memory_mb", "Train memory (MB)", MIN),
+)
 
 
 @dataclass
@@ -34,9 +41,9 @@ class PaperRow:
     values: dict[str, float | None] = field(default_factory=dict)
     acc_std: float | None = None
     seeds: int = 0
-    where: str = ""    # the best cell's other values (e.g. lr=3.2e-6)
-    bench: str = ""    # which benchmark row gave the efficiency figures
-    source: str = ""   # references: where the number comes from
+    where: str = ""  # the best cell's other values (e.g. lr=3.2e-6)
+    bench: str = ""  # which benchmark row gave the efficiency figures
+    source: str = ""  # references: where the number comes from
     cite_key: str = ""  # references: BibTeX key for \cite{}
 
 
@@ -85,8 +92,14 @@ def bench_row(rows: list[dict], model: str, params_m: float | None = None) -> di
     """The model's training benchmark at batch 256, else at its largest measured batch; newest
     first, and one measured on a quiet machine before one marked ``loaded``. With PARAMS_M, only rows of a model with that many parameters (the same config: a
     bench of the registry's default depth says nothing about a depth-2 run)."""
-    mine = [r for r in rows if r.get("model") == model and r.get("mode") == "train" and not r.get("oom")
-            and (params_m is None or abs(float(r.get("params_m", -1)) - params_m) <= PARAMS_TOLERANCE_M)]
+    mine = [
+        r
+        for r in rows
+        if r.get("model") == model
+        and r.get("mode") == "train"
+        and not r.get("oom")
+        and (params_m is None or abs(float(r.get("params_m", -1)) - params_m) <= PARAMS_TOLERANCE_M)
+    ]
     if not mine:
         return None
     quiet = [r for r in mine if not r.get("loaded")]  # a row timed on a busy machine only when nothing else
@@ -115,8 +128,12 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
         if best.mean is None:
             continue
         model = lookup(runs[best.run_ids[0]], "model.name")
-        row = PaperRow(method=method_name(key, value, model), acc_std=best.std, seeds=best.n,
-                       where=" ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in best.params.items() if k != key))
+        row = PaperRow(
+            method=method_name(key, value, model),
+            acc_std=best.std,
+            seeds=best.n,
+            where=" ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in best.params.items() if k != key),
+        )
         row.values["acc"] = best.mean
         done = [rid for rid in best.run_ids if runs[rid]["status"] == "done"]
         classes = [c for c in (best_epoch_classes(ws.run_dir(rid), rid) for rid in done) if c is not None]
@@ -131,9 +148,15 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
             _counted_cost(row, runs[best.run_ids[0]], model, own_params)
         ours.append(row)
     refs = references_for(ws, spec.dataset, spec.objective)
-    references = [PaperRow(method=r.method, values={"acc": r.value, "params_m": r.params_m, "gmacs": r.gmacs},
-                           source=r.citation, cite_key=r.key)
-                  for r in (refs.rows if refs else [])]
+    references = [
+        PaperRow(
+            method=r.method,
+            values={"acc": r.value, "params_m": r.params_m, "gmacs": r.gmacs},
+            source=r.citation,
+            cite_key=r.key,
+        )
+        for r in (refs.rows if refs else [])
+    ]
     title = f"{display_name(ws, spec.dataset)} {spec.name}" if spec.dataset else spec.name
     scope = ", ".join(p for p in (refs.metric_text, f"on {refs.split}" if refs.split else "") if p) if refs else ""
     return PaperTable(title=title, key=key, ours=ours, references=references, reference_scope=scope)
@@ -157,9 +180,11 @@ def _counted_cost(row: PaperRow, run: dict, model: Any, own_params: float | None
         return
     row.values["params_m"] = own_params if own_params is not None else cost.params_m
     row.values["gmacs"] = cost.gmacs if cost is not None else None
-    row.bench = (f"{model}: no benchmark row of this config; params from the "
-                 f"{'run' if own_params is not None else 'model config'}, "
-                 + (f"GMACs counted at {cost.input_size} px" if cost is not None else "GMACs unknown"))
+    row.bench = (
+        f"{model}: no benchmark row of this config; params from the "
+        f"{'run' if own_params is not None else 'model config'}, "
+        + (f"GMACs counted at {cost.input_size} px" if cost is not None else "GMACs unknown")
+    )
 
 
 def _cells(table: PaperTable, row: PaperRow, bold: Callable[[str], str], pm: str, missing: str) -> list[str]:
@@ -170,8 +195,11 @@ def _cells(table: PaperTable, row: PaperRow, bold: Callable[[str], str], pm: str
         if value is None:
             out.append(missing)
             continue
-        text = f"{value:.2f}" if name in ("acc", "mean_class", "gmacs") else (
-            f"{value:.1f}" if name == "img_per_s" else f"{value:.3f}" if name == "params_m" else f"{value:.0f}")
+        text = (
+            f"{value:.2f}"
+            if name in ("acc", "mean_class", "gmacs")
+            else (f"{value:.1f}" if name == "img_per_s" else f"{value:.3f}" if name == "params_m" else f"{value:.0f}")
+        )
         if name == "acc" and row.acc_std is not None:
             text += f"{pm}{row.acc_std:.2f}"
         out.append(bold(text) if value == best.get(name) else text)
@@ -180,16 +208,21 @@ def _cells(table: PaperTable, row: PaperRow, bold: Callable[[str], str], pm: str
 
 def _notes(table: PaperTable) -> list[str]:
     seeds = sorted({r.seeds for r in table.ours})
-    notes = [f"Ours: accuracy mean ± std over {'/'.join(map(str, seeds))} seed(s) at each setting's best LR; "
-             "mean-class accuracy at the same runs' best-accuracy epoch (their confusion matrices)."]
+    notes = [
+        f"Ours: accuracy mean ± std over {'/'.join(map(str, seeds))} seed(s) at each setting's best LR; "
+        "mean-class accuracy at the same runs' best-accuracy epoch (their confusion matrices)."
+    ]
     benches = sorted({r.bench for r in table.ours if r.bench})
     if benches:
         notes.append("Efficiency from `fertui bench` training rows: " + "; ".join(benches) + ".")
     if table.references:
         cited = [f"{r.method}: {r.source}" for r in table.references if r.source]
-        notes.append(f"References: {table.reference_scope or 'published test accuracy'}, as each paper reports "
-                     "it (configs/references.toml); params and GMACs only where the paper publishes them"
-                     + (" (" + "; ".join(cited) + ")" if cited else "") + ".")
+        notes.append(
+            f"References: {table.reference_scope or 'published test accuracy'}, as each paper reports "
+            "it (configs/references.toml); params and GMACs only where the paper publishes them"
+            + (" (" + "; ".join(cited) + ")" if cited else "")
+            + "."
+        )
     return notes
 
 
@@ -198,8 +231,10 @@ def paper_markdown(table: PaperTable) -> str:
 
     header = ["Method", *[h for _, h, _ in COLUMNS], "at"]
     rows = [[r.method, *_cells(table, r, lambda t: f"**{t}**", " ± ", "—"), r.where] for r in table.ours]
-    rows += [[r.method, *_cells(table, r, lambda t: f"**{t}**", " ± ", "—"), r.source or "published"]
-             for r in table.references]
+    rows += [
+        [r.method, *_cells(table, r, lambda t: f"**{t}**", " ± ", "—"), r.source or "published"]
+        for r in table.references
+    ]
     return f"# {table.title}: the paper's table\n\n{md_table(header, rows)}\n\n" + "\n".join(_notes(table)) + "\n"
 
 
@@ -212,10 +247,17 @@ def _tex(text: str) -> str:
 def paper_latex(table: PaperTable) -> str:
     """A booktabs tabular: ours above the mid rule, published results below."""
     header = " & ".join(["Method", *[_tex(h) for _, h, _ in COLUMNS]]) + r" \\"
-    lines = [r"% requires \usepackage{booktabs}", r"\begin{tabular}{l" + "r" * len(COLUMNS) + "}", r"\toprule",
-             header, r"\midrule"]
+    lines = [
+        r"% requires \usepackage{booktabs}",
+        r"\begin{tabular}{l" + "r" * len(COLUMNS) + "}",
+        r"\toprule",
+        header,
+        r"\midrule",
+    ]
     for r in table.ours:
-        lines.append(" & ".join([_tex(r.method), *_cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--")]) + r" \\")
+        lines.append(
+            " & ".join([_tex(r.method), *_cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--")]) + r" \\"
+        )
     if table.references:
         lines.append(r"\midrule")
         for r in table.references:

@@ -34,8 +34,9 @@ class RunClasses:
     @property
     def accuracy(self) -> list[float | None]:
         """Per-class accuracy (recall) in %; None for a class absent from validation."""
-        return [100.0 * row[i] / total if total else None
-                for i, (row, total) in enumerate(zip(self.matrix, self.support))]
+        return [
+            100.0 * row[i] / total if total else None for i, (row, total) in enumerate(zip(self.matrix, self.support))
+        ]
 
     @property
     def overall(self) -> float:
@@ -54,8 +55,11 @@ class RunClasses:
 
 def confusion_files(run_dir: Path) -> list[tuple[int, Path]]:
     folder = run_dir / "artifacts"
-    found = [(int(m.group(1)), p) for p in folder.glob("confusion_epoch*.json")
-             if (m := CONFUSION_FILE.search(p.name))] if folder.is_dir() else []
+    found = (
+        [(int(m.group(1)), p) for p in folder.glob("confusion_epoch*.json") if (m := CONFUSION_FILE.search(p.name))]
+        if folder.is_dir()
+        else []
+    )
     return sorted(found)
 
 
@@ -73,15 +77,21 @@ def best_epoch_classes(run_dir: Path, run_id: str = "") -> RunClasses | None:
     if best is None:
         return None
     epoch, doc = best
-    return RunClasses(run_id=run_id or run_dir.name, epoch=epoch, classes=list(doc["classes"]),
-                      matrix=[list(map(int, row)) for row in doc["matrix"]])
+    return RunClasses(
+        run_id=run_id or run_dir.name,
+        epoch=epoch,
+        classes=list(doc["classes"]),
+        matrix=[list(map(int, row)) for row in doc["matrix"]],
+    )
 
 
 def require_classes(run_dir: Path, run_id: str) -> RunClasses:
     found = best_epoch_classes(run_dir, run_id)
     if found is None:
-        raise UserError(f"run {run_id} has no confusion matrix ({run_dir / 'artifacts'}/confusion_epoch*.json); "
-                        "the built-in trainer writes one per validation")
+        raise UserError(
+            f"run {run_id} has no confusion matrix ({run_dir / 'artifacts'}/confusion_epoch*.json); "
+            "the built-in trainer writes one per validation"
+        )
     return found
 
 
@@ -90,10 +100,10 @@ class ClassDifference:
     name: str
     a_mean: float | None
     b_mean: float | None
-    diff: float | None      # b - a, points
-    se: float | None        # from the seeds of both cells; None without replicates on both sides
+    diff: float | None  # b - a, points
+    se: float | None  # from the seeds of both cells; None without replicates on both sides
     half_width: float | None = None  # of the 95 % t interval over seeds
-    paired: bool = False    # both sides ran the same seeds: the se is of seed-paired differences
+    paired: bool = False  # both sides ran the same seeds: the se is of seed-paired differences
 
 
 @dataclass
@@ -107,8 +117,9 @@ class ClassComparison:
     b_runs: int
 
 
-def compare_classes(a_label: str, a_runs: list[RunClasses], b_label: str, b_runs: list[RunClasses],
-                    seeds: dict[str, int] | None = None) -> ClassComparison:
+def compare_classes(
+    a_label: str, a_runs: list[RunClasses], b_label: str, b_runs: list[RunClasses], seeds: dict[str, int] | None = None
+) -> ClassComparison:
     """Per-class accuracy of B minus A, each averaged over its runs (the seeds of one cell).
     With SEEDS (run id -> seed) and the same seeds on both sides, the interval is over the
     seed-paired differences (what a shared data order and init move alike cancels)."""
@@ -124,8 +135,11 @@ def compare_classes(a_label: str, a_runs: list[RunClasses], b_label: str, b_runs
     seeds = seeds or {}
     seeds_a = {seeds.get(r.run_id): r for r in a_runs}
     seeds_b = {seeds.get(r.run_id): r for r in b_runs}
-    paired = None not in seeds_a and len(seeds_a) == len(a_runs) == len(b_runs) == len(seeds_b) >= 2 \
+    paired = (
+        None not in seeds_a
+        and len(seeds_a) == len(a_runs) == len(b_runs) == len(seeds_b) >= 2
         and set(seeds_a) == set(seeds_b)
+    )
     rows = []
     for i, name in enumerate(classes):
         a = [r.accuracy[i] for r in a_runs if r.accuracy[i] is not None]
@@ -145,8 +159,9 @@ def compare_classes(a_label: str, a_runs: list[RunClasses], b_label: str, b_runs
     mean_a = _mean_matrix([r.row_percent() for r in a_runs], k)
     mean_b = _mean_matrix([r.row_percent() for r in b_runs], k)
     diff = [[mean_b[i][j] - mean_a[i][j] for j in range(k)] for i in range(k)]
-    return ClassComparison(a=a_label, b=b_label, classes=classes, rows=rows, confusion_diff=diff,
-                           a_runs=len(a_runs), b_runs=len(b_runs))
+    return ClassComparison(
+        a=a_label, b=b_label, classes=classes, rows=rows, confusion_diff=diff, a_runs=len(a_runs), b_runs=len(b_runs)
+    )
 
 
 def _mean_matrix(matrices: list[list[list[float]]], k: int) -> list[list[float]]:

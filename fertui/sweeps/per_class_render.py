@@ -13,22 +13,34 @@ MINUS = "\u2212"
 
 def run_class_lines(rc: RunClasses) -> list[str]:
     width = max(8, *(len(c) for c in rc.classes))
-    lines = [f"run {rc.run_id}, best epoch {rc.epoch}: accuracy {rc.overall:.2f}, mean class {rc.mean_class:.2f}",
-             f"{'class':{width}}  images  accuracy"]
+    lines = [
+        f"run {rc.run_id}, best epoch {rc.epoch}: accuracy {rc.overall:.2f}, mean class {rc.mean_class:.2f}",
+        f"{'class':{width}}  images  accuracy",
+    ]
     for name, support, acc in zip(rc.classes, rc.support, rc.accuracy):
         lines.append(f"{name:{width}}  {support:6d}  {'—' if acc is None else f'{acc:8.2f}'}")
     short = [c[:5] for c in rc.classes]
-    lines += ["", "confusion matrix (rows: true class, columns: predicted class)",
-              f"{'':{width}}  " + " ".join(f"{s:>5}" for s in short)]
+    lines += [
+        "",
+        "confusion matrix (rows: true class, columns: predicted class)",
+        f"{'':{width}}  " + " ".join(f"{s:>5}" for s in short),
+    ]
     for name, row in zip(rc.classes, rc.matrix):
         lines.append(f"{name:{width}}  " + " ".join(f"{v:5d}" for v in row))
     return lines
 
 
 def run_class_json(rc: RunClasses) -> dict[str, Any]:
-    return {"run": rc.run_id, "epoch": rc.epoch, "classes": rc.classes, "matrix": rc.matrix,
-            "support": rc.support, "accuracy": rc.accuracy, "val/acc": rc.overall,
-            "val/mean_class_acc": rc.mean_class}
+    return {
+        "run": rc.run_id,
+        "epoch": rc.epoch,
+        "classes": rc.classes,
+        "matrix": rc.matrix,
+        "support": rc.support,
+        "accuracy": rc.accuracy,
+        "val/acc": rc.overall,
+        "val/mean_class_acc": rc.mean_class,
+    }
 
 
 def class_diff_lines(cc: ClassComparison) -> list[str]:
@@ -40,8 +52,10 @@ def class_diff_lines(cc: ClassComparison) -> list[str]:
         noise = "± 95 % t interval over seeds"
     else:
         noise = "one run each: no seed noise"
-    lines = [f"per class: {cc.b} {MINUS} {cc.a} at the best of each ({cc.b_runs} vs {cc.a_runs} run(s); {noise})",
-             f"{'class':{width}}  {cc.a:>{col}}  {cc.b:>{col}}  difference"]
+    lines = [
+        f"per class: {cc.b} {MINUS} {cc.a} at the best of each ({cc.b_runs} vs {cc.a_runs} run(s); {noise})",
+        f"{'class':{width}}  {cc.a:>{col}}  {cc.b:>{col}}  difference",
+    ]
     for r in cc.rows:
         a = "—" if r.a_mean is None else f"{r.a_mean:.2f}"
         b = "—" if r.b_mean is None else f"{r.b_mean:.2f}"
@@ -51,11 +65,26 @@ def class_diff_lines(cc: ClassComparison) -> list[str]:
 
 
 def class_diff_json(cc: ClassComparison) -> dict[str, Any]:
-    return {"a": cc.a, "b": cc.b, "classes": cc.classes, "a_runs": cc.a_runs, "b_runs": cc.b_runs,
-            "rows": [{"class": r.name, "a": r.a_mean, "b": r.b_mean, "diff": r.diff, "se": r.se,
-                      "ci95_half_width": r.half_width, "seed_paired": r.paired}
-                     for r in cc.rows],
-            "confusion_diff_row_percent": cc.confusion_diff}
+    return {
+        "a": cc.a,
+        "b": cc.b,
+        "classes": cc.classes,
+        "a_runs": cc.a_runs,
+        "b_runs": cc.b_runs,
+        "rows": [
+            {
+                "class": r.name,
+                "a": r.a_mean,
+                "b": r.b_mean,
+                "diff": r.diff,
+                "se": r.se,
+                "ci95_half_width": r.half_width,
+                "seed_paired": r.paired,
+            }
+            for r in cc.rows
+        ],
+        "confusion_diff_row_percent": cc.confusion_diff,
+    }
 
 
 def run_class_png(rc: RunClasses, path: Path, title: str = "", formats: tuple[str, ...] = ("png",)) -> list[Path]:
@@ -85,8 +114,9 @@ def _run_class_figure(rc: RunClasses, title: str):
     grid.set_xlabel("predicted")
     grid.set_ylabel("true")
     fig.colorbar(image, ax=grid, label="% of the true class")
-    fig.suptitle(title or f"run {rc.run_id}, best epoch {rc.epoch}: {rc.overall:.2f} % "
-                          f"(mean class {rc.mean_class:.2f})")
+    fig.suptitle(
+        title or f"run {rc.run_id}, best epoch {rc.epoch}: {rc.overall:.2f} % (mean class {rc.mean_class:.2f})"
+    )
     fig.tight_layout()
     return fig
 
@@ -112,8 +142,7 @@ def _class_diff_figure(cc: ClassComparison, title: str):
     for i, row in enumerate(cc.confusion_diff):
         for j, v in enumerate(row):
             text = "0" if round(v, 1) == 0 else f"{v:+.1f}" if abs(v) < 10 else f"{v:+.0f}"  # fits 8 pt
-            grid.text(j, i, text, ha="center", va="center",
-                      color="white" if abs(v) > 0.6 * limit else "black")
+            grid.text(j, i, text, ha="center", va="center", color="white" if abs(v) > 0.6 * limit else "black")
     short = [c[:4] for c in cc.classes]
     grid.set_xticks(range(len(short)), short, rotation=45)
     grid.set_yticks(range(len(short)), short)

@@ -28,9 +28,9 @@ MAX_SEEDS = 50
 @dataclass(frozen=True)
 class Plan:
     effect: float
-    power_now: float | None          # None: not planned (see why)
-    seeds_needed: int | None         # per cell, for TARGET_POWER at effect; None: no number of seeds
-    why_not: str = ""                # when seeds are not the answer, in words
+    power_now: float | None  # None: not planned (see why)
+    seeds_needed: int | None  # per cell, for TARGET_POWER at effect; None: no number of seeds
+    why_not: str = ""  # when seeds are not the answer, in words
     target: float = TARGET_POWER
 
 
@@ -71,8 +71,13 @@ def plan(fit: ModelFit | None, effect: float = DEFAULT_EFFECT) -> Plan | None:
     if data.df_within < MIN_PLAN_DF:
         return Plan(effect, None, None, f"seed noise measured on {data.df_within} df: too rough to plan by")
     if _power_at(effect, fit, MAX_SEEDS) < TARGET_POWER:
-        return Plan(effect, now, None, "the spread between values alone keeps the power below "
-                                       f"{TARGET_POWER * 100:.0f} %: more values would help, not more seeds")
+        return Plan(
+            effect,
+            now,
+            None,
+            "the spread between values alone keeps the power below "
+            f"{TARGET_POWER * 100:.0f} %: more values would help, not more seeds",
+        )
     low, high = 1, MAX_SEEDS  # power grows with seeds: bisect for the first that reaches the target
     while low < high:
         mid = (low + high) // 2

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from fertui.config import compact
 from fertui.metrics import rank_key
@@ -59,8 +60,9 @@ class CellSpace:
         return math.sqrt(total)
 
 
-def propose_cells(spec: SweepSpec, observations: Iterable, taken: set, k: int, sampler: str = "gp",
-                  seed: int = 0) -> list[Pick]:
+def propose_cells(
+    spec: SweepSpec, observations: Iterable, taken: set, k: int, sampler: str = "gp", seed: int = 0
+) -> list[Pick]:
     """Up to K untried cells, best first, from the sweep's OBSERVATIONS (fertui.sweeps.results)."""
     candidates = [c for c in grid_cells(spec) if cell_of(spec, c) not in taken]
     observations = list(observations)
@@ -69,8 +71,11 @@ def propose_cells(spec: SweepSpec, observations: Iterable, taken: set, k: int, s
     finished = [(o.cell, o.value) for o in settled(observations, direction) if o.value is not None and not o.variant]
     space = CellSpace(spec.axes)
     rng = random.Random(seed)
-    tried = [o.cell for o in observations if getattr(o, "status", "done") != "cancelled"
-             and all(o.cell.get(a.key) is not None for a in spec.axes)]
+    tried = [
+        o.cell
+        for o in observations
+        if getattr(o, "status", "done") != "cancelled" and all(o.cell.get(a.key) is not None for a in spec.axes)
+    ]
     picks: list[Pick] = []
     lies: list[tuple[dict, float]] = []
     while candidates and len(picks) < k:
@@ -115,8 +120,9 @@ def _ask(spec: SweepSpec, results: list[tuple[dict, float]], sampler: str, seed:
     study = optuna.create_study(direction=spec.direction, sampler=chosen)
     for cell, value in results:
         try:
-            study.add_trial(create_trial(params={a.key: cell[a.key] for a in varying}, distributions=dists,
-                                         value=value))
+            study.add_trial(
+                create_trial(params={a.key: cell[a.key] for a in varying}, distributions=dists, value=value)
+            )
         except (ValueError, TypeError):
             continue  # a run outside the current axes (e.g. added by hand) says nothing here
     trial = study.ask(dists)
@@ -124,15 +130,20 @@ def _ask(spec: SweepSpec, results: list[tuple[dict, float]], sampler: str, seed:
     return {**fixed, **trial.params}
 
 
-def _reason(spec: SweepSpec, space: CellSpace, cell: dict, finished: list[tuple[dict, float]],
-            sampler: str) -> str:
+def _reason(spec: SweepSpec, space: CellSpace, cell: dict, finished: list[tuple[dict, float]], sampler: str) -> str:
     best_cell, best_value = min(finished, key=lambda cv: rank_key(spec.metric_direction(None)[1])(cv[1]))
     model = "Gaussian process" if sampler == "gp" else "TPE"
-    scales = ", ".join(f"{a.key.split('.')[-1]} {'log' if a.log else 'integer' if a.integer else 'linear'}"
-                       for a in spec.axes if a.ordered and len(a.values) > 1)
+    scales = ", ".join(
+        f"{a.key.split('.')[-1]} {'log' if a.log else 'integer' if a.integer else 'linear'}"
+        for a in spec.axes
+        if a.ordered and len(a.values) > 1
+    )
     near = _adjacent(spec, cell, best_cell)
-    where = (f"next to the best cell so far ({describe(best_cell)}: {best_value:.4g})" if near
-             else f"best so far {best_value:.4g} at {describe(best_cell)}")
+    where = (
+        f"next to the best cell so far ({describe(best_cell)}: {best_value:.4g})"
+        if near
+        else f"best so far {best_value:.4g} at {describe(best_cell)}"
+    )
     return f"{model} pick on ordered axes ({scales}); {where}"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fertui.config import compact
 from fertui.metrics import rank_key
@@ -15,8 +16,15 @@ from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
 from fertui.terminal_text import inline
 
-STATE_MARKS = {"nan": "NaN", "failed": "failed", "oom": "OOM", "lost": "lost", "running": "running",
-               "queued": "queued", "cancelled": "cancelled"}
+STATE_MARKS = {
+    "nan": "NaN",
+    "failed": "failed",
+    "oom": "OOM",
+    "lost": "lost",
+    "running": "running",
+    "queued": "queued",
+    "cancelled": "cancelled",
+}
 
 
 def number_format(values: list[float]) -> Callable[[float], str]:
@@ -135,9 +143,24 @@ def short_key(dotted: str) -> str:
 
 
 def split_records(board: Board) -> list[dict[str, Any]]:
-    return [{"params": s.params, "keys": s.keys,
-             "parts": [{"values": {**s.base_values, **dict(p.variant)}, "own": not p.variant, "mean": p.mean,
-                        "std": p.std, "n": p.n, "runs": p.run_ids} for p in s.parts]} for s in board.splits]
+    return [
+        {
+            "params": s.params,
+            "keys": s.keys,
+            "parts": [
+                {
+                    "values": {**s.base_values, **dict(p.variant)},
+                    "own": not p.variant,
+                    "mean": p.mean,
+                    "std": p.std,
+                    "n": p.n,
+                    "runs": p.run_ids,
+                }
+                for p in s.parts
+            ],
+        }
+        for s in board.splits
+    ]
 
 
 def noise_line(board: Board) -> str | None:
@@ -147,8 +170,10 @@ def noise_line(board: Board) -> str | None:
     noise = pooled_sd(c.values for c in board.cells.values())
     if noise.sd is None:
         return None
-    return (f"seed noise: sd {noise.sd:.2f} (pooled within-cell sd over {noise.cells} cell(s) with replicates, "
-            f"{noise.df} df)")
+    return (
+        f"seed noise: sd {noise.sd:.2f} (pooled within-cell sd over {noise.cells} cell(s) with replicates, "
+        f"{noise.df} df)"
+    )
 
 
 def reference_lines(board: Board, refs: ReferenceSet | None) -> list[str]:
@@ -204,10 +229,21 @@ def board_markdown(board: Board, refs: ReferenceSet | None = None) -> str:
 def board_records(board: Board) -> list[dict[str, Any]]:
     records = []
     for (r, c), stats in board.cells.items():
-        records.append({board.rows_key: r, **({board.cols_key: c} if board.cols_key else {}),
-                        "mean": stats.mean, "std": stats.std, "n": stats.n, "values": stats.values,
-                        "states": dict(stats.states), "pruned_epochs": stats.pruned_epochs,
-                        "best": stats.best, "params": stats.params, "runs": stats.run_ids})
+        records.append(
+            {
+                board.rows_key: r,
+                **({board.cols_key: c} if board.cols_key else {}),
+                "mean": stats.mean,
+                "std": stats.std,
+                "n": stats.n,
+                "values": stats.values,
+                "states": dict(stats.states),
+                "pruned_epochs": stats.pruned_epochs,
+                "best": stats.best,
+                "params": stats.params,
+                "runs": stats.run_ids,
+            }
+        )
     return records
 
 
@@ -218,8 +254,9 @@ def board_csv(board: Board) -> str:
     writer.writerow(keys + ["mean", "std", "n", "states", "best"])
     for rec in board_records(board):
         states = ";".join(f"{k}={v}" for k, v in sorted(rec["states"].items()))
-        writer.writerow([shown(rec[k]) for k in keys] + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states,
-                                                         int(rec["best"])])
+        writer.writerow(
+            [shown(rec[k]) for k in keys] + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states, int(rec["best"])]
+        )
     return buf.getvalue()
 
 
@@ -228,10 +265,17 @@ def _num(value: float | None) -> str:
 
 
 def board_json(board: Board, refs: ReferenceSet | None = None) -> dict[str, Any]:
-    return {"sweep": board.sweep, "metric": board.metric, "maximize": board.maximize, "rows": board.rows_key,
-            "cols": board.cols_key, "best": _best_record(board),
-            "cells": board_records(board), "splits": split_records(board),
-            "references": [{"method": r.method, "value": r.value} for r in refs.rows] if refs else []}
+    return {
+        "sweep": board.sweep,
+        "metric": board.metric,
+        "maximize": board.maximize,
+        "rows": board.rows_key,
+        "cols": board.cols_key,
+        "best": _best_record(board),
+        "cells": board_records(board),
+        "splits": split_records(board),
+        "references": [{"method": r.method, "value": r.value} for r in refs.rows] if refs else [],
+    }
 
 
 def _best_record(board: Board) -> dict | None:
@@ -243,7 +287,11 @@ def isolation_rows(iso: Isolation) -> tuple[list[str], list[list[Cell]]]:
     header = [iso.key, f"best {iso.metric}", "at " + ", ".join(iso.nuisance) if iso.nuisance else "at", "cells tried"]
     rows = []
     for row in iso.rows:
-        at = " ".join(f"{k.split('.')[-1]}={compact(row.stats.params.get(k))}" for k in iso.nuisance) if row.stats else ""
+        at = (
+            " ".join(f"{k.split('.')[-1]}={compact(row.stats.params.get(k))}" for k in iso.nuisance)
+            if row.stats
+            else ""
+        )
         rows.append([Cell(label(row.value)), stats_cell(row.stats, fmt, best=row.best), Cell(at), Cell(str(row.tried))])
     return header, rows
 

@@ -32,8 +32,11 @@ def replicate_plan(ws: Workspace, cmp: Comparison) -> list[tuple[dict, int]]:
     if not any(p.plan is not None and p.plan.power_now is not None for p in cmp.pairs):
         cells, target = list(cmp.deciding_cells().values()), MIN_SEEDS
     else:
-        needed = [p.seeds_needed for p in cmp.pairs if p.seeds_needed is not None
-                  and p.fit is not None and not p.fit.excludes_zero]
+        needed = [
+            p.seeds_needed
+            for p in cmp.pairs
+            if p.seeds_needed is not None and p.fit is not None and not p.fit.excludes_zero
+        ]
         if not needed:
             return []
         target = min(max(needed), MAX_SEEDS_QUEUED)
@@ -57,8 +60,10 @@ def enqueue_replicates(ws: Workspace, cmp: Comparison) -> list[str]:
     spec = require_spec(ws, cmp.sweep)
     plan = replicate_plan(ws, cmp)
     if not plan:
-        raise UserError(f"sweep '{cmp.sweep}': nothing to queue: the cells already have or have queued "
-                        "the seeds asked for, or more seeds alone would not resolve the difference")
+        raise UserError(
+            f"sweep '{cmp.sweep}': nothing to queue: the cells already have or have queued "
+            "the seeds asked for, or more seeds alone would not resolve the difference"
+        )
     docs = []
     for cell, seed in plan:
         docs.append(spec.cell_doc(cell, seed))

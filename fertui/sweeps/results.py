@@ -8,7 +8,7 @@ value is :mod:`fertui.sweeps.cells`.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from fertui.config import flatten_free
@@ -34,8 +34,8 @@ class Observation:
     value: float | None  # the metric, for finished runs that reported a finite value
     pruned_epoch: int | None = None
     run: dict = field(default_factory=dict, repr=False)
-    variant: Variant = ()   # non-axis keys where the run differs from its sweep's base
-    cell_key: tuple = ()    # the axis cell's identity (spec.cell_of)
+    variant: Variant = ()  # non-axis keys where the run differs from its sweep's base
+    cell_key: tuple = ()  # the axis cell's identity (spec.cell_of)
     # Code fingerprints of every attempt at this (cell, variant, seed) that settled() chose among (provenance).
     code_states: frozenset[str] = frozenset()
 
@@ -60,8 +60,11 @@ def metric_value(ws: Workspace, run: dict, metric: str, direction: Direction) ->
         if value is None:
             value = (record.summary.values or {}).get(metric)
         return finite_number(value)
-    seen = [finite_number(e["metrics"][metric]) for e in read_run_events(ws.run_dir(run["id"]))
-            if event_kind(e) is EventKind.LOG and isinstance(e.get("metrics"), dict) and metric in e["metrics"]]
+    seen = [
+        finite_number(e["metrics"][metric])
+        for e in read_run_events(ws.run_dir(run["id"]))
+        if event_kind(e) is EventKind.LOG and isinstance(e.get("metrics"), dict) and metric in e["metrics"]
+    ]
     return best_of([v for v in seen if v is not None], direction)
 
 
@@ -83,22 +86,30 @@ def observe(ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None
     value = metric_value(ws, run, metric, direction) if counts else None
     summary = run.get("summary") or {}
     cell = {a.key: lookup(run, a.key) for a in spec.axes}
-    return Observation(run_id=run["id"], name=run.get("name", ""), status=run["status"], cell=cell,
-                       seed=int(lookup(run, "run.seed") or 0), value=value,
-                       pruned_epoch=summary.get("pruned_epoch"), run=run,
-                       variant=variant_of(spec, flat_config(run)), cell_key=cell_of(spec, cell))
+    return Observation(
+        run_id=run["id"],
+        name=run.get("name", ""),
+        status=run["status"],
+        cell=cell,
+        seed=int(lookup(run, "run.seed") or 0),
+        value=value,
+        pruned_epoch=summary.get("pruned_epoch"),
+        run=run,
+        variant=variant_of(spec, flat_config(run)),
+        cell_key=cell_of(spec, cell),
+    )
 
 
-def sweep_observations(ws: Workspace, spec: SweepSpec, metric: str | None = None
-                       ) -> tuple[list[Observation], Counter]:
+def sweep_observations(ws: Workspace, spec: SweepSpec, metric: str | None = None) -> tuple[list[Observation], Counter]:
     """Every run of the sweep observed, and how many runs each tried cell has."""
     observations = [observe(ws, spec, r, metric) for r in sweep_runs(ws, spec.name)]
     taken = Counter(o.cell_key for o in observations if o.status not in UNTRIED_STATES)
     return observations, taken
 
 
-def settled_observations(spec: SweepSpec, observations: list[Observation], metric: str | None = None
-                         ) -> list[Observation]:
+def settled_observations(
+    spec: SweepSpec, observations: list[Observation], metric: str | None = None
+) -> list[Observation]:
     """One observation per (cell, variant, seed), by :func:`fertui.sweeps.cells.settled`."""
     return settled(observations, spec.metric_direction(metric)[1])
 
@@ -120,8 +131,9 @@ def require_key(spec: SweepSpec, observations: list[Observation], key: str, flag
     axes = [a.key for a in spec.axes]
     if key in axes or any(lookup(o.run, key) is not None for o in observations):
         return
-    raise UserError(f"{flag} {key}: names no axis of sweep '{spec.name}'{suggest(key, axes)}; "
-                    f"its axes: {', '.join(axes)}")
+    raise UserError(
+        f"{flag} {key}: names no axis of sweep '{spec.name}'{suggest(key, axes)}; its axes: {', '.join(axes)}"
+    )
 
 
 def require_metric(spec: SweepSpec, observations: list[Observation], metric: str) -> None:
@@ -131,8 +143,10 @@ def require_metric(spec: SweepSpec, observations: list[Observation], metric: str
     known = sorted(reported_metrics(observations) | {spec.objective})
     if metric in known:
         return
-    raise UserError(f"--metric {metric}: no run of sweep '{spec.name}' reported it{suggest(metric, known)}; "
-                    f"reported: {', '.join(known)}")
+    raise UserError(
+        f"--metric {metric}: no run of sweep '{spec.name}' reported it{suggest(metric, known)}; "
+        f"reported: {', '.join(known)}"
+    )
 
 
 def require_runs(ws: Workspace, spec: SweepSpec, metric: str | None = None) -> list[Observation]:

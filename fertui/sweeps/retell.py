@@ -45,17 +45,31 @@ def retell(ws: Workspace, sweep: str, run_ids: set[str]) -> list[str]:
                 continue
             if trial.state == TrialState.FAIL:
                 params, dists = _trial_params(spec, run)
-                attrs = {**trial.user_attrs, RUN_ATTR: run["id"], "fertui_status": "done",
-                         "fertui_reingested_from": trial.number}
-                study.add_trial(create_trial(state=TrialState.COMPLETE, value=value, params=params,
-                                             distributions=dists, user_attrs=attrs))
+                attrs = {
+                    **trial.user_attrs,
+                    RUN_ATTR: run["id"],
+                    "fertui_status": "done",
+                    "fertui_reingested_from": trial.number,
+                }
+                study.add_trial(
+                    create_trial(
+                        state=TrialState.COMPLETE, value=value, params=params, distributions=dists, user_attrs=attrs
+                    )
+                )
                 number = study.get_trials(deepcopy=False)[-1].number
                 numbers[run["id"]] = {"trial": number}
-                lines.append(f"sweep {sweep}: run {run['id']} trial {trial.number} FAIL -> trial {number} "
-                             f"COMPLETE ({spec.objective} {value:g})")
-            elif trial.state == TrialState.COMPLETE and trial.value is not None and \
-                    not math.isclose(trial.value, value, rel_tol=1e-9):
-                lines.append(f"sweep {sweep}: run {run['id']} trial {trial.number} keeps {spec.objective} "
-                             f"{trial.value:g} (now {value:g}): Optuna never changes a finished trial")
+                lines.append(
+                    f"sweep {sweep}: run {run['id']} trial {trial.number} FAIL -> trial {number} "
+                    f"COMPLETE ({spec.objective} {value:g})"
+                )
+            elif (
+                trial.state == TrialState.COMPLETE
+                and trial.value is not None
+                and not math.isclose(trial.value, value, rel_tol=1e-9)
+            ):
+                lines.append(
+                    f"sweep {sweep}: run {run['id']} trial {trial.number} keeps {spec.objective} "
+                    f"{trial.value:g} (now {value:g}): Optuna never changes a finished trial"
+                )
     Store(ws.store_path).update_runs(numbers)
     return lines

@@ -33,7 +33,7 @@ LR_KEY = "optim.lr"
 class LrWindow:
     best: float
     best_lr: float
-    low_lr: float            # window edges (LR); at a grid edge when open
+    low_lr: float  # window edges (LR); at a grid edge when open
     high_lr: float
     open_low: bool
     open_high: bool
@@ -57,8 +57,9 @@ class Sensitivity:
     points: list[tuple[float, float]] = field(default_factory=list)  # (lr, objective), by lr
 
 
-def lr_window(points: list[tuple[float, float]], delta: float = DEFAULT_DELTA,
-              direction: Direction = Direction.MAXIMIZE) -> LrWindow:
+def lr_window(
+    points: list[tuple[float, float]], delta: float = DEFAULT_DELTA, direction: Direction = Direction.MAXIMIZE
+) -> LrWindow:
     """The within-DELTA window around the best of POINTS ((lr, objective), any order)."""
     pts = sorted(points)
     xs = [math.log10(lr) for lr, _ in pts]
@@ -79,12 +80,21 @@ def lr_window(points: list[tuple[float, float]], delta: float = DEFAULT_DELTA,
     low, open_low = edge(-1)
     high, open_high = edge(+1)
     best_lr, best = pts[i_best]
-    return LrWindow(best=best, best_lr=best_lr, low_lr=10 ** low, high_lr=10 ** high,
-                    open_low=open_low, open_high=open_high, delta=delta, direction=direction)
+    return LrWindow(
+        best=best,
+        best_lr=best_lr,
+        low_lr=10**low,
+        high_lr=10**high,
+        open_low=open_low,
+        open_high=open_high,
+        delta=delta,
+        direction=direction,
+    )
 
 
-def sensitivity(ws: Workspace, sweep: str, key: str | None = None, delta: float = DEFAULT_DELTA,
-                metric: str | None = None) -> tuple[str, list[Sensitivity]]:
+def sensitivity(
+    ws: Workspace, sweep: str, key: str | None = None, delta: float = DEFAULT_DELTA, metric: str | None = None
+) -> tuple[str, list[Sensitivity]]:
     """(key, one Sensitivity per value of KEY, the isolation view's scientific axis by default)."""
     spec = require_spec(ws, sweep)
     if spec.axis(LR_KEY) is None:
@@ -133,8 +143,10 @@ def window_line(key: str, s: Sensitivity, fmt=lambda v: f"{v:.2f}") -> str:
     if w.open_high:
         opens.append("open-ended above the grid")
     edges = f"{lr_text(w.low_lr)}\u2026{lr_text(w.high_lr)}"
-    return (f"{name}: best {fmt(w.best)} at {compact(w.best_lr)}, within {compact(w.delta)} over "
-            f"{at_least}{w.decades:.2f} decades ({edges}" + (f"; {', '.join(opens)}" if opens else "") + ")")
+    return (
+        f"{name}: best {fmt(w.best)} at {compact(w.best_lr)}, within {compact(w.delta)} over "
+        f"{at_least}{w.decades:.2f} decades ({edges}" + (f"; {', '.join(opens)}" if opens else "") + ")"
+    )
 
 
 def lr_text(value: float) -> str:
@@ -143,8 +155,9 @@ def lr_text(value: float) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
 
 
-def isolation_windows(ws: Workspace, sweep: str, key: str | None, delta: float,
-                      metric: str | None) -> tuple[str, list[Sensitivity]] | None:
+def isolation_windows(
+    ws: Workspace, sweep: str, key: str | None, delta: float, metric: str | None
+) -> tuple[str, list[Sensitivity]] | None:
     """sensitivity() beside an isolation view: None (rather than an error) for a sweep without
     an LR axis, or when the view is itself by LR."""
     if require_spec(ws, sweep).axis(LR_KEY) is None or key == LR_KEY:
@@ -152,19 +165,22 @@ def isolation_windows(ws: Workspace, sweep: str, key: str | None, delta: float,
     return sensitivity(ws, sweep, key, delta, metric)
 
 
-def sensitivity_lines(ws: Workspace, sweep: str, key: str | None, delta: float = DEFAULT_DELTA,
-                      metric: str | None = None) -> list[str]:
+def sensitivity_lines(
+    ws: Workspace, sweep: str, key: str | None, delta: float = DEFAULT_DELTA, metric: str | None = None
+) -> list[str]:
     """The window lines for the isolation view; none for a sweep without an LR axis."""
     windows = isolation_windows(ws, sweep, key, delta, metric)
     if windows is None:
         return []
     found_key, rows = windows
-    return [f"LR sensitivity (window within {delta:g} of each best, interpolated on log LR):"] + \
-        ["  " + window_line(found_key, s) for s in rows]
+    return [f"LR sensitivity (window within {delta:g} of each best, interpolated on log LR):"] + [
+        "  " + window_line(found_key, s) for s in rows
+    ]
 
 
-def sensitivity_records(ws: Workspace, sweep: str, key: str | None, delta: float = DEFAULT_DELTA,
-                        metric: str | None = None) -> list[dict]:
+def sensitivity_records(
+    ws: Workspace, sweep: str, key: str | None, delta: float = DEFAULT_DELTA, metric: str | None = None
+) -> list[dict]:
     windows = isolation_windows(ws, sweep, key, delta, metric)
     if windows is None:
         return []
@@ -172,15 +188,39 @@ def sensitivity_records(ws: Workspace, sweep: str, key: str | None, delta: float
     out = []
     for s in rows:
         w = s.window
-        out.append({"key": found_key, "value": s.value, "points": s.points, "delta": delta,
-                    **({"best": w.best, "best_lr": w.best_lr, "low_lr": w.low_lr, "high_lr": w.high_lr,
-                        "decades": w.decades, "open_low": w.open_low, "open_high": w.open_high}
-                       if w is not None and len(s.points) > 1 else {})})
+        out.append(
+            {
+                "key": found_key,
+                "value": s.value,
+                "points": s.points,
+                "delta": delta,
+                **(
+                    {
+                        "best": w.best,
+                        "best_lr": w.best_lr,
+                        "low_lr": w.low_lr,
+                        "high_lr": w.high_lr,
+                        "decades": w.decades,
+                        "open_low": w.open_low,
+                        "open_high": w.open_high,
+                    }
+                    if w is not None and len(s.points) > 1
+                    else {}
+                ),
+            }
+        )
     return out
 
 
-def sensitivity_png(key: str, rows: list[Sensitivity], path, title: str, metric: str,
-                    delta: float = DEFAULT_DELTA, formats: tuple[str, ...] = ("png",)) -> list:
+def sensitivity_png(
+    key: str,
+    rows: list[Sensitivity],
+    path,
+    title: str,
+    metric: str,
+    delta: float = DEFAULT_DELTA,
+    formats: tuple[str, ...] = ("png",),
+) -> list:
     """The objective against LR per setting, each setting's LR window as a bar under its curve;
     an end of a window that the tried LRs did not close is an arrow pointing on (labelled "open"
     in the legend, not beside the points). The paths written, one per format."""
@@ -199,8 +239,12 @@ def _sensitivity_figure(key: str, rows: list[Sensitivity], title: str, metric: s
         if not s.points:
             continue
         tried += [p[0] for p in s.points]
-        line, = ax.plot([p[0] for p in s.points], [p[1] for p in s.points], marker="o",
-                        label=f"{key.split('.')[-1]}={compact(s.value)}" if key else "all")
+        (line,) = ax.plot(
+            [p[0] for p in s.points],
+            [p[1] for p in s.points],
+            marker="o",
+            label=f"{key.split('.')[-1]}={compact(s.value)}" if key else "all",
+        )
         w = s.window
         if w is not None and len(s.points) > 1:
             y = w.floor

@@ -102,27 +102,47 @@ class SweepSpec:
         doc["objective_hint"] = self.objective  # read by code from before runs carried "objective"
         return doc
 
-    def with_value(self, key: str, value: Any) -> "SweepSpec":
+    def with_value(self, key: str, value: Any) -> SweepSpec:
         spec = copy.copy(self)
         spec.axes = [a.with_value(value) if a.key == key else a for a in self.axes]
         return spec
 
     def to_doc(self) -> dict:
-        return {"name": self.name, "strategy": self.strategy, "objective": self.objective,
-                "direction": self.direction, "seeds": list(self.seeds), "budget": self.budget,
-                "axes": [a.to_doc() for a in self.axes], "roles": dict(self.roles),
-                "pruner": self.pruner, "pruner_warmup": self.pruner_warmup, "source": self.source,
-                "name_template": self.name_template, "base": self.base, "dataset": self.dataset,
-                "updated": time.time()}
+        return {
+            "name": self.name,
+            "strategy": self.strategy,
+            "objective": self.objective,
+            "direction": self.direction,
+            "seeds": list(self.seeds),
+            "budget": self.budget,
+            "axes": [a.to_doc() for a in self.axes],
+            "roles": dict(self.roles),
+            "pruner": self.pruner,
+            "pruner_warmup": self.pruner_warmup,
+            "source": self.source,
+            "name_template": self.name_template,
+            "base": self.base,
+            "dataset": self.dataset,
+            "updated": time.time(),
+        }
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "SweepSpec":
-        return cls(name=doc["name"], strategy=doc["strategy"], objective=doc["objective"],
-                   direction=doc["direction"], seeds=list(doc["seeds"]), budget=int(doc.get("budget", 0)),
-                   axes=[Axis.from_doc(a) for a in doc["axes"]], roles=dict(doc.get("roles", {})),
-                   pruner=doc.get("pruner", "none"), pruner_warmup=int(doc.get("pruner_warmup", 1)),
-                   source=doc.get("source", ""), name_template=doc.get("name_template", "{model.name}"),
-                   base=doc.get("base", {}))
+    def from_doc(cls, doc: dict) -> SweepSpec:
+        return cls(
+            name=doc["name"],
+            strategy=doc["strategy"],
+            objective=doc["objective"],
+            direction=doc["direction"],
+            seeds=list(doc["seeds"]),
+            budget=int(doc.get("budget", 0)),
+            axes=[Axis.from_doc(a) for a in doc["axes"]],
+            roles=dict(doc.get("roles", {})),
+            pruner=doc.get("pruner", "none"),
+            pruner_warmup=int(doc.get("pruner_warmup", 1)),
+            source=doc.get("source", ""),
+            name_template=doc.get("name_template", "{model.name}"),
+            base=doc.get("base", {}),
+        )
 
 
 def spec_from_config(cfg: RunConfig) -> SweepSpec:
@@ -131,11 +151,21 @@ def spec_from_config(cfg: RunConfig) -> SweepSpec:
     axes = [parse_axis(cfg.source, key, raw) for key, raw in sweep.get("axes", {}).items()]
     base = cfg.to_toml_dict()
     base.pop("sweep", None)
-    return SweepSpec(name=name, strategy=sweep["strategy"], objective=sweep["objective"],
-                     direction=sweep["direction"], seeds=list(sweep["seeds"]) or [cfg.data["run"]["seed"]],
-                     budget=sweep["budget"], axes=axes, roles=dict(sweep["roles"]), pruner=sweep["pruner"],
-                     pruner_warmup=sweep["pruner_warmup"], source=cfg.source,
-                     name_template=cfg.data["run"]["name"], base=base)
+    return SweepSpec(
+        name=name,
+        strategy=sweep["strategy"],
+        objective=sweep["objective"],
+        direction=sweep["direction"],
+        seeds=list(sweep["seeds"]) or [cfg.data["run"]["seed"]],
+        budget=sweep["budget"],
+        axes=axes,
+        roles=dict(sweep["roles"]),
+        pruner=sweep["pruner"],
+        pruner_warmup=sweep["pruner_warmup"],
+        source=cfg.source,
+        name_template=cfg.data["run"]["name"],
+        base=base,
+    )
 
 
 def merged(old: SweepSpec, new: SweepSpec) -> SweepSpec:

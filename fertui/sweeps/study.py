@@ -73,8 +73,13 @@ def open_study(ws: Workspace, spec: SweepSpec):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(storage=storage_for(ws), study_name=spec.name, direction=spec.direction,
-                                load_if_exists=True, pruner=make_pruner(spec))
+    study = optuna.create_study(
+        storage=storage_for(ws),
+        study_name=spec.name,
+        direction=spec.direction,
+        load_if_exists=True,
+        pruner=make_pruner(spec),
+    )
     if "fertui" not in study.user_attrs:
         study.set_user_attr("fertui", {"objective": spec.objective, "strategy": spec.strategy})
         _quietly(study.set_metric_names, [spec.objective])
@@ -182,7 +187,7 @@ def on_enqueued(ws: Workspace, ids: list[str], docs: list[dict], specs: list[dic
         spec = merged(old, new) if old else new
         record = spec.to_doc()
         if old is not None and old.base:  # the sweep's cells are defined by its first base (a --force
-            record["base"] = old.base     # add's runs are variants of them, fertui.sweeps.cells)
+            record["base"] = old.base  # add's runs are variants of them, fertui.sweeps.cells)
         record["created"] = (store.get_sweep(new.name) or {}).get("created") or record["updated"]
         store.put_sweep(record)
     for name in sorted({d["sweep"] for d in docs if d.get("sweep")}):

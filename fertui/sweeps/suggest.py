@@ -16,9 +16,9 @@ from fertui.config import compact
 from fertui.config.loader import check_value
 from fertui.config.schema import field_for
 from fertui.errors import ConfigError, UserError
+from fertui.sweeps import cells
 from fertui.sweeps.axes import log_midpoint, step_beyond
 from fertui.sweeps.ranking import describe, propose_cells
-from fertui.sweeps import cells
 from fertui.sweeps.results import Observation, sweep_observations
 from fertui.sweeps.spec import SweepSpec, cell_of, has_value, require_spec
 from fertui.workspace import Workspace
@@ -62,15 +62,23 @@ def extensions(spec: SweepSpec, best: dict, best_value: float, taken: set) -> li
             if new is None or not _valid(axis.key, new) or cell_of(spec, cell) in taken:
                 continue
             step = "a log step" if axis.log else "one step"
-            out.append(Suggestion(cell, f"best {best_value:.4g} is at the {word} {axis.key} ({compact(value)}): "
-                                        f"extend the axis {step} {'down' if direction < 0 else 'up'} to {compact(new)}",
-                                  "extend"))
+            out.append(
+                Suggestion(
+                    cell,
+                    f"best {best_value:.4g} is at the {word} {axis.key} ({compact(value)}): "
+                    f"extend the axis {step} {'down' if direction < 0 else 'up'} to {compact(new)}",
+                    "extend",
+                )
+            )
     return out
 
 
 def refinements(spec: SweepSpec, best: dict, best_value: float, taken: set) -> list[Suggestion]:
-    axis = spec.axis("optim.lr") if spec.axis("optim.lr") and spec.axis("optim.lr").log else next(
-        (a for a in spec.axes if a.log), None)
+    axis = (
+        spec.axis("optim.lr")
+        if spec.axis("optim.lr") and spec.axis("optim.lr").log
+        else next((a for a in spec.axes if a.log), None)
+    )
     if axis is None or len(axis.values) < 2:
         return []
     ordered, value = axis.sorted_values(), best[axis.key]
@@ -84,8 +92,14 @@ def refinements(spec: SweepSpec, best: dict, best_value: float, taken: set) -> l
             cell = {**best, axis.key: mid}
             if has_value(axis, mid) or cell_of(spec, cell) in taken:
                 continue
-            out.append(Suggestion(cell, f"refine the log grid around the best {axis.key} {compact(value)}: "
-                                        f"halfway (log scale) to {compact(ordered[j])}", "refine"))
+            out.append(
+                Suggestion(
+                    cell,
+                    f"refine the log grid around the best {axis.key} {compact(value)}: "
+                    f"halfway (log scale) to {compact(ordered[j])}",
+                    "refine",
+                )
+            )
     return out
 
 
@@ -104,8 +118,10 @@ def suggest(ws: Workspace, sweep: str, k: int = 5) -> list[Suggestion]:
     if found is not None:
         extend = extensions(spec, *found, taken)
         refine = refinements(spec, *found, taken)
-    explore = [Suggestion(p.cell, p.reason, p.kind)
-               for p in propose_cells(spec, observations, taken, k, sampler="gp", seed=len(observations))]
+    explore = [
+        Suggestion(p.cell, p.reason, p.kind)
+        for p in propose_cells(spec, observations, taken, k, sampler="gp", seed=len(observations))
+    ]
     ordered = extend + explore[:1] + refine + explore[1:]
     out, seen = [], set()
     for s in ordered:

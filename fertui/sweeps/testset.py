@@ -48,7 +48,7 @@ def load_predictions(run_dir: Path, which: str = "best") -> Predictions | None:
 
 @dataclass(frozen=True)
 class McNemar:
-    a_only: int   # images A got right and B wrong
+    a_only: int  # images A got right and B wrong
     b_only: int
     p: float
 
@@ -59,12 +59,13 @@ def mcnemar(correct_a: list[int], correct_b: list[int]) -> McNemar:
     n = a_only + b_only
     if n == 0:
         return McNemar(0, 0, 1.0)
-    tail = sum(math.comb(n, i) for i in range(min(a_only, b_only) + 1)) / 2 ** n
+    tail = sum(math.comb(n, i) for i in range(min(a_only, b_only) + 1)) / 2**n
     return McNemar(a_only, b_only, min(1.0, 2 * tail))
 
 
-def bootstrap_sd(per_value: list[tuple[list[list[int]], list[list[int]]]], weights: list[float],
-                 draws: int = DRAWS) -> float:
+def bootstrap_sd(
+    per_value: list[tuple[list[list[int]], list[list[int]]]], weights: list[float], draws: int = DRAWS
+) -> float:
     """SD over test-image resamples of the weighted mean of per-value differences, each the mean
     accuracy (points) of B's runs minus A's. PER_VALUE: per across-value (A's runs' correctness
     vectors, B's); every vector is over the same images in the same order."""

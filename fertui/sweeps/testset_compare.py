@@ -21,10 +21,10 @@ from fertui.workspace import Workspace
 @dataclass(frozen=True)
 class TestSetNoise:
     images: int
-    sd: float                    # of the estimate, from resampling test images
+    sd: float  # of the estimate, from resampling test images
     low: float
-    high: float                  # the model's interval widened by it
-    epoch_note: str              # which epoch's predictions, and how that epoch was chosen
+    high: float  # the model's interval widened by it
+    epoch_note: str  # which epoch's predictions, and how that epoch was chosen
     best_mcnemar: McNemar | None = None  # best vs best, one run on each side
 
     @property
@@ -74,13 +74,16 @@ def test_set_noise(ws: Workspace, cmp, pair) -> TestSetNoise | None:
     tau2, sigma2 = fit.lr_var or 0.0, fit.seed_var or 0.0
     weights = [1 / (tau2 + sigma2 * c) for c in fit.data.c] if fit.reml else [1.0] * fit.data.n
     sd = bootstrap_sd(per_value, weights)
-    half = t_quantile(fit.df, fit.level) * math.sqrt(fit.se ** 2 + sd ** 2)
+    half = t_quantile(fit.df, fit.level) * math.sqrt(fit.se**2 + sd**2)
     best = None
     deciding = cmp.deciding_cells()
     if pair.a in deciding and pair.b in deciding and deciding[pair.a].n == 1 and deciding[pair.b].n == 1:
         ca, cb = _correctness(ws, runs, deciding[pair.a], which), _correctness(ws, runs, deciding[pair.b], which)
         if ca and cb:
             best = mcnemar(ca[0], cb[0])
-    note = "each run's best epoch, chosen on this same set, so each accuracy is optimistic" if which == "best" \
+    note = (
+        "each run's best epoch, chosen on this same set, so each accuracy is optimistic"
+        if which == "best"
         else "each run's last epoch"
+    )
     return TestSetNoise(sizes.pop(), sd, fit.estimate - half, fit.estimate + half, note, best)

@@ -17,11 +17,14 @@ def fraction_warning(board: Board, refs: ReferenceSet | None) -> str | None:
         return None
     if not any(r.value > 1.0 for r in refs.rows):
         return None
-    runs = sorted({run for cell in board.cells.values() if cell.values and max(cell.values) <= 1.0
-                   for run in cell.run_ids})
+    runs = sorted(
+        {run for cell in board.cells.values() if cell.values and max(cell.values) <= 1.0 for run in cell.run_ids}
+    )
     if not runs:
         return None
     shown = " ".join(runs[:8]) + (" …" if len(runs) > 8 else "")
-    return (f"warning: {board.metric} never exceeds 1.0 in run(s) {shown} while the {refs.display} references "
-            f"are in percent: set [job] metrics_scale = {{\"{board.metric}\" = 100}}, then "
-            f"`fertui reingest {' '.join(runs)} --set 'job.metrics_scale={{\"{board.metric}\"=100}}'`")
+    return (
+        f"warning: {board.metric} never exceeds 1.0 in run(s) {shown} while the {refs.display} references "
+        f'are in percent: set [job] metrics_scale = {{"{board.metric}" = 100}}, then '
+        f"`fertui reingest {' '.join(runs)} --set 'job.metrics_scale={{\"{board.metric}\"=100}}'`"
+    )

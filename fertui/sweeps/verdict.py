@@ -56,9 +56,11 @@ def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
     where = f"over {across_noun(cmp, pair.n)} \u00d7 {seeds_text(pair)}"
     if fit.low is None:
         return f"{head} = {fit.estimate:+.2f}{unit(cmp.metric)} {where}: too few paired values for an interval"
-    text = (f"{head} = {fit.estimate:+.2f}{unit(cmp.metric)} "
-            f"({fit.level * 100:.0f} % CI {fit.low:+.2f}\u2026{fit.high:+.2f}) {where}, "
-            f"the mean difference over the tried {across_short(cmp)}s")
+    text = (
+        f"{head} = {fit.estimate:+.2f}{unit(cmp.metric)} "
+        f"({fit.level * 100:.0f} % CI {fit.low:+.2f}\u2026{fit.high:+.2f}) {where}, "
+        f"the mean difference over the tried {across_short(cmp)}s"
+    )
     effect = pair.plan.effect if pair.plan is not None else None
     test = pair.testset
     if test is not None:
@@ -67,12 +69,16 @@ def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
             ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
             return f"{text}: {setting(cmp, ahead)} better, beyond seed, {across_short(cmp)} and test-set noise"
         if fit.excludes_zero:
-            return (f"{text}: beyond seed and {across_short(cmp)} noise only \u2014 probably better, not yet "
-                    "established: the test set's own noise covers it")
+            return (
+                f"{text}: beyond seed and {across_short(cmp)} noise only \u2014 probably better, not yet "
+                "established: the test set's own noise covers it"
+            )
     if fit.excludes_zero:
         ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
-        return (f"{text}: {setting(cmp, ahead)} ahead beyond seed and {across_short(cmp)} noise \u2014 "
-                "probably better, not yet established: the interval leaves out the test set's own sampling noise")
+        return (
+            f"{text}: {setting(cmp, ahead)} ahead beyond seed and {across_short(cmp)} noise \u2014 "
+            "probably better, not yet established: the interval leaves out the test set's own sampling noise"
+        )
     if effect is not None and -effect < fit.low and fit.high < effect:
         return f"{text}: no difference as large as {effect:g}{unit(cmp.metric)} either way"
     return f"{text}: not resolved \u2014 the interval holds 0"
@@ -87,8 +93,10 @@ def interaction_line(cmp: Comparison, pair: PairStat) -> str:
     stat = f"F({test.df1}, {test.df2}) = {test.f:.2f}, p = {test.p:.2g}"
     if test.rejects:
         spread = f" (sd {pair.lr_sd:.2f})" if pair.lr_sd is not None else ""
-        return (f"  {name}: {stat} \u2014 the difference varies across {cmp.across} values{spread}; "
-                "the mean over the tried values depends on which were tried")
+        return (
+            f"  {name}: {stat} \u2014 the difference varies across {cmp.across} values{spread}; "
+            "the mean over the tried values depends on which were tried"
+        )
     return f"  {name}: {stat} \u2014 no evidence that the difference varies across {cmp.across} values"
 
 
@@ -97,26 +105,35 @@ def best_line(cmp: Comparison, pair: PairStat) -> str | None:
     if best is None:
         return None
     key = across_short(cmp)
-    se = f"seed SE {best.se:.2f} over {cmp.noise.df} df" if best.se is not None else "seed SE unknown: one seed per cell"
-    return (f"  best vs best (what a paper reports): {setting(cmp, pair.b)} at {key} {compact(best.b_value)} "
-            f"{MINUS} {setting(cmp, pair.a)} at {key} {compact(best.a_value)} = {best.diff:+.2f}{unit(cmp.metric)} "
-            f"({se}; each best picked on these same results, so optimistic)")
+    se = (
+        f"seed SE {best.se:.2f} over {cmp.noise.df} df" if best.se is not None else "seed SE unknown: one seed per cell"
+    )
+    return (
+        f"  best vs best (what a paper reports): {setting(cmp, pair.b)} at {key} {compact(best.b_value)} "
+        f"{MINUS} {setting(cmp, pair.a)} at {key} {compact(best.a_value)} = {best.diff:+.2f}{unit(cmp.metric)} "
+        f"({se}; each best picked on these same results, so optimistic)"
+    )
 
 
 def testset_line(cmp: Comparison, pair: PairStat) -> str:
     test = pair.testset
     if test is None and cmp.epoch.predictions is None:
-        return (f"  test set: its sampling noise is not in the interval (--epoch {cmp.epoch.label} averages "
-                "epochs; predictions are stored for the best and the last only)")
+        return (
+            f"  test set: its sampling noise is not in the interval (--epoch {cmp.epoch.label} averages "
+            "epochs; predictions are stored for the best and the last only)"
+        )
     if test is None:
-        return ("  test set: its sampling noise is not in the interval (no per-image predictions stored: "
-                "runs of the built-in trainer store them)")
-    line = (f"  test set: {test.images} images; their sampling noise moves the estimate by sd {test.sd:.2f} "
-            f"(paired bootstrap over images); predictions at {test.epoch_note}")
+        return (
+            "  test set: its sampling noise is not in the interval (no per-image predictions stored: "
+            "runs of the built-in trainer store them)"
+        )
+    line = (
+        f"  test set: {test.images} images; their sampling noise moves the estimate by sd {test.sd:.2f} "
+        f"(paired bootstrap over images); predictions at {test.epoch_note}"
+    )
     if test.best_mcnemar is not None:
         m = test.best_mcnemar
-        line += (f"; best vs best, McNemar: {m.b_only} images only B got right, {m.a_only} only A, "
-                 f"p = {m.p:.2g}")
+        line += f"; best vs best, McNemar: {m.b_only} images only B got right, {m.a_only} only A, p = {m.p:.2g}"
     return line
 
 
@@ -124,8 +141,10 @@ def plan_line(cmp: Comparison, pair: PairStat, command: str = "") -> str:
     enqueue = f"{command} --enqueue" if command else "--enqueue"
     plan = pair.plan
     if plan is None:
-        return (f"  planning: one seed per cell, seed noise unknown: replicate the deciding cells, "
-                f"the best {cmp.across} of each ({enqueue})")
+        return (
+            f"  planning: one seed per cell, seed noise unknown: replicate the deciding cells, "
+            f"the best {cmp.across} of each ({enqueue})"
+        )
     head = f"  planning at \u00b1{plan.effect:g}{unit(cmp.metric)} (--effect)"
     if plan.power_now is None:
         return f"{head}: {plan.why_not}; replicate the deciding cells first ({enqueue})"
@@ -135,8 +154,7 @@ def plan_line(cmp: Comparison, pair: PairStat, command: str = "") -> str:
     if plan.seeds_needed <= pair.seeds[0]:
         return f"{head}: {now}; {plan.seeds_needed} seed(s) per cell already give {percent(plan.target)}"
     more = plan.seeds_needed - pair.seeds[0]
-    return (f"{head}: {now}; {plan.seeds_needed} seeds per cell ({more} more) give {percent(plan.target)} "
-            f"({enqueue})")
+    return f"{head}: {now}; {plan.seeds_needed} seeds per cell ({more} more) give {percent(plan.target)} ({enqueue})"
 
 
 def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str]:
@@ -151,8 +169,10 @@ def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str
         parts.append(f"interval: {pair.fit.method}")
         if pair.fit.seed_var is not None:
             seed_sd = (pair.fit.seed_var * sum(pair.fit.data.c) / pair.n) ** 0.5
-            parts.append(f"seed noise of a difference: sd {seed_sd:.2f} ({pair.fit.data.df_within} df), "
-                         f"between-{across_short(cmp)} sd {pair.lr_sd or 0.0:.2f}")
+            parts.append(
+                f"seed noise of a difference: sd {seed_sd:.2f} ({pair.fit.data.df_within} df), "
+                f"between-{across_short(cmp)} sd {pair.lr_sd or 0.0:.2f}"
+            )
     parts.append(f"values: each run's {cmp.epoch.label} epoch (--epoch)")
     parts.append(f"sign test: wins {pair.b_wins}-{pair.a_wins} (ties {pair.ties}), p = {pair.p_value:.4g}")
     lines.append("  method: " + "; ".join(parts))

@@ -12,8 +12,9 @@ from fertui.errors import UserError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fertui.train", description=__doc__)
-    parser.add_argument("--resume", action="store_true",
-                        help="continue from checkpoints/last.pt (also automatic when that file exists)")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from checkpoints/last.pt (also automatic when that file exists)"
+    )
     args = parser.parse_args(argv)
     try:
         from fertui.train.jobconfig import job_run_dir, load_job_config

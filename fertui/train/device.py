@@ -20,7 +20,7 @@ class Precision:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
 
-    def grad_scaler(self) -> "torch.amp.GradScaler | None":
+    def grad_scaler(self) -> torch.amp.GradScaler | None:
         # Only fp16 needs loss scaling; bf16 has fp32's exponent range.
         if self.amp_dtype is torch.float16:
             return torch.amp.GradScaler(self.device.type)

@@ -12,8 +12,9 @@ from fertui.train.device import Precision
 
 
 @torch.inference_mode()
-def evaluate(model: nn.Module, loader, precision: Precision, num_classes: int,
-             channels_last: bool = False) -> tuple[dict[str, float], list[list[int]], torch.Tensor, torch.Tensor]:
+def evaluate(
+    model: nn.Module, loader, precision: Precision, num_classes: int, channels_last: bool = False
+) -> tuple[dict[str, float], list[list[int]], torch.Tensor, torch.Tensor]:
     """(metrics, confusion, predicted, targets): confusion[true][predicted] counts validation
     images; predicted and targets are per image, in loader order, on the CPU."""
     was_training = model.training

@@ -19,8 +19,8 @@ from fertui.metrics import Objective, is_better
 from fertui.train import checkpoint as ckpt
 from fertui.train.device import Precision, peak_gpu_mb, pick_device, pick_precision, tune_backends
 from fertui.train.evaluate import evaluate
-from fertui.train.predictions import MAX_CLASSES, save_predictions
 from fertui.train.optim import build_optimizer, build_scheduler
+from fertui.train.predictions import MAX_CLASSES, save_predictions
 from fertui.train.step import TrainStep
 
 OBJECTIVE = Objective()  # checkpoints and the summary follow the default objective (fertui.metrics)
@@ -70,21 +70,39 @@ class Trainer:
         self.steps_per_epoch = min(len(self.loaders.train), cap) if cap else len(self.loaders.train)
         optim = config["optim"]
         self.optimizer = build_optimizer(self.model.parameters(), optim, self.precision.device.type)
-        self.scheduler = build_scheduler(self.optimizer, config["sched"], optim["lr"], self.steps_per_epoch, self.epochs)
-        self.step_fn = TrainStep(self.model, self.optimizer, self.scheduler, self.precision, train,
-                                 self.num_classes, clip_grad=optim["clip_grad"], forward=forward)
+        self.scheduler = build_scheduler(
+            self.optimizer, config["sched"], optim["lr"], self.steps_per_epoch, self.epochs
+        )
+        self.step_fn = TrainStep(
+            self.model,
+            self.optimizer,
+            self.scheduler,
+            self.precision,
+            train,
+            self.num_classes,
+            clip_grad=optim["clip_grad"],
+            forward=forward,
+        )
         self.progress = Progress()
 
     # ---- checkpoints ----------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         scaler = self.step_fn.scaler
         shuffle = getattr(self.loaders.train, "generator", None)
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "scaler": scaler.state_dict() if scaler else None,
-                "epoch": self.progress.epoch, "step": self.progress.step, "best": self.progress.best,
-                "best_epoch": self.progress.best_epoch, "rng": ckpt.rng_state(),
-                "data_rng": shuffle.get_state() if shuffle is not None else None,
-                "classes": list(self.loaders.classes), "config": self.config}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": scaler.state_dict() if scaler else None,
+            "epoch": self.progress.epoch,
+            "step": self.progress.step,
+            "best": self.progress.best,
+            "best_epoch": self.progress.best_epoch,
+            "rng": ckpt.rng_state(),
+            "data_rng": shuffle.get_state() if shuffle is not None else None,
+            "classes": list(self.loaders.classes),
+            "config": self.config,
+        }
 
     def resume(self, path: Path) -> None:
         state = ckpt.load(path, self.precision.device)
@@ -107,11 +125,20 @@ class Trainer:
             self.resume(resume_from)
             print(f"resumed from {resume_from} at epoch {self.progress.epoch}, step {self.progress.step}", flush=True)
         params_m = sum(p.numel() for p in self.model.parameters()) / 1e6
-        report.start(epochs=self.epochs, steps_per_epoch=self.steps_per_epoch, classes=list(self.loaders.classes),
-                     objective=OBJECTIVE.metric, direction=OBJECTIVE.direction.value, resumed_step=self.progress.step,
-                     resumed_epoch=self.progress.epoch, device=str(self.precision.device),
-                     precision=self.precision.label, params_m=round(params_m, 4),
-                     train_size=self.loaders.train_size, val_size=self.loaders.val_size)
+        report.start(
+            epochs=self.epochs,
+            steps_per_epoch=self.steps_per_epoch,
+            classes=list(self.loaders.classes),
+            objective=OBJECTIVE.metric,
+            direction=OBJECTIVE.direction.value,
+            resumed_step=self.progress.step,
+            resumed_epoch=self.progress.epoch,
+            device=str(self.precision.device),
+            precision=self.precision.label,
+            params_m=round(params_m, 4),
+            train_size=self.loaders.train_size,
+            val_size=self.loaders.val_size,
+        )
         while self.progress.epoch < self.epochs:
             epoch = self.progress.epoch + 1
             if not self.train_epoch(epoch):
@@ -136,8 +163,15 @@ class Trainer:
             self.progress.step = step
             window_images += images.shape[0]
             if not result.finite:
-                report.nan(step=step, epoch=epoch, metric="train/loss", lr=result.lr,
-                           loss=result.loss, grad_norm=result.grad_norm, policy=self.step_fn.on_nan)
+                report.nan(
+                    step=step,
+                    epoch=epoch,
+                    metric="train/loss",
+                    lr=result.lr,
+                    loss=result.loss,
+                    grad_norm=result.grad_norm,
+                    policy=self.step_fn.on_nan,
+                )
                 print(f"non-finite loss/gradient at step {step} (epoch {epoch}, lr {result.lr:.3g})", flush=True)
                 if self.step_fn.on_nan == "stop":
                     return False
@@ -146,7 +180,10 @@ class Trainer:
                 window_n += 1
             if step % log_every == 0 or i + 1 == self.steps_per_epoch:
                 elapsed = time.perf_counter() - window_start
-                metrics: dict[str, float] = {"train/lr": result.lr, "perf/img_per_s": window_images / max(elapsed, 1e-9)}
+                metrics: dict[str, float] = {
+                    "train/lr": result.lr,
+                    "perf/img_per_s": window_images / max(elapsed, 1e-9),
+                }
                 if window_n:  # non-finite steps were reported as nan events already
                     metrics["train/loss"] = window_loss / window_n
                 gpu_mb = peak_gpu_mb(self.precision.device)
@@ -158,8 +195,9 @@ class Trainer:
         return True
 
     def validate(self, epoch: int) -> None:
-        metrics, confusion, predicted, targets = evaluate(self.model, self.loaders.val, self.precision,
-                                                          self.num_classes, self.step_fn.channels_last)
+        metrics, confusion, predicted, targets = evaluate(
+            self.model, self.loaders.val, self.precision, self.num_classes, self.step_fn.channels_last
+        )
         report.log(metrics, step=self.progress.step, epoch=epoch)
         improved = is_better(metrics[OBJECTIVE.metric], self.progress.best.get(OBJECTIVE.metric), OBJECTIVE.direction)
         if improved:
@@ -167,23 +205,42 @@ class Trainer:
         matrix_path = self.save_confusion(epoch, confusion, metrics)
         report.artifact(matrix_path, kind="confusion_matrix")
         if self.num_classes <= MAX_CLASSES:
-            save_predictions(self.run_dir, epoch, bytes(predicted.to(torch.uint8).tolist()),
-                             bytes(targets.to(torch.uint8).tolist()), self.num_classes, improved)
+            save_predictions(
+                self.run_dir,
+                epoch,
+                bytes(predicted.to(torch.uint8).tolist()),
+                bytes(targets.to(torch.uint8).tolist()),
+                self.num_classes,
+                improved,
+            )
         state = self.state()
         ckpt.save_atomic(state, ckpt.last_path(self.run_dir))  # resume needs it while the run goes on
         report.checkpoint(ckpt.last_path(self.run_dir), step=self.progress.step, epoch=epoch)
         keep = self.config["train"]["keep"]
         if improved and keep != "last":
-            ckpt.save_atomic(state if self.config["train"]["save_optimizer"] else ckpt.weights_only(state),
-                             ckpt.best_path(self.run_dir))
-        print(f"epoch {epoch}/{self.epochs} step {self.progress.step}: " + ", ".join(
-            f"{k} {v:.4g}" for k, v in metrics.items()) + (" (best)" if improved else ""), flush=True)
+            ckpt.save_atomic(
+                state if self.config["train"]["save_optimizer"] else ckpt.weights_only(state),
+                ckpt.best_path(self.run_dir),
+            )
+        print(
+            f"epoch {epoch}/{self.epochs} step {self.progress.step}: "
+            + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+            + (" (best)" if improved else ""),
+            flush=True,
+        )
 
     def save_confusion(self, epoch: int, confusion: list[list[int]], metrics: dict[str, float]) -> Path:
         path = self.run_dir / "artifacts" / f"confusion_epoch{epoch:03d}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"epoch": epoch, "step": self.progress.step, "classes": list(self.loaders.classes),
-               "matrix": confusion, "rows": "true class", "columns": "predicted class", **metrics}
+        doc = {
+            "epoch": epoch,
+            "step": self.progress.step,
+            "classes": list(self.loaders.classes),
+            "matrix": confusion,
+            "rows": "true class",
+            "columns": "predicted class",
+            **metrics,
+        }
         atomic_write_text(path, json.dumps(doc))
         return path
 

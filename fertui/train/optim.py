@@ -43,7 +43,7 @@ class LrFactor:
         if self.name == "step":
             return max(self.min_factor, self.gamma ** int(epoch // self.step_size))
         if self.name == "exponential":
-            return max(self.min_factor, self.gamma ** epoch)
+            return max(self.min_factor, self.gamma**epoch)
         return 1.0
 
 

@@ -19,8 +19,9 @@ INDEX = "index.json"
 MAX_CLASSES = 256  # one byte per prediction
 
 
-def save_predictions(run_dir: Path, epoch: int, predicted: bytes, targets: bytes, num_classes: int,
-                     improved: bool) -> None:
+def save_predictions(
+    run_dir: Path, epoch: int, predicted: bytes, targets: bytes, num_classes: int, improved: bool
+) -> None:
     """Write this validation's predictions as ``last`` (and ``best`` when it IMPROVED); the
     caller skips models with more than MAX_CLASSES classes, which a byte cannot hold."""
     folder = Path(run_dir) / FOLDER

@@ -33,15 +33,28 @@ def build_criterion(train: dict[str, Any], num_classes: int):
         from timm.data import Mixup
         from timm.loss import SoftTargetCrossEntropy
 
-        mixup = Mixup(mixup_alpha=train["mixup_alpha"], cutmix_alpha=train["cutmix_alpha"],
-                      label_smoothing=train["label_smoothing"], num_classes=num_classes)
+        mixup = Mixup(
+            mixup_alpha=train["mixup_alpha"],
+            cutmix_alpha=train["cutmix_alpha"],
+            label_smoothing=train["label_smoothing"],
+            num_classes=num_classes,
+        )
         return mixup, SoftTargetCrossEntropy()
     return None, nn.CrossEntropyLoss(label_smoothing=train["label_smoothing"])
 
 
 class TrainStep:
-    def __init__(self, model: nn.Module, optimizer, scheduler, precision: Precision, train: dict[str, Any],
-                 num_classes: int, clip_grad: float = 0.0, forward: nn.Module | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        optimizer,
+        scheduler,
+        precision: Precision,
+        train: dict[str, Any],
+        num_classes: int,
+        clip_grad: float = 0.0,
+        forward: nn.Module | None = None,
+    ):
         self.model = model
         self.forward = forward or model  # a torch.compile'd wrapper when asked for
         self.optimizer, self.scheduler, self.precision = optimizer, scheduler, precision

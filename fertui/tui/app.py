@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from functools import partial
-from typing import Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -18,8 +18,13 @@ from fertui.tui.watcher import Watcher
 from fertui.tui.widgets.screen_tabs import SCREENS
 from fertui.workspace import Workspace
 
-ALERT_TITLES = {"nan": "NaN loss", "failed": "Run failed", "oom": "Out of memory", "lost": "Run lost",
-                "sweep_held": "Sweep held"}
+ALERT_TITLES = {
+    "nan": "NaN loss",
+    "failed": "Run failed",
+    "oom": "Out of memory",
+    "lost": "Run lost",
+    "sweep_held": "Sweep held",
+}
 
 
 def _modes() -> dict:
@@ -32,9 +37,16 @@ def _modes() -> dict:
     from fertui.tui.screens.runs import RunsScreen
     from fertui.tui.screens.suggestions import SuggestionsScreen
 
-    return {"runs": RunsScreen, "detail": DetailScreen, "queue": QueueScreen, "board": LeaderboardScreen,
-            "suggest": SuggestionsScreen, "bench": BenchmarksScreen, "alerts": AlertsScreen,
-            "gpus": GpusScreen}
+    return {
+        "runs": RunsScreen,
+        "detail": DetailScreen,
+        "queue": QueueScreen,
+        "board": LeaderboardScreen,
+        "suggest": SuggestionsScreen,
+        "bench": BenchmarksScreen,
+        "alerts": AlertsScreen,
+        "gpus": GpusScreen,
+    }
 
 
 class FertuiApp(App):
@@ -47,8 +59,7 @@ class FertuiApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, ws: Workspace, start_daemon: bool = True, watch_interval: float = 0.2,
-                 clock=time.time):
+    def __init__(self, ws: Workspace, start_daemon: bool = True, watch_interval: float = 0.2, clock=time.time):
         super().__init__()
         self.ws = ws
         self.now = clock  # tests freeze it so ages in snapshots do not drift
@@ -147,8 +158,10 @@ class FertuiApp(App):
     def alerts(self) -> list[dict]:
         """Alerts grouped by (run, kind), oldest first: a job that logs NaN on every step
         after the first one is one alert to the researcher, not hundreds."""
-        rows = [{"doc_id": int(k), **v, "acked": v.get("acked") or int(k) in self.acked_here}
-                for k, v in self.snapshot.get("alerts", {}).items()]
+        rows = [
+            {"doc_id": int(k), **v, "acked": v.get("acked") or int(k) in self.acked_here}
+            for k, v in self.snapshot.get("alerts", {}).items()
+        ]
         recorded = {(a.get("run"), a.get("kind")) for a in rows}
         rows += [n for n in self.seen_nans if (n["run"], "nan") not in recorded]
         groups: dict[tuple, dict] = {}
@@ -169,8 +182,16 @@ class FertuiApp(App):
         step = event.get("step")
         message = f"{event.get('metric', 'loss')} is NaN at step {step}"
         if all(n["run"] != run_id for n in self.seen_nans):
-            self.seen_nans.append({"doc_id": None, "run": run_id, "kind": "nan", "message": message,
-                                   "time": event.get("time") or time.time(), "acked": False})
+            self.seen_nans.append(
+                {
+                    "doc_id": None,
+                    "run": run_id,
+                    "kind": "nan",
+                    "message": message,
+                    "time": event.get("time") or time.time(),
+                    "acked": False,
+                }
+            )
         self._toast(run_id, "nan", f"run {run_id} {run.get('name', '')}: {message}")
         self._refresh_screen()
 
@@ -239,16 +260,20 @@ class FertuiApp(App):
         """Every action of every screen, so the palette is a complete index of the console."""
         yield from super().get_system_commands(screen)
         for mode, key, label in SCREENS:
-            yield SystemCommand(f"Screen {key}: {label}", f"switch to the {label} screen (key {key})",
-                                partial(self.switch_mode, mode))
-        yield SystemCommand("Add config or sweep", "pick a file from configs/ and queue it (key a)",
-                            self.action_add_config)
+            yield SystemCommand(
+                f"Screen {key}: {label}", f"switch to the {label} screen (key {key})", partial(self.switch_mode, mode)
+            )
+        yield SystemCommand(
+            "Add config or sweep", "pick a file from configs/ and queue it (key a)", self.action_add_config
+        )
         yield SystemCommand("Help", "list the keys of this screen (key ?)", self.action_help)
         for mode, screen_cls in _modes().items():
             for binding in getattr(screen_cls, "BINDINGS", []):
-                yield SystemCommand(f"{screen_cls.TITLE}: {binding.description}",
-                                    f"key {binding.key} on the {screen_cls.TITLE} screen",
-                                    partial(self.run_on_screen, mode, binding.action))
+                yield SystemCommand(
+                    f"{screen_cls.TITLE}: {binding.description}",
+                    f"key {binding.key} on the {screen_cls.TITLE} screen",
+                    partial(self.run_on_screen, mode, binding.action),
+                )
 
     def run_on_screen(self, mode: str, action: str) -> None:
         self.switch_mode(mode)

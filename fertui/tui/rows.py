@@ -12,9 +12,18 @@ from fertui.run_summary import last_loss
 from fertui.store import FINAL_STATES
 
 RUN_COLUMNS = (  # (key, label): the most looked-at columns first so 80 columns show them
-    ("id", "id"), ("name", "name"), ("status", "status"), ("progress", "progress"),
-    ("loss", "loss"), ("best", "best"), ("duration", "time"), ("img_s", "img/s"), ("eta", "ETA"),
-    ("slot", "slot"), ("model", "model"), ("params", "params"),
+    ("id", "id"),
+    ("name", "name"),
+    ("status", "status"),
+    ("progress", "progress"),
+    ("loss", "loss"),
+    ("best", "best"),
+    ("duration", "time"),
+    ("img_s", "img/s"),
+    ("eta", "ETA"),
+    ("slot", "slot"),
+    ("model", "model"),
+    ("params", "params"),
 )
 NAME_WIDTH = 30
 
@@ -31,8 +40,11 @@ def run_cells(run: dict, now: float | None = None) -> dict[str, str]:
     line = present(run, now)
     s = run.get("summary") or {}
     cells = line.cells()
-    return {**{key: cells.get(key, "") for key, _ in RUN_COLUMNS}, "name": middle_cut(line.name, NAME_WIDTH),
-            "img_s": fmt_num(s.get("img_per_s")) if s.get("img_per_s") is not None else ""}
+    return {
+        **{key: cells.get(key, "") for key, _ in RUN_COLUMNS},
+        "name": middle_cut(line.name, NAME_WIDTH),
+        "img_s": fmt_num(s.get("img_per_s")) if s.get("img_per_s") is not None else "",
+    }
 
 
 def name_matches(run: dict, pattern: str) -> bool:
@@ -58,8 +70,7 @@ def shown_runs(runs: dict[str, dict], pattern: str, finished_limit: float) -> tu
 def sort_value(cells: dict[str, str], run: dict, column: str, reverse: bool = False) -> Any:
     """Numbers sort as numbers; blanks last in either direction (REVERSE: the sort is descending)."""
     s = run.get("summary") or {}
-    numeric = {"loss": last_loss(s), "best": best_value(run),
-               "img_s": s.get("img_per_s"), "eta": s.get("eta_s")}
+    numeric = {"loss": last_loss(s), "best": best_value(run), "img_s": s.get("img_per_s"), "eta": s.get("eta_s")}
     if column in numeric:
         v = numeric[column]
         ok = isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v))

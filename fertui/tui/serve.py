@@ -27,8 +27,10 @@ from fertui.workspace import Workspace
 TEMPLATE = "app_index.html"
 # The page's only outside request is a web font; the same font ships in textual-serve's static folder.
 WEB_FONT_LINK = re.compile(r'<link[^>]*href="https://fonts\.googleapis\.com[^"]*"[^>]*>', re.S)
-LOCAL_FONT = ('<style>@font-face { font-family: "Roboto Mono"; '
-              'src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf"); }</style>')
+LOCAL_FONT = (
+    '<style>@font-face { font-family: "Roboto Mono"; '
+    'src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf"); }</style>'
+)
 REFUSED = "fertui serve: this address needs the token printed when the server started\n"
 
 
@@ -43,9 +45,11 @@ def is_loopback(host: str) -> bool:
 
 def check_host(host: str, allow_remote: bool) -> None:
     if not is_loopback(host) and not allow_remote:
-        raise UserError(f"--host {host} is not a loopback address, so others on the network could reach the "
-                        "console; add --allow-remote to serve on it anyway, or use an SSH tunnel "
-                        "(ssh -L 8000:localhost:8000 HOST) with the default --host 127.0.0.1")
+        raise UserError(
+            f"--host {host} is not a loopback address, so others on the network could reach the "
+            "console; add --allow-remote to serve on it anyway, or use an SSH tunnel "
+            "(ssh -L 8000:localhost:8000 HOST) with the default --host 127.0.0.1"
+        )
 
 
 def console_command(ws: Workspace) -> str:
@@ -89,13 +93,15 @@ class ConsoleServer(Server):
         app = web.Application(middlewares=[self._require_token])
         template = _local_font_template(self.templates_path)
         aiohttp_jinja2.setup(app, loader=jinja2.DictLoader({TEMPLATE: template}))
-        app.add_routes([
-            web.get(self.prefix, self.handle_index),  # answered by the middleware's redirect
-            web.get(f"{self.prefix}/", self.handle_index, name="index"),
-            web.get(f"{self.prefix}/ws", self.handle_websocket, name="websocket"),
-            web.get(f"{self.prefix}/download/{{key}}", self.handle_download, name="download"),
-            web.static(f"{self.prefix}/static", self.statics_path, name="static"),
-        ])
+        app.add_routes(
+            [
+                web.get(self.prefix, self.handle_index),  # answered by the middleware's redirect
+                web.get(f"{self.prefix}/", self.handle_index, name="index"),
+                web.get(f"{self.prefix}/ws", self.handle_websocket, name="websocket"),
+                web.get(f"{self.prefix}/download/{{key}}", self.handle_download, name="download"),
+                web.static(f"{self.prefix}/static", self.statics_path, name="static"),
+            ]
+        )
         app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
         return app
@@ -119,16 +125,20 @@ class ConsoleServer(Server):
         """Nothing: the URL is printed once the port is bound (announce)."""
 
     def announce(self, _message: str = "") -> None:
-        print(f"fertui serve: the console is at\n\n    {self.url}\n\n"
-              "Each browser tab is its own console; closing one leaves jobs and the daemon running. "
-              "Ctrl+C stops the server.", flush=True)
+        print(
+            f"fertui serve: the console is at\n\n    {self.url}\n\n"
+            "Each browser tab is its own console; closing one leaves jobs and the daemon running. "
+            "Ctrl+C stops the server.",
+            flush=True,
+        )
 
     def serve(self, debug: bool = False) -> None:
         self.debug = debug
         self.initialize_logging()
         # aiohttp calls `print` once the socket is bound: the URL is never shown for a port we lack
-        web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=True, print=self.announce,
-                    access_log=None)  # one line per request would bury the URL (and repeat the token)
+        web.run_app(
+            self._make_app(), host=self.host, port=self.port, handle_signals=True, print=self.announce, access_log=None
+        )  # one line per request would bury the URL (and repeat the token)
 
 
 def serve(ws: Workspace, host: str, port: int) -> None:
@@ -136,4 +146,6 @@ def serve(ws: Workspace, host: str, port: int) -> None:
     try:
         server.serve()
     except OSError as exc:  # the port is taken, or the address is not this machine's
-        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port or --host") from None
+        raise UserError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port or --host"
+        ) from None

@@ -33,13 +33,18 @@ def probe_gpus() -> list[GpuInfo] | None:
         for i in range(pynvml.nvmlDeviceGetCount()):
             h = pynvml.nvmlDeviceGetHandleByIndex(i)
             mem = pynvml.nvmlDeviceGetMemoryInfo(h)
-            gpus.append(GpuInfo(
-                index=i, name=_safe(lambda: _text(pynvml.nvmlDeviceGetName(h))) or "GPU",
-                util=_safe(lambda: pynvml.nvmlDeviceGetUtilizationRates(h).gpu),
-                mem_used_mb=mem.used / 2**20, mem_total_mb=mem.total / 2**20,
-                temp_c=_safe(lambda: pynvml.nvmlDeviceGetTemperature(h, pynvml.NVML_TEMPERATURE_GPU)),
-                power_w=_safe(lambda: pynvml.nvmlDeviceGetPowerUsage(h) / 1000.0),
-                pids=_gpu_pids(pynvml, h)))
+            gpus.append(
+                GpuInfo(
+                    index=i,
+                    name=_safe(lambda h=h: _text(pynvml.nvmlDeviceGetName(h))) or "GPU",
+                    util=_safe(lambda h=h: pynvml.nvmlDeviceGetUtilizationRates(h).gpu),
+                    mem_used_mb=mem.used / 2**20,
+                    mem_total_mb=mem.total / 2**20,
+                    temp_c=_safe(lambda h=h: pynvml.nvmlDeviceGetTemperature(h, pynvml.NVML_TEMPERATURE_GPU)),
+                    power_w=_safe(lambda h=h: pynvml.nvmlDeviceGetPowerUsage(h) / 1000.0),
+                    pids=_gpu_pids(pynvml, h),
+                )
+            )
         return gpus or None
     finally:
         pynvml.nvmlShutdown()
@@ -59,7 +64,7 @@ def _safe(fn):
 def _gpu_pids(pynvml, handle) -> list[int]:
     pids: list[int] = []
     for getter in ("nvmlDeviceGetComputeRunningProcesses", "nvmlDeviceGetGraphicsRunningProcesses"):
-        procs = _safe(lambda: getattr(pynvml, getter)(handle)) or []
+        procs = _safe(lambda getter=getter: getattr(pynvml, getter)(handle)) or []
         pids += [p.pid for p in procs if p.pid not in pids]
     return pids
 
@@ -94,8 +99,12 @@ class HostProbe:
 
     def machine(self) -> dict:
         vm = psutil.virtual_memory()
-        return {"cpu_percent": psutil.cpu_percent(None), "cpus": psutil.cpu_count() or 1,
-                "mem_used_mb": (vm.total - vm.available) / 2**20, "mem_total_mb": vm.total / 2**20}
+        return {
+            "cpu_percent": psutil.cpu_percent(None),
+            "cpus": psutil.cpu_count() or 1,
+            "mem_used_mb": (vm.total - vm.available) / 2**20,
+            "mem_total_mb": vm.total / 2**20,
+        }
 
     def run_usage(self, run: dict) -> dict | None:
         pid = run.get("pid")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from fertui.errors import UserError
 from fertui.events import EVENT_FILES, EventTail
-from fertui.terminal_text import printable
 from fertui.store import Store, file_signature
+from fertui.terminal_text import printable
 from fertui.tui.messages import LogTail, RunEvents, StoreChanged
 from fertui.workspace import Workspace
 
@@ -42,7 +42,7 @@ class Watcher:
         self._store_sig = None
         self.store = Store(ws.store_path)
         self.runs_wanted: float = RECENT_RUNS  # raised from the UI thread: the user asked for older runs
-        self.partitions_left = 0     # partitions not loaded (the Runs screen says so)
+        self.partitions_left = 0  # partitions not loaded (the Runs screen says so)
         self._parts: dict[str, tuple[object, dict]] = {}  # name -> (file signature, its runs)
         self._running: frozenset[str] = frozenset()
         self._queued: frozenset[str] = frozenset()

@@ -25,10 +25,38 @@ from fertui.wandb._values import as_mapping, termlog, termwarn
 __version__ = "0.19.0+fertui"  # the W&B API level this follows, for libraries that check it
 
 __all__ = [
-    "Artifact", "Audio", "Config", "Error", "Histogram", "Html", "Image", "MetricDefinition", "Molecule",
-    "Object3D", "Run", "Settings", "Summary", "Table", "Video", "alert", "config", "define_metric",
-    "finish", "init", "log", "log_artifact", "login", "plot", "run", "save", "summary", "termerror",
-    "termlog", "termwarn", "unwatch", "watch",
+    "Artifact",
+    "Audio",
+    "Config",
+    "Error",
+    "Histogram",
+    "Html",
+    "Image",
+    "MetricDefinition",
+    "Molecule",
+    "Object3D",
+    "Run",
+    "Settings",
+    "Summary",
+    "Table",
+    "Video",
+    "alert",
+    "config",
+    "define_metric",
+    "finish",
+    "init",
+    "log",
+    "log_artifact",
+    "login",
+    "plot",
+    "run",
+    "save",
+    "summary",
+    "termerror",
+    "termlog",
+    "termwarn",
+    "unwatch",
+    "watch",
 ]
 
 # Like W&B's placeholders: usable before init(); the first run adopts them.
@@ -56,8 +84,15 @@ class AlertLevel:
     INFO, WARN, ERROR = "INFO", "WARN", "ERROR"
 
 
-def init(project: str | None = None, name: str | None = None, config: Any = None, tags: Any = None,
-         notes: str | None = None, reinit: Any = None, **ignored: Any) -> Run:
+def init(
+    project: str | None = None,
+    name: str | None = None,
+    config: Any = None,
+    tags: Any = None,
+    notes: str | None = None,
+    reinit: Any = None,
+    **ignored: Any,
+) -> Run:
     """Start the run (or return the active one, unless REINIT); other W&B arguments are ignored."""
     global run, _exit_hook_registered
     if run is not None:
@@ -65,8 +100,16 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
             return run
         run.finish()
     placeholders = globals()
-    new = Run(project, name, placeholders["config"], placeholders["summary"], tags=tags, notes=notes,
-              on_finish=_forget, **ignored)
+    new = Run(
+        project,
+        name,
+        placeholders["config"],
+        placeholders["summary"],
+        tags=tags,
+        notes=notes,
+        on_finish=_forget,
+        **ignored,
+    )
     if isinstance(config, (str, os.PathLike)):
         termwarn(f"fertui.wandb reads no config files: ignoring config={str(config)!r}")
     elif config is not None:
@@ -99,8 +142,9 @@ def log(data: Any, step: int | None = None, commit: bool | None = None, sync: An
     _active("log").log(data, step=step, commit=commit)
 
 
-def define_metric(name: str, step_metric: str | None = None, summary: str | None = None,
-                  goal: str | None = None, **ignored: Any) -> MetricDefinition:
+def define_metric(
+    name: str, step_metric: str | None = None, summary: str | None = None, goal: str | None = None, **ignored: Any
+) -> MetricDefinition:
     return _active("define_metric").define_metric(name, step_metric=step_metric, summary=summary, goal=goal)
 
 

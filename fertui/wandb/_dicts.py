@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from fertui import report
 from fertui.records import EventKind
@@ -23,7 +24,9 @@ class Config:
 
     def _set(self, values: dict[str, Any]) -> None:
         # W&B refuses a changed value without allow_val_change; a training script is better off running.
-        changed = {str(k): v for k, v in values.items() if str(k) not in self._items or _differs(self._items[str(k)], v)}
+        changed = {
+            str(k): v for k, v in values.items() if str(k) not in self._items or _differs(self._items[str(k)], v)
+        }
         if not changed:
             return
         self._items.update(changed)

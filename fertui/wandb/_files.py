@@ -30,8 +30,14 @@ def copy_matches(pattern: str, seen: dict[str, float]) -> None:
 class Artifact:
     """``wandb.Artifact(name, type)`` with files added; ``log_artifact`` keeps them as run artifacts."""
 
-    def __init__(self, name: str, type: str = "file", description: str | None = None,
-                 metadata: dict | None = None, **ignored: Any):
+    def __init__(
+        self,
+        name: str,
+        type: str = "file",
+        description: str | None = None,
+        metadata: dict | None = None,
+        **ignored: Any,
+    ):
         self.name = name
         self.type = type
         self.description = description
@@ -50,7 +56,7 @@ class Artifact:
     def save(self, *args: Any, **kwargs: Any) -> None:
         pass
 
-    def wait(self, *args: Any, **kwargs: Any) -> "Artifact":
+    def wait(self, *args: Any, **kwargs: Any) -> Artifact:
         return self
 
     def keep(self) -> None:

@@ -38,8 +38,7 @@ class Image(Media):
 
 
 class Table(Media):
-    def __init__(self, columns: Any = None, data: Any = None, rows: Any = None, dataframe: Any = None,
-                 **kwargs: Any):
+    def __init__(self, columns: Any = None, data: Any = None, rows: Any = None, dataframe: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         if dataframe is not None:  # duck-typed so that pandas is never imported here
             columns, data = list(dataframe.columns), dataframe.values.tolist()

@@ -16,8 +16,14 @@ HEADLINE_FIRST = ("min", "max", "best", "mean", "last")  # with "max,last" the n
 class MetricDefinition:
     """What ``define_metric`` returns: the name and how it is summarized."""
 
-    def __init__(self, name: str, step_metric: str | None = None, summary: str | None = None,
-                 goal: str | None = None, **ignored: Any):
+    def __init__(
+        self,
+        name: str,
+        step_metric: str | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        **ignored: Any,
+    ):
         self.name = name
         self.step_metric = step_metric
         self.summary = summary
@@ -25,8 +31,11 @@ class MetricDefinition:
         modes = [m.strip().lower() for m in (summary or "").split(",") if m.strip()]
         for mode in modes:
             if mode not in SUMMARIES:  # W&B versions differ here: warn, never stop the script
-                print(f"fertui.wandb: define_metric({name!r}): ignoring summary {mode!r} "
-                      f"(expected {', '.join(SUMMARIES)})", file=sys.stderr)
+                print(
+                    f"fertui.wandb: define_metric({name!r}): ignoring summary {mode!r} "
+                    f"(expected {', '.join(SUMMARIES)})",
+                    file=sys.stderr,
+                )
         self.modes = [m for m in modes if m in SUMMARIES]
 
     def matches(self, key: str) -> bool:

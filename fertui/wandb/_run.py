@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fertui import report
 from fertui.records import EventKind
@@ -23,9 +23,17 @@ from fertui.wandb._values import WarnOnce, flatten, to_number
 
 
 class Run:
-    def __init__(self, project: str | None, name: str | None, config: Config, summary: Summary,
-                 tags: Any = None, notes: str | None = None, on_finish: Callable[[Run], None] | None = None,
-                 **settings: Any):
+    def __init__(
+        self,
+        project: str | None,
+        name: str | None,
+        config: Config,
+        summary: Summary,
+        tags: Any = None,
+        notes: str | None = None,
+        on_finish: Callable[[Run], None] | None = None,
+        **settings: Any,
+    ):
         self.id = os.environ.get("FERTUI_RUN_ID") or uuid.uuid4().hex[:8]
         self.project = project
         self.config = config
@@ -51,8 +59,13 @@ class Run:
 
     # -- identity ---------------------------------------------------------------------------
     def _announce(self) -> None:
-        report.event(EventKind.WANDB, project=_text(self.project), name=_text(self._name), tags=list(self._tags),
-                     notes=_text(self._notes))
+        report.event(
+            EventKind.WANDB,
+            project=_text(self.project),
+            name=_text(self._name),
+            tags=list(self._tags),
+            notes=_text(self._notes),
+        )
 
     @property
     def name(self) -> str:
@@ -103,8 +116,11 @@ class Run:
             if step is not None:
                 step = int(step)
                 if step < self._step:
-                    self._warn("old-step", f"ignoring log() at step {step}: lower than the current step "
-                                           f"{self._step} (W&B drops these too)")
+                    self._warn(
+                        "old-step",
+                        f"ignoring log() at step {step}: lower than the current step "
+                        f"{self._step} (W&B drops these too)",
+                    )
                     return
                 if step > self._step:
                     self._commit()
@@ -127,8 +143,14 @@ class Run:
             self.summary.remember(row)
         self._step += 1
 
-    def define_metric(self, name: str, step_metric: str | None = None, summary: str | None = None,
-                      goal: str | None = None, **ignored: Any) -> MetricDefinition:
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+        **ignored: Any,
+    ) -> MetricDefinition:
         with self._lock:
             return self._metrics.define(MetricDefinition(name, step_metric=step_metric, summary=summary, goal=goal))
 
@@ -142,8 +164,9 @@ class Run:
                 copy_matches(str(glob_str), seen)
         return True
 
-    def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
-                     **ignored: Any) -> Any:
+    def log_artifact(
+        self, artifact_or_path: Any, name: str | None = None, type: str | None = None, **ignored: Any
+    ) -> Any:
         if isinstance(artifact_or_path, Artifact):
             artifact_or_path.keep()
         else:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 MAX_TEXT = 1000  # a str() fallback longer than this is cut: an event line must stay small
 

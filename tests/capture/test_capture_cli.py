@@ -10,10 +10,12 @@ from typer.testing import CliRunner
 
 from fertui.cli.main import app
 
-POSTER_LOG = ("[Epoch 1] Train time:0.50, Training accuracy:0.6100. Loss: 1.000 LR:0.000035\n"
-              "[Epoch 1] Validation accuracy:0.7100, Loss:2.000, f1 0.500000, score 0.600000\n"
-              "best_acc:0.99\n"
-              "[Epoch 2] Train time:0.50, Training accuracy:0.6200. Loss: nan LR:0.000035\n")
+POSTER_LOG = (
+    "[Epoch 1] Train time:0.50, Training accuracy:0.6100. Loss: 1.000 LR:0.000035\n"
+    "[Epoch 1] Validation accuracy:0.7100, Loss:2.000, f1 0.500000, score 0.600000\n"
+    "best_acc:0.99\n"
+    "[Epoch 2] Train time:0.50, Training accuracy:0.6200. Loss: nan LR:0.000035\n"
+)
 
 
 def cli(root: Path, *args: str, code: int = 0) -> str:
@@ -40,18 +42,33 @@ def test_capture_test_shows_the_choice_the_values_in_percent_and_the_nan(tmp_pat
 
 
 def test_capture_test_with_a_pattern_and_a_map(tmp_path, log):
-    out = cli(tmp_path, "capture", "test", str(log), "--pattern", r"Validation accuracy:(?P<v>[\d.]+)",
-              "--set", 'job.metrics_map={v = "val/acc"}', "--set", 'job.metrics_scale={"val/acc" = 100}', "--json")
-    assert json.loads(out)["metrics"] == {"val/acc": {"values": [pytest.approx(71)], "epochs": [None],
-                                                      "best": pytest.approx(71)}}
+    out = cli(
+        tmp_path,
+        "capture",
+        "test",
+        str(log),
+        "--pattern",
+        r"Validation accuracy:(?P<v>[\d.]+)",
+        "--set",
+        'job.metrics_map={v = "val/acc"}',
+        "--set",
+        'job.metrics_scale={"val/acc" = 100}',
+        "--json",
+    )
+    assert json.loads(out)["metrics"] == {
+        "val/acc": {"values": [pytest.approx(71)], "epochs": [None], "best": pytest.approx(71)}
+    }
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--preset", "postr"], "'postr' is not a preset (did you mean 'poster'?)"),
-    (["--pattern", "(?P<x>[unclosed"], "--pattern: not a valid regular expression"),
-    (["--preset", "dan", "--pattern", "(?P<x>1)"], "give one of them"),
-    (["--set", "optim.lr=1"], "capture test takes [job] keys only"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--preset", "postr"], "'postr' is not a preset (did you mean 'poster'?)"),
+        (["--pattern", "(?P<x>[unclosed"], "--pattern: not a valid regular expression"),
+        (["--preset", "dan", "--pattern", "(?P<x>1)"], "give one of them"),
+        (["--set", "optim.lr=1"], "capture test takes [job] keys only"),
+    ],
+)
 def test_capture_test_refuses_bad_settings_in_one_line(tmp_path, log, args, message):
     out = cli(tmp_path, "capture", "test", str(log), *args, code=2)
     assert message in out and len(out.strip().splitlines()) == 1

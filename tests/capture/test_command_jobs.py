@@ -48,6 +48,7 @@ def finished(root: Path, count: int) -> list[dict]:
     def settled():
         runs = store(root).runs()
         return runs if len(runs) == count and all(r["status"] not in ("queued", "running") for r in runs) else None
+
     ensure_daemon(open_workspace(root))
     return wait_for(settled, 60, f"{count} runs to end")
 
@@ -62,7 +63,9 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_placeholders_are_rendered_per_run_and_double_braces_are_literal(root):
-    config = write(root / "ph.toml", f"""
+    config = write(
+        root / "ph.toml",
+        f"""
         [run]
         name = "probe_lr{{params.lr}}"
         [job]
@@ -72,7 +75,8 @@ def test_placeholders_are_rendered_per_run_and_double_braces_are_literal(root):
         name = "ph"
         [sweep.axes]
         "params.lr" = [0.1, 0.2]
-        """)
+        """,
+    )
     cli(root, "add", str(config))
     runs = {r["id"]: r for r in finished(root, 2)}
     for run_id, run in runs.items():
@@ -107,12 +111,18 @@ def test_job_gets_the_queueing_shells_path_not_the_daemons(root, tmp_path, monke
     bin_dir = tmp_path / "conda" / "bin"
     bin_dir.mkdir(parents=True)
     fake = bin_dir / "python"
-    fake.write_text(f"#!/bin/sh\necho conda-python\nexec {os.sys.executable} \"$@\"\n")
+    fake.write_text(f'#!/bin/sh\necho conda-python\nexec {os.sys.executable} "$@"\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("MY_PROJECT_TOKEN", "s3cret-value")
-    cli(root, "add", "--", "python", "-c",
-        "import os; print(os.environ['MY_PROJECT_TOKEN'], os.environ['WANDB_DIR'], os.environ['TENSORBOARD_LOGDIR'])")
+    cli(
+        root,
+        "add",
+        "--",
+        "python",
+        "-c",
+        "import os; print(os.environ['MY_PROJECT_TOKEN'], os.environ['WANDB_DIR'], os.environ['TENSORBOARD_LOGDIR'])",
+    )
     (run,) = finished(root, 1)
     lines = stdout_of(root, run["id"]).splitlines()
     run_dir = root / "runs" / run["id"]
@@ -129,14 +139,17 @@ def test_a_command_record_holds_only_what_applies_to_it(root):
 
 
 def test_sweep_run_without_its_objective_is_flagged_not_completed(root):
-    config = write(root / "quiet.toml", """
+    config = write(
+        root / "quiet.toml",
+        """
         [job]
         command = ["python", "-c", "print('training... done')", "{params.lr}"]
         [sweep]
         name = "quiet"
         [sweep.axes]
         "params.lr" = [0.1, 0.2]
-        """)
+        """,
+    )
     cli(root, "add", str(config))
     runs = finished(root, 2)
     assert all(r["status"] == "done" and r["no_metric"] == "val/acc" for r in runs)
@@ -163,8 +176,10 @@ def test_sweep_run_without_its_objective_is_flagged_not_completed(root):
 
 @pytest.mark.slow
 def test_a_killed_daemon_resumes_capture_without_doubling_or_losing_lines(root):
-    code = ("import time\nfor i in range(40):\n    print(f'step: {{i}} loss: {{1 / (i + 1):.4f}}', flush=True)\n"
-            "    time.sleep(0.05)\n")
+    code = (
+        "import time\nfor i in range(40):\n    print(f'step: {{i}} loss: {{1 / (i + 1):.4f}}', flush=True)\n"
+        "    time.sleep(0.05)\n"
+    )
     cli(root, "add", "--", "python", "-c", code)
     ensure_daemon(open_workspace(root))
     captured = root / "runs" / "00001" / "captured.jsonl"

@@ -18,10 +18,21 @@ def test_timm_summary_read_as_it_grows(tmp_path):
     _append(summary, TIMM_HEADER + "0,2.5,2.1,40.0,70.0,0.001\n1,2.0,1.9,")
     source = CsvSource(tmp_path, "**/summary.csv", rescan_s=0)
     [first] = source.read()
-    assert first == {"type": "log", "step": 0, "epoch": 0.0, "src": "csv:output/train/exp/summary.csv",
-                     "pos": len(TIMM_HEADER) + len("0,2.5,2.1,40.0,70.0,0.001\n"),
-                     "metrics": {"epoch": 0.0, "train_loss": 2.5, "eval_loss": 2.1, "eval_top1": 40.0,
-                                 "eval_top5": 70.0, "lr": 0.001}}
+    assert first == {
+        "type": "log",
+        "step": 0,
+        "epoch": 0.0,
+        "src": "csv:output/train/exp/summary.csv",
+        "pos": len(TIMM_HEADER) + len("0,2.5,2.1,40.0,70.0,0.001\n"),
+        "metrics": {
+            "epoch": 0.0,
+            "train_loss": 2.5,
+            "eval_loss": 2.1,
+            "eval_top1": 40.0,
+            "eval_top5": 70.0,
+            "lr": 0.001,
+        },
+    }
     assert source.read() == []  # the half-written row waits
     _append(summary, "45.0,75.0,0.0009\n")
     [second] = source.read()
@@ -57,8 +68,13 @@ def test_metrics_map_nan_and_text_cells(tmp_path):
     first, second = source.read()
     assert first["step"] == 0 and math.isnan(first["metrics"]["loss"])
     assert first["metrics"]["val/acc"] == math.inf and "note" not in first["metrics"]
-    assert second == {"type": "log", "step": 1, "metrics": {"loss": 0.5, "val/acc": 0.9},
-                      "src": "csv:log.csv", "pos": (tmp_path / "log.csv").stat().st_size}
+    assert second == {
+        "type": "log",
+        "step": 1,
+        "metrics": {"loss": 0.5, "val/acc": 0.9},
+        "src": "csv:log.csv",
+        "pos": (tmp_path / "log.csv").stat().st_size,
+    }
 
 
 def test_glob_finds_a_file_created_after_the_first_read(tmp_path):

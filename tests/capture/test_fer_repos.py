@@ -40,7 +40,8 @@ def cli(root: Path, *args: str) -> str:
 def sweep(root: Path, name: str, styles: list[str], lrs: list[float], job_extra: str = "") -> list[dict]:
     """Queue STYLES x LRS of fer_formats.py as sweep NAME on RAF-DB and wait until all ended."""
     config = root / f"{name}.toml"
-    config.write_text(textwrap.dedent(f"""
+    config.write_text(
+        textwrap.dedent(f"""
         [run]
         name = "{name}_{{params.style}}_lr{{params.lr}}"
         [data]
@@ -48,13 +49,16 @@ def sweep(root: Path, name: str, styles: list[str], lrs: list[float], job_extra:
         [job]
         command = ["python", "fer_formats.py", "--style={{params.style}}", "--lr={{params.lr}}", "--gate={{run.dir}}"]
         cwd = "{SCRIPTS}"
-        """) + job_extra + textwrap.dedent(f"""
+        """)
+        + job_extra
+        + textwrap.dedent(f"""
         [sweep]
         name = "{name}"
         [sweep.axes]
         "params.style" = {json.dumps(styles)}
         "params.lr" = {json.dumps(lrs)}
-        """))
+        """)
+    )
     cli(root, "add", str(config))
     store = Store(root / "runs" / "fertui.json")
     ensure_daemon(open_workspace(root))
@@ -62,6 +66,7 @@ def sweep(root: Path, name: str, styles: list[str], lrs: list[float], job_extra:
     def ended():
         runs = store.sweep_runs(name)
         return runs if all(r["status"] not in ("queued", "running") for r in runs) else None
+
     return wait_for(ended, 240, f"sweep {name} to end")
 
 
@@ -79,8 +84,9 @@ def test_auto_reads_every_format_stops_each_nan_and_warns_about_fractions(worksp
     shown = cli(workspace, "show", by_cell[("dan", 0.1)]["id"])
     assert "output_scalars" in shown and "dan (chosen by auto)" in shown
 
-    board = json.loads(cli(workspace, "board", "repos", "--rows", "params.style", "--cols", "params.lr",
-                           "--format", "json"))
+    board = json.loads(
+        cli(workspace, "board", "repos", "--rows", "params.style", "--cols", "params.lr", "--format", "json")
+    )
     cells = {(c["params.style"], c["params.lr"]): c for c in board["cells"]}
     assert cells[("dan", 0.1)]["mean"] == pytest.approx(73) and cells[("dan", 0.3)]["states"] == {"nan": 1}
     hf_runs = sorted(by_cell[(s, 0.1)]["id"] for s in FRACTION_STYLES)
@@ -89,10 +95,12 @@ def test_auto_reads_every_format_stops_each_nan_and_warns_about_fractions(worksp
 
     out = cli(workspace, "reingest", *hf_runs, "--set", 'job.metrics_scale={"val/acc" = 100}')
     assert out.count("val/acc 0.73 -> 73") == 2, out
-    board = json.loads(cli(workspace, "board", "repos", "--rows", "params.style", "--cols", "params.lr",
-                           "--format", "json"))
-    assert board["warnings"] == [] and all(c["mean"] == pytest.approx(73) for c in board["cells"]
-                                           if c["params.lr"] == 0.1)
+    board = json.loads(
+        cli(workspace, "board", "repos", "--rows", "params.style", "--cols", "params.lr", "--format", "json")
+    )
+    assert board["warnings"] == [] and all(
+        c["mean"] == pytest.approx(73) for c in board["cells"] if c["params.lr"] == 0.1
+    )
 
 
 def test_reingest_turns_a_sweep_that_read_nothing_into_values_and_complete_trials(workspace):
@@ -124,6 +132,8 @@ def test_reingest_turns_a_sweep_that_read_nothing_into_values_and_complete_trial
     storage = optuna.storages.JournalStorage(JournalFileBackend(str(workspace / "runs" / "optuna.journal")))
     trials = optuna.load_study(study_name="dan", storage=storage).trials
     complete = {t.user_attrs["fertui_run"]: t.value for t in trials if t.state.name == "COMPLETE"}
-    assert complete == {ids[0]: pytest.approx(73), ids[1]: pytest.approx(78)} or \
-        complete == {ids[1]: pytest.approx(73), ids[0]: pytest.approx(78)}
+    assert complete == {ids[0]: pytest.approx(73), ids[1]: pytest.approx(78)} or complete == {
+        ids[1]: pytest.approx(73),
+        ids[0]: pytest.approx(78),
+    }
     assert {store.get_run(i)["trial"] for i in ids} == {t.number for t in trials if t.state.name == "COMPLETE"}

@@ -28,12 +28,13 @@ SHIMS = Path(__file__).resolve().parents[2] / "fertui" / "shims"
 
 
 def test_the_shim_is_an_installed_wandb_of_the_version_fertui_wandb_follows():
-    code = ("import importlib.metadata as m, wandb, fertui.wandb as impl; "
-            "from wandb.sdk.lib import RunDisabled; from wandb.wandb_run import Run; "
-            "assert wandb is impl and Run is impl.Run; print(m.version('wandb'))")
+    code = (
+        "import importlib.metadata as m, wandb, fertui.wandb as impl; "
+        "from wandb.sdk.lib import RunDisabled; from wandb.wandb_run import Run; "
+        "assert wandb is impl and Run is impl.Run; print(m.version('wandb'))"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SHIMS), str(SHIMS.parents[1])])}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60,
-                         check=False)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == __version__
 
@@ -45,7 +46,8 @@ def test_csv_tensorboard_and_wandb_loggers_reach_the_board(tmp_path):
     assert version("torch")  # the Lightning in this venv came without a second torch (see pyproject)
     (tmp_path / "fertui.toml").write_text("[scheduler]\ncpu_slots = 3\ncancel_grace_s = 3\n")
     config = tmp_path / "lit.toml"
-    config.write_text(textwrap.dedent(f"""
+    config.write_text(
+        textwrap.dedent(f"""
         [run]
         name = "lit_{{params.logger}}"
         [job]
@@ -57,7 +59,8 @@ def test_csv_tensorboard_and_wandb_loggers_reach_the_board(tmp_path):
         name = "lit"
         [sweep.axes]
         "params.logger" = ["csv", "tensorboard", "wandb"]
-        """))
+        """)
+    )
     try:
         result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "add", str(config)])
         assert result.exit_code == 0, result.output
@@ -67,11 +70,14 @@ def test_csv_tensorboard_and_wandb_loggers_reach_the_board(tmp_path):
         def ended():
             runs = store.sweep_runs("lit")
             return runs if all(r["status"] not in ("queued", "running") for r in runs) else None
+
         runs = wait_for(ended, 280, "the three Lightning runs to end")
         for run in runs:
             run_dir = tmp_path / "runs" / run["id"]
-            assert run["status"] == "done" and not run.get("no_metric"), \
-                (run, (run_dir / "stdout.log").read_text()[-3000:])
+            assert run["status"] == "done" and not run.get("no_metric"), (
+                run,
+                (run_dir / "stdout.log").read_text()[-3000:],
+            )
             truth = json.loads((run_dir / "truth.json").read_text())
             last = run["summary"]["last"]
             assert last["val/acc"] == pytest.approx(truth["val/acc"], rel=1e-5), run["params"]

@@ -28,13 +28,17 @@ GATE = "--gate={run.dir}/go"
 
 CASES = {
     "default-printed": ('["python", "printer.py", "--style=default"]', ""),
-    "custom-regex": ('["python", "printer.py", "--style=custom"]',
-                     "output_scalars = ['\\[ep (?P<epoch>\\d+)\\] top1 = (?P<val_acc>[\\d.]+) \\| loss "
-                     "(?P<train_loss>[\\d.]+|nan)']\n"
-                     'metrics_map = {val_acc = "val/acc", train_loss = "train/loss"}'),
+    "custom-regex": (
+        '["python", "printer.py", "--style=custom"]',
+        "output_scalars = ['\\[ep (?P<epoch>\\d+)\\] top1 = (?P<val_acc>[\\d.]+) \\| loss "
+        "(?P<train_loss>[\\d.]+|nan)']\n"
+        'metrics_map = {val_acc = "val/acc", train_loss = "train/loss"}',
+    ),
     "timm": ('["python", "timm_like.py", "--out={run.dir}/output"]', 'output_scalars = "timm"'),
-    "csv": ('["python", "csv_writer.py", "--out={run.dir}"]',
-            'metrics_csv = "logs/metrics.csv"\nmetrics_map = {val_acc = "val/acc", train_loss = "train/loss"}'),
+    "csv": (
+        '["python", "csv_writer.py", "--out={run.dir}"]',
+        'metrics_csv = "logs/metrics.csv"\nmetrics_map = {val_acc = "val/acc", train_loss = "train/loss"}',
+    ),
     "tensorboard": ('["python", "tb_writer.py", "--out={run.dir}/tb"]', ""),
     "wandb-import-fertui": ('["python", "wandb_fertui.py"]', ""),
     "wandb-unchanged": ('["python", "wandb_plain.py"]', 'wandb = "fertui"'),
@@ -44,18 +48,22 @@ CASES = {
 def sweep_config(case: str) -> str:
     command, job_extra = CASES[case]
     command = command[:-1] + f', "--lr={{params.lr}}", "{GATE}"]'
-    return textwrap.dedent(f"""
+    return (
+        textwrap.dedent(f"""
         [run]
         name = "own_lr{{params.lr}}"
         [job]
         command = {command}
         cwd = "{SCRIPTS}"
-        """) + job_extra + textwrap.dedent("""
+        """)
+        + job_extra
+        + textwrap.dedent("""
         [sweep]
         name = "own"
         [sweep.axes]
         "params.lr" = [0.1, 0.3]
         """)
+    )
 
 
 @pytest.fixture
@@ -84,9 +92,17 @@ def test_unmodified_script_reports_live_stops_on_nan_and_fills_board_and_study(w
     good, bad = runs[0.1], runs[0.3]
     ensure_daemon(open_workspace(workspace))
 
-    live = wait_for(lambda: (lambda r: r if r["status"] == "running" and
-                             (r.get("summary") or {}).get("best", {}).get("val/acc") is not None else None)
-                    (store.get_run(good)), 60, f"{case}: a live val/acc while the job waits at its gate")
+    live = wait_for(
+        lambda: (
+            lambda r: (
+                r
+                if r["status"] == "running" and (r.get("summary") or {}).get("best", {}).get("val/acc") is not None
+                else None
+            )
+        )(store.get_run(good)),
+        60,
+        f"{case}: a live val/acc while the job waits at its gate",
+    )
     assert live["summary"]["best"]["val/acc"] == pytest.approx(71)
     for run_id in (good, bad):
         (workspace / "runs" / run_id / "go").touch()

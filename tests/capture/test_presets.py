@@ -37,8 +37,11 @@ def printed(tmp_path: Path, style: str, lr: float = 0.1) -> Path:
     run_dir.mkdir()
     log = run_dir / "stdout.log"
     with open(log, "wb") as out:
-        job = subprocess.Popen([sys.executable, "fer_formats.py", f"--style={style}", f"--lr={lr}",
-                                f"--gate={run_dir}"], cwd=SCRIPTS, stdout=out)
+        job = subprocess.Popen(
+            [sys.executable, "fer_formats.py", f"--style={style}", f"--lr={lr}", f"--gate={run_dir}"],
+            cwd=SCRIPTS,
+            stdout=out,
+        )
         try:
             if lr < NAN_LR:
                 assert job.wait(timeout=120) == 0
@@ -100,8 +103,9 @@ def test_a_nan_loss_in_each_format_is_a_nan_event_under_auto(tmp_path, style):
 def test_auto_decides_at_the_first_nan_without_waiting_for_validation(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    (run_dir / "stdout.log").write_text("Epoch: [0][0/9]\tLoss 2.1 (2.1)\tAccuracy 10.0 (10.0)\n"
-                                        "Epoch: [0][3/9]\tLoss nan (nan)\tAccuracy 10.0 (10.0)\n")
+    (run_dir / "stdout.log").write_text(
+        "Epoch: [0][0/9]\tLoss 2.1 (2.1)\tAccuracy 10.0 (10.0)\nEpoch: [0][3/9]\tLoss nan (nan)\tAccuracy 10.0 (10.0)\n"
+    )
     capture = Capture({"kind": "command", "config": {"job": {}}}, run_dir)
     capture.read(objective="val/acc")  # not final: the run is still going
     events = read_all(run_dir / "captured.jsonl")

@@ -13,8 +13,10 @@ def parser_for(spec, mapping=None, default_on=True):
 
 
 # Copied from a timm train.py run (format of train_one_epoch's _logger.info line).
-TIMM_TRAIN = ("Train: 3 [  30/382 (  8%)]  Loss: 0.812 (0.930)  Time: 0.123s, 1040.65/s  "
-              "(0.130s,  984.62/s)  LR: 1.000e-03  Data: 0.010 (0.012)")
+TIMM_TRAIN = (
+    "Train: 3 [  30/382 (  8%)]  Loss: 0.812 (0.930)  Time: 0.123s, 1040.65/s  "
+    "(0.130s,  984.62/s)  LR: 1.000e-03  Data: 0.010 (0.012)"
+)
 
 
 def test_timm_preset_reads_train_lines_and_brings_summary_csv():
@@ -29,16 +31,17 @@ def test_timm_preset_reads_train_lines_and_brings_summary_csv():
 
 
 def test_issue_example_regex_on_timm_lines():
-    parser = parser_for([r"Train: (?P<epoch>\d+) .*Loss: (?P<train_loss>[\d.]+|nan|inf)"],
-                        {"train_loss": "train/loss"})
+    parser = parser_for([r"Train: (?P<epoch>\d+) .*Loss: (?P<train_loss>[\d.]+|nan|inf)"], {"train_loss": "train/loss"})
     metrics, _, epoch = parser.parse(TIMM_TRAIN)
     assert metrics == {"train/loss": 0.812} and epoch == 3
 
 
 def test_progress_meter_preset_train_and_closing_lines():
     parser = parser_for("progress-meter")
-    line = ("Epoch: [3][ 30/382]\tTime  0.123 ( 0.234)\tData  0.001 ( 0.002)\tLoss 8.1e-01 (9.3e-01)\t"
-            "Acc@1  72.30 ( 70.10)\tAcc@5  95.00 ( 94.00)")
+    line = (
+        "Epoch: [3][ 30/382]\tTime  0.123 ( 0.234)\tData  0.001 ( 0.002)\tLoss 8.1e-01 (9.3e-01)\t"
+        "Acc@1  72.30 ( 70.10)\tAcc@5  95.00 ( 94.00)"
+    )
     metrics, step, epoch = parser.parse(line)
     assert metrics == {"train/loss": 0.81, "train/acc": 72.30} and epoch == 3 and step == 3 * 382 + 30
     assert parser.parse("Test: [ 10/100]\tTime  0.1 ( 0.1)\tLoss 1.0 (1.0)\tAcc@1  50.0 ( 50.0)") is None
@@ -49,8 +52,9 @@ def test_progress_meter_preset_train_and_closing_lines():
 
 def test_default_set_takes_metric_like_pairs_only():
     parser = parser_for("default")
-    metrics, step, epoch = parser.parse("epoch: 2  step=40  train_loss: 0.41  val_acc=0.83 Acc@1: 72.3 "
-                                        "lr=1e-3  batch_size: 64  eta: 12")
+    metrics, step, epoch = parser.parse(
+        "epoch: 2  step=40  train_loss: 0.41  val_acc=0.83 Acc@1: 72.3 lr=1e-3  batch_size: 64  eta: 12"
+    )
     assert metrics == {"train/loss": 0.41, "val/acc": 0.83, "acc@1": 72.3, "lr": 1e-3}
     assert (step, epoch) == (40, 2)
     metrics, _, _ = parser.parse("\x1b[32mloss: NaN\x1b[0m")
@@ -73,12 +77,15 @@ def test_metrics_map_renames_and_underscore_groups_only_help():
     assert metrics == {"val/acc": 0.5}
 
 
-@pytest.mark.parametrize("spec, key_hint", [
-    ("timmm", "did you mean 'timm'"),
-    (["timm", "(?P<x>[unclosed"], "[1]: not a valid regular expression"),
-    (["loss: ([\\d.]+)"], "named group"),
-    (42, "expected a preset name"),
-])
+@pytest.mark.parametrize(
+    "spec, key_hint",
+    [
+        ("timmm", "did you mean 'timm'"),
+        (["timm", "(?P<x>[unclosed"], "[1]: not a valid regular expression"),
+        (["loss: ([\\d.]+)"], "named group"),
+        (42, "expected a preset name"),
+    ],
+)
 def test_bad_specs_are_explained(spec, key_hint):
     assert key_hint in check_spec(spec)
 

@@ -37,8 +37,11 @@ def test_scalars_read_as_the_file_grows(tmp_path):
     writer.flush()
     source = TensorBoardSource(tmp_path, metrics_map={"train/loss": "loss"}, rescan_s=0)
     events = source.read()
-    assert _steps(events) == [(0, {"loss": 1.0, "epoch": 0.0}), (1, {"loss": 0.5, "epoch": 1.0}),
-                              (2, {"loss": pytest.approx(1 / 3), "epoch": 2.0})]
+    assert _steps(events) == [
+        (0, {"loss": 1.0, "epoch": 0.0}),
+        (1, {"loss": 0.5, "epoch": 1.0}),
+        (2, {"loss": pytest.approx(1 / 3), "epoch": 2.0}),
+    ]
     key = "tb:tb/exp1/" + _only_file(tmp_path / "tb" / "exp1").name
     assert {e["src"] for e in events} == {key} and [e["epoch"] for e in events] == [0.0, 1.0, 2.0]
     assert [e["pos"] for e in events] == sorted({e["pos"] for e in events})  # one past each, rising
@@ -131,6 +134,8 @@ def test_without_tensorboard_it_says_so(tmp_path, monkeypatch):
 
 
 def test_import_does_not_load_tensorboard():
-    probe = "import fertui.capture.tensorboard, sys; assert 'tensorboard' not in sys.modules; " \
-            "assert 'torch' not in sys.modules"
+    probe = (
+        "import fertui.capture.tensorboard, sys; assert 'tensorboard' not in sys.modules; "
+        "assert 'torch' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)

@@ -22,8 +22,9 @@ def save_image(path: Path, size: tuple[int, int] = (40, 40), value: int = 120, m
 
 def config(name: str, root: Path | str = "", **data) -> dict:
     """A resolved nested config dict, as the trainer passes it."""
-    return validate_tree("test.toml", {"data": {"name": name, "root": str(root), **data},
-                                       "model": {"input_size": 32}}).data
+    return validate_tree(
+        "test.toml", {"data": {"name": name, "root": str(root), **data}, "model": {"input_size": 32}}
+    ).data
 
 
 @pytest.fixture

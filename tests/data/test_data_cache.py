@@ -65,8 +65,9 @@ def test_flipped_batches_hold_each_plain_image_or_its_mirror(tmp_path: Path):
     flipped = kept = 0
     for (a, ya), (b, yb) in zip(batches(plain.train, 10), batches(cached.train, 10), strict=True):
         assert torch.equal(ya, yb)
-        for same, mirror in zip(torch.isclose(a, b, atol=1e-6).flatten(1).all(1),
-                                torch.isclose(a.flip(-1), b, atol=1e-6).flatten(1).all(1)):
+        for same, mirror in zip(
+            torch.isclose(a, b, atol=1e-6).flatten(1).all(1), torch.isclose(a.flip(-1), b, atol=1e-6).flatten(1).all(1)
+        ):
             assert same or mirror
             flipped, kept = flipped + int(mirror), kept + int(same)
     assert flipped + kept == 240 and 0.38 < flipped / 240 < 0.62  # 1 in 2, within ~3.5 sd
@@ -95,8 +96,9 @@ def rss_bytes() -> int:
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads RSS from Linux /proc")
 def test_ram_cache_takes_the_memory_predicted(tmp_path: Path):
     root = noise_folder(tmp_path / "faces", 100, size=(100, 100), fmt="jpg")  # RAF-DB-shaped JPEGs
-    cfg = validate_tree("t.toml", {"data": {"name": "imagefolder", "root": str(root), "cache": "ram"},
-                                   "model": {"input_size": 224}}).data
+    cfg = validate_tree(
+        "t.toml", {"data": {"name": "imagefolder", "root": str(root), "cache": "ram"}, "model": {"input_size": 224}}
+    ).data
     predicted = cache_bytes(300, 224, 224) + cache_bytes(6, 224, 224)  # stored at the input size
     before = rss_bytes()
     loaders = build_loaders(cfg, seed=0)

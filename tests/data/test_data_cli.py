@@ -15,7 +15,8 @@ runner = CliRunner()
 def _write_config(workspace: Path, name: str, root: Path | str, extra: str = "") -> str:
     (workspace / "configs").mkdir(exist_ok=True)
     (workspace / "configs" / "data.toml").write_text(
-        f'[data]\nname = "{name}"\nroot = "{root}"\n{extra}\n[model]\ninput_size = 32\n')
+        f'[data]\nname = "{name}"\nroot = "{root}"\n{extra}\n[model]\ninput_size = 32\n'
+    )
     return "data.toml"  # found through the configs/ fallback, like `fertui add`
 
 
@@ -33,8 +34,7 @@ def test_text_report_lists_splits_classes_sizes(tmp_path: Path, rafdb_root: Path
 
 
 def test_json_report(tmp_path: Path, affectnet_root: Path):
-    result = _check(tmp_path, _write_config(tmp_path, "affectnet", affectnet_root, "affectnet_classes = 8"),
-                    "--json")
+    result = _check(tmp_path, _write_config(tmp_path, "affectnet", affectnet_root, "affectnet_classes = 8"), "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["dataset"] == "affectnet" and len(report["classes"]) == 8
@@ -46,8 +46,7 @@ def test_json_report(tmp_path: Path, affectnet_root: Path):
 
 def test_synthetic_with_set_override(tmp_path: Path):
     config = _write_config(tmp_path, "synthetic", "")
-    result = _check(tmp_path, config, "--set", "data.synthetic_train=14", "--set", "data.synthetic_test=7",
-                    "--json")
+    result = _check(tmp_path, config, "--set", "data.synthetic_train=14", "--set", "data.synthetic_test=7", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [s["images"] for s in report["splits"]] == [14, 7]
@@ -70,16 +69,19 @@ def test_malformed_label_line_is_one_line_error(tmp_path: Path, ferplus_root: Pa
     (ferplus_root / "FER2013Train" / "label.csv").write_text('a.png,"(0, 0, 48, 48)",1,2,3\n')
     result = _check(tmp_path, _write_config(tmp_path, "ferplus", ferplus_root))
     assert result.exit_code == 2
-    assert result.output.strip() == (f"fertui: error: {ferplus_root / 'FER2013Train' / 'label.csv'}:1: expected "
-                                     "'image,box,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,"
-                                     "unknown,nf' (12 columns), got 5 columns")
+    assert result.output.strip() == (
+        f"fertui: error: {ferplus_root / 'FER2013Train' / 'label.csv'}:1: expected "
+        "'image,box,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,"
+        "unknown,nf' (12 columns), got 5 columns"
+    )
 
 
 def test_bad_root_and_missing_config(tmp_path: Path):
     result = _check(tmp_path, _write_config(tmp_path, "imagefolder", "no/such/dir"))
     assert result.exit_code == 2
-    assert result.output.strip() == (f"fertui: error: {tmp_path / 'configs' / 'data.toml'}: data.root: "
-                                     f"{tmp_path / 'no/such/dir'}: no such folder")
+    assert result.output.strip() == (
+        f"fertui: error: {tmp_path / 'configs' / 'data.toml'}: data.root: {tmp_path / 'no/such/dir'}: no such folder"
+    )
     result = _check(tmp_path, "missing.toml")
     assert result.exit_code == 2 and "missing.toml: file not found" in result.output
 
@@ -88,10 +90,12 @@ def test_data_check_and_open_dataset_do_not_import_torch(tmp_path: Path, imagefo
     import subprocess
     import sys
 
-    code = ("import sys; from fertui.data import open_dataset; from fertui.data.check import check_dataset; "
-            f"cfg = {{'data': {{'name': 'imagefolder', 'root': {str(imagefolder_root)!r}, 'layout': 'auto'}}, "
-            "'model': {'input_size': 32}}; "
-            "assert check_dataset(cfg)['problems'] == 0; "
-            "print(sorted(m for m in ('torch', 'torchvision', 'textual') if m in sys.modules))")
+    code = (
+        "import sys; from fertui.data import open_dataset; from fertui.data.check import check_dataset; "
+        f"cfg = {{'data': {{'name': 'imagefolder', 'root': {str(imagefolder_root)!r}, 'layout': 'auto'}}, "
+        "'model': {'input_size': 32}}; "
+        "assert check_dataset(cfg)['problems'] == 0; "
+        "print(sorted(m for m in ('torch', 'torchvision', 'textual') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .conftest import config, save_image
 
 from fertui.data import AFFECTNET_CLASSES, FERPLUS_CLASSES, RAF_CLASSES, dataset_splits, open_dataset
 from fertui.data.check import check_dataset
 from fertui.errors import ConfigError, UserError
+
+from .conftest import config, save_image
 
 
 def test_rafdb_official_counts_labels_and_splits(rafdb_root: Path):
@@ -37,7 +38,7 @@ def test_rafdb_malformed_label_line_names_file_and_line(rafdb_root: Path):
     lines = label_file.read_text().splitlines()
     lines[2] = "train_00003.jpg five"
     label_file.write_text("\n".join(lines) + "\n")
-    with pytest.raises(UserError, match=rf"list_patition_label\.txt:3: expected .*'train_00003\.jpg five'"):
+    with pytest.raises(UserError, match=r"list_patition_label\.txt:3: expected .*'train_00003\.jpg five'"):
         open_dataset(config("rafdb", rafdb_root), "train")
 
 
@@ -71,8 +72,12 @@ def test_ferplus_majority_vote_drops_unknown_nf_and_ties(ferplus_root: Path):
     train = open_dataset(cfg, "train")
     assert train.classes == FERPLUS_CLASSES and len(FERPLUS_CLASSES) == 8
     got = {Path(p).name: FERPLUS_CLASSES[y] for p, y in train.samples}
-    assert got == {"fer0000000.png": "Neutral", "fer0000001.png": "Happiness", "fer0000002.png": "Surprise",
-                   "fer0000006.png": "Contempt"}
+    assert got == {
+        "fer0000000.png": "Neutral",
+        "fer0000001.png": "Happiness",
+        "fer0000002.png": "Surprise",
+        "fer0000006.png": "Contempt",
+    }
     assert train.notes == ["dropped 3 images with unknown/NF or tied majority"]
     image, _ = train[0]
     assert image.mode == "RGB"  # grayscale source, three channels out

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from .conftest import config
 
 from fertui.data import build_loaders
 from fertui.data.transforms import build_transforms
 from fertui.errors import ConfigError
+
+from .conftest import config
 
 
 def test_ferplus_loaders_give_three_channel_normalised_batches(ferplus_root: Path):
@@ -49,8 +50,15 @@ def test_train_transforms_flip_erase_and_crop_as_configured():
     image = torch.arange(32 * 32 * 3, dtype=torch.uint8).reshape(32, 32, 3).numpy()
     train, evaluate = build_transforms(tree, train=True), build_transforms(tree, train=False)
     names = [type(t).__name__ for t in train.transforms]
-    assert names == ["ToImage", "RandomResizedCrop", "RandomHorizontalFlip", "ColorJitter", "ToDtype",
-                     "Normalize", "RandomErasing"]
+    assert names == [
+        "ToImage",
+        "RandomResizedCrop",
+        "RandomHorizontalFlip",
+        "ColorJitter",
+        "ToDtype",
+        "Normalize",
+        "RandomErasing",
+    ]
     assert [type(t).__name__ for t in evaluate.transforms] == ["ToImage", "Resize", "ToDtype", "Normalize"]
     assert train(image).shape == evaluate(image).shape == (3, 32, 32)
     with pytest.raises(ConfigError, match=r"data\.mean: expected 3 numbers"):

@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from .conftest import config
 from torch import nn
 
 from fertui.data import RAF_CLASSES, build_loaders, open_dataset
 from fertui.data.faces import draw_set
 from fertui.data.synthetic import synthetic_dataset
+
+from .conftest import config
 
 
 def test_same_seed_same_images_and_image_i_independent_of_set_size():
@@ -67,11 +68,19 @@ def test_mean_colour_does_not_separate_classes(quickstart_like):
 
 def _tiny_cnn() -> nn.Module:
     def block(c_in: int, c_out: int) -> nn.Module:
-        return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
-                             nn.ReLU(), nn.MaxPool2d(2))
+        return nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2)
+        )
 
-    return nn.Sequential(block(3, 16), block(16, 32), block(32, 64), block(64, 64),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 7))
+    return nn.Sequential(
+        block(3, 16),
+        block(16, 32),
+        block(32, 64),
+        block(64, 64),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 7),
+    )
 
 
 @pytest.mark.timeout(240)

@@ -34,8 +34,14 @@ def test_default_config_resolves_auto_for_this_machine(imagefolder_root: Path):
     assert validate_tree("t.toml", {}).data["data"]["num_workers"] == "auto"
     loaders = build_loaders(config("imagefolder", imagefolder_root), seed=0)
     assert loaders.train.num_workers == auto_workers(torch.cuda.is_available())
-    forced_cpu = validate_tree("t.toml", {"data": {"name": "imagefolder", "root": str(imagefolder_root)},
-                                          "train": {"device": "cpu"}, "model": {"input_size": 32}}).data
+    forced_cpu = validate_tree(
+        "t.toml",
+        {
+            "data": {"name": "imagefolder", "root": str(imagefolder_root)},
+            "train": {"device": "cpu"},
+            "model": {"input_size": 32},
+        },
+    ).data
     assert build_loaders(forced_cpu, seed=0).train.num_workers == 0
 
 

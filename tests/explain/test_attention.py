@@ -31,7 +31,7 @@ def test_maps_plus_the_cls_self_weight_sum_to_one_and_match_timms_own_weights(na
     images = torch.randn(3, 3, model.input_size, model.input_size)
     att = cls_attention(model, images)
     n = model.num_patches
-    assert att.blocks.shape == (3, model.depth, n) and att.side ** 2 == n
+    assert att.blocks.shape == (3, model.depth, n) and att.side**2 == n
     # Nothing renormalised: the patches hold what the CLS token did not keep for itself.
     assert torch.allclose(att.blocks.sum(-1) + att.self_share, torch.ones(3, model.depth), atol=1e-5)
     assert (att.self_share > 0).all()

@@ -59,8 +59,7 @@ def nvmlDeviceGetUtilizationRates(handle):
 
 
 def nvmlDeviceGetComputeRunningProcesses(handle):
-    return [SimpleNamespace(pid=p["pid"], usedGpuMemory=p.get("used_mb", 0) << 20)
-            for p in handle.get("processes", [])]
+    return [SimpleNamespace(pid=p["pid"], usedGpuMemory=p.get("used_mb", 0) << 20) for p in handle.get("processes", [])]
 
 
 def nvmlDeviceGetGraphicsRunningProcesses(handle):

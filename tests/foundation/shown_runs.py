@@ -35,20 +35,40 @@ def fill(root: Path) -> SweepSpace:
         p = run["params"]
         space.store.update_run(run["id"], created=FROZEN)
         if run["id"] != ids[7]:
-            space.store.update_run(run["id"], started=FROZEN + 60 * i, ended=FROZEN + 60 * i + 125 + i,
-                                   slot=f"cpu{i % 2}")
+            space.store.update_run(
+                run["id"], started=FROZEN + 60 * i, ended=FROZEN + 60 * i + 125 + i, slot=f"cpu{i % 2}"
+            )
         if run["id"] == ids[2]:
-            space.finish(run["id"], "nan", None, nan_step=37, step=37, epoch=1, epochs=4,
-                         last={"train/loss": float("nan")})
+            space.finish(
+                run["id"], "nan", None, nan_step=37, step=37, epoch=1, epochs=4, last={"train/loss": float("nan")}
+            )
         elif run["id"] == ids[5]:
             space.finish(run["id"], "failed", None, epoch=0, epochs=4)
         elif run["id"] == ids[6]:
-            space.store.update_run(run["id"], status="running", ended=None, started=NOW - 125,
-                                   summary={"objective": "val/acc", "epoch": 2, "epochs": 4, "progress": 0.55,
-                                            "eta_s": 300, "last": {"train/loss": 0.4123}, "best": {"val/acc": 71.25}})
+            space.store.update_run(
+                run["id"],
+                status="running",
+                ended=None,
+                started=NOW - 125,
+                summary={
+                    "objective": "val/acc",
+                    "epoch": 2,
+                    "epochs": 4,
+                    "progress": 0.55,
+                    "eta_s": 300,
+                    "last": {"train/loss": 0.4123},
+                    "best": {"val/acc": 71.25},
+                },
+            )
         elif run["id"] != ids[7]:
-            space.finish(run["id"], "done", accuracy(p["model.depth"], p["optim.lr"]), epoch=4, epochs=4,
-                         last={"train/loss": 0.2})
+            space.finish(
+                run["id"],
+                "done",
+                accuracy(p["model.depth"], p["optim.lr"]),
+                epoch=4,
+                epochs=4,
+                last={"train/loss": 0.2},
+            )
     return space
 
 

@@ -19,29 +19,29 @@ BAD_CONFIGS = [
     ("[model]\ndepth = 2.5\n", [], "model.depth: expected an integer"),
     ("[model]\ndepht = 4\n", [], "model.depht: unknown key (did you mean 'depth'?)"),
     ("[optimizer]\nlr = 1e-3\n", [], "optimizer: unknown section (did you mean 'optim'?)"),
-    ("[optim]\nlr = \"fast\"\n", [], "optim.lr: expected a number"),
-    ("[train]\ncompile = \"yes\"\n", [], "train.compile: expected true or false"),
-    ("[optim]\nname = \"adamx\"\n", [], "optim.name: expected one of 'adamw', 'adam', 'sgd'"),
-    ("[run]\ntags = \"a\"\n", [], "run.tags: expected a list of strs"),
+    ('[optim]\nlr = "fast"\n', [], "optim.lr: expected a number"),
+    ('[train]\ncompile = "yes"\n', [], "train.compile: expected true or false"),
+    ('[optim]\nname = "adamx"\n', [], "optim.name: expected one of 'adamw', 'adam', 'sgd'"),
+    ('[run]\ntags = "a"\n', [], "run.tags: expected a list of strs"),
     ('base = "missing.toml"\n', [], "base: base file not found"),
     ("[optim\nlr = 1\n", [], "not valid TOML"),
     ("optim = 3\n", [], "optim: expected a [optim] table"),
-    ("[job]\nkind = \"command\"\n", [], "job.command: expected a non-empty command list"),
-    ("[run]\nname = \"x_{model.dept}\"\n", [], "run.name: placeholder {model.dept} names no config key"),
-    ("[sweep.axes]\n\"optim.lrr\" = [1e-4]\n", [], "sweep.axes.optim.lrr: unknown key (did you mean 'optim.lr'?)"),
-    ("[sweep.axes]\n\"optim.lr\" = []\n", [], "sweep.axes.optim.lr: expected a non-empty list"),
-    ("[sweep.axes]\n\"optim.lr\" = [-1.0]\n", [], "sweep.axes.optim.lr[0]: expected a number > 0"),
-    ("[sweep.roles]\n\"model.depth\" = \"scientific\"\n", [], "sweep.roles.model.depth: names no axis"),
+    ('[job]\nkind = "command"\n', [], "job.command: expected a non-empty command list"),
+    ('[run]\nname = "x_{model.dept}"\n', [], "run.name: placeholder {model.dept} names no config key"),
+    ('[sweep.axes]\n"optim.lrr" = [1e-4]\n', [], "sweep.axes.optim.lrr: unknown key (did you mean 'optim.lr'?)"),
+    ('[sweep.axes]\n"optim.lr" = []\n', [], "sweep.axes.optim.lr: expected a non-empty list"),
+    ('[sweep.axes]\n"optim.lr" = [-1.0]\n', [], "sweep.axes.optim.lr[0]: expected a number > 0"),
+    ('[sweep.roles]\n"model.depth" = "scientific"\n', [], "sweep.roles.model.depth: names no axis"),
     ("[data]\nrandom_erasing = 1.5\n", [], "data.random_erasing: expected a number in [0, 1]"),
     ("[optim]\nlr = inf\n", [], "optim.lr: expected a finite number, got inf"),
     ("[model]\ndepth = 99999999999999999999\n", [], "model.depth: expected an integer of at most 18 digits"),
     ("[params]\nwhen = 2026-12-01T10:00:00\n", [], "params.when: expected a number, string, boolean or list"),
     ("[params.nested]\nx = nan\n", [], "params.nested.x: expected a finite number"),
-    ("[job]\noutput_scalars = \"timmm\"\n", [], "job.output_scalars: 'timmm' is not a preset (did you mean 'timm'?)"),
-    ("[job]\noutput_scalars = [\"(?P<a\"]\n", [], "job.output_scalars[0]: not a valid regular expression"),
-    ("[job]\nwandb = \"yes\"\n", [], "job.wandb: expected one of '', 'fertui'"),
+    ('[job]\noutput_scalars = "timmm"\n', [], "job.output_scalars: 'timmm' is not a preset (did you mean 'timm'?)"),
+    ('[job]\noutput_scalars = ["(?P<a"]\n', [], "job.output_scalars[0]: not a valid regular expression"),
+    ('[job]\nwandb = "yes"\n', [], "job.wandb: expected one of '', 'fertui'"),
     ("[job]\nmetrics_map = {val_acc = 3}\n", [], "job.metrics_map.val_acc: expected a metric name string"),
-    ("[job]\ncwd = \"/no/such/dir\"\ncommand = [\"x\"]\n", [], "job.cwd: expected an existing directory"),
+    ('[job]\ncwd = "/no/such/dir"\ncommand = ["x"]\n', [], "job.cwd: expected an existing directory"),
 ]
 
 BAD_SETS = [
@@ -121,8 +121,9 @@ def test_one_bad_config_among_good_ones_queues_nothing(tmp_path):
 def test_unknown_run_and_unknown_status(tmp_path):
     seeded_workspace(tmp_path)
     assert_one_line_error(runner.invoke(app, ["--workspace", str(tmp_path), "show", "999"]), "no run '999'")
-    assert_one_line_error(runner.invoke(app, ["--workspace", str(tmp_path), "ls", "--status", "runing"]),
-                          "unknown state 'runing'")
+    assert_one_line_error(
+        runner.invoke(app, ["--workspace", str(tmp_path), "ls", "--status", "runing"]), "unknown state 'runing'"
+    )
 
 
 def test_bad_workspace_settings(tmp_path):
@@ -131,10 +132,13 @@ def test_bad_workspace_settings(tmp_path):
     assert_one_line_error(result, "fertui.toml: scheduler.jobs_per_gpuu: unknown key")
 
 
-@pytest.mark.parametrize("settings, expected", [
-    ("[optuna]\nstorage = 42\n", "optuna.storage: expected a journal file path or a database URL string, got 42"),
-    ('[executor]\nkind = "slurm"\ntime = "forever"\n', "executor.time: expected a time limit"),
-])
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        ("[optuna]\nstorage = 42\n", "optuna.storage: expected a journal file path or a database URL string, got 42"),
+        ('[executor]\nkind = "slurm"\ntime = "forever"\n', "executor.time: expected a time limit"),
+    ],
+)
 def test_bad_settings_values(tmp_path, settings, expected):
     (tmp_path / "fertui.toml").write_text(settings)
     assert_one_line_error(runner.invoke(app, ["--workspace", str(tmp_path), "ls"]), expected)

@@ -18,8 +18,10 @@ def invoke(ws, *args):
 
 def test_add_config_writes_resolved_config_and_lists(tmp_path):
     cfg = tmp_path / "exp.toml"
-    cfg.write_text('[run]\nname = "CLSFER_depth{model.depth}_lr{optim.lr}"\ntags = ["lr"]\n'
-                   '[job]\ncommand = ["echo", "{optim.lr}"]\n[model]\ndepth = 4\n')
+    cfg.write_text(
+        '[run]\nname = "CLSFER_depth{model.depth}_lr{optim.lr}"\ntags = ["lr"]\n'
+        '[job]\ncommand = ["echo", "{optim.lr}"]\n[model]\ndepth = 4\n'
+    )
     out = invoke(tmp_path, "add", str(cfg), "--set", "optim.lr=1.8e-5").stdout
     assert out.split() == ["00001", "CLSFER_depth4_lr1.8e-5"]
     resolved = tomllib.loads((tmp_path / "runs" / "00001" / "config.toml").read_text())
@@ -39,7 +41,7 @@ def test_add_command_after_dashes(tmp_path):
 
 def test_ls_filters(tmp_path):
     for name in ("CLSFERBaseline_depth2_SearchLR", "CLSFERBaseline_depth4_SearchLR", "other"):
-        invoke(tmp_path, "add", "--set", f"run.name={name}", "--set", "run.tags=[\"t\"]", "--", "true")
+        invoke(tmp_path, "add", "--set", f"run.name={name}", "--set", 'run.tags=["t"]', "--", "true")
     names = [r["name"] for r in json.loads(invoke(tmp_path, "ls", "--name", "*SearchLR", "--json").stdout)]
     assert names == ["CLSFERBaseline_depth2_SearchLR", "CLSFERBaseline_depth4_SearchLR"]
     assert json.loads(invoke(tmp_path, "ls", "--status", "done", "--json").stdout) == []
@@ -61,7 +63,8 @@ def test_ls_shows_a_run_whose_objective_has_no_value_yet(tmp_path):
 
     invoke(tmp_path, "add", "--", "true")
     Store(tmp_path / "runs" / "fertui.json").update_run(
-        "00001", status="nan", summary={"objective": "val/acc", "best": {"train/loss": 2.0}})
+        "00001", status="nan", summary={"objective": "val/acc", "best": {"train/loss": 2.0}}
+    )
     assert "nan" in invoke(tmp_path, "ls").stdout
 
 

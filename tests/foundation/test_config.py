@@ -14,19 +14,25 @@ def write(path, text):
 
 
 def test_base_inheritance_child_wins_and_defaults_fill(tmp_path):
-    write(tmp_path / "base.toml", """
+    write(
+        tmp_path / "base.toml",
+        """
         [model]
         name = "clsfer_ir50"
         depth = 8
         [optim]
         lr = 1e-4
         eps = 1e-7
-    """)
-    child = write(tmp_path / "child.toml", """
+    """,
+    )
+    child = write(
+        tmp_path / "child.toml",
+        """
         base = "base.toml"
         [optim]
         lr = 4e-4
-    """)
+    """,
+    )
     cfg = load_config(child)
     assert cfg.get("model.name") == "clsfer_ir50"
     assert cfg.get("model.depth") == 8
@@ -82,16 +88,21 @@ def test_compact_values_for_names():
     assert compact(5.6e-06) == "5.6e-6"
     assert compact(0.5) == "0.5"
     assert compact(8) == "8"
-    assert render("CLSFERBaseline_depth{model.depth}_SearchLR", {"model.depth": 8}, "f", "run.name") \
+    assert (
+        render("CLSFERBaseline_depth{model.depth}_SearchLR", {"model.depth": 8}, "f", "run.name")
         == "CLSFERBaseline_depth8_SearchLR"
+    )
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/passwd", "etc_passwd"),
-    ("a/b\\c", "a_b_c"),
-    ("..", "run"),
-    ("ok-name_1.5e-4", "ok-name_1.5e-4"),
-    ("spaces and $(rm -rf)", "spaces_and_rm_-rf"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("../../etc/passwd", "etc_passwd"),
+        ("a/b\\c", "a_b_c"),
+        ("..", "run"),
+        ("ok-name_1.5e-4", "ok-name_1.5e-4"),
+        ("spaces and $(rm -rf)", "spaces_and_rm_-rf"),
+    ],
+)
 def test_names_are_sanitised(name, expected):
     assert sanitize_name(name) == expected

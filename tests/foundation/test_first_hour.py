@@ -17,14 +17,27 @@ from fertui.tui.rows import sort_value
 
 def test_show_rounds_for_people_and_gives_times_and_the_exit_code(tmp_path):
     runner = CliRunner()
-    assert runner.invoke(app, ["--workspace", str(tmp_path), "add", "--set", "run.name=probe", "--", "true"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["--workspace", str(tmp_path), "add", "--set", "run.name=probe", "--", "true"]).exit_code
+        == 0
+    )
     started = time.mktime((2026, 12, 1, 10, 0, 0, 0, 0, -1))
     Store(tmp_path / "runs" / "fertui.json").update_run(
-        "00001", status="done", started=started, ended=started + 95, exit_code=0,
-        summary={"last": {"train/loss": 0.16666666666666666, "train/lr": 0.000246913578, "val/acc": 63.23456789},
-                 "best": {"train/loss": 0.123456789, "train/lr": 0.000246913578, "val/acc": 64.98765},
-                 "epochs": 2, "epoch": 2, "step": 20, "img_per_s": 1234.5678,
-                 "values": {"best/val/acc": 64.98765432, "best_epoch": 2}})
+        "00001",
+        status="done",
+        started=started,
+        ended=started + 95,
+        exit_code=0,
+        summary={
+            "last": {"train/loss": 0.16666666666666666, "train/lr": 0.000246913578, "val/acc": 63.23456789},
+            "best": {"train/loss": 0.123456789, "train/lr": 0.000246913578, "val/acc": 64.98765},
+            "epochs": 2,
+            "epoch": 2,
+            "step": 20,
+            "img_per_s": 1234.5678,
+            "values": {"best/val/acc": 64.98765432, "best_epoch": 2},
+        },
+    )
     out = runner.invoke(app, ["--workspace", str(tmp_path), "show", "1"]).stdout
     rows = {line.split()[0]: " ".join(line.split()[1:]) for line in out.splitlines() if line.strip()}
     assert rows["started"] == "2026-12-01 10:00:00"
@@ -49,6 +62,7 @@ def test_models_rows_come_from_the_cache_until_a_model_file_changes(tmp_path):
         def describe_all():
             calls.append(gmacs)
             return [{"name": "net", "params_m": 1.0, "gmacs": gmacs, "input_size": 112}]
+
         return describe_all
 
     assert described_models(count(1.5), zoo, cache)[0]["gmacs"] == 1.5
@@ -59,8 +73,11 @@ def test_models_rows_come_from_the_cache_until_a_model_file_changes(tmp_path):
 
 
 def test_runs_without_a_best_value_sort_last_both_ways():
-    runs = {"a": {"summary": {"best": {"val/acc": 70.0}}}, "b": {"summary": {}},
-            "c": {"summary": {"best": {"val/acc": 80.0}}}}
+    runs = {
+        "a": {"summary": {"best": {"val/acc": 70.0}}},
+        "b": {"summary": {}},
+        "c": {"summary": {"best": {"val/acc": 80.0}}},
+    }
     for reverse, expected in ((False, ["a", "c", "b"]), (True, ["c", "a", "b"])):
         order = sorted(runs, key=lambda k: sort_value({}, runs[k], "best", reverse), reverse=reverse)
         assert order == expected
@@ -75,11 +92,20 @@ def test_models_command_answers_from_a_warm_cache_without_torch(tmp_path):
     cache = tmp_path / "cache"
     rows = [{"name": "clsfer_tiny", "params_m": 0.417, "gmacs": 0.02, "input_size": 48}]
     (cache / "fertui").mkdir(parents=True)
-    (cache / "fertui" / "model-rows.json").write_text(json.dumps(
-        {"version": 1, "key": zoo_fingerprint(models_dir()), "rows": rows}))
-    probe = ("import sys\nsys.argv = ['fertui', 'models', '--json']\n"
-             "try:\n    from fertui.cli.main import main\n    main()\nexcept SystemExit:\n    pass\n"
-             "print('torch' in sys.modules, file=sys.stderr)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "XDG_CACHE_HOME": str(cache)}, cwd=tmp_path)
+    (cache / "fertui" / "model-rows.json").write_text(
+        json.dumps({"version": 1, "key": zoo_fingerprint(models_dir()), "rows": rows})
+    )
+    probe = (
+        "import sys\nsys.argv = ['fertui', 'models', '--json']\n"
+        "try:\n    from fertui.cli.main import main\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+        cwd=tmp_path,
+    )
     assert json.loads(result.stdout) == rows and result.stderr.strip().splitlines()[-1] == "False"

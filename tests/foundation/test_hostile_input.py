@@ -41,8 +41,10 @@ def queued_folders(root) -> list:
 
 
 def sweep_toml(name: str, value: str) -> str:
-    return (f'[run]\nname = "x{{params.x}}"\n[job]\ncommand = ["python", "-c", "print(1)"]\n'
-            f'[sweep]\nname = {json.dumps(name)}\n[sweep.axes]\n"params.x" = [1, {json.dumps(value)}]\n')
+    return (
+        f'[run]\nname = "x{{params.x}}"\n[job]\ncommand = ["python", "-c", "print(1)"]\n'
+        f'[sweep]\nname = {json.dumps(name)}\n[sweep.axes]\n"params.x" = [1, {json.dumps(value)}]\n'
+    )
 
 
 def test_printable_strips_8_bit_controls_and_their_strings():
@@ -68,8 +70,17 @@ def test_escapes_already_in_the_store_never_reach_the_terminal(tmp_path):
     tables = json.loads(hot.read_text())  # a store written before the check, or edited by hand
     run = tables["runs"]["1"]
     run.update(name="n" + ESCAPES[0], sweep="s" + ESCAPES[3], params={"x": ESCAPES[1]})
-    tables["sweeps"] = {"1": {"name": "s" + ESCAPES[3], "strategy": "grid", "objective": "val/acc",
-                              "direction": "maximize", "seeds": [0], "axes": [], "roles": {}}}
+    tables["sweeps"] = {
+        "1": {
+            "name": "s" + ESCAPES[3],
+            "strategy": "grid",
+            "objective": "val/acc",
+            "direction": "maximize",
+            "seeds": [0],
+            "axes": [],
+            "roles": {},
+        }
+    }
     hot.write_text(json.dumps(tables))
     for args in (["ls"], ["ls", "--all"], ["sweeps"], ["show", "1"]):
         result = cli(tmp_path, *args)
@@ -81,9 +92,13 @@ def test_escapes_in_a_stored_sweep_never_reach_the_terminal_through_board_and_co
     assert cli(tmp_path, "add", str(tmp_path / "sweep.toml")).exit_code == 0
     store = Store(tmp_path / "runs" / "fertui.json")
     for run, value in zip(store.runs(), (0.5, 0.7)):  # ended as the scheduler records it, values edited in
-        store.update_run(run["id"], status="done", name="n" + ESCAPES[0],
-                         params={**run["params"], "params.x": ESCAPES[run["params"]["params.x"] - 1] + "v"},
-                         summary={"objective": "val/acc", "best": {"val/acc": value}})
+        store.update_run(
+            run["id"],
+            status="done",
+            name="n" + ESCAPES[0],
+            params={**run["params"], "params.x": ESCAPES[run["params"]["params.x"] - 1] + "v"},
+            summary={"objective": "val/acc", "best": {"val/acc": value}},
+        )
     for args in (["board", "s"], ["board", "s", "-f", "md"], ["ls", "--sweep", "s"], ["sweeps"]):
         result = cli(tmp_path, *args)
         assert result.exit_code in (0, 2) and no_control(result.output), (args, result.output)
@@ -110,9 +125,11 @@ def test_out_options_of_the_wrong_kind_are_one_line(tmp_path):
     assert cli(tmp_path, "add", str(tmp_path / "sweep.toml")).exit_code == 0
     (tmp_path / "afile").write_text("keep")
     (tmp_path / "adir").mkdir()
-    for args in (["export", "s", "--out", str(tmp_path / "afile")], ["export", "s", "--html", "--out",
-                                                                       str(tmp_path / "afile")],
-                 ["report", "--out", str(tmp_path / "adir")]):
+    for args in (
+        ["export", "s", "--out", str(tmp_path / "afile")],
+        ["export", "s", "--html", "--out", str(tmp_path / "afile")],
+        ["report", "--out", str(tmp_path / "adir")],
+    ):
         result = cli(tmp_path, *args)
         assert one_line_error(result) and "--out" in result.output, (args, result.output)
     assert (tmp_path / "afile").read_text() == "keep"
@@ -123,8 +140,9 @@ def test_deep_long_and_huge_configs_are_one_line_each(tmp_path):
         (tmp_path / f"c{i}.toml").write_text(f'base = "c{i + 1}.toml"\n' if i < 999 else '[job]\ncommand = ["true"]\n')
     (tmp_path / "arrays.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     (tmp_path / "tables.toml").write_text("x = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n")
-    (tmp_path / "huge.toml").write_text('[job]\ncommand = ["true"]\n[params]\n'
-                                       + "".join(f'k{i} = "{"x" * 1000}"\n' for i in range(26_000)))
+    (tmp_path / "huge.toml").write_text(
+        '[job]\ncommand = ["true"]\n[params]\n' + "".join(f'k{i} = "{"x" * 1000}"\n' for i in range(26_000))
+    )
     expected = {"c0.toml": "base chain", "arrays.toml": "nested", "tables.toml": "nested", "huge.toml": "MB"}
     for name, words in expected.items():
         result = cli(tmp_path, "add", str(tmp_path / name))
@@ -144,8 +162,14 @@ def test_add_with_no_scheduler_says_how_to_start_one(tmp_path):
 @pytest.mark.slow
 def test_the_console_without_a_terminal_refuses_at_once(tmp_path):
     with open(tmp_path / "out", "w") as out:
-        done = subprocess.run([sys.executable, "-m", "fertui.cli.main", "--workspace", str(tmp_path)],
-                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE, timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "fertui.cli.main", "--workspace", str(tmp_path)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
     assert done.returncode == 2 and b"needs a terminal" in done.stderr, done.stderr
     assert not (tmp_path / "runs" / "scheduler.pid").exists()  # no daemon started behind it
 
@@ -153,9 +177,23 @@ def test_the_console_without_a_terminal_refuses_at_once(tmp_path):
 def as_someone_else(root, *args) -> subprocess.CompletedProcess:
     """fertui as root without the power to override file permissions: like any other user."""
     caps = "-dac_override,-dac_read_search,-fowner"
-    return subprocess.run(["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", sys.executable, "-m",
-                           "fertui.cli.main", "--workspace", str(root), *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [
+            "setpriv",
+            f"--inh-caps={caps}",
+            f"--bounding-set={caps}",
+            sys.executable,
+            "-m",
+            "fertui.cli.main",
+            "--workspace",
+            str(root),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.slow
@@ -165,8 +203,12 @@ def test_a_workspace_owned_by_a_colleague_is_one_line_per_command(tmp_path):
     assert cli(tmp_path, "add", "--", "python", "-c", "pass").exit_code == 0
     subprocess.run(["chown", "-R", "65534:65534", str(tmp_path)], check=True)
     subprocess.run(["chmod", "-R", "go-w,a+rX", str(tmp_path)], check=True)
-    for args in (["add", "--", "python", "-c", "pass"], ["cancel", "1"], ["daemon", "start"],
-                 ["store", "restore", "--force"]):
+    for args in (
+        ["add", "--", "python", "-c", "pass"],
+        ["cancel", "1"],
+        ["daemon", "start"],
+        ["store", "restore", "--force"],
+    ):
         done = as_someone_else(tmp_path, *args)
         assert done.returncode == 2 and "permission denied" in done.stderr, (args, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr

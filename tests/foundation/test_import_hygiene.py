@@ -20,11 +20,23 @@ print(json.dumps(sorted(m for m in {heavy} if m in sys.modules)), file=sys.stder
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["ls"], ["ls", "--json"], ["show", "1"],
-                                  ["add", "--set", "job.output_scalars=timm", "--", "python", "train.py"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["ls"],
+        ["ls", "--json"],
+        ["show", "1"],
+        ["add", "--set", "job.output_scalars=timm", "--", "python", "train.py"],
+    ],
+)
 def test_light_commands_import_no_heavy_package(tmp_path, args):
     probe = PROBE.format(heavy=HEAVY)
-    result = subprocess.run([sys.executable, "-c", probe, json.dumps(["--workspace", str(tmp_path), *args])],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(["--workspace", str(tmp_path), *args])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     loaded = json.loads(result.stderr.strip().splitlines()[-1])
     assert loaded == [], f"{args} imported {loaded}"

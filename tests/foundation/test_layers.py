@@ -22,7 +22,17 @@ def _tool(name: str) -> str:
 
 
 def test_import_contracts_are_kept():
-    result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
+
+
+def test_the_tree_passes_ruff_lint_and_format():
+    paths = ["fertui", "models", "tests", "benchmarks", "scripts"]
+    ruff = _tool("ruff")
+    lint = subprocess.run([ruff, "check", *paths], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert lint.returncode == 0, lint.stdout[-3000:]
+    fmt = subprocess.run([ruff, "format", "--check", *paths], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert fmt.returncode == 0, fmt.stdout[-3000:]

@@ -54,15 +54,35 @@ def test_the_same_run_reads_the_same_in_ls_run_and_the_console(tmp_path, monkeyp
 
 
 def test_columns_drop_in_order_and_never_cut_the_id_or_the_status():
-    columns = [Column("id", "id", rank=0, cut="never"), Column("name", "name", rank=0, min_width=10, cut="middle"),
-               Column("status", "status", rank=0, cut="never"), Column("best", "best", rank=1, cut="never"),
-               Column("age", "age", rank=2, cut="never")]
-    rows = [{"id": "00001", "name": "CLSFERBaseline_depth4_SearchLR", "status": "done (no val/acc)",
-             "best": "80.75", "age": "3d"}]
+    columns = [
+        Column("id", "id", rank=0, cut="never"),
+        Column("name", "name", rank=0, min_width=10, cut="middle"),
+        Column("status", "status", rank=0, cut="never"),
+        Column("best", "best", rank=1, cut="never"),
+        Column("age", "age", rank=2, cut="never"),
+    ]
+    rows = [
+        {
+            "id": "00001",
+            "name": "CLSFERBaseline_depth4_SearchLR",
+            "status": "done (no val/acc)",
+            "best": "80.75",
+            "age": "3d",
+        }
+    ]
     assert [(f.column.key, f.width) for f in fit(columns, rows, None)] == [
-        ("id", 5), ("name", 30), ("status", 17), ("best", 5), ("age", 3)]
+        ("id", 5),
+        ("name", 30),
+        ("status", 17),
+        ("best", 5),
+        ("age", 3),
+    ]
     assert [(f.column.key, f.width) for f in fit(columns, rows, 46)] == [
-        ("id", 5), ("name", 13), ("status", 17), ("best", 5)]  # age went first; the name takes what is left
+        ("id", 5),
+        ("name", 13),
+        ("status", 17),
+        ("best", 5),
+    ]  # age went first; the name takes what is left
     tight = fit(columns, rows, 20)  # narrower than id + status: they still show whole
     assert [(f.column.key, f.width) for f in tight] == [("id", 5), ("name", 10), ("status", 17)]
     assert column_blocks([22, 12, 12, 12, 12], 70, overhead=3) == [[1, 2, 3], [4]]
@@ -70,8 +90,10 @@ def test_columns_drop_in_order_and_never_cut_the_id_or_the_status():
 
 
 def test_a_winning_cell_is_a_value_every_front_end_shows_its_own_way():
-    header, rows = ["lr", "depth 2", "depth 4"], [[Cell("1e-4"), Cell("80.10"), Cell("82.30", best=True)],
-                                                 [Cell("1e-2"), Cell("NaN", state="nan"), Cell("")]]
+    header, rows = (
+        ["lr", "depth 2", "depth 4"],
+        [[Cell("1e-4"), Cell("80.10"), Cell("82.30", best=True)], [Cell("1e-2"), Cell("NaN", state="nan"), Cell("")]],
+    )
     assert "| 1e-4 | 80.10 | **82.30** |" in render.md_table(header, rows)
     assert render.rows_csv(header, rows).splitlines()[1] == "1e-4,80.10,82.30"
     assert '<td class="best"><strong>82.30 ★</strong></td>' in html_table(header, rows)
@@ -115,20 +137,30 @@ def test_no_color_is_respected_and_a_terminal_gets_colour(tmp_path):
         assert "00001" in shown or "00003" in shown or "82.75" in shown or "val/acc 80.75" in shown
     for args in (["ls"], ["logs", "1"]):  # a terminal gets colour
         assert COLOUR.search(in_a_terminal(["--workspace", str(tmp_path), *args], env)), args
-    piped = subprocess.run([sys.executable, "-m", "fertui.cli.main", "--workspace", str(tmp_path), "ls"],
-                           capture_output=True, text=True, env=env, timeout=60)
+    piped = subprocess.run(
+        [sys.executable, "-m", "fertui.cli.main", "--workspace", str(tmp_path), "ls"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert "\x1b[" not in piped.stdout  # a pipe gets neither colour nor cut names
     assert "CLSFERBaseline_depth2_SearchLR_lr3.2e-4" in piped.stdout
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["ls", "--frob"], "fertui: error: No such option: --frob (see 'fertui ls --help')"),
-    (["show"], "fertui: error: Missing argument 'run'. (see 'fertui show --help')"),
-    (["--frob"], "fertui: error: No such option: --frob (see 'fertui --help')"),
-    (["ls", "--status"], "fertui: error: Option '--status' requires an argument. (see 'fertui ls --help')"),
-    (["daemon", "stat"], "fertui: error: No such command 'stat'. Did you mean 'start', 'status'? "
-                         "(see 'fertui daemon --help')"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["ls", "--frob"], "fertui: error: No such option: --frob (see 'fertui ls --help')"),
+        (["show"], "fertui: error: Missing argument 'run'. (see 'fertui show --help')"),
+        (["--frob"], "fertui: error: No such option: --frob (see 'fertui --help')"),
+        (["ls", "--status"], "fertui: error: Option '--status' requires an argument. (see 'fertui ls --help')"),
+        (
+            ["daemon", "stat"],
+            "fertui: error: No such command 'stat'. Did you mean 'start', 'status'? (see 'fertui daemon --help')",
+        ),
+    ],
+)
 def test_usage_errors_are_one_line_and_exit_2(tmp_path, args, expected):
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path), *args])
     assert result.exit_code == 2
@@ -140,18 +172,32 @@ def test_shell_completion_is_installable_and_completes(tmp_path):
     fertui = [sys.executable, "-m", "fertui.cli.main"]
     assert "--install-completion" in CliRunner().invoke(app, ["--help"]).stdout
     # the script --show-completion prints for the shell it detects, asked for by name (no shell to detect here)
-    script = subprocess.run(fertui, capture_output=True, text=True, env={**env, "_FERTUI_COMPLETE": "source_zsh"},
-                            timeout=60)
+    script = subprocess.run(
+        fertui, capture_output=True, text=True, env={**env, "_FERTUI_COMPLETE": "source_zsh"}, timeout=60
+    )
     assert script.returncode == 0 and "#compdef fertui" in script.stdout
-    done = subprocess.run(fertui, capture_output=True, text=True, timeout=60,
-                          env={**env, "_FERTUI_COMPLETE": "complete_bash", "COMP_WORDS": "fertui boa",
-                               "COMP_CWORD": "1"})
+    done = subprocess.run(
+        fertui,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "_FERTUI_COMPLETE": "complete_bash", "COMP_WORDS": "fertui boa", "COMP_CWORD": "1"},
+    )
     assert done.stdout.split() == ["board"]
 
     def complete(words: str) -> list[str]:
-        return subprocess.run(fertui, capture_output=True, text=True, timeout=60, env={
-            **env, "_FERTUI_COMPLETE": "complete_bash", "COMP_WORDS": words,
-            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}).stdout.split()
+        return subprocess.run(
+            fertui,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={
+                **env,
+                "_FERTUI_COMPLETE": "complete_bash",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+            },
+        ).stdout.split()
 
     assert complete(f"fertui --workspace {tmp_path} board ") == []
     assert not (tmp_path / "runs").exists()  # TAB in a folder that is no workspace makes none

@@ -26,16 +26,25 @@ def add(ws, *args):
     return runner.invoke(app, ["--workspace", str(ws), "add", *args])
 
 
-@pytest.mark.parametrize("text, args, expected", [
-    ('[model]\nname = "clsfer_ir51"\n', [], "model.name: unknown model 'clsfer_ir51'; did you mean clsfer_ir50"),
-    ("", ["--set", "model.name=clsfer_tiyn"], "model.name: unknown model 'clsfer_tiyn'; did you mean clsfer_tiny"),
-    ('[sweep.axes]\n"model.name" = ["clsfer_tiny", "basline_tiny"]\n', [],
-     "model.name: unknown model 'basline_tiny'; did you mean baseline_tiny"),
-    ('[job]\nkind = "bench"\n[bench]\nmodels = ["clsfer_tiny", "resnet50"]\n', [],
-     "bench.models[1]: unknown model 'resnet50'"),
-    ('[data]\nname = "rafdb"\nroot = "no/such/place"\n', [], "data.root: "),
-    ('[data]\nname = "rafdb"\n', [], "data.root: expected the folder holding the rafdb data set"),
-])
+@pytest.mark.parametrize(
+    "text, args, expected",
+    [
+        ('[model]\nname = "clsfer_ir51"\n', [], "model.name: unknown model 'clsfer_ir51'; did you mean clsfer_ir50"),
+        ("", ["--set", "model.name=clsfer_tiyn"], "model.name: unknown model 'clsfer_tiyn'; did you mean clsfer_tiny"),
+        (
+            '[sweep.axes]\n"model.name" = ["clsfer_tiny", "basline_tiny"]\n',
+            [],
+            "model.name: unknown model 'basline_tiny'; did you mean baseline_tiny",
+        ),
+        (
+            '[job]\nkind = "bench"\n[bench]\nmodels = ["clsfer_tiny", "resnet50"]\n',
+            [],
+            "bench.models[1]: unknown model 'resnet50'",
+        ),
+        ('[data]\nname = "rafdb"\nroot = "no/such/place"\n', [], "data.root: "),
+        ('[data]\nname = "rafdb"\n', [], "data.root: expected the folder holding the rafdb data set"),
+    ],
+)
 def test_unknown_model_or_missing_data_root_queues_nothing(tmp_path, text, args, expected):
     before = seeded_workspace(tmp_path)
     bad = tmp_path / "configs" / "bad.toml"
@@ -100,12 +109,15 @@ def test_the_index_names_every_registered_model():
 def test_add_of_a_training_config_imports_neither_torch_nor_numpy(tmp_path):
     cfg = tmp_path / "exp.toml"
     cfg.write_text('[model]\nname = "clsfer_tiny"\n')
-    probe = ("import sys\nsys.argv = ['fertui', '--workspace', sys.argv[1], 'add', sys.argv[2]]\n"
-             "try:\n    from fertui.cli.main import main\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-             "print(code, sorted(m for m in ('torch', 'numpy', 'timm', 'optuna') if m in sys.modules), file=sys.stderr)")
+    probe = (
+        "import sys\nsys.argv = ['fertui', '--workspace', sys.argv[1], 'add', sys.argv[2]]\n"
+        "try:\n    from fertui.cli.main import main\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, sorted(m for m in ('torch', 'numpy', 'timm', 'optuna') if m in sys.modules), file=sys.stderr)"
+    )
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path), str(cfg)], capture_output=True,
-                            text=True, timeout=60, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path), str(cfg)], capture_output=True, text=True, timeout=60, env=env
+    )
     assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
 
 
@@ -122,15 +134,29 @@ def test_the_consoles_picker_refuses_an_unknown_model_too(tmp_path):
     assert store_bytes(tmp_path) == before
 
 
-@pytest.mark.parametrize("command, text, expected", [
-    ("add", '[sweep]\nname = "typo"\nobjective = "val/accc"\n[sweep.axes]\n"optim.lr" = [1e-3, 1e-4]\n',
-     "sweep.objective: the built-in trainer never reports 'val/accc' (did you mean 'val/acc'?); it reports val/acc"),
-    ("run", '[sweep]\nname = "typo"\nobjective = "val/mca"\n[sweep.axes]\n"optim.lr" = [1e-3]\n',
-     "sweep.objective: the built-in trainer never reports 'val/mca'"),
-    ("add", ('[job]\nkind = "bench"\n[bench]\nmodels = ["clsfer_tiny"]\n[sweep]\nname = "b"\n'
-             'objective = "perf/img_per_sec"\n[sweep.axes]\n"bench.steps" = [1, 2]\n'),
-     "the benchmark job never reports 'perf/img_per_sec' (did you mean 'perf/img_per_s'?)"),
-])
+@pytest.mark.parametrize(
+    "command, text, expected",
+    [
+        (
+            "add",
+            '[sweep]\nname = "typo"\nobjective = "val/accc"\n[sweep.axes]\n"optim.lr" = [1e-3, 1e-4]\n',
+            "sweep.objective: the built-in trainer never reports 'val/accc' (did you mean 'val/acc'?); it reports val/acc",
+        ),
+        (
+            "run",
+            '[sweep]\nname = "typo"\nobjective = "val/mca"\n[sweep.axes]\n"optim.lr" = [1e-3]\n',
+            "sweep.objective: the built-in trainer never reports 'val/mca'",
+        ),
+        (
+            "add",
+            (
+                '[job]\nkind = "bench"\n[bench]\nmodels = ["clsfer_tiny"]\n[sweep]\nname = "b"\n'
+                'objective = "perf/img_per_sec"\n[sweep.axes]\n"bench.steps" = [1, 2]\n'
+            ),
+            "the benchmark job never reports 'perf/img_per_sec' (did you mean 'perf/img_per_s'?)",
+        ),
+    ],
+)
 def test_an_objective_the_built_in_job_never_reports_queues_nothing(tmp_path, command, text, expected):
     before = seeded_workspace(tmp_path)
     bad = tmp_path / "configs" / "typo.toml"
@@ -147,6 +173,7 @@ def test_a_reported_objective_and_a_command_jobs_own_objective_are_queued(tmp_pa
     good.write_text('[sweep]\nname = "mca"\nobjective = "val/mean_class_acc"\n[sweep.axes]\n"optim.lr" = [1e-3]\n')
     assert add(tmp_path, str(good)).exit_code == 0
     own = tmp_path / "configs" / "own.toml"
-    own.write_text('[job]\ncommand = ["true"]\n[sweep]\nname = "own"\nobjective = "val/uar"\n'
-                   '[sweep.axes]\n"params.lr" = [1]\n')
+    own.write_text(
+        '[job]\ncommand = ["true"]\n[sweep]\nname = "own"\nobjective = "val/uar"\n[sweep.axes]\n"params.lr" = [1]\n'
+    )
     assert add(tmp_path, str(own)).exit_code == 0

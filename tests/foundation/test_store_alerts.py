@@ -16,8 +16,17 @@ def test_old_alerts_move_to_monthly_archives_and_ids_continue(tmp_path):
     month = 31 * 24 * 3600
     with store.transaction() as db:  # a store from before the archive: 500 alerts in the hot file
         db.table("alerts").insert_multiple(
-            [{"run": f"{i:05d}", "kind": "nan", "message": f"m{i}", "acked": i % 2 == 0,
-              "time": time.time() - 1000 - (2 * month if i < 100 else 0) + i} for i in range(500)])
+            [
+                {
+                    "run": f"{i:05d}",
+                    "kind": "nan",
+                    "message": f"m{i}",
+                    "acked": i % 2 == 0,
+                    "time": time.time() - 1000 - (2 * month if i < 100 else 0) + i,
+                }
+                for i in range(500)
+            ]
+        )
     hot = json.loads(store.path.read_text())["alerts"]
     assert len(hot) == HOT_ALERTS and min(map(int, hot)) == 301  # the newest, acknowledged or not
     archived = store.archived_alerts()
@@ -38,8 +47,12 @@ def test_old_alerts_move_to_monthly_archives_and_ids_continue(tmp_path):
 def test_an_alert_archived_twice_after_a_kill_is_kept_once(tmp_path):
     store = Store(tmp_path / "runs" / "fertui.json")
     with store.transaction() as db:
-        db.table("alerts").insert_multiple([{"run": None, "kind": "x", "message": f"m{i}", "time": 1e9 + i}
-                                            for i in range(HOT_ALERTS + ARCHIVE_BATCH + 1)])
+        db.table("alerts").insert_multiple(
+            [
+                {"run": None, "kind": "x", "message": f"m{i}", "time": 1e9 + i}
+                for i in range(HOT_ALERTS + ARCHIVE_BATCH + 1)
+            ]
+        )
     [path] = (store.parts.folder / "alerts").glob("*.json")
     archive = json.loads(path.read_text())
     hot = json.loads(store.path.read_text())["alerts"]
@@ -47,7 +60,9 @@ def test_an_alert_archived_twice_after_a_kill_is_kept_once(tmp_path):
     archive["alerts"][first_hot] = hot[first_hot]
     path.write_text(json.dumps(archive))  # killed after the archive write, before the hot one
     with store.transaction() as db:
-        db.table("alerts").insert_multiple([{"run": None, "kind": "x", "message": "later", "time": 2e9}] * ARCHIVE_BATCH)
+        db.table("alerts").insert_multiple(
+            [{"run": None, "kind": "x", "message": "later", "time": 2e9}] * ARCHIVE_BATCH
+        )
     messages = [a["message"] for a in store.archived_alerts()]
     assert messages == [f"m{i}" for i in range(len(messages))]  # each once, in order, none lost
 

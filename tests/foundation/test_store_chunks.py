@@ -31,8 +31,11 @@ def _finished_store(tmp_path, count, sweep=None) -> tuple[Store, list[str]]:
 
 
 def _files(s: Store) -> dict[str, tuple[int, int]]:
-    return {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in s.parts.folder.glob("*.json")
-            if not p.name.startswith(".")}  # the chunks, not the index a move updates
+    return {
+        p.name: (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in s.parts.folder.glob("*.json")
+        if not p.name.startswith(".")
+    }  # the chunks, not the index a move updates
 
 
 def test_a_large_month_is_chunks_of_bounded_size_sorted_by_number(tmp_path, small_chunks):
@@ -95,8 +98,14 @@ def _store_with_whole_partitions(root) -> dict[str, str]:
     folder.mkdir(parents=True)
     texts, files, index = {}, {}, {}
     for n in range(1, WHOLE_RUNS + 1):
-        doc = {"id": f"{n:05d}", "name": f"r{n}", "status": "done", "created": 1_796_000_000.0,
-               "sweep": "S" if n > 1200 else None, "blob": "x" * 300}
+        doc = {
+            "id": f"{n:05d}",
+            "name": f"r{n}",
+            "status": "done",
+            "created": 1_796_000_000.0,
+            "sweep": "S" if n > 1200 else None,
+            "blob": "x" * 300,
+        }
         texts[str(n)] = dumps(doc)
         files.setdefault(partition_of(doc), []).append(str(n))
     for name, numbers in files.items():
@@ -143,16 +152,24 @@ SPLITTER = textwrap.dedent("""
 def test_kill_9_during_a_chunk_split_leaves_every_run_once(tmp_path):
     root = tmp_path / "clean"
     texts = _store_with_whole_partitions(root)
-    done = subprocess.run([sys.executable, "-c", SPLITTER, str(root / "runs" / "fertui.json"), "0"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SPLITTER, str(root / "runs" / "fertui.json"), "0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     steps = int(done.stdout)
     assert {n: lines for n, lines in _copies(root).items()} == {n: [t] for n, t in texts.items()}
     assert 8 <= steps < 40
     for kill_at in range(1, steps + 1):  # a kill before each rename and removal the split makes
         root = tmp_path / f"killed-{kill_at}"
         _store_with_whole_partitions(root)
-        proc = subprocess.run([sys.executable, "-c", SPLITTER, str(root / "runs" / "fertui.json"), str(kill_at)],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", SPLITTER, str(root / "runs" / "fertui.json"), str(kill_at)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert proc.returncode == -9, proc.stderr
         copies = _copies(root)
         assert set(copies) == set(texts)  # no gap: a run is in the old file, its chunk, or both

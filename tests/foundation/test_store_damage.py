@@ -91,12 +91,18 @@ def test_a_double_fault_is_rebuilt_from_the_run_folders(tmp_path):
     hot.write_text('{"runs": {"1": {"id": "00')
     backup_path(hot).write_text("null")
     result = cli(tmp_path, "ls")
-    assert one_line_error(result) and "damaged too" in result.output and "from their folders" in result.output, result.output
+    assert one_line_error(result) and "damaged too" in result.output and "from their folders" in result.output, (
+        result.output
+    )
 
     result = cli(tmp_path, "store", "restore")
     assert result.exit_code == 0 and "from the run folders" in result.output, result.output
     assert {r["id"]: r["status"] for r in store.runs()} == {
-        "00001": "done", "00002": "done", "00003": "done", "00004": "queued"}
+        "00001": "done",
+        "00002": "done",
+        "00003": "done",
+        "00004": "queued",
+    }
     assert cli(tmp_path, "add", "--", "python", "-c", "pass").output.split()[0] == "00005"
 
 
@@ -130,10 +136,15 @@ def test_an_add_killed_before_its_store_write_is_not_queued_by_a_restore(tmp_pat
     for _ in range(2):
         assert cli(tmp_path, "add", "--", "python", "-c", "pass").exit_code == 0
     sweep = tmp_path / "big.toml"  # 3,000 runs: their folders take seconds to write, all before the store write
-    sweep.write_text('[job]\ncommand = ["python", "-c", "pass"]\n[sweep]\nname = "big"\n'
-                     '[sweep.axes]\n"params.x" = ' + str(list(range(3000))) + "\n")
-    proc = subprocess.Popen([sys.executable, "-m", "fertui.cli.main", "--workspace", str(tmp_path), "add", str(sweep)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    sweep.write_text(
+        '[job]\ncommand = ["python", "-c", "pass"]\n[sweep]\nname = "big"\n'
+        '[sweep.axes]\n"params.x" = ' + str(list(range(3000))) + "\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fertui.cli.main", "--workspace", str(tmp_path), "add", str(sweep)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for(lambda: (tmp_path / "runs" / "00010").exists(), timeout=120, what="the add writing folders")
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.communicate()[0] == b""  # no id was printed
@@ -150,7 +161,9 @@ def test_an_add_killed_before_its_store_write_is_not_queued_by_a_restore(tmp_pat
 def small_disk(tmp_path):
     mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, check=False
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.decode().strip() or 'not root'})")
     yield mount
@@ -161,8 +174,13 @@ def small_disk(tmp_path):
 def test_the_migration_on_a_full_disk_is_one_line_and_leaves_nothing_half_made(small_disk):
     runs = small_disk / "runs"
     runs.mkdir()
-    doc = {"status": "done", "created": 1.7e9, "name": "r", "summary": {"best": {"val/acc": 0.5}},
-           "config": {"pad": "x" * 1500}}
+    doc = {
+        "status": "done",
+        "created": 1.7e9,
+        "name": "r",
+        "summary": {"best": {"val/acc": 0.5}},
+        "config": {"pad": "x" * 1500},
+    }
     tables = {"runs": {str(i): {**doc, "id": f"{i:05d}"} for i in range(1, 1001)}, "meta": {"1": {"next_run": 1001}}}
     (runs / "fertui.json").write_text(json.dumps(tables))  # an older single-file store of 1,000 runs (~1.7 MB)
     before = (runs / "fertui.json").read_bytes()

@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 from fertui.cli.main import app
 from tests.waiting import wait_for
 
-HOLDER = ("import fcntl, os, sys, time\nfd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
-          "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(60)\n")
+HOLDER = (
+    "import fcntl, os, sys, time\nfd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+    "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(60)\n"
+)
 
 
 def test_a_busy_store_is_one_line_and_exit_2(tmp_path, monkeypatch):
@@ -33,5 +35,8 @@ def test_a_busy_store_is_one_line_and_exit_2(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert result.output.startswith("fertui: error: ") and len(result.output.strip().splitlines()) == 1
     assert "fertui.json.lock: still locked by another fertui process" in result.output
-    wait_for(lambda: CliRunner().invoke(app, ["--workspace", str(tmp_path), "add", "--", "true"]).exit_code == 0,
-             timeout=10, what="the store to be writable again")
+    wait_for(
+        lambda: CliRunner().invoke(app, ["--workspace", str(tmp_path), "add", "--", "true"]).exit_code == 0,
+        timeout=10,
+        what="the store to be writable again",
+    )

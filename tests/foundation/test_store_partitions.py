@@ -23,8 +23,11 @@ def _finish(store, ids, status="done", **fields):
 
 
 def _files(store):
-    return {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in store.parts.folder.glob("*.json")
-            if not p.name.startswith(".")}  # the partitions, not their index
+    return {
+        p.name: (p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in store.parts.folder.glob("*.json")
+        if not p.name.startswith(".")
+    }  # the partitions, not their index
 
 
 def test_a_finished_run_leaves_the_hot_file_and_is_found_everywhere(tmp_path):
@@ -96,12 +99,21 @@ def _old_single_file_store(path, finished=40, active=2):
     """A store as fertui wrote it before partitions: every run in one file."""
     runs = {}
     for n in range(1, finished + active + 1):
-        runs[str(n)] = {"id": f"{n:05d}", "name": f"r{n}", "sweep": "S" if n % 2 else None,
-                        "status": "done" if n <= finished else "queued", "created": 1_790_000_000.0 + n,
-                        "summary": {"best": {"val/acc": float(n)}, "last": {"train/loss": float("nan")}}}
-    tables = {"runs": runs, "sweeps": {"1": {"name": "S", "axes": []}}, "benchmarks": {"1": {"model": "m"}},
-              "alerts": {"1": {"run": "00003", "kind": "nan", "message": "m", "time": 1.0, "acked": False}},
-              "meta": {"1": {"next_run": finished + active + 1}, "2": {"queue": "paused"}}}
+        runs[str(n)] = {
+            "id": f"{n:05d}",
+            "name": f"r{n}",
+            "sweep": "S" if n % 2 else None,
+            "status": "done" if n <= finished else "queued",
+            "created": 1_790_000_000.0 + n,
+            "summary": {"best": {"val/acc": float(n)}, "last": {"train/loss": float("nan")}},
+        }
+    tables = {
+        "runs": runs,
+        "sweeps": {"1": {"name": "S", "axes": []}},
+        "benchmarks": {"1": {"model": "m"}},
+        "alerts": {"1": {"run": "00003", "kind": "nan", "message": "m", "time": 1.0, "acked": False}},
+        "meta": {"1": {"next_run": finished + active + 1}, "2": {"queue": "paused"}},
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dumps(tables))
     return tables
@@ -117,8 +129,9 @@ def test_an_older_single_file_store_migrates_on_first_use(tmp_path, capsys):
     assert migration_backup_path(path).read_text() == old_text
     runs = store.runs()
     assert [r["id"] for r in runs] == [f"{n:05d}" for n in range(1, 43)]
-    assert json.dumps(runs, default=str) == json.dumps(sorted(old["runs"].values(), key=lambda r: r["id"]),
-                                                       default=str)  # NaN kept, nothing changed
+    assert json.dumps(runs, default=str) == json.dumps(
+        sorted(old["runs"].values(), key=lambda r: r["id"]), default=str
+    )  # NaN kept, nothing changed
     assert store.sweeps() == [{"name": "S", "axes": []}] and store.benchmarks() == [{"model": "m"}]
     assert store.alerts()[0]["run"] == "00003"
     assert store.snapshot()["meta"]["2"] == {"queue": "paused"}
@@ -269,4 +282,4 @@ def test_ls_of_one_sweep_reads_only_its_partition(tmp_path):
     store.parts.path("sweep-B+0").write_text("{ torn")  # never opened for sweep A
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "ls", "--sweep", "A", "--json", "--limit", "2"])
     assert result.exit_code == 0, result.output
-    assert [r["id"] for r in json.loads(result.output[result.output.index("["):])] == a[-2:]
+    assert [r["id"] for r in json.loads(result.output[result.output.index("[") :])] == a[-2:]

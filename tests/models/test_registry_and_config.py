@@ -49,7 +49,8 @@ def test_register_warns_on_overwrite_only_for_a_different_function(monkeypatch):
 
 def test_a_dropped_in_model_file_is_registered_and_built_from_config(tmp_path, monkeypatch):
     monkeypatch.setattr(_registry, "_model_entrypoints", dict(_registry._model_entrypoints))
-    (tmp_path / "my_fer_net.py").write_text(textwrap.dedent("""
+    (tmp_path / "my_fer_net.py").write_text(
+        textwrap.dedent("""
         from torch import nn
         from models import register_model
 
@@ -58,7 +59,8 @@ def test_a_dropped_in_model_file_is_registered_and_built_from_config(tmp_path, m
             net = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, num_classes))
             net.input_size = input_size
             return net
-    """))
+    """)
+    )
     monkeypatch.setattr(models, "__path__", [*models.__path__, str(tmp_path)])
     models._import_all_model_files()
     assert "my_fer_net" in list_models()
@@ -74,7 +76,8 @@ def test_a_dropped_in_model_file_is_registered_and_built_from_config(tmp_path, m
 
 def test_readme_example_model_file(tmp_path, monkeypatch):
     monkeypatch.setattr(_registry, "_model_entrypoints", dict(_registry._model_entrypoints))
-    (tmp_path / "my_wide_net.py").write_text(textwrap.dedent("""
+    (tmp_path / "my_wide_net.py").write_text(
+        textwrap.dedent("""
         from models import register_model
         from models.fer_heads import create_fer
 
@@ -82,7 +85,8 @@ def test_readme_example_model_file(tmp_path, monkeypatch):
         def clsfer_ir50_wide(**kwargs):  # [model] name = "clsfer_ir50_wide"
             defaults = dict(backbone="ir50", dim=768, num_heads=12, depth=8)
             return create_fer("clsfer_ir50_wide", "class_attn", defaults, kwargs)
-    """))
+    """)
+    )
     monkeypatch.setattr(models, "__path__", [*models.__path__, str(tmp_path)])
     models._import_all_model_files()
     section = defaults()["model"] | {"name": "clsfer_ir50_wide", "depth": 1, "input_size": 32}
@@ -109,9 +113,20 @@ def test_build_from_schema_defaults_is_the_quickstart_model():
 
 def test_build_from_config_passes_every_schema_key():
     section = defaults()["model"] | {
-        "name": "baseline_ir18", "depth": 1, "dim": 256, "num_heads": 4, "mlp_ratio": 2.0,
-        "qkv_bias": False, "drop_path": 0.1, "attn_drop": 0.1, "proj_drop": 0.1, "pos_embed": False,
-        "layer_scale": 1e-4, "feature_stage": 3, "num_classes": 8, "input_size": 64,
+        "name": "baseline_ir18",
+        "depth": 1,
+        "dim": 256,
+        "num_heads": 4,
+        "mlp_ratio": 2.0,
+        "qkv_bias": False,
+        "drop_path": 0.1,
+        "attn_drop": 0.1,
+        "proj_drop": 0.1,
+        "pos_embed": False,
+        "layer_scale": 1e-4,
+        "feature_stage": 3,
+        "num_classes": 8,
+        "input_size": 64,
     }
     model = build_from_config(section)
     block = model.blocks[0]

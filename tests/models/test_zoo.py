@@ -11,11 +11,16 @@ from models.irse import bottleneck_IR, create_backbone
 
 # Million parameters at each model's defaults (7 classes, 112 input, depth 8, dim 512; tiny: 48, depth 2).
 EXPECTED_PARAMS_M = {
-    "baseline_ir18": (36.3, 36.5), "clsfer_ir18": (36.3, 36.5),
-    "baseline_ir34": (46.4, 46.6), "clsfer_ir34": (46.4, 46.6),
-    "baseline_ir50": (55.9, 56.0), "clsfer_ir50": (55.9, 56.0),
-    "baseline_ir100": (77.4, 77.6), "clsfer_ir100": (77.4, 77.6),
-    "baseline_tiny": (0.3, 0.5), "clsfer_tiny": (0.3, 0.5),
+    "baseline_ir18": (36.3, 36.5),
+    "clsfer_ir18": (36.3, 36.5),
+    "baseline_ir34": (46.4, 46.6),
+    "clsfer_ir34": (46.4, 46.6),
+    "baseline_ir50": (55.9, 56.0),
+    "clsfer_ir50": (55.9, 56.0),
+    "baseline_ir100": (77.4, 77.6),
+    "clsfer_ir100": (77.4, 77.6),
+    "baseline_tiny": (0.3, 0.5),
+    "clsfer_tiny": (0.3, 0.5),
 }
 SMALL_INPUT = 32  # stage 4 = 2x2 tokens: the cheapest input every IR trunk accepts with batch 2
 
@@ -79,7 +84,7 @@ def test_ir_unit_layout_matches_face_evolve():
 def test_stage3_and_stage4_features(name, stage):
     input_size = 48 if "tiny" in name else SMALL_INPUT
     model = create_model(name, feature_stage=stage, depth=1, input_size=input_size).eval()
-    side = -(-input_size // 2 ** stage)
+    side = -(-input_size // 2**stage)
     assert model.num_patches == side * side
     with torch.no_grad():
         out = model.forward_features(torch.randn(2, 3, input_size, input_size))

@@ -54,13 +54,17 @@ class JobWorkspace:
 
     def wait_status(self, run_id: str, states, timeout: float = WAIT_S) -> dict:
         states = (states,) if isinstance(states, str) else tuple(states)
-        return wait_for(lambda: (lambda r: r if r["status"] in states else None)(self.run(run_id)),
-                        timeout, f"run {run_id} to be {'/'.join(states)}")
+        return wait_for(
+            lambda: (lambda r: r if r["status"] in states else None)(self.run(run_id)),
+            timeout,
+            f"run {run_id} to be {'/'.join(states)}",
+        )
 
     def wait_all_final(self, timeout: float = WAIT_S) -> list[dict]:
         def settled():
             runs = self.store.runs()
             return runs if runs and all(r["status"] in FINAL_STATES for r in runs) else None
+
         return wait_for(settled, timeout, "every run to end")
 
 

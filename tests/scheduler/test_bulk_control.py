@@ -42,11 +42,18 @@ def test_cancel_an_id_range_asks_then_cancels_exactly_that_range(tmp_path):
     assert set(states(tmp_path).values()) == {"queued"}
     result = cli(tmp_path, "cancel", "2-5", input="y\n")
     assert result.exit_code == 0, result.output
-    assert states(tmp_path) == {"00001": "queued", "00002": "cancelled", "00003": "cancelled",
-                                "00004": "cancelled", "00005": "cancelled", "00006": "queued"}
+    assert states(tmp_path) == {
+        "00001": "queued",
+        "00002": "cancelled",
+        "00003": "cancelled",
+        "00004": "cancelled",
+        "00005": "cancelled",
+        "00006": "queued",
+    }
     again = cli(tmp_path, "cancel", "1-6", "--yes")
-    assert again.stdout.splitlines()[0] == ("cancel: 2 runs match: 2 queued "
-                                            "(4 others left alone: cancel applies to queued, running, held)")
+    assert again.stdout.splitlines()[0] == (
+        "cancel: 2 runs match: 2 queued (4 others left alone: cancel applies to queued, running, held)"
+    )
     assert set(states(tmp_path).values()) == {"cancelled"}
 
 
@@ -72,9 +79,11 @@ def test_many_runs_without_a_terminal_to_ask_need_yes(tmp_path):
 def test_bad_bulk_selections_are_one_line_and_change_nothing(tmp_path):
     queue_commands(tmp_path, 2)
     before = store_bytes(tmp_path)
-    for args, expected in ((["cancel"], "give run ids, an id range (10-36), or --sweep"),
-                           (["cancel", "40-50"], "no run in the id range 40-50"),
-                           (["cancel", "--sweep", "nope"], "--sweep nope: no such sweep"),
-                           (["retry", "--status", "faild"], "--status: unknown state 'faild'")):
+    for args, expected in (
+        (["cancel"], "give run ids, an id range (10-36), or --sweep"),
+        (["cancel", "40-50"], "no run in the id range 40-50"),
+        (["cancel", "--sweep", "nope"], "--sweep nope: no such sweep"),
+        (["retry", "--status", "faild"], "--status: unknown state 'faild'"),
+    ):
         assert_one_line_error(cli(tmp_path, *args), expected)
         assert store_bytes(tmp_path) == before

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
-from fertui.scheduler.queue_state import queue_state
 from fertui.scheduler.core import Scheduler
+from fertui.scheduler.queue_state import queue_state
 
 
 def cli(jobs, *args):

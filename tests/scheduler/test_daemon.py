@@ -9,7 +9,6 @@ import subprocess
 import time
 
 import pytest
-
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
@@ -19,12 +18,15 @@ from fertui.scheduler.local import process_alive
 
 from .conftest import fertui_argv, wait_for
 
-SLOW_JOB = ("import fertui.report as r, time\n"
-            "for i in range(40): r.log({'train/loss': 1.0 / (i + 1)}, step=i); time.sleep(0.1)")
-FAMILY_JOB = ("import os, subprocess, sys, time\n"
-              "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
-              "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'child.pid'), 'w').write(str(child.pid))\n"
-              "time.sleep(300)")
+SLOW_JOB = (
+    "import fertui.report as r, time\nfor i in range(40): r.log({'train/loss': 1.0 / (i + 1)}, step=i); time.sleep(0.1)"
+)
+FAMILY_JOB = (
+    "import os, subprocess, sys, time\n"
+    "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+    "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'child.pid'), 'w').write(str(child.pid))\n"
+    "time.sleep(300)"
+)
 
 
 def cli(jobs, *args):
@@ -101,15 +103,23 @@ def test_cancel_with_no_scheduler_alive_records_it_itself(jobs):
 
 
 def test_sighup_to_foreground_run_leaves_jobs_running_and_the_daemon_adopts_them(jobs, tmp_path):
-    code = ("import fertui.report as r, os, time\n"
-            "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)\n"
-            "r.log({'train/loss': 0.25}, step=3)")
+    code = (
+        "import fertui.report as r, os, time\n"
+        "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)\n"
+        "r.log({'train/loss': 0.25}, step=3)"
+    )
     with open(tmp_path / "run.out", "wb") as out:
-        proc = subprocess.Popen(fertui_argv(jobs.root, "run", "--", "python", "-c", code),
-                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            fertui_argv(jobs.root, "run", "--", "python", "-c", code),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
-        run_id = wait_for(lambda: next((r["id"] for r in jobs.store.runs() if r["status"] == "running"), None),
-                          what="the foreground run to start its job")
+        run_id = wait_for(
+            lambda: next((r["id"] for r in jobs.store.runs() if r["status"] == "running"), None),
+            what="the foreground run to start its job",
+        )
         run = jobs.run(run_id)
         proc.send_signal(signal.SIGHUP)
         assert proc.wait(timeout=60) == 1
@@ -127,15 +137,18 @@ def test_sighup_to_foreground_run_leaves_jobs_running_and_the_daemon_adopts_them
 
 def test_foreground_run_follows_a_running_daemon(jobs):
     ensure_daemon(jobs.ws)
-    result = cli(jobs, "run", "--", "python", "-c", "import fertui.report as r; r.log({'val/acc': 70.0}, step=1, epoch=1)")
+    result = cli(
+        jobs, "run", "--", "python", "-c", "import fertui.report as r; r.log({'val/acc': 70.0}, step=1, epoch=1)"
+    )
     assert result.exit_code == 0, result.output
     assert "following" in result.output and "done" in result.output
     assert jobs.store.runs()[0]["status"] == "done"
 
 
 def test_detach_hands_runs_to_the_daemon_and_drain_stops_it_when_idle(jobs):
-    code = ("import os, time\n"
-            "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)")
+    code = (
+        "import os, time\nwhile not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)"
+    )
     result = cli(jobs, "run", "--detach", "--", "python", "-c", code)
     assert result.exit_code == 0 and "runs the queue" in result.output, result.output
     first = jobs.store.runs()[0]["id"]
@@ -160,10 +173,12 @@ def test_daemon_leaves_when_its_workspace_is_deleted(jobs):
 
 def test_a_job_ignoring_sigterm_is_killed_after_the_grace_period(jobs):
     jobs.settings("[scheduler]\ncancel_grace_s = 1\n")
-    code = ("import os, signal, time\n"
-            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-            "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'child.pid'), 'w').write(str(os.getpid()))\n"
-            "time.sleep(300)")
+    code = (
+        "import os, signal, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'child.pid'), 'w').write(str(os.getpid()))\n"
+        "time.sleep(300)"
+    )
     run_id = jobs.add(code)
     ensure_daemon(jobs.ws)
     job = child_pid(jobs, run_id)
@@ -171,9 +186,11 @@ def test_a_job_ignoring_sigterm_is_killed_after_the_grace_period(jobs):
     wait_for(lambda: not process_alive(job, None), what="the stubborn job to die")
 
 
-ORPHAN = ("import os, time\n"
-          "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'job.pid'), 'w').write(str(os.getpid()))\n"
-          "time.sleep(60)")
+ORPHAN = (
+    "import os, time\n"
+    "open(os.path.join(os.environ['FERTUI_RUN_DIR'], 'job.pid'), 'w').write(str(os.getpid()))\n"
+    "time.sleep(60)"
+)
 
 
 def _job_pid(jobs, run_id: str) -> int:
@@ -203,8 +220,10 @@ def test_kill_9_of_the_wrapper_keeps_the_run_watched_until_its_job_ends_and_canc
 
 
 def test_a_job_that_outlives_its_killed_wrapper_ends_failed_with_the_reason_and_is_not_rerun(jobs):
-    run_id = jobs.add("import os, time\nopen(os.path.join(os.environ['FERTUI_RUN_DIR'], 'job.pid'), 'w')"
-                      ".write(str(os.getpid()))\ntime.sleep(2)")
+    run_id = jobs.add(
+        "import os, time\nopen(os.path.join(os.environ['FERTUI_RUN_DIR'], 'job.pid'), 'w')"
+        ".write(str(os.getpid()))\ntime.sleep(2)"
+    )
     ensure_daemon(jobs.ws)
     wrapper = jobs.wait_status(run_id, "running")["pid"]
     job = _job_pid(jobs, run_id)

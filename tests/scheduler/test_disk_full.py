@@ -66,10 +66,12 @@ def test_add_on_a_full_disk_is_one_line_and_leaves_nothing(small_disk):
 
 
 def test_a_job_that_fills_the_disk_ends_done_once_space_returns_and_is_not_rerun(small_disk):
-    code = ("import os\nd = os.environ['FERTUI_RUN_DIR']\nopen(os.path.join(d, 'busy'), 'w').close()\n"
-            "with open(os.path.join(d, 'filler'), 'wb', buffering=0) as fh:\n"
-            "    for size in (65536, 4096, 1):\n        try:\n            while True:\n"
-            "                fh.write(b'x' * size)\n        except OSError:\n            pass\nos.unlink(os.path.join(d, 'busy'))\n")  # a log line could not land
+    code = (
+        "import os\nd = os.environ['FERTUI_RUN_DIR']\nopen(os.path.join(d, 'busy'), 'w').close()\n"
+        "with open(os.path.join(d, 'filler'), 'wb', buffering=0) as fh:\n"
+        "    for size in (65536, 4096, 1):\n        try:\n            while True:\n"
+        "                fh.write(b'x' * size)\n        except OSError:\n            pass\nos.unlink(os.path.join(d, 'busy'))\n"
+    )  # a log line could not land
     result = CliRunner().invoke(app, ["--workspace", str(small_disk), "add", "--", sys.executable, "-c", code])
     assert result.exit_code == 0, result.output
     ensure_daemon(open_workspace(small_disk))
@@ -85,8 +87,11 @@ def test_a_job_that_fills_the_disk_ends_done_once_space_returns_and_is_not_rerun
     filler.unlink()  # space is back
     (small_disk / "runs" / "held.bak").unlink()
     store = Store(small_disk / "runs" / "fertui.json")
-    run = wait_for(lambda: (lambda r: r if r["status"] not in ("queued", "running") else None)(store.get_run("00001")),
-                   60, "the run to end")
+    run = wait_for(
+        lambda: (lambda r: r if r["status"] not in ("queued", "running") else None)(store.get_run("00001")),
+        60,
+        "the run to end",
+    )
     assert run["status"] == "done", (run.get("error"), run.get("exit_code"))
     assert len(store.runs()) == 1  # not requeued
     assert not list((small_disk / "runs" / "00001").glob("*.tmp"))

@@ -30,8 +30,9 @@ def add_sweep(jobs, code: str) -> list[str]:
 
 
 def drain_here(jobs) -> None:
-    Scheduler(jobs.ws).serve(until=lambda s: not s.tracked and not any(r["status"] == "queued"
-                                                                       for r in s.runs.values()))
+    Scheduler(jobs.ws).serve(
+        until=lambda s: not s.tracked and not any(r["status"] == "queued" for r in s.runs.values())
+    )
 
 
 def test_a_sweep_failing_the_same_way_is_held_after_k_runs_and_resumes(jobs):
@@ -56,10 +57,14 @@ def test_a_sweep_failing_the_same_way_is_held_after_k_runs_and_resumes(jobs):
 def test_different_errors_or_a_success_do_not_hold(jobs):
     ids = add_sweep(jobs, "import sys; sys.exit('ValueError: bad lr {optim.lr}')")
     drain_here(jobs)
-    assert {jobs.status(i) for i in ids} == {"failed"}, [jobs.run(i).get("error") for i in ids]  # each error line differs
-    runs = [{"status": "failed", "ended": 1, "error": "exit code 1\nValueError: x"},
-            {"status": "done", "ended": 2},
-            {"status": "failed", "ended": 3, "error": "exit code 1\nValueError: x"}]
+    assert {jobs.status(i) for i in ids} == {"failed"}, [
+        jobs.run(i).get("error") for i in ids
+    ]  # each error line differs
+    runs = [
+        {"status": "failed", "ended": 1, "error": "exit code 1\nValueError: x"},
+        {"status": "done", "ended": 2},
+        {"status": "failed", "ended": 3, "error": "exit code 1\nValueError: x"},
+    ]
     assert same_failures(runs, 2) is None and same_failures(runs[:1] * 2, 2) == "ValueError: x"
     assert same_failures(runs[:1] * 2, 0) is None
     assert failure_line({"status": "oom", "error": ""}) == "oom"

@@ -50,10 +50,12 @@ def test_after_an_unknown_run_or_sweep_queues_nothing(jobs):
 @pytest.mark.slow
 def test_a_silent_job_raises_one_stalled_alert_while_running_and_timeout_stops_a_job(jobs):
     jobs.settings("[scheduler]\ncpu_slots = 2\ncancel_grace_s = 2\n")
-    silent = jobs.add("import time; print('started', flush=True); time.sleep(60)", 'job.stall_after="2s"',
-                      'job.timeout="8s"')
-    ticking = jobs.add("import time\nfor i in range(6):\n    print(i, flush=True); time.sleep(0.5)",
-                       'job.stall_after="2s"')
+    silent = jobs.add(
+        "import time; print('started', flush=True); time.sleep(60)", 'job.stall_after="2s"', 'job.timeout="8s"'
+    )
+    ticking = jobs.add(
+        "import time\nfor i in range(6):\n    print(i, flush=True); time.sleep(0.5)", 'job.stall_after="2s"'
+    )
     _drain(jobs)
     alerts = [a for a in jobs.store.alerts() if a["kind"] == "stalled"]
     assert [a["run"] for a in alerts] == [silent]  # one alert, and none for the job that kept printing

@@ -28,13 +28,21 @@ from tests.waiting import wait_for
 
 FAKE_NVML = Path(__file__).resolve().parent.parent / "fake_nvml"
 # The job says which GPUs it saw and when it really ran (the store's times are the scheduler's).
-REPORT_GPUS = ("import os, time, fertui.report as r; t0 = time.time(); time.sleep({s}); "
-               "r.summary(cvd=os.environ['CUDA_VISIBLE_DEVICES'], t0=t0, t1=time.time())")
+REPORT_GPUS = (
+    "import os, time, fertui.report as r; t0 = time.time(); time.sleep({s}); "
+    "r.summary(cvd=os.environ['CUDA_VISIBLE_DEVICES'], t0=t0, t1=time.time())"
+)
 
 
 def gpu(index: int, used_mb: int = 0, util: int = 0, pids: tuple[int, ...] = (), total_mb: int = 81920) -> dict:
-    return {"name": "H100", "uuid": f"GPU-fake-{index}", "total_mb": total_mb, "used_mb": used_mb, "util": util,
-            "processes": [{"pid": p, "used_mb": used_mb} for p in pids]}
+    return {
+        "name": "H100",
+        "uuid": f"GPU-fake-{index}",
+        "total_mb": total_mb,
+        "used_mb": used_mb,
+        "util": util,
+        "processes": [{"pid": p, "used_mb": used_mb} for p in pids],
+    }
 
 
 @pytest.fixture
@@ -86,18 +94,30 @@ def test_busy_gpu_of_another_user_is_skipped_and_ls_says_why_a_run_waits(jobs, n
 
 def test_placer_reasons_memory_and_load_and_contiguous_gpus():
     rules = Etiquette(jobs_per_gpu=1, busy_memory_mb=1024, busy_utilization=10)
-    gpus = [GpuInfo(0, "a", 81920, 81920 - 2048), GpuInfo(1, "b", 81920, 81920, utilization=55),
-            GpuInfo(2, "c", 81920, 81920), GpuInfo(3, "d", 81920, 81920), GpuInfo(4, "e", 81920, 81920)]
+    gpus = [
+        GpuInfo(0, "a", 81920, 81920 - 2048),
+        GpuInfo(1, "b", 81920, 81920, utilization=55),
+        GpuInfo(2, "c", 81920, 81920),
+        GpuInfo(3, "d", 81920, 81920),
+        GpuInfo(4, "e", 81920, 81920),
+    ]
     placer = Placer(gpus, [], set(), rules, hold=lambda g: True)
     assert placer.place(GpuNeed(count=2)).gpus == (2, 3)
     waiting = placer.place(GpuNeed(count=2))
     assert isinstance(waiting, Waiting) and not waiting.never
-    assert waiting.reason.startswith("gpu0 busy (2048 MB used by a process NVML cannot name), "
-                                     "gpu1 busy (55 % utilisation), gpu2 full (1 run of this workspace)")
+    assert waiting.reason.startswith(
+        "gpu0 busy (2048 MB used by a process NVML cannot name), "
+        "gpu1 busy (55 % utilisation), gpu2 full (1 run of this workspace)"
+    )
     assert placer.place(GpuNeed()).gpus == (4,)
     assert placer.place(GpuNeed(count=6)).never
-    mine = Placer([GpuInfo(0, "a", 81920, 81920, processes=(GpuProcess(os.getpid()),))], [], {os.getpgid(0)},
-                  rules, hold=lambda g: True)
+    mine = Placer(
+        [GpuInfo(0, "a", 81920, 81920, processes=(GpuProcess(os.getpid()),))],
+        [],
+        {os.getpgid(0)},
+        rules,
+        hold=lambda g: True,
+    )
     assert mine.place(GpuNeed()).gpus == (0,)  # our own job's process is no reason to wait
 
 
@@ -153,12 +173,28 @@ def test_two_workspaces_with_their_own_daemons_never_share_a_gpu(tmp_path, nvml)
 
 
 def test_memory_from_a_saved_benchmark_row_when_the_config_declares_none():
-    run = {"kind": "train", "config": {"model": {"name": "clsfer_ir50", "input_size": 112},
-                                       "data": {"batch_size": 256}, "job": {}}}
-    rows = [{"model": "clsfer_ir50", "mode": "train", "device": "cuda:0", "batch_size": 256, "input_size": 112,
-             "memory_mb": 20000.0},
-            {"model": "clsfer_ir50", "mode": "train", "device": "cuda:0", "batch_size": 128, "input_size": 112,
-             "memory_mb": 9000.0}]
+    run = {
+        "kind": "train",
+        "config": {"model": {"name": "clsfer_ir50", "input_size": 112}, "data": {"batch_size": 256}, "job": {}},
+    }
+    rows = [
+        {
+            "model": "clsfer_ir50",
+            "mode": "train",
+            "device": "cuda:0",
+            "batch_size": 256,
+            "input_size": 112,
+            "memory_mb": 20000.0,
+        },
+        {
+            "model": "clsfer_ir50",
+            "mode": "train",
+            "device": "cuda:0",
+            "batch_size": 128,
+            "input_size": 112,
+            "memory_mb": 9000.0,
+        },
+    ]
     assert need_of(run, rows) == GpuNeed(1, 23024)  # 20,000 MB peak + 10 % + the CUDA context
     assert need_of({**run, "kind": "command"}, rows).memory_mb == 0
     declared = {**run, "config": {**run["config"], "job": {"gpu_memory_mb": 5000}}}
@@ -228,8 +264,10 @@ def test_a_killed_daemons_job_keeps_its_gpu_from_another_workspace(tmp_path, nvm
         scheduler._flush(force=True)
         assert bob.status(second) == "queued" and bob.run(second)["waiting"] == "gpu0 by another fertui workspace"
         scheduler.serve(until=drained)  # starts once alice's job has ended
-        ran = [json.loads((alice.ws.run_dir(first) / "events.jsonl").read_text().splitlines()[-1])["values"],
-               values(bob, second)]
+        ran = [
+            json.loads((alice.ws.run_dir(first) / "events.jsonl").read_text().splitlines()[-1])["values"],
+            values(bob, second),
+        ]
         assert ran[1]["t0"] >= ran[0]["t1"] and not group_alive(job)
     finally:
         if group_alive(job):

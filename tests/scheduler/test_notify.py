@@ -55,7 +55,7 @@ def test_one_post_for_a_nan_run_one_for_a_finished_sweep_none_for_a_plain_run(jo
         jobs.store.update_run(run_id, sweep="demo")
     _drain(jobs)  # serve() closes the notifier, which sends what is waiting
     titles = sorted(p["title"] for p in posts)
-    assert titles == ["fertui: nan (run %s)" % nan_run, "fertui: sweep done (sweep demo)"], posts
+    assert titles == [f"fertui: nan (run {nan_run})", "fertui: sweep done (sweep demo)"], posts
     done = next(p for p in posts if "sweep" in p["title"])
     assert "2 runs (2 done)" in done["message"] and "best val/acc 70" in done["message"]
     assert "train/loss is not finite at step 10" in next(p for p in posts if "nan" in p["title"])["message"]
@@ -68,7 +68,7 @@ def test_a_failing_endpoint_is_logged_and_the_scheduler_goes_on(jobs):
     _drain(jobs)
     assert jobs.status(failed) == "failed" and jobs.status(after) == "done"
     log = (jobs.root / "runs" / "daemon.log").read_text()
-    assert "notification not sent (fertui: failed (run %s)): json://…" % failed in log
+    assert f"notification not sent (fertui: failed (run {failed})): json://…" in log
 
 
 def test_a_burst_of_one_sweep_becomes_one_message_and_quiet_hours_hold_it():
@@ -98,10 +98,15 @@ def test_a_burst_of_one_sweep_becomes_one_message_and_quiet_hours_hold_it():
     assert sent == []  # held through the night
 
 
-@pytest.mark.parametrize(("table", "key"), [({"on": ["nan", "exploded"]}, "notify.on"),
-                                            ({"quiet_hours": "late"}, "notify.quiet_hours"),
-                                            ({"urls": "ntfy://x"}, "notify.urls"),
-                                            ({"colour": 1}, "notify.colour")])
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ({"on": ["nan", "exploded"]}, "notify.on"),
+        ({"quiet_hours": "late"}, "notify.quiet_hours"),
+        ({"urls": "ntfy://x"}, "notify.urls"),
+        ({"colour": 1}, "notify.colour"),
+    ],
+)
 def test_bad_notify_settings_name_the_key(table, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         parse_settings(table)

@@ -66,9 +66,11 @@ def open_gates_and_wait(root: Path, store: Store) -> list[dict]:
     for run in store.runs():
         (root / "runs" / run["id"]).mkdir(exist_ok=True)
         (root / "runs" / run["id"] / "go").touch()
+
     def settled():
         runs = store.runs()
         return runs if all(r["status"] not in ("queued", "running") for r in runs) else None
+
     return wait_for(settled, 60, "every run to end")
 
 
@@ -101,8 +103,15 @@ def test_a_job_without_epochs_is_alerted_after_objective_alert_after_minutes(roo
 
 def test_the_watch_waits_for_the_first_epoch_or_the_time_and_names_the_closest_metrics_first():
     def check(captured, first=None, latest=None, running_s=0.0, after_s=1800.0, asked_for=True):
-        return missing_objective("val/acc", captured, first_epoch=first, latest_epoch=latest,
-                                 running_s=running_s, alert_after_s=after_s, asked_for=asked_for)
+        return missing_objective(
+            "val/acc",
+            captured,
+            first_epoch=first,
+            latest_epoch=latest,
+            running_s=running_s,
+            alert_after_s=after_s,
+            asked_for=asked_for,
+        )
 
     assert check({"loss", "acc"}, first=1, latest=1.9) is None  # still in its first epoch
     assert check({"loss", "val/acc"}, first=1, latest=5) is None  # it came

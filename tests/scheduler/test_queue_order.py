@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
@@ -55,8 +54,10 @@ def test_two_cpu_slots_run_two_jobs_at_once_never_three(jobs):
 
 def test_gpu_slots_set_cuda_visible_devices(jobs):
     jobs.settings("[scheduler]\ngpus = [0, 1]\njobs_per_gpu = 1\n")
-    code = ("import os, fertui.report as r; r.summary(cvd=os.environ['CUDA_VISIBLE_DEVICES'], "
-            "order=os.environ['CUDA_DEVICE_ORDER'], run=os.environ['FERTUI_RUN_ID'])")
+    code = (
+        "import os, fertui.report as r; r.summary(cvd=os.environ['CUDA_VISIBLE_DEVICES'], "
+        "order=os.environ['CUDA_DEVICE_ORDER'], run=os.environ['FERTUI_RUN_ID'])"
+    )
     ids = [jobs.add(code) for _ in range(3)]
     serve_until_drained(jobs.ws, inventory=lambda: [])
     runs = [jobs.run(i) for i in ids]
@@ -87,12 +88,17 @@ def test_slot_pool_from_inventory_jobs_per_gpu_and_free_memory(jobs, monkeypatch
     assert SlotPool(jobs.ws, inventory=lambda: []).slots[0].env()["CUDA_VISIBLE_DEVICES"] == ""
 
 
-@pytest.mark.parametrize("text, key", [("[scheduler]\ngpus = \"all\"\n", "scheduler.gpus"),
-                                       ("[scheduler]\ncpu_slots = 0\n", "scheduler.cpu_slots"),
-                                       ("[scheduler]\njobs_per_gpu = \"2\"\n", "scheduler.jobs_per_gpu"),
-                                       ("[scheduler]\nretry = -1\n", "scheduler.retry"),
-                                       ("[scheduler]\ncancel_grace_s = \"soon\"\n", "scheduler.cancel_grace_s"),
-                                       ("[executor]\nkind = \"k8s\"\n", "executor.kind")])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('[scheduler]\ngpus = "all"\n', "scheduler.gpus"),
+        ("[scheduler]\ncpu_slots = 0\n", "scheduler.cpu_slots"),
+        ('[scheduler]\njobs_per_gpu = "2"\n', "scheduler.jobs_per_gpu"),
+        ("[scheduler]\nretry = -1\n", "scheduler.retry"),
+        ('[scheduler]\ncancel_grace_s = "soon"\n', "scheduler.cancel_grace_s"),
+        ('[executor]\nkind = "k8s"\n', "executor.kind"),
+    ],
+)
 def test_bad_slot_settings_name_the_key(jobs, text, key):
     jobs.settings(text)
     with pytest.raises(ConfigError) as err:
@@ -103,8 +109,10 @@ def test_bad_slot_settings_name_the_key(jobs, text, key):
 
 
 def test_job_gets_run_dir_params_and_job_env(jobs):
-    code = ("import os, json, fertui.report as r; p = json.loads(os.environ['FERTUI_PARAMS']); "
-            "r.summary(lr=p['optim.lr'], extra=os.environ['EXTRA'], here=os.environ['FERTUI_RUN_DIR'])")
+    code = (
+        "import os, json, fertui.report as r; p = json.loads(os.environ['FERTUI_PARAMS']); "
+        "r.summary(lr=p['optim.lr'], extra=os.environ['EXTRA'], here=os.environ['FERTUI_RUN_DIR'])"
+    )
     run_id = jobs.add(code, "optim.lr=0.003", 'job.env={EXTRA = "yes"}')
     serve_until_drained(jobs.ws)
     values = jobs.run(run_id)["summary"]["values"]

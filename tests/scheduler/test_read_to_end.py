@@ -76,7 +76,8 @@ def sweep_of(root: Path, name: str, code: str) -> Path:
     script = root / f"{name}.py"
     script.write_text(textwrap.dedent(code))
     config = root / f"{name}.toml"
-    config.write_text(textwrap.dedent(f"""
+    config.write_text(
+        textwrap.dedent(f"""
         [job]
         command = ["python", "{script}", "{{params.lr}}"]
         [sweep]
@@ -84,14 +85,18 @@ def sweep_of(root: Path, name: str, code: str) -> Path:
         objective = "val/acc"
         [sweep.axes]
         "params.lr" = [0.1]
-        """))
+        """)
+    )
     return config
 
 
 def ended(root: Path, timeout: float = 120) -> dict:
     store = Store(root / "runs" / "fertui.json")
-    return wait_for(lambda: next((r for r in store.runs() if r["status"] not in ("queued", "running")), None),
-                    timeout, "the run to end")
+    return wait_for(
+        lambda: next((r for r in store.runs() if r["status"] not in ("queued", "running")), None),
+        timeout,
+        "the run to end",
+    )
 
 
 def assert_everywhere(root: Path, sweep: str, run: dict, value: float) -> None:
@@ -125,8 +130,9 @@ def test_output_written_while_the_daemon_was_down_is_read_in_full_before_the_run
     ws = open_workspace(root)
     ensure_daemon(ws)
     store = Store(ws.store_path)
-    run_id = wait_for(lambda: next((r["id"] for r in store.runs() if r["status"] == "running"), None),
-                      60, "the job to start")
+    run_id = wait_for(
+        lambda: next((r["id"] for r in store.runs() if r["status"] == "running"), None), 60, "the job to start"
+    )
     os.kill(daemon_status(ws)["pid"], signal.SIGKILL)
     wait_for(lambda: daemon_status(ws) is None, 30, "the daemon to die")
     run_dir = ws.run_dir(run_id)
@@ -144,12 +150,14 @@ def test_a_csv_log_written_in_the_jobs_last_moment_is_ingested(root):
     config = root / "late.toml"
     script = root / "late.py"
     script.write_text(textwrap.dedent(LATE_CSV))
-    config.write_text(textwrap.dedent(f"""
+    config.write_text(
+        textwrap.dedent(f"""
         [job]
         command = ["python", "{script}"]
         metrics_csv = "logs/metrics.csv"
         metrics_map = {{val_acc = "val/acc"}}
-        """))
+        """)
+    )
     cli(root, "add", str(config))
     ensure_daemon(open_workspace(root))
     run = ended(root)
@@ -174,10 +182,14 @@ def test_a_final_read_takes_the_last_event_without_its_newline_and_counts_a_torn
 def test_read_to_end_takes_unterminated_last_lines_and_files_created_since_the_last_look(tmp_path):
     from fertui.scheduler.ingest import RunIngest
 
-    run = {"id": "00001", "kind": "command",
-           # "default", not "auto": auto holds lines back until it has chosen a setting
-           "config": {"job": {"metrics_csv": "logs/*.csv", "metrics_map": {"val_acc": "val/acc"},
-                              "output_scalars": "default"}}}
+    run = {
+        "id": "00001",
+        "kind": "command",
+        # "default", not "auto": auto holds lines back until it has chosen a setting
+        "config": {
+            "job": {"metrics_csv": "logs/*.csv", "metrics_map": {"val_acc": "val/acc"}, "output_scalars": "default"}
+        },
+    }
     (tmp_path / "stdout.log").write_text("loss: 0.5\nloss: 0.25")  # printed without a newline at the end
     ingest = RunIngest(run, tmp_path)
     ingest.read()
@@ -206,8 +218,9 @@ def test_read_to_end_finds_a_tensorboard_file_written_as_the_job_exits(tmp_path)
     ingest = RunIngest({"id": "00001", "kind": "command", "config": {"job": {}}}, tmp_path)
     ingest.read()  # a live read: the folder has no event file yet, and is not looked at again for a while
     writer = EventFileWriter(str(tmp_path / "tb"))  # what SummaryWriter writes, without importing torch
-    writer.add_event(Event(wall_time=time.time(), step=3,
-                           summary=Summary(value=[Summary.Value(tag="val/acc", simple_value=91.2)])))
+    writer.add_event(
+        Event(wall_time=time.time(), step=3, summary=Summary(value=[Summary.Value(tag="val/acc", simple_value=91.2)]))
+    )
     writer.close()
     ingest.read()
     assert ingest.summary["last"] == {}

@@ -25,11 +25,13 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.slow
 
 # Leaves started.<pid> in its folder at each start, waits for a `go` file, then reports.
-GATED = ("import os, time\n"
-         "d = os.environ['FERTUI_RUN_DIR']\n"
-         "open(os.path.join(d, 'started.%d' % os.getpid()), 'w').close()\n"
-         "while not os.path.exists(os.path.join(d, 'go')): time.sleep(0.05)\n"
-         "print('val/acc: 0.9', flush=True)\n")
+GATED = (
+    "import os, time\n"
+    "d = os.environ['FERTUI_RUN_DIR']\n"
+    "open(os.path.join(d, 'started.%d' % os.getpid()), 'w').close()\n"
+    "while not os.path.exists(os.path.join(d, 'go')): time.sleep(0.05)\n"
+    "print('val/acc: 0.9', flush=True)\n"
+)
 
 
 def cli(root, *args):
@@ -97,7 +99,8 @@ def test_restore_refuses_a_healthy_store_and_force_keeps_what_the_folders_show(w
 
 def test_a_deleted_hot_file_is_damage_and_restore_brings_back_runs_and_sweeps(workspace):
     ws, store = gated_run(workspace)
-    (workspace / "sweep.toml").write_text(textwrap.dedent('''
+    (workspace / "sweep.toml").write_text(
+        textwrap.dedent("""
         [run]
         name = "x{params.x}"
         [job]
@@ -106,7 +109,8 @@ def test_a_deleted_hot_file_is_damage_and_restore_brings_back_runs_and_sweeps(wo
         name = "del"
         [sweep.axes]
         "params.x" = [1, 2]
-        '''))
+        """)
+    )
     assert cli(workspace, "add", str(workspace / "sweep.toml")).exit_code == 0
     ws.store_path.unlink()  # `rm runs/fertui.json` with the daemon and a job running
 
@@ -141,8 +145,11 @@ def test_a_killed_restore_leaves_the_store_refusing_until_restore_finishes(works
     [partition] = store.parts.names()
     store.parts.path(partition).write_text("")  # its first version: no backup, rebuilt from the folder
 
-    proc = subprocess.Popen([sys.executable, "-m", "fertui.cli.main", "--workspace", str(workspace),
-                             "store", "restore"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fertui.cli.main", "--workspace", str(workspace), "store", "restore"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for(lambda: list(store.parts.folder.glob("*.damaged-*")), timeout=60, what="the partition set aside")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -22,9 +22,12 @@ from tests.scheduler.conftest import wait_for
 
 # 14 steps an epoch on 32 px images: a second or more per epoch on the shared CPUs, so the kill
 # lands early in epoch 3, after epoch 2's checkpoint.
-TINY_TRAIN = {"model": {"name": "clsfer_tiny", "depth": 1, "input_size": 32},
-              "data": {"name": "synthetic", "synthetic_train": 448, "synthetic_test": 70, "batch_size": 32},
-              "train": {"epochs": 5, "log_every": 1, "threads": 1}, "run": {"name": "tiny"}}
+TINY_TRAIN = {
+    "model": {"name": "clsfer_tiny", "depth": 1, "input_size": 32},
+    "data": {"name": "synthetic", "synthetic_train": 448, "synthetic_test": 70, "batch_size": 32},
+    "train": {"epochs": 5, "log_every": 1, "threads": 1},
+    "run": {"name": "tiny"},
+}
 
 
 def queue_train(jobs) -> str:
@@ -67,10 +70,12 @@ def test_kill_9_of_job_and_daemon_at_epoch_2_resumes_the_same_run(jobs):
 
 
 def test_fertui_resume_by_hand_and_what_it_refuses(jobs):
-    checkpoint_job = ("import os, pathlib, sys, fertui.report as r; d = pathlib.Path(os.environ['FERTUI_RUN_DIR']); "
-                      "(d / 'checkpoints').mkdir(exist_ok=True); (d / 'checkpoints' / 'state.txt').write_text('7'); "
-                      "r.log({'train/loss': 1.0}, step=7); r.checkpoint(d / 'checkpoints' / 'state.txt', step=7); "
-                      "r.log({'train/loss': 0.9}, step=8); r.summary(argv=sys.argv[1:]); sys.exit(1)")
+    checkpoint_job = (
+        "import os, pathlib, sys, fertui.report as r; d = pathlib.Path(os.environ['FERTUI_RUN_DIR']); "
+        "(d / 'checkpoints').mkdir(exist_ok=True); (d / 'checkpoints' / 'state.txt').write_text('7'); "
+        "r.log({'train/loss': 1.0}, step=7); r.checkpoint(d / 'checkpoints' / 'state.txt', step=7); "
+        "r.log({'train/loss': 0.9}, step=8); r.summary(argv=sys.argv[1:]); sys.exit(1)"
+    )
     cfg = f'job.resume_command=["python", "-c", {json.dumps(checkpoint_job)}, "--from", "{{run.resume}}"]'
     resumable = jobs.add(checkpoint_job, cfg)
     plain = jobs.add("import sys; sys.exit(1)")
@@ -96,7 +101,8 @@ def test_fertui_resume_by_hand_and_what_it_refuses(jobs):
 def test_a_resumed_attempts_eta_counts_from_where_it_resumed(tmp_path):
     (tmp_path / "events.jsonl").write_text(
         '{"type":"start","epochs":4,"steps_per_epoch":10,"resumed_epoch":2,"resumed_step":20}\n'
-        '{"type":"log","step":30,"epoch":3,"metrics":{"val/acc":50.0}}\n')
+        '{"type":"log","step":30,"epoch":3,"metrics":{"val/acc":50.0}}\n'
+    )
     ingest = RunIngest({"id": "00001", "started": time.time() - 100}, tmp_path)  # 10 steps in 100 s
     ingest.read()
     s = ingest.summary

@@ -15,9 +15,11 @@ from fertui.workspace import open_workspace
 from tests.waiting import wait_for
 
 # lr = 0.1 reports val/acc 60 then 70; lr = 0.3 prints a NaN loss and would hang but for the NaN stop
-SCRIPT = ("import time; lr = {params.lr}\n"
-          "if lr > 0.2: print('epoch: 1 loss: nan', flush=True); time.sleep(60)\n"
-          "print('epoch: 1 val/acc: 60.0', flush=True); print('epoch: 2 val/acc: 70.0', flush=True)\n")
+SCRIPT = (
+    "import time; lr = {params.lr}\n"
+    "if lr > 0.2: print('epoch: 1 loss: nan', flush=True); time.sleep(60)\n"
+    "print('epoch: 1 val/acc: 60.0', flush=True); print('epoch: 2 val/acc: 70.0', flush=True)\n"
+)
 
 
 def cli(root, *args):
@@ -33,7 +35,8 @@ def workspace(tmp_path):
 
 def start_sweep(root, sweep: str, run_name: str, script: str, axis: str, seeds: str = "[0]"):
     """Queue a command-job sweep of SCRIPT over AXIS ("params.x" = [...]) and start the daemon."""
-    (root / "sweep.toml").write_text(textwrap.dedent('''
+    (root / "sweep.toml").write_text(
+        textwrap.dedent('''
         [run]
         name = "%s"
         [job]
@@ -43,7 +46,9 @@ def start_sweep(root, sweep: str, run_name: str, script: str, axis: str, seeds: 
         seeds = %s
         [sweep.axes]
         %s
-        ''') % (run_name, script, sweep, seeds, axis))
+        ''')
+        % (run_name, script, sweep, seeds, axis)
+    )
     assert cli(root, "add", str(root / "sweep.toml")).exit_code == 0
     ws = open_workspace(root)
     ensure_daemon(ws)
@@ -52,9 +57,11 @@ def start_sweep(root, sweep: str, run_name: str, script: str, axis: str, seeds: 
 
 def test_restore_rebuilds_the_newest_runs_as_they_ended(workspace):
     ws, store = start_sweep(workspace, "rb", "lr{params.lr}_s{run.seed}", SCRIPT, '"params.lr" = [0.1, 0.3]', "[0, 1]")
-    wait_for(lambda: len(store.sweep_runs("rb")) == 4 and all(r["status"] in FINAL_STATES
-                                                              for r in store.sweep_runs("rb")),
-             timeout=90, what="the sweep to end")
+    wait_for(
+        lambda: len(store.sweep_runs("rb")) == 4 and all(r["status"] in FINAL_STATES for r in store.sweep_runs("rb")),
+        timeout=90,
+        what="the sweep to end",
+    )
     stop_daemon(ws, timeout_s=10)
     before = {r["id"]: r for r in store.sweep_runs("rb")}
     assert sorted(r["status"] for r in before.values()) == ["done", "done", "nan", "nan"]
@@ -77,9 +84,11 @@ def test_restore_rebuilds_the_newest_runs_as_they_ended(workspace):
     assert cli(workspace, "board", "rb", "--rows", "run.seed", "--cols", "params.lr", "-f", "json").output == board
 
 
-GATED = ("import os, time\n"
-         "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)\n"
-         "print('val/acc: {params.x}', flush=True)\n")
+GATED = (
+    "import os, time\n"
+    "while not os.path.exists(os.path.join(os.environ['FERTUI_RUN_DIR'], 'go')): time.sleep(0.05)\n"
+    "print('val/acc: {params.x}', flush=True)\n"
+)
 
 
 def test_the_daemon_waits_on_a_damaged_partition_then_carries_on_after_restore(workspace):
@@ -87,8 +96,11 @@ def test_the_daemon_waits_on_a_damaged_partition_then_carries_on_after_restore(w
     ws, store = start_sweep(workspace, "dm", "x{params.x}", GATED, '"params.x" = [1, 2]')
     first, second = sorted(r["id"] for r in store.active_runs())
     (ws.run_dir(first) / "go").write_text("")
-    wait_for(lambda: store.get_run(first)["status"] == "done" and store.get_run(second)["status"] == "running",
-             timeout=60, what="the first run done, the second running")
+    wait_for(
+        lambda: store.get_run(first)["status"] == "done" and store.get_run(second)["status"] == "running",
+        timeout=60,
+        what="the first run done, the second running",
+    )
     store.parts.path("sweep-dm+0").write_text("")  # the partition's first version: no backup yet
     (ws.run_dir(second) / "go").write_text("")
     log = ws.runs_dir / "daemon.log"
@@ -106,8 +118,12 @@ def test_the_daemon_waits_on_a_damaged_partition_then_carries_on_after_restore(w
 
 
 def test_a_cancelled_run_rebuilt_from_its_folder_is_still_cancelled(workspace):
-    assert cli(workspace, "add", "--", "python", "-c", "import time; print('loss: 0.5', flush=True); "
-               "time.sleep(60)").exit_code == 0
+    assert (
+        cli(
+            workspace, "add", "--", "python", "-c", "import time; print('loss: 0.5', flush=True); time.sleep(60)"
+        ).exit_code
+        == 0
+    )
     ws = open_workspace(workspace)
     ensure_daemon(ws)
     store = Store(ws.store_path)

@@ -12,16 +12,34 @@ from fertui.scheduler.view import RunView, plain_line
 
 def run(run_id: str, status: str, **summary) -> dict:
     now = time.time()
-    return {"id": run_id, "name": f"CLSFER_depth4_lr{run_id}", "status": status, "slot": "gpu0",
-            "started": now - 65, "ended": now if status not in ("queued", "running") else None, "summary": summary}
+    return {
+        "id": run_id,
+        "name": f"CLSFER_depth4_lr{run_id}",
+        "status": status,
+        "slot": "gpu0",
+        "started": now - 65,
+        "ended": now if status not in ("queued", "running") else None,
+        "summary": summary,
+    }
 
 
 def test_live_table_shows_progress_loss_best_eta_and_nan():
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=140, color_system=None)
     view = RunView(["00001", "00002"], console)
-    good = run("00001", "running", epoch=2, epochs=4, step=200, steps_per_epoch=100, progress=0.5, eta_s=125,
-               last={"train/loss": 0.4123}, best={"val/acc": 71.25}, objective="val/acc")
+    good = run(
+        "00001",
+        "running",
+        epoch=2,
+        epochs=4,
+        step=200,
+        steps_per_epoch=100,
+        progress=0.5,
+        eta_s=125,
+        last={"train/loss": 0.4123},
+        best={"val/acc": 71.25},
+        objective="val/acc",
+    )
     bad = run("00002", "running", step=37, nan_step=37, last={"train/loss": float("nan")})
     view.runs = {"00001": good, "00002": bad}
     console.print(view._table())
@@ -40,8 +58,12 @@ def test_plain_lines_and_exit_code_follow_the_outcomes():
     assert not view.tty
     with view:
         view.update({"00001": run("00001", "running"), "00002": run("00002", "queued")})
-        view.update({"00001": run("00001", "done", best={"val/acc": 80.0}, objective="val/acc"),
-                     "00002": {**run("00002", "failed"), "error": "exit code 1\nValueError: boom"}})
+        view.update(
+            {
+                "00001": run("00001", "done", best={"val/acc": 80.0}, objective="val/acc"),
+                "00002": {**run("00002", "failed"), "error": "exit code 1\nValueError: boom"},
+            }
+        )
     assert view.summary() == 1
     text = out.getvalue()
     assert "00001 CLSFER_depth4_lr00001" in text and "started on gpu0" in text
@@ -53,8 +75,12 @@ def test_plain_lines_and_exit_code_follow_the_outcomes():
 
 
 def test_event_lines_fit_a_terminal_and_keep_whole_names_in_a_pipe():
-    done = {**run("00001", "done", epoch=4, epochs=4, last={"train/loss": 0.05}, best={"val/acc": 70.08},
-                  objective="val/acc"), "name": "CLSFERBaseline_depth4_SearchLR_lr3.2e-4"}
+    done = {
+        **run(
+            "00001", "done", epoch=4, epochs=4, last={"train/loss": 0.05}, best={"val/acc": 70.08}, objective="val/acc"
+        ),
+        "name": "CLSFERBaseline_depth4_SearchLR_lr3.2e-4",
+    }
     narrow = plain_line(done, "", 80, "08:06:48 ", "  (6s)")
     assert len(narrow) <= 80 and narrow.startswith("08:06:48 00001 CLSFER") and "…" in narrow
     assert narrow.endswith("done  ep 4/4  loss 0.05  val/acc 70.08  (6s)")

@@ -22,8 +22,7 @@ def finished_sweep(tmp_path) -> SweepSpace:
     for run in space.runs():
         with open(space.ws.run_dir(run["id"]) / "events.jsonl", "w") as fh:
             for step in range(5):
-                fh.write(json.dumps({"type": "log", "step": step,
-                                     "metrics": {"train/loss": 2.0 / (step + 1)}}) + "\n")
+                fh.write(json.dumps({"type": "log", "step": step, "metrics": {"train/loss": 2.0 / (step + 1)}}) + "\n")
     space.finish_all(skip=[ids[-1]])  # the last: depth 4 at the largest LR, seed 1
     space.finish(ids[-1], "nan")
     return space

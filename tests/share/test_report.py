@@ -22,9 +22,20 @@ def _report(space, *args: str):
     return result
 
 
-BENCH_ROW = {"run": None, "model": "clsfer_d8", "mode": "infer", "batch_size": 256, "device": "cuda:0",
-             "precision": "fp32", "input_size": 112, "params_m": 55.955, "gmacs": 6.385, "img_per_s": 2210.5,
-             "ms_per_step": 115.8, "memory_mb": 5120.0}
+BENCH_ROW = {
+    "run": None,
+    "model": "clsfer_d8",
+    "mode": "infer",
+    "batch_size": 256,
+    "device": "cuda:0",
+    "precision": "fp32",
+    "input_size": 112,
+    "params_m": 55.955,
+    "gmacs": 6.385,
+    "img_per_s": 2210.5,
+    "ms_per_step": 115.8,
+    "memory_mb": 5120.0,
+}
 
 
 def test_report_opens_offline_with_best_cell_plots_and_run_details(finished_sweep, browser, tmp_path):
@@ -88,7 +99,8 @@ def test_html_export_follows_the_umask_and_shows_env_only_when_asked(finished_sw
 
 
 def test_report_of_an_unknown_sweep_is_one_line_and_writes_nothing(finished_sweep, tmp_path):
-    result = CliRunner().invoke(app, ["--workspace", str(finished_sweep.root), "report", "DepthLR", "Nope",
-                                      "--out", str(tmp_path / "r.html")])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(finished_sweep.root), "report", "DepthLR", "Nope", "--out", str(tmp_path / "r.html")]
+    )
     assert result.exit_code == 2 and "Nope" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "r.html").exists()

@@ -50,9 +50,13 @@ def free_port() -> int:
 def served(finished_sweep):
     """`fertui serve` on a free loopback port; yields (url, process); stopped at the end."""
     root = finished_sweep.root
-    proc = subprocess.Popen([sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), "serve",
-                             "--port", str(free_port())], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), "serve", "--port", str(free_port())],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     seen = []
@@ -107,12 +111,18 @@ def test_console_in_a_browser_behind_a_token(served, finished_sweep, browser, tm
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.add_init_script(RECORD_TERMINAL)
     elsewhere = []  # the page may ask only this server: nothing leaves it (no CDN, no web font)
-    page.on("request", lambda r: None if r.url.startswith(url) or r.url.startswith(url.replace("http", "ws", 1))
-            else elsewhere.append(r.url))
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith(url) or r.url.startswith(url.replace("http", "ws", 1)) else elsewhere.append(r.url)
+        ),
+    )
     page.goto(url)
-    screen = lambda: page.evaluate("window.__screen")
-    wait_for(lambda: "CLSFERBaseline_depth2_SearchLR" in screen(), 60,
-             "the Runs table in the browser")
+
+    def screen():
+        return page.evaluate("window.__screen")
+
+    wait_for(lambda: "CLSFERBaseline_depth2_SearchLR" in screen(), 60, "the Runs table in the browser")
     store = Store(finished_sweep.ws.store_path)
     wait_for(lambda: store.get_run(job)["status"] == "running", 60, "the console's daemon to start the job")
     page.screenshot(path=str(tmp_path / "runs.png"))

@@ -46,8 +46,9 @@ def slurm_conf(tmp_path_factory) -> Path:
         pytest.skip("the one-node Slurm test cluster must be started as root (slurmd launches jobs)")
     folder = tmp_path_factory.mktemp("slurm")
     env = {**os.environ, "FERTUI_SLURM_CPUS": "6"}  # one-CPU jobs side by side on a small machine
-    started = subprocess.run(["bash", str(SCRIPT), "start", str(folder)], capture_output=True, text=True,
-                             env=env, timeout=120)
+    started = subprocess.run(
+        ["bash", str(SCRIPT), "start", str(folder)], capture_output=True, text=True, env=env, timeout=120
+    )
     try:
         assert started.returncode == 0, f"the test cluster did not start:\n{started.stdout}\n{started.stderr}"
         yield folder / "slurm.conf"

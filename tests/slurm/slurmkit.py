@@ -23,23 +23,27 @@ def make_workspace(root: Path, conf: Path | None, **executor) -> Path:
     if conf is None:
         settings = {"scheduler": {**scheduler, "cpu_slots": 4}, "executor": {"kind": "local"}}
     else:
-        settings = {"scheduler": scheduler,
-                    "executor": {"kind": "slurm", "slurm_conf": str(conf), "cpus": 1, **executor}}
+        settings = {
+            "scheduler": scheduler,
+            "executor": {"kind": "slurm", "slurm_conf": str(conf), "cpus": 1, **executor},
+        }
     (root / "fertui.toml").write_text(tomli_w.dumps(settings), encoding="utf-8")
     return root
 
 
 def squeue_active(conf: Path) -> dict[str, str]:
     """{job id: state} of the jobs squeue lists by default (pending, running, completing)."""
-    out = subprocess.run(["squeue", "-h", "-o", "%i %T"], capture_output=True, text=True, check=True,
-                         env=slurm_env(conf)).stdout
+    out = subprocess.run(
+        ["squeue", "-h", "-o", "%i %T"], capture_output=True, text=True, check=True, env=slurm_env(conf)
+    ).stdout
     return dict(line.split() for line in out.splitlines() if line.strip())
 
 
 def job_field(conf: Path, job_id: str, key: str) -> str:
     """One field of ``scontrol show job -o`` (e.g. JobState, TimeLimit), '' when unknown."""
-    out = subprocess.run(["scontrol", "show", "job", "-o", job_id], capture_output=True, text=True,
-                         env=slurm_env(conf)).stdout
+    out = subprocess.run(
+        ["scontrol", "show", "job", "-o", job_id], capture_output=True, text=True, env=slurm_env(conf)
+    ).stdout
     return next((t.split("=", 1)[1] for t in out.split() if t.startswith(f"{key}=")), "")
 
 

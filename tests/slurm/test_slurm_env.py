@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from .slurmkit import make_workspace
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.store import Store
 from fertui.workspace import open_workspace
+
+from .slurmkit import make_workspace
 
 pytestmark = pytest.mark.slurm
 
@@ -24,14 +25,15 @@ print("CWD " + os.getcwd(), flush=True)
 
 
 def test_job_environment_matches_the_local_contract(slurm_conf, tmp_path, monkeypatch):
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "7")   # the login shell's choice must not leak
-    monkeypatch.setenv("SLURM_JOB_ID", "999999")      # as inside an salloc session
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "7")  # the login shell's choice must not leak
+    monkeypatch.setenv("SLURM_JOB_ID", "999999")  # as inside an salloc session
     root = make_workspace(tmp_path / "ws", slurm_conf)
     queued_from = tmp_path / "project"
     queued_from.mkdir()
     monkeypatch.chdir(queued_from)
-    result = CliRunner().invoke(app, ["--workspace", str(root), "run", "--set", "optim.lr=0.002",
-                                      "--", "python", "-c", JOB])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(root), "run", "--set", "optim.lr=0.002", "--", "python", "-c", JOB]
+    )
     assert result.exit_code == 0, result.output
     ws = open_workspace(root)
     (run,) = Store(ws.store_path).runs()

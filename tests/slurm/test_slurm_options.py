@@ -17,9 +17,18 @@ from fertui.scheduler.executors import make_executor
 from fertui.scheduler.slurm_script import batch_script
 from fertui.workspace import open_workspace
 
-OPTIONS = {"kind": "slurm", "partition": "gpu", "account": "fer-lab", "gres": "gpu:1", "time": "2:00:00",
-           "mem": "32G", "cpus": 8, "max_jobs": 3, "sbatch_lines": ["--constraint=a100", "#SBATCH --exclusive"],
-           "preamble": ["export FROM_PREAMBLE=yes", "echo preamble ran"]}
+OPTIONS = {
+    "kind": "slurm",
+    "partition": "gpu",
+    "account": "fer-lab",
+    "gres": "gpu:1",
+    "time": "2:00:00",
+    "mem": "32G",
+    "cpus": 8,
+    "max_jobs": 3,
+    "sbatch_lines": ["--constraint=a100", "#SBATCH --exclusive"],
+    "preamble": ["export FROM_PREAMBLE=yes", "echo preamble ran"],
+}
 
 
 def _workspace(tmp_path, executor: dict):
@@ -34,14 +43,17 @@ def test_fertui_toml_selects_slurm_with_its_options(tmp_path):
     assert [s.name for s in executor.slots(ws)] == ["slurm0", "slurm1", "slurm2"]  # max_jobs in flight
 
 
-@pytest.mark.parametrize("executor, key, expected", [
-    ({"kind": "slurm", "parttion": "gpu"}, "executor.parttion", "unknown key for kind 'slurm'"),
-    ({"kind": "slurm", "cpus": "8"}, "executor.cpus", "CPUs per job"),
-    ({"kind": "slurm", "cpus": 0}, "executor.cpus", "CPUs per job"),
-    ({"kind": "slurm", "preamble": [1]}, "executor.preamble", "strings only"),
-    ({"kind": "slurm", "requeue": "yes"}, "executor.requeue", "true or false"),
-    ({"kind": "slurm", "max_jobs": True}, "executor.max_jobs", "an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "executor, key, expected",
+    [
+        ({"kind": "slurm", "parttion": "gpu"}, "executor.parttion", "unknown key for kind 'slurm'"),
+        ({"kind": "slurm", "cpus": "8"}, "executor.cpus", "CPUs per job"),
+        ({"kind": "slurm", "cpus": 0}, "executor.cpus", "CPUs per job"),
+        ({"kind": "slurm", "preamble": [1]}, "executor.preamble", "strings only"),
+        ({"kind": "slurm", "requeue": "yes"}, "executor.requeue", "true or false"),
+        ({"kind": "slurm", "max_jobs": True}, "executor.max_jobs", "an integer >= 1"),
+    ],
+)
 def test_bad_settings_name_file_key_and_expectation(tmp_path, executor, key, expected):
     with pytest.raises(ConfigError) as info:
         _workspace(tmp_path, executor)  # reading fertui.toml already checks the executor's keys
@@ -62,16 +74,31 @@ def test_batch_script_carries_every_option_and_runs_the_wrapper(tmp_path):
     run_dir = tmp_path / "runs" / "00007"
     run_dir.mkdir(parents=True)
     env = {"FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": "00007", "FERTUI_PARAMS": '{"optim.lr": 0.001}'}
-    argv = [sys.executable, "-c", "import os; print('job sees', os.environ['FERTUI_RUN_ID'], "
-                                  "os.environ['FROM_PREAMBLE'], os.environ['FERTUI_PARAMS'])"]
+    argv = [
+        sys.executable,
+        "-c",
+        "import os; print('job sees', os.environ['FERTUI_RUN_ID'], "
+        "os.environ['FROM_PREAMBLE'], os.environ['FERTUI_PARAMS'])",
+    ]
     script = batch_script(OPTIONS, {"id": "00007", "name": "probe"}, run_dir, argv, env)
     directives = [line.split(" ", 1)[1] for line in script.splitlines() if line.startswith("#SBATCH")]
     assert directives == [
-        "--job-name=fertui-00007-probe", f"--chdir={tmp_path}", f"--output={run_dir / 'stdout.log'}",
-        "--open-mode=append", "--partition=gpu", "--account=fer-lab", "--gres=gpu:1", "--time=2:00:00",
-        "--mem=32G", "--cpus-per-task=8", "--requeue", "--constraint=a100", "--exclusive"]
+        "--job-name=fertui-00007-probe",
+        f"--chdir={tmp_path}",
+        f"--output={run_dir / 'stdout.log'}",
+        "--open-mode=append",
+        "--partition=gpu",
+        "--account=fer-lab",
+        "--gres=gpu:1",
+        "--time=2:00:00",
+        "--mem=32G",
+        "--cpus-per-task=8",
+        "--requeue",
+        "--constraint=a100",
+        "--exclusive",
+    ]
     lines = script.splitlines()
-    assert lines.index("echo preamble ran") < next(i for i, l in enumerate(lines) if l.startswith("exec "))
+    assert lines.index("echo preamble ran") < next(i for i, line in enumerate(lines) if line.startswith("exec "))
 
     # Outside Slurm the #SBATCH lines are comments: the script itself must run the job to the end.
     (run_dir / "exit.json").write_text('{"exit_code": 9}')  # a previous attempt's record goes first
@@ -92,8 +119,15 @@ def test_slurm_fields_are_parsed_as_documented():
 
 def test_python_option_runs_wrapper_and_builtin_jobs_under_the_nodes_interpreter(tmp_path):
     run_dir = tmp_path / "runs" / "00001"
-    script = batch_script({"kind": "slurm", "python": "/opt/fer/venv/bin/python"}, {"id": "00001"}, run_dir,
-                          [sys.executable, "-m", "fertui.train"], {})
+    script = batch_script(
+        {"kind": "slurm", "python": "/opt/fer/venv/bin/python"},
+        {"id": "00001"},
+        run_dir,
+        [sys.executable, "-m", "fertui.train"],
+        {},
+    )
     exec_line = script.splitlines()[-1]
-    assert exec_line == (f"exec /opt/fer/venv/bin/python -m fertui.scheduler.wrapper {run_dir} -- "
-                         "/opt/fer/venv/bin/python -m fertui.train")
+    assert exec_line == (
+        f"exec /opt/fer/venv/bin/python -m fertui.scheduler.wrapper {run_dir} -- "
+        "/opt/fer/venv/bin/python -m fertui.train"
+    )

@@ -9,13 +9,14 @@ import signal
 import subprocess
 
 import pytest
-from .slurmkit import make_workspace, slurm_env, squeue_active, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
+
+from .slurmkit import make_workspace, slurm_env, squeue_active, wait_for
 
 pytestmark = pytest.mark.slurm
 
@@ -48,8 +49,7 @@ def test_controller_outage_neither_ends_nor_loses_the_run(slurm_conf, tmp_path):
     pid_file = slurm_conf.parent / "run" / "slurmctld.pid"
     ensure_daemon(ws)
     try:
-        run = wait_for(lambda: (r := store.get_run(run_id)).get("slurm_state") == "RUNNING" and r, 60,
-                       "the job to run")
+        run = wait_for(lambda: (r := store.get_run(run_id)).get("slurm_state") == "RUNNING" and r, 60, "the job to run")
         pid = int(pid_file.read_text())
         os.kill(pid, signal.SIGTERM)
         wait_for(lambda: not _controller_alive(pid), 30, "slurmctld to stop")
@@ -60,8 +60,11 @@ def test_controller_outage_neither_ends_nor_loses_the_run(slurm_conf, tmp_path):
         assert store.get_run(run_id)["status"] == "running"
 
         subprocess.run(["slurmctld", "-f", str(slurm_conf)], check=True, env=slurm_env(slurm_conf), timeout=60)
-        run = wait_for(lambda: (r := store.get_run(run_id))["status"] != "running" and r, 60,
-                       "the end to be recorded after the controller is back")
+        run = wait_for(
+            lambda: (r := store.get_run(run_id))["status"] != "running" and r,
+            60,
+            "the end to be recorded after the controller is back",
+        )
     finally:
         stop_daemon(ws)
     assert run["status"] == "done", run.get("error")

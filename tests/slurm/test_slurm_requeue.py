@@ -8,13 +8,14 @@ import json
 import subprocess
 
 import pytest
-from .slurmkit import job_field, make_workspace, slurm_env, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
+
+from .slurmkit import job_field, make_workspace, slurm_env, wait_for
 
 pytestmark = pytest.mark.slurm
 
@@ -44,18 +45,26 @@ def test_job_requeued_by_slurm_stays_attached_and_resumes(slurm_conf, tmp_path):
     log = ws.run_dir(run_id) / "stdout.log"
     ensure_daemon(ws)
     try:
-        run = wait_for(lambda: (r := store.get_run(run_id)).get("slurm_state") == "RUNNING"
-                       and log.exists() and "first attempt" in log.read_text() and r, 60, "the first attempt")
+        run = wait_for(
+            lambda: (
+                (r := store.get_run(run_id)).get("slurm_state") == "RUNNING"
+                and log.exists()
+                and "first attempt" in log.read_text()
+                and r
+            ),
+            60,
+            "the first attempt",
+        )
         job = run["slurm_job"]
         subprocess.run(["scontrol", "requeue", job], check=True, env=slurm_env(slurm_conf))
         # Slurm holds a requeued job back for a while (BeginTime); let it start again at once.
         wait_for(lambda: job_field(slurm_conf, job, "JobState") == "PENDING", 30, "Slurm to requeue the job")
         assert store.get_run(run_id)["status"] == "running"
-        subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True,
-                       env=slurm_env(slurm_conf))
+        subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True, env=slurm_env(slurm_conf))
 
-        run = wait_for(lambda: (r := store.get_run(run_id))["status"] != "running" and r, 60,
-                       "the second attempt to finish")
+        run = wait_for(
+            lambda: (r := store.get_run(run_id))["status"] != "running" and r, 60, "the second attempt to finish"
+        )
     finally:
         stop_daemon(ws)
     assert run["status"] == "done", run.get("error")

@@ -8,13 +8,14 @@ import json
 import subprocess
 
 import pytest
-from .slurmkit import job_field, make_workspace, slurm_env, squeue_active, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
+
+from .slurmkit import job_field, make_workspace, slurm_env, squeue_active, wait_for
 
 pytestmark = pytest.mark.slurm
 
@@ -29,7 +30,7 @@ for epoch in range(1, 4):
     r.log({"val/acc": 50 + depth * epoch + lr * 1e4 / epoch, "val/loss": 1.0 / epoch}, step=2 * epoch, epoch=epoch)
 """
 
-SWEEP = f'''
+SWEEP = f"""
 [run]
 name = "probe_d{{model.depth}}_lr{{optim.lr}}"
 
@@ -45,7 +46,7 @@ direction = "maximize"
 [sweep.axes]
 "model.depth" = [2, 4]
 "optim.lr" = [1e-4, 1e-3]
-'''
+"""
 
 
 def _cli(root, *args):
@@ -90,8 +91,11 @@ def test_cancel_removes_the_slurm_job(slurm_conf, tmp_path):
     run_id = json.loads(added.output)[0]["id"]
     ensure_daemon(ws)
     try:
-        run = wait_for(lambda: (r := Store(ws.store_path).get_run(run_id)).get("slurm_state") == "RUNNING" and r,
-                       60, "the Slurm job to run")
+        run = wait_for(
+            lambda: (r := Store(ws.store_path).get_run(run_id)).get("slurm_state") == "RUNNING" and r,
+            60,
+            "the Slurm job to run",
+        )
         job = run["slurm_job"]
         assert squeue_active(slurm_conf).get(job) == "RUNNING"
 
@@ -99,8 +103,11 @@ def test_cancel_removes_the_slurm_job(slurm_conf, tmp_path):
         assert cancelled.exit_code == 0, cancelled.output
         assert job not in squeue_active(slurm_conf)
         assert job_field(slurm_conf, job, "JobState") == "CANCELLED"
-        run = wait_for(lambda: (r := Store(ws.store_path).get_run(run_id))["status"] != "running" and r,
-                       30, "the run to be recorded as ended")
+        run = wait_for(
+            lambda: (r := Store(ws.store_path).get_run(run_id))["status"] != "running" and r,
+            30,
+            "the run to be recorded as ended",
+        )
         assert run["status"] == "cancelled"
     finally:
         stop_daemon(ws)
@@ -113,11 +120,17 @@ def test_scancel_by_hand_is_a_failure_that_says_so(slurm_conf, tmp_path):
     run_id = json.loads(added.output)[0]["id"]
     ensure_daemon(ws)
     try:
-        run = wait_for(lambda: (r := Store(ws.store_path).get_run(run_id)).get("slurm_state") == "RUNNING" and r,
-                       60, "the Slurm job to run")
+        run = wait_for(
+            lambda: (r := Store(ws.store_path).get_run(run_id)).get("slurm_state") == "RUNNING" and r,
+            60,
+            "the Slurm job to run",
+        )
         subprocess.run(["scancel", run["slurm_job"]], check=True, env=slurm_env(slurm_conf))
-        run = wait_for(lambda: (r := Store(ws.store_path).get_run(run_id))["status"] != "running" and r,
-                       60, "the end to be recorded")
+        run = wait_for(
+            lambda: (r := Store(ws.store_path).get_run(run_id))["status"] != "running" and r,
+            60,
+            "the end to be recorded",
+        )
     finally:
         stop_daemon(ws)
     assert run["status"] == "failed"

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from .slurmkit import job_field, make_workspace, squeue_active, wait_for
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.scheduler.daemon import daemon_status, ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
+
+from .slurmkit import job_field, make_workspace, squeue_active, wait_for
 
 pytestmark = pytest.mark.slurm
 
@@ -67,8 +68,9 @@ def _run(ws, run_id) -> dict:
 @pytest.mark.slurm_first
 def test_restarted_daemon_reattaches_to_running_slurm_job(timelimit_ws, slurm_conf):
     ws, run_id = timelimit_ws
-    run = wait_for(lambda: (r := _run(ws, run_id)).get("slurm_state") == "RUNNING" and r,
-                   60, "the Slurm job to start running")
+    run = wait_for(
+        lambda: (r := _run(ws, run_id)).get("slurm_state") == "RUNNING" and r, 60, "the Slurm job to start running"
+    )
     job = run["slurm_job"]
     assert run["status"] == "running" and run["executor"] == "slurm"
     assert run["node"] and run["partition"] == "debug"
@@ -88,8 +90,12 @@ def test_restarted_daemon_reattaches_to_running_slurm_job(timelimit_ws, slurm_co
 @pytest.mark.slurm_last
 def test_time_limit_marks_requeues_and_resumes(timelimit_ws, slurm_conf):
     ws, run_id = timelimit_ws
-    run = wait_for(lambda: (r := _run(ws, run_id))["status"] in ("done", "failed", "lost") and r,
-                   200, "the time-limited run to finish its second attempt", interval=1.0)
+    run = wait_for(
+        lambda: (r := _run(ws, run_id))["status"] in ("done", "failed", "lost") and r,
+        200,
+        "the time-limited run to finish its second attempt",
+        interval=1.0,
+    )
     assert run["status"] == "done", run.get("error")
     assert f"{run_id} adopted" in (ws.runs_dir / "daemon.log").read_text()  # the job the first test saw
     assert run["attempts"] == 1

@@ -51,8 +51,10 @@ class SweepSpace:
 
     def finish(self, run_id: str, status: str = "done", value: float | None = None, **summary) -> dict:
         """End a run the way the scheduler records it, then call the sweep hook."""
-        fields = {"status": status, "summary": {"objective": "val/acc", "best": {} if value is None
-                                                else {"val/acc": value}, **summary}}
+        fields = {
+            "status": status,
+            "summary": {"objective": "val/acc", "best": {} if value is None else {"val/acc": value}, **summary},
+        }
         self.store.update_run(run_id, **fields)
         run = self.store.get_run(run_id)
         run_finished(self.ws, run)

@@ -43,8 +43,9 @@ def test_pivot_mean_std_and_best_cell_exact(space):
 
 def test_nan_failed_running_queued_pruned_cells_are_marked(space):
     ids = space.add("DepthLR.toml", DEPTH_LR)
-    by_cell = {(r["params"]["model.depth"], r["params"]["optim.lr"], r["params"]["run.seed"]): r["id"]
-               for r in space.runs()}
+    by_cell = {
+        (r["params"]["model.depth"], r["params"]["optim.lr"], r["params"]["run.seed"]): r["id"] for r in space.runs()
+    }
     space.finish(by_cell[(2, 1e-5, 0)], "nan")
     space.finish(by_cell[(2, 1e-5, 1)], "nan")
     space.finish(by_cell[(2, 1.8e-5, 0)], "failed")
@@ -101,8 +102,9 @@ def test_unknown_sweep_and_same_rows_cols_are_one_line_errors(space):
     space.add("DepthLR.toml", DEPTH_LR)
     result = CliRunner().invoke(app, ["--workspace", str(space.root), "board", "Nope"])
     assert result.exit_code == 2 and "no sweep named 'Nope'" in result.output and "DepthLR" in result.output
-    result = CliRunner().invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--rows", "optim.lr",
-                                      "--cols", "optim.lr"])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "board", "DepthLR", "--rows", "optim.lr", "--cols", "optim.lr"]
+    )
     assert result.exit_code == 2 and "pick two different keys" in result.output
 
 

@@ -83,17 +83,28 @@ def test_a_pruned_run_that_finished_every_epoch_keeps_its_final_value(space):
     assert board.best == (2, 1e-4)
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["board", "Small", "--rows", "model.dpeth"], "--rows model.dpeth: names no axis of sweep 'Small' "
-                                                  "(did you mean 'model.depth'?); its axes: model.depth, optim.lr"),
-    (["board", "Small", "--cols", "optim.l"], "--cols optim.l: names no axis of sweep 'Small' (did you mean 'optim.lr'?)"),
-    (["board", "Small", "--view", "isolation", "--rows", "depth"], "--rows depth: names no axis"),
-    (["board", "Small", "--metric", "val/accc"], "--metric val/accc: no run of sweep 'Small' reported it "
-                                                 "(did you mean 'val/acc'?)"),
-    (["compare", "Small", "--by", "model.deep"], "--by model.deep: names no axis of sweep 'Small'"),
-    (["compare", "Small", "--by", "model.depth", "--across", "optim.rl"], "--across optim.rl: names no axis"),
-    (["compare", "Small", "--by", "model.depth", "--metric", "loss"], "--metric loss: no run of sweep 'Small'"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ["board", "Small", "--rows", "model.dpeth"],
+            "--rows model.dpeth: names no axis of sweep 'Small' "
+            "(did you mean 'model.depth'?); its axes: model.depth, optim.lr",
+        ),
+        (
+            ["board", "Small", "--cols", "optim.l"],
+            "--cols optim.l: names no axis of sweep 'Small' (did you mean 'optim.lr'?)",
+        ),
+        (["board", "Small", "--view", "isolation", "--rows", "depth"], "--rows depth: names no axis"),
+        (
+            ["board", "Small", "--metric", "val/accc"],
+            "--metric val/accc: no run of sweep 'Small' reported it (did you mean 'val/acc'?)",
+        ),
+        (["compare", "Small", "--by", "model.deep"], "--by model.deep: names no axis of sweep 'Small'"),
+        (["compare", "Small", "--by", "model.depth", "--across", "optim.rl"], "--across optim.rl: names no axis"),
+        (["compare", "Small", "--by", "model.depth", "--metric", "loss"], "--metric loss: no run of sweep 'Small'"),
+    ],
+)
 def test_a_key_or_metric_that_names_nothing_is_one_line(space, args, expected):
     space.add("Small.toml", SMALL)
     for run_id in by_cell(space).values():

@@ -101,8 +101,11 @@ def test_isolation_and_sensitivity_agree_after_a_retry_with_different_epochs(spa
     cli(space, "add", "DepthLR.toml", "--set", "train.epochs=2", "--force")
     finish_queued(space, shift=-10.0)
     # A plain retry of one cell: two finished attempts of one seed count once, at their best.
-    cell = next(r for r in space.runs("DepthLR") if r["params"]["model.depth"] == 1
-                and r["params"]["optim.lr"] == 3.2e-5 and r["config"]["train"]["epochs"] == 3)
+    cell = next(
+        r
+        for r in space.runs("DepthLR")
+        if r["params"]["model.depth"] == 1 and r["params"]["optim.lr"] == 3.2e-5 and r["config"]["train"]["epochs"] == 3
+    )
     again = cli(space, "retry", cell["id"]).output.split()[2]
     space.finish(again, "done", accuracy(1, 3.2e-5) - 20)
     iso = {row.value: row.stats.mean for row in isolation(space.ws, "DepthLR").rows}

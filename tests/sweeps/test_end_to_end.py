@@ -56,8 +56,9 @@ def _run(space, config: str):
 
 def test_median_pruner_stops_the_bad_run_and_the_board_shows_its_epoch(scheduled):
     space = scheduled
-    space.config("prune.toml", JOB.format(name="Prune", epochs=6, sleep=0.4,
-                                          extra='pruner = "median"\n    pruner_warmup = 1'))
+    space.config(
+        "prune.toml", JOB.format(name="Prune", epochs=6, sleep=0.4, extra='pruner = "median"\n    pruner_warmup = 1')
+    )
     result = _run(space, "prune.toml")
     runs = {(r["params"]["model.depth"], r["params"]["optim.lr"]): r for r in space.runs("Prune")}
     assert len(runs) == 6 and all(r["status"] in FINAL_STATES for r in runs.values()), result.output
@@ -76,8 +77,7 @@ def test_median_pruner_stops_the_bad_run_and_the_board_shows_its_epoch(scheduled
 
 def test_tpe_sweep_runs_to_its_budget_under_the_scheduler(scheduled):
     space = scheduled
-    space.config("tpe.toml", JOB.format(name="Search", epochs=2, sleep=0,
-                                        extra='strategy = "tpe"\n    budget = 5'))
+    space.config("tpe.toml", JOB.format(name="Search", epochs=2, sleep=0, extra='strategy = "tpe"\n    budget = 5'))
     result = _run(space, "tpe.toml")
     runs = space.runs("Search")
     assert len(runs) == 5 and all(r["status"] == "done" for r in runs), result.output

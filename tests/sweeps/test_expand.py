@@ -22,14 +22,17 @@ def test_logspace_gives_the_notes_lr_grid_and_range_linspace_work():
     assert parse_axis("s.toml", "optim.lr", [1e-4, 1e-3]).log  # a list spanning a decade is log-scaled
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("logspace(1e-5, 1e-3)", "sweep.axes.optim.lr: logspace takes (start, end, per_decade=n)"),
-    ("logspace(-1, 1e-3, per_decade=4)", "sweep.axes.optim.lr: logspace bounds must be > 0"),
-    ("exp(3)", "sweep.axes.optim.lr: unknown function 'exp'"),
-    ("range(1e-5, ", "sweep.axes.optim.lr: not a valid expression"),
-    ("range(-3, 2)", "sweep.axes.optim.lr[0]: expected a number > 0, got -3"),
-    ("__import__('os')", "sweep.axes.optim.lr: arguments must be plain numbers"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("logspace(1e-5, 1e-3)", "sweep.axes.optim.lr: logspace takes (start, end, per_decade=n)"),
+        ("logspace(-1, 1e-3, per_decade=4)", "sweep.axes.optim.lr: logspace bounds must be > 0"),
+        ("exp(3)", "sweep.axes.optim.lr: unknown function 'exp'"),
+        ("range(1e-5, ", "sweep.axes.optim.lr: not a valid expression"),
+        ("range(-3, 2)", "sweep.axes.optim.lr[0]: expected a number > 0, got -3"),
+        ("__import__('os')", "sweep.axes.optim.lr: arguments must be plain numbers"),
+    ],
+)
 def test_bad_axis_expressions_name_the_key(space, raw, expected):
     path = space.config("bad.toml", f'[sweep.axes]\n"optim.lr" = "{raw}"\n'.replace('"' + raw + '"', repr(raw)))
     cfg = load_config(path)
@@ -46,7 +49,8 @@ def test_grid_expansion_names_seeds_commands_and_no_writes(space):
     assert [d["params"] for d in docs[:3]] == [
         {"model.depth": 2, "optim.lr": 1e-5, "run.seed": 0},
         {"model.depth": 2, "optim.lr": 1e-5, "run.seed": 1},
-        {"model.depth": 2, "optim.lr": 1.8e-5, "run.seed": 0}]
+        {"model.depth": 2, "optim.lr": 1.8e-5, "run.seed": 0},
+    ]
     assert {d["name"] for d in docs} == {"CLSFERBaseline_depth2_SearchLR", "CLSFERBaseline_depth4_SearchLR"}
     last = docs[-1]
     assert last["command"] == ["python", "-c", "print(0.0001, 4)"]

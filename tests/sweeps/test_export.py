@@ -22,10 +22,19 @@ def test_export_writes_tables_and_figures_named_like_the_notes(space):
     result = CliRunner().invoke(app, ["--workspace", str(space.root), "export", "DepthLR", "--out", str(out)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["RAF-DB_DepthLR_board.md", "RAF-DB_DepthLR_board.csv", "RAF-DB_DepthLR_runs.csv",
-                            "RAF-DB_DepthLR.png", "RAF-DB_DepthLR_heatmap.png", "RAF-DB_DepthLR_loss.png",
-                            "RAF-DB_CLSFERBaseline_depth2_SearchLR.png", "RAF-DB_CLSFERBaseline_depth4_SearchLR.png",
-                            "RAF-DB_DepthLR_lr_sensitivity.png"])
+    assert names == sorted(
+        [
+            "RAF-DB_DepthLR_board.md",
+            "RAF-DB_DepthLR_board.csv",
+            "RAF-DB_DepthLR_runs.csv",
+            "RAF-DB_DepthLR.png",
+            "RAF-DB_DepthLR_heatmap.png",
+            "RAF-DB_DepthLR_loss.png",
+            "RAF-DB_CLSFERBaseline_depth2_SearchLR.png",
+            "RAF-DB_CLSFERBaseline_depth4_SearchLR.png",
+            "RAF-DB_DepthLR_lr_sensitivity.png",
+        ]
+    )
     for name in names:
         if name.endswith(".png"):
             assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (out / name).stat().st_size > 5000
@@ -55,8 +64,9 @@ def test_export_writes_every_figure_in_each_asked_format_at_paper_sizes(space):
     space.add("DepthLR.toml", DEPTH_LR)
     space.finish_all()
     out = space.root / "paper"
-    result = CliRunner().invoke(app, ["--workspace", str(space.root), "export", "DepthLR", "--out", str(out),
-                                      "--format", "png,pdf,svg"])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "export", "DepthLR", "--out", str(out), "--format", "png,pdf,svg"]
+    )
     assert result.exit_code == 0, result.output
     stems = {p.stem for p in out.iterdir() if p.suffix == ".png"}
     assert stems and all((out / f"{s}.pdf").read_bytes()[:5] == b"%PDF-" for s in stems)

@@ -22,17 +22,20 @@ FILE_BYTES = 1 << 30
 
 def peak_rss_mb(argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
     """Run ARGV in a fresh helper process and return the peak RSS of ARGV alone (its only child)."""
-    helper = ("import json, resource, subprocess, sys\n"
-              "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-              "print(json.dumps([resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode,"
-              " done.stdout, done.stderr]))\n")
+    helper = (
+        "import json, resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(json.dumps([resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode,"
+        " done.stdout, done.stderr]))\n"
+    )
     out = subprocess.run([sys.executable, "-c", helper, *argv], capture_output=True, text=True, check=True, timeout=900)
     kb, code, stdout, stderr = json.loads(out.stdout)
     return kb / 1024, subprocess.CompletedProcess(argv, code, stdout, stderr)
 
 
 def test_a_1_gb_event_file_is_exported_and_reported_within_300_mb(tmp_path):
-    (tmp_path / "sweep.toml").write_text(textwrap.dedent('''
+    (tmp_path / "sweep.toml").write_text(
+        textwrap.dedent("""
         [run]
         name = "big{params.x}"
         [job]
@@ -41,7 +44,8 @@ def test_a_1_gb_event_file_is_exported_and_reported_within_300_mb(tmp_path):
         name = "big"
         [sweep.axes]
         "params.x" = [1]
-        '''))
+        """)
+    )
     runner = CliRunner()
     assert runner.invoke(app, ["--workspace", str(tmp_path), "add", str(tmp_path / "sweep.toml")]).exit_code == 0
     assert runner.invoke(app, ["--workspace", str(tmp_path), "run"]).exit_code == 0

@@ -67,10 +67,15 @@ def test_an_lr_only_objective_ranks_lr_first_and_clears_eps(space):
 def test_a_weight_decay_that_depends_on_lr_shows_in_the_two_way_anova(space):
     space.add("wd.toml", WD_BY_LR)
     # Weight decay helps at the small LR and hurts at the large one: an interaction, no main effect.
-    _finish(space, lambda p: lr_curve(p["optim.lr"]) + (1.0 if (p["optim.weight_decay"] > 0)
-                                                        == (p["optim.lr"] < 3e-4) else 0.0), 0.1, 4)
-    out = CliRunner().invoke(app, ["--workspace", str(space.root), "importance", "WdByLr", "--bootstrap", "0",
-                                   "--json"])
+    _finish(
+        space,
+        lambda p: lr_curve(p["optim.lr"]) + (1.0 if (p["optim.weight_decay"] > 0) == (p["optim.lr"] < 3e-4) else 0.0),
+        0.1,
+        4,
+    )
+    out = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "importance", "WdByLr", "--bootstrap", "0", "--json"]
+    )
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
     terms = {t["term"]: t for t in doc["anova"]["terms"]}
@@ -84,6 +89,7 @@ def test_a_weight_decay_that_depends_on_lr_shows_in_the_two_way_anova(space):
 def test_a_bad_anova_key_is_one_clear_line(space):
     space.add("lr.toml", LR_ONLY)
     _finish(space, lambda p: lr_curve(p["optim.lr"]), 0.1, 5)
-    out = CliRunner().invoke(app, ["--workspace", str(space.root), "importance", "LrOnly", "--anova",
-                                   "optim.lr,model.depth"])
+    out = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "importance", "LrOnly", "--anova", "optim.lr,model.depth"]
+    )
     assert out.exit_code == 2 and "--anova: model.depth is not an axis of sweep 'LrOnly'" in out.output

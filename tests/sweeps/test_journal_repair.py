@@ -25,8 +25,15 @@ class Done:
 
 def cli(root, *args) -> Done:
     """fertui in its own process: a fresh one opens (and checks) the journal, as a user's does."""
-    return Done(subprocess.run([sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), *args],
-                               capture_output=True, text=True, timeout=300, check=False))
+    return Done(
+        subprocess.run(
+            [sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    )
 
 
 def study_values(root) -> dict[str, float]:
@@ -40,7 +47,8 @@ def study_values(root) -> dict[str, float]:
 
 
 def test_a_torn_journal_line_is_one_line_then_repaired_and_resynced(tmp_path):
-    (tmp_path / "sweep.toml").write_text(textwrap.dedent('''
+    (tmp_path / "sweep.toml").write_text(
+        textwrap.dedent("""
         [run]
         name = "x{params.x}"
         [job]
@@ -49,7 +57,8 @@ def test_a_torn_journal_line_is_one_line_then_repaired_and_resynced(tmp_path):
         name = "tj"
         [sweep.axes]
         "params.x" = [1, 2, 3]
-        '''))
+        """)
+    )
     assert cli(tmp_path, "add", str(tmp_path / "sweep.toml")).exit_code == 0
     assert cli(tmp_path, "run").exit_code == 0
     assert study_values(tmp_path) == {"00001": 1.0, "00002": 2.0, "00003": 3.0}
@@ -74,7 +83,10 @@ def test_a_torn_journal_line_is_one_line_then_repaired_and_resynced(tmp_path):
     assert result.exit_code == 0 and "torn line 3" in result.output, result.output
     assert list(journal.parent.glob("optuna.journal.damaged-*"))
     ensure_daemon(ws)
-    wait_for(lambda: study_values(tmp_path) == {"00001": 1.0, "00002": 2.0, "00003": 3.0}, timeout=60,
-             what="every run's trial told its own value again")
+    wait_for(
+        lambda: study_values(tmp_path) == {"00001": 1.0, "00002": 2.0, "00003": 3.0},
+        timeout=60,
+        what="every run's trial told its own value again",
+    )
     stop_daemon(ws, timeout_s=10)
     assert cli(tmp_path, "suggest", "tj").exit_code == 0

@@ -32,15 +32,16 @@ def test_stale_running_trials_are_told_at_the_next_sync(space):
     space.add("DepthLR.toml", DEPTH_LR)
     runs = space.runs()
     # the manager crashed after recording these ends but before telling Optuna
-    space.store.update_runs({runs[0]["id"]: {"status": "done", "summary": {"best": {"val/acc": 80.0}}},
-                             runs[1]["id"]: {"status": "lost"}})
+    space.store.update_runs(
+        {runs[0]["id"]: {"status": "done", "summary": {"best": {"val/acc": 80.0}}}, runs[1]["id"]: {"status": "lost"}}
+    )
     space.finish(runs[2]["id"], "done", 81.0)
     states = {t.user_attrs["fertui_run"]: t.state.name for t in space.study("DepthLR").trials}
     assert [states[r["id"]] for r in runs[:3]] == ["COMPLETE", "FAIL", "COMPLETE"]
 
 
 def test_median_pruner_stops_a_run_that_trails_the_others(space):
-    space.add("p.toml", DEPTH_LR.replace('seeds = [0, 1]', 'seeds = [0]\npruner = "median"\npruner_warmup = 1'))
+    space.add("p.toml", DEPTH_LR.replace("seeds = [0, 1]", 'seeds = [0]\npruner = "median"\npruner_warmup = 1'))
     runs = space.runs()
     for run in runs[:3]:  # three good runs finish all 5 epochs
         for epoch in range(1, 6):
@@ -64,7 +65,7 @@ def test_no_pruner_means_never_prune(space):
 
 
 def test_tpe_sweep_asks_for_more_runs_until_the_budget(space):
-    text = DEPTH_LR.replace('seeds = [0, 1]', 'seeds = [0]\nstrategy = "tpe"\nbudget = 7')
+    text = DEPTH_LR.replace("seeds = [0, 1]", 'seeds = [0]\nstrategy = "tpe"\nbudget = 7')
     first = space.add("tpe.toml", text)
     assert len(first) == 4
     for _ in range(10):
@@ -86,7 +87,9 @@ def test_staged_study_starts_from_the_best_of_another_sweep(space):
     space.finish_all()
     best = best_config(space.ws, "DepthLR")
     assert best["model.depth"] == 4 and best["optim.lr"] == 3.2e-5 and best["run.seed"] == 1
-    stage2 = space.config("wd.toml", """
+    stage2 = space.config(
+        "wd.toml",
+        """
         base = "best-of:DepthLR"
         [run]
         name = "wd{optim.weight_decay}"
@@ -94,7 +97,8 @@ def test_staged_study_starts_from_the_best_of_another_sweep(space):
         name = "WeightDecay"
         [sweep.axes]
         "optim.weight_decay" = [0.0, 0.05]
-    """)
+    """,
+    )
     ids = space.add("wd.toml")
     runs = [space.store.get_run(i) for i in ids]
     assert [r["config"]["optim"]["lr"] for r in runs] == [3.2e-5, 3.2e-5]
@@ -121,8 +125,9 @@ def test_reconcile_tells_every_sweep_after_a_crash(space):
 
     space.add("DepthLR.toml", DEPTH_LR)
     runs = space.runs()
-    space.store.update_runs({r["id"]: {"status": "done", "summary": {"best": {"val/acc": 70.0 + i}}}
-                             for i, r in enumerate(runs)})  # every end recorded, none told
+    space.store.update_runs(
+        {r["id"]: {"status": "done", "summary": {"best": {"val/acc": 70.0 + i}}} for i, r in enumerate(runs)}
+    )  # every end recorded, none told
     assert {t.state.name for t in space.study("DepthLR").trials} == {"RUNNING"}
     reconcile(space.ws)
     study = space.study("DepthLR")

@@ -27,8 +27,12 @@ def _layout(rng, delta: float, sigma: float, tau: float, seeds_a: list[int], see
 def _long_frame(values: list[PairedValue]):
     import pandas as pd
 
-    rows = [{"y": y, "b": side, "lr": lr, "model": "AB"[side]}
-            for lr, v in enumerate(values) for side, ys in ((0, v.a), (1, v.b)) for y in ys]
+    rows = [
+        {"y": y, "b": side, "lr": lr, "model": "AB"[side]}
+        for lr, v in enumerate(values)
+        for side, ys in ((0, v.a), (1, v.b))
+        for y in ys
+    ]
     return pd.DataFrame(rows)
 
 
@@ -39,8 +43,9 @@ def test_the_reduced_fit_is_statsmodels_reml_mixedlm(seeds_b):
     values = _layout(np.random.default_rng(4), 0.5, 0.4, 0.3, [3] * 6, seeds_b)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels warns about its own boundary handling
-        model = smf.mixedlm("y ~ b", _long_frame(values), groups="lr", re_formula="1",
-                            vc_formula={"cell": "0 + C(model)"}).fit(reml=True)
+        model = smf.mixedlm(
+            "y ~ b", _long_frame(values), groups="lr", re_formula="1", vc_formula={"cell": "0 + C(model)"}
+        ).fit(reml=True)
     fit = fit_difference(values)
     assert fit.reml and fit.df == 5
     # Balanced: the same fit; unbalanced: the LR means carry a sliver of information we leave out.
@@ -113,6 +118,6 @@ def test_simulation_power_figure_matches_the_simulated_power_at_the_stated_effec
     rng = np.random.default_rng(5)
     effect, sigma, tau = 0.5, 0.4, 0.15
     _, _, rejected, printed = _simulate(rng, 800, effect, sigma, tau, *THREE_SEEDS, effect=effect)
-    at_truth = procedure_power(effect, sigma ** 2, tau ** 2, 2 / 3, 5)
+    at_truth = procedure_power(effect, sigma**2, tau**2, 2 / 3, 5)
     assert abs(at_truth - rejected) <= 0.05, (at_truth, rejected)
     assert abs(float(np.median(printed)) - rejected) <= 0.10, (np.median(printed), rejected)

@@ -44,8 +44,9 @@ def _finish_normal(space, means: dict, seed_sd: float, rng):
 
 
 def _cli(space, *args):
-    return CliRunner().invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER",
-                                    "--by", "model.name", *args])
+    return CliRunner().invoke(
+        app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER", "--by", "model.name", *args]
+    )
 
 
 def test_verdict_beyond_noise_on_known_normal_replicates(space):
@@ -83,8 +84,10 @@ def test_verdict_within_noise_says_how_many_more_seeds(space):
     out = " ".join(_cli(space).output.split())
     assert "not resolved — the interval holds 0" in out
     more = pair.seeds_needed - 2
-    assert (f"planning at ±0.5 points (--effect): power now {pair.plan.power_now * 100:.0f} %; {pair.seeds_needed} seeds "
-            f"per cell ({more} more) give 80 %") in out
+    assert (
+        f"planning at ±0.5 points (--effect): power now {pair.plan.power_now * 100:.0f} %; {pair.seeds_needed} seeds "
+        f"per cell ({more} more) give 80 %"
+    ) in out
     bigger = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr", effect=2.0).pairs[0]
     assert bigger.plan.power_now > pair.plan.power_now and bigger.seeds_needed < pair.seeds_needed
 
@@ -101,8 +104,11 @@ def test_one_seed_says_noise_unknown_and_enqueue_replicates_the_best_lr_of_each(
     assert result.exit_code == 0, result.output
     queued = [r for r in space.runs() if r["status"] == "queued"]
     assert sorted((r["params"]["model.name"], r["params"]["optim.lr"], r["params"]["run.seed"]) for r in queued) == [
-        ("baseline_ir50", 5.6e-6, 1), ("baseline_ir50", 5.6e-6, 2),
-        ("clsfer_ir50", 3.2e-6, 1), ("clsfer_ir50", 3.2e-6, 2)]
+        ("baseline_ir50", 5.6e-6, 1),
+        ("baseline_ir50", 5.6e-6, 2),
+        ("clsfer_ir50", 3.2e-6, 1),
+        ("clsfer_ir50", 3.2e-6, 2),
+    ]
     assert "queued 4 replicate run(s)" in result.output
     again = _cli(space, "--enqueue")
     assert again.exit_code == 2 and "nothing to queue" in again.output
@@ -119,15 +125,14 @@ def test_same_seeds_on_both_sides_measure_the_noise_of_the_difference(space):
         space.finish(run["id"], "done", float(84 + bonus + shared[p["run.seed"]] + rng.normal(0, 0.1)))
     result = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr")
     (pair,) = result.pairs
-    assert result.noise.sd > 1.0 and pair.fit.data.seed_paired and pair.fit.seed_var < 0.3 ** 2  # shared part cancels
+    assert result.noise.sd > 1.0 and pair.fit.data.seed_paired and pair.fit.seed_var < 0.3**2  # shared part cancels
     assert pair.interval.excludes_zero and "ahead beyond seed and LR noise" in " ".join(_cli(space).output.split())
 
 
 def test_a_real_interaction_says_varies_and_plans_no_seeds(space):
     rng = np.random.default_rng(7)
     swing = [1.5, -1.5, 1.5, -1.5, 1.5]  # CLSFER wins at some LRs and loses at others
-    means = {"baseline_ir50": {lr: 84.0 for lr in LRS},
-             "clsfer_ir50": {lr: 84.0 + s for lr, s in zip(LRS, swing)}}
+    means = {"baseline_ir50": {lr: 84.0 for lr in LRS}, "clsfer_ir50": {lr: 84.0 + s for lr, s in zip(LRS, swing)}}
     _queue(space, "[0, 1, 2]")
     _finish_normal(space, means, 0.2, rng)
     (pair,) = compare(space.ws, "BaselineVsCLSFER", by="model.name", across="optim.lr").pairs

@@ -37,9 +37,14 @@ def test_the_notes_table_reads_probably_better_not_yet_established(space):
     assert round(pair.fit.estimate, 2) == 0.78 and (round(pair.fit.low, 2), round(pair.fit.high, 2)) == (0.05, 1.51)
     assert not pair.fit.interaction.rejects  # F(4, 1): one repeated point cannot show an interaction
     assert pair.plan.power_now is None  # 1 df of seed noise plans nothing
-    out = CliRunner().invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER",
-                                   "--by", "model.name", "--format", "md"]).output
-    verdict = out[out.index("clsfer_ir50 − baseline_ir50"):].rstrip().splitlines()
+    out = (
+        CliRunner()
+        .invoke(
+            app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER", "--by", "model.name", "--format", "md"]
+        )
+        .output
+    )
+    verdict = out[out.index("clsfer_ir50 − baseline_ir50") :].rstrip().splitlines()
     assert "probably better, not yet established" in verdict[0]
     assert "no evidence that the difference varies across optim.lr values" in verdict[1]
     quoted = DOC.read_text()
@@ -49,9 +54,13 @@ def test_the_notes_table_reads_probably_better_not_yet_established(space):
 
 def test_enqueue_on_the_notes_table_replicates_the_deciding_cells(space):
     notes_sweep(space)
-    result = CliRunner().invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER",
-                                      "--by", "model.name", "--enqueue"])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER", "--by", "model.name", "--enqueue"]
+    )
     assert result.exit_code == 0, result.output
-    queued = sorted((r["params"]["model.name"], r["params"]["optim.lr"], r["params"]["run.seed"])
-                    for r in space.runs() if r["status"] == "queued")
+    queued = sorted(
+        (r["params"]["model.name"], r["params"]["optim.lr"], r["params"]["run.seed"])
+        for r in space.runs()
+        if r["status"] == "queued"
+    )
     assert queued == [("baseline_ir50", 5.6e-6, 2), ("clsfer_ir50", 3.2e-6, 1), ("clsfer_ir50", 3.2e-6, 2)]

@@ -25,9 +25,22 @@ SWEEP = """
 
 def bench(model: str, batch: int, img_per_s: float, memory_mb: float, params_m: float, gmacs: float) -> dict:
     """A row as `fertui bench --save` stores it (BenchRow.as_dict())."""
-    return {"run": None, "model": model, "mode": "train", "batch_size": batch, "device": "cuda:0",
-            "precision": "bf16", "input_size": 112, "params_m": params_m, "gmacs": gmacs, "img_per_s": img_per_s,
-            "ms_per_step": 1000 * batch / img_per_s, "memory_mb": memory_mb, "oom": False, "note": ""}
+    return {
+        "run": None,
+        "model": model,
+        "mode": "train",
+        "batch_size": batch,
+        "device": "cuda:0",
+        "precision": "bf16",
+        "input_size": 112,
+        "params_m": params_m,
+        "gmacs": gmacs,
+        "img_per_s": img_per_s,
+        "ms_per_step": 1000 * batch / img_per_s,
+        "memory_mb": memory_mb,
+        "oom": False,
+        "note": "",
+    }
 
 
 def _filled(space):
@@ -76,12 +89,18 @@ def test_paper_table_numbers_equal_board_and_bench(space):
 def test_export_paper_and_comparison_files(space):
     _filled(space)
     out = space.root / "exports"
-    result = CliRunner().invoke(app, ["--workspace", str(space.root), "export", "Paper", "--out", str(out),
-                                      "--paper", "--by", "model.name"])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "export", "Paper", "--out", str(out), "--paper", "--by", "model.name"]
+    )
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
-    assert {"RAF-DB_Paper_paper.md", "RAF-DB_Paper_paper.tex", "RAF-DB_Paper_compare.md",
-            "RAF-DB_Paper_classes.png", "RAF-DB_Paper_lr_sensitivity.png"} <= names
+    assert {
+        "RAF-DB_Paper_paper.md",
+        "RAF-DB_Paper_paper.tex",
+        "RAF-DB_Paper_compare.md",
+        "RAF-DB_Paper_classes.png",
+        "RAF-DB_Paper_lr_sensitivity.png",
+    } <= names
     compare_md = (out / "RAF-DB_Paper_compare.md").read_text()
     assert "clsfer_ir50 − baseline_ir50 = " in compare_md and "per class:" in compare_md
     assert (out / "RAF-DB_Paper_classes.png").read_bytes()[:4] == b"\x89PNG"
@@ -101,5 +120,7 @@ def test_bench_rows_of_another_config_are_not_used(space):
     from fertui.sweeps.model_cost import model_cost
 
     counted = model_cost(space.runs()[0]["config"]["model"] | {"name": "clsfer_ir50"})
-    assert cls.values["params_m"] == 12.3456 and cls.values["gmacs"] == counted.gmacs and cls.values["img_per_s"] is None
+    assert (
+        cls.values["params_m"] == 12.3456 and cls.values["gmacs"] == counted.gmacs and cls.values["img_per_s"] is None
+    )
     assert "no benchmark row of this config; params from the run, GMACs counted at 112 px" in cls.bench

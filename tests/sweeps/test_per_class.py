@@ -46,8 +46,17 @@ def write_confusion(run_dir: Path, epoch: int, m) -> None:
     """The file the trainer's save_confusion writes (fertui/train/loop.py)."""
     folder = run_dir / "artifacts"
     folder.mkdir(parents=True, exist_ok=True)
-    doc = {"epoch": epoch, "step": 10 * epoch, "classes": RAF_CLASSES, "matrix": m, "rows": "true class",
-           "columns": "predicted class", "val/acc": overall(m), "val/mean_class_acc": 0.0, "val/loss": 1.0}
+    doc = {
+        "epoch": epoch,
+        "step": 10 * epoch,
+        "classes": RAF_CLASSES,
+        "matrix": m,
+        "rows": "true class",
+        "columns": "predicted class",
+        "val/acc": overall(m),
+        "val/mean_class_acc": 0.0,
+        "val/loss": 1.0,
+    }
     (folder / f"confusion_epoch{epoch:03d}.json").write_text(json.dumps(doc))
 
 
@@ -129,7 +138,10 @@ def test_comparison_per_class_differences_of_the_deciding_cells(space):
     assert math.isclose(fear.half_width, stats.t.ppf(0.975, 1) * fear.se)
     assert cc.rows[3].diff == 0  # Happiness unchanged
     assert math.isclose(cc.confusion_diff[1][1], fear.diff)
-    out = CliRunner().invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER",
-                                   "--by", "model.name", "--classes"]).output
+    out = (
+        CliRunner()
+        .invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER", "--by", "model.name", "--classes"])
+        .output
+    )
     assert "per class: clsfer_ir50 − baseline_ir50" in out and f"{fear.diff:+.2f} ± {fear.half_width:.2f}" in out
     assert len(written) == 8

@@ -15,14 +15,14 @@ from tests.sweeps.conftest import DEPTH_LR
 
 
 def parabola(peak_exp: float, curvature: float, exps: list[float], top: float = 85.0):
-    return [(10 ** x, top - curvature * (x - peak_exp) ** 2) for x in exps]
+    return [(10**x, top - curvature * (x - peak_exp) ** 2) for x in exps]
 
 
 def test_fine_grid_window_is_the_parabolas_width():
     exps = [-6 + i / 20 for i in range(61)]  # 1e-6 .. 1e-3, 20 per decade
     w = lr_window(parabola(-4.5, 2.0, exps), delta=0.5)
     assert math.isclose(w.decades, 2 * math.sqrt(0.5 / 2.0), abs_tol=0.01)  # 1 decade
-    assert math.isclose(w.best_lr, 10 ** -4.5) and not (w.open_low or w.open_high)
+    assert math.isclose(w.best_lr, 10**-4.5) and not (w.open_low or w.open_high)
 
 
 def test_coarse_grid_interpolates_linearly_in_log_lr():
@@ -57,13 +57,35 @@ def test_sweep_windows_per_depth_and_the_isolation_view(space):
         assert not (r.window.open_low or r.window.open_high)
     out = CliRunner().invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--view", "isolation"]).output
     w = rows[1].window
-    assert (f"depth 4: best {w.best:.2f} at 3.2e-5, within 0.5 over {w.decades:.2f} decades "
-            f"({lr_text(w.low_lr)}…{lr_text(w.high_lr)})") in " ".join(out.split())
-    doc = json.loads(CliRunner().invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--view",
-                                              "isolation", "--format", "json", "--delta", "2"]).output)
+    assert (
+        f"depth 4: best {w.best:.2f} at 3.2e-5, within 0.5 over {w.decades:.2f} decades "
+        f"({lr_text(w.low_lr)}…{lr_text(w.high_lr)})"
+    ) in " ".join(out.split())
+    doc = json.loads(
+        CliRunner()
+        .invoke(
+            app,
+            [
+                "--workspace",
+                str(space.root),
+                "board",
+                "DepthLR",
+                "--view",
+                "isolation",
+                "--format",
+                "json",
+                "--delta",
+                "2",
+            ],
+        )
+        .output
+    )
     for record in doc["lr_sensitivity"]:  # every LR is within 2 points: the window is the whole grid, open
         assert record["open_low"] and record["open_high"] and record["decades"] == pytest.approx(1.0)
-    wide = CliRunner().invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--view", "isolation",
-                                    "--delta", "2"]).output
+    wide = (
+        CliRunner()
+        .invoke(app, ["--workspace", str(space.root), "board", "DepthLR", "--view", "isolation", "--delta", "2"])
+        .output
+    )
     wide = " ".join(wide.split())
     assert "over at least 1.00 decades" in wide and "open-ended below the grid" in wide

@@ -69,8 +69,9 @@ def _as_whole_partitions(space) -> None:
     index = {}
     for name, runs in whole.items():
         ordered = dict(sorted(runs.items(), key=lambda kv: -int(kv[0])))  # not by number
-        store.parts.path(name).write_text('{"runs":{\n' + ",\n".join(
-            f'"{n}":{dumps(doc)}' for n, doc in ordered.items()) + "\n}}\n")
+        store.parts.path(name).write_text(
+            '{"runs":{\n' + ",\n".join(f'"{n}":{dumps(doc)}' for n, doc in ordered.items()) + "\n}}\n"
+        )
         for n in runs:
             index[name] = add_to_ranges(index.get(name, []), int(n))
     store.parts.write_index(index)

@@ -60,8 +60,9 @@ def test_best_on_the_lowest_lr_gives_an_extension_one_log_step_down(space):
 def test_enqueue_widens_the_axis_and_the_next_suggestions_move_on(space):
     space.add("wide.toml", WIDE)
     space.finish_all(lambda depth, lr, seed: 90 + depth - 10 * (lr * 1e3))  # best: depth 8, lr 1e-5
-    result = CliRunner().invoke(app, ["--workspace", str(space.root), "suggest", "Wide", "-n", "3",
-                                      "--enqueue", "--json"])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "suggest", "Wide", "-n", "3", "--enqueue", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     cells = [s["params"] for s in data["suggestions"]]
@@ -72,8 +73,11 @@ def test_enqueue_widens_the_axis_and_the_next_suggestions_move_on(space):
     spec = load_spec(space.ws, "Wide")
     assert 5.6e-6 in spec.axis("optim.lr").values and 10 in spec.axis("model.depth").values
     new = [space.store.get_run(i) for i in data["queued"]]
-    assert [(r["params"]["model.depth"], r["params"]["optim.lr"]) for r in new] == [(10, 1e-5), (8, 5.6e-6),
-                                                                                       (8, 1.3e-5)]
+    assert [(r["params"]["model.depth"], r["params"]["optim.lr"]) for r in new] == [
+        (10, 1e-5),
+        (8, 5.6e-6),
+        (8, 1.3e-5),
+    ]
     assert len(space.study("Wide").trials) == 36 + 3
     again = suggest(space.ws, "Wide", 5)
     assert not {cell_of(spec, s.params) for s in again} & _tried(space, spec)

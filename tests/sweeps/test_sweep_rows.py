@@ -86,6 +86,7 @@ def test_a_daemon_writing_meanwhile_costs_a_second_read_only_when_a_run_moved(sp
             if len(reads) == 1:
                 store.update_run(ids[-1], **change)
             return original(name)
+
         reads.clear()
         monkeypatch.setattr(store.parts, "sweep_rows", read)
         return {r["id"]: r for r in store.sweep_rows("DepthLR")}

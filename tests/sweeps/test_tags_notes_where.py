@@ -51,16 +51,21 @@ def test_ls_where_filters_on_metrics_config_keys_and_fields(space):
     assert bad.exit_code == 2 and "not allowed" in bad.output
 
 
-@pytest.mark.parametrize("text", ["open('x')", "val/acc.__class__ > 1", "[x for x in tags]", "a if b else c",
-                                  "val/acc >", "lambda: 1"])
+@pytest.mark.parametrize(
+    "text", ["open('x')", "val/acc.__class__ > 1", "[x for x in tags]", "a if b else c", "val/acc >", "lambda: 1"]
+)
 def test_where_refuses_anything_but_names_constants_and_comparisons(text):
     with pytest.raises(UserError, match="--where"):
         compile_where(text)
 
 
 def test_where_semantics():
-    run = {"status": "done", "tags": ["x"], "config": {"model": {"depth": 8}},
-           "summary": {"best": {"val/acc": 86.0, "train/loss": 0.2}}}
+    run = {
+        "status": "done",
+        "tags": ["x"],
+        "config": {"model": {"depth": 8}},
+        "summary": {"best": {"val/acc": 86.0, "train/loss": 0.2}},
+    }
     assert compile_where("val/acc > 85 and model.depth == 8")(run)
     assert compile_where("'x' in tags and not status == 'nan'")(run)
     assert compile_where("train/loss < 0.5 or val/acc < 0")(run)

@@ -23,7 +23,7 @@ def test_mcnemar_counts_only_discordant_images():
     b = [1] * 50 + [0] * 10 + [1] * 2 + [0] * 38
     found = mcnemar(a, b)
     assert (found.a_only, found.b_only) == (10, 2)
-    assert math.isclose(found.p, 2 * sum(math.comb(12, i) for i in range(3)) / 2 ** 12)
+    assert math.isclose(found.p, 2 * sum(math.comb(12, i) for i in range(3)) / 2**12)
     assert mcnemar(a, a).p == 1.0
 
 
@@ -34,7 +34,7 @@ def test_bootstrap_sd_matches_the_binomial_sd_of_a_paired_difference():
     b = np.where(rng.random(n) < 0.9, a, 1 - a)  # B agrees with A on 90 % of the images
     discordant = float(np.mean(a != b))
     mean_diff = float(np.mean(b) - np.mean(a))
-    analytic = 100 * math.sqrt((discordant - mean_diff ** 2) / n)
+    analytic = 100 * math.sqrt((discordant - mean_diff**2) / n)
     found = bootstrap_sd([([a.tolist()], [b.tolist()])], [1.0])
     assert found == pytest.approx(analytic, rel=0.1)
 
@@ -55,8 +55,9 @@ def test_compare_adds_the_test_set_noise_when_runs_stored_predictions(space):
     assert test is not None and test.images == 400 and test.sd > 0
     assert test.low < pair.fit.low and test.high > pair.fit.high  # wider than seed and LR noise alone
     assert math.isclose(test.high - test.low, 2 * (test.high - pair.fit.estimate))
-    out = CliRunner().invoke(app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER", "--by",
-                                   "model.name", "--format", "json"])
+    out = CliRunner().invoke(
+        app, ["--workspace", str(space.root), "compare", "BaselineVsCLSFER", "--by", "model.name", "--format", "json"]
+    )
     doc = json.loads(out.output)["pairs"][0]
     assert doc["test_set"]["images"] == 400 and doc["test_set"]["ci95"] == [test.low, test.high]
     assert doc["epoch"] == "best"

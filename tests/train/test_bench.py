@@ -10,12 +10,14 @@ from typer.testing import CliRunner
 from fertui.cli.main import app
 from fertui.job_metrics import BUILT_IN_JOBS
 from fertui.store import Store
+
 from .trainjob import events, run_job, stdout_of
 
 
 def test_cli_bench_json_on_cpu(tmp_path):
-    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "bench", "clsfer_tiny", "--device", "cpu",
-                                      "--batch-sizes", "1,2", "--json"])
+    result = CliRunner().invoke(
+        app, ["--workspace", str(tmp_path), "bench", "clsfer_tiny", "--device", "cpu", "--batch-sizes", "1,2", "--json"]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [(r["mode"], r["batch_size"]) for r in rows] == [("train", 1), ("train", 2), ("infer", 1), ("infer", 2)]
@@ -32,8 +34,24 @@ def test_cli_bench_unknown_model_is_one_line_exit_2(tmp_path):
 
 
 def test_cli_bench_markdown_table_has_the_notes_columns(tmp_path):
-    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "bench", "clsfer_tiny", "--device", "cpu",
-                                      "--batch-sizes", "2", "--mode", "infer", "--steps", "1", "--markdown"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--workspace",
+            str(tmp_path),
+            "bench",
+            "clsfer_tiny",
+            "--device",
+            "cpu",
+            "--batch-sizes",
+            "2",
+            "--mode",
+            "infer",
+            "--steps",
+            "1",
+            "--markdown",
+        ],
+    )
     assert result.exit_code == 0, result.output
     header = result.stdout.splitlines()[0]
     for col in ("Model", "Batch Size", "throughput", "FLOPs(G)", "Params(M)", "Memory(M)"):
@@ -43,17 +61,36 @@ def test_cli_bench_markdown_table_has_the_notes_columns(tmp_path):
 @pytest.mark.slow
 def test_bench_job_stops_a_model_at_its_first_oom_and_records_rows(make_run):
     # 4096 images of 32 px need gigabytes of activations; the cap allows 200 MB more than at start.
-    run_dir = make_run(base={"job": {"kind": "bench"}, "bench": {
-        "models": ["clsfer_tiny"], "batch_sizes": [2, 4096, 8192, 1], "mode": "both", "device": "cpu",
-        "steps": 1, "warmup": 0, "input_size": 32, "max_memory_mb": 200}})
+    run_dir = make_run(
+        base={
+            "job": {"kind": "bench"},
+            "bench": {
+                "models": ["clsfer_tiny"],
+                "batch_sizes": [2, 4096, 8192, 1],
+                "mode": "both",
+                "device": "cpu",
+                "steps": 1,
+                "warmup": 0,
+                "input_size": 32,
+                "max_memory_mb": 200,
+            },
+        }
+    )
     assert run_job(run_dir, "fertui.bench") == 0, stdout_of(run_dir)
     rows = json.loads((run_dir / "bench.json").read_text())
     assert [(r["mode"], r["batch_size"], r["oom"]) for r in rows] == [
-        ("train", 1, False), ("train", 2, False), ("train", 4096, True),
-        ("infer", 1, False), ("infer", 2, False), ("infer", 4096, True)]  # sorted; 8192 never tried
+        ("train", 1, False),
+        ("train", 2, False),
+        ("train", 4096, True),
+        ("infer", 1, False),
+        ("infer", 2, False),
+        ("infer", 4096, True),
+    ]  # sorted; 8192 never tried
     evs = events(run_dir)
     assert [(e["mode"], e["batch_size"]) for e in evs if e["type"] == "bench_row" and e["oom"]] == [
-        ("train", 4096), ("infer", 4096)]
+        ("train", 4096),
+        ("infer", 4096),
+    ]
     assert not [e for e in evs if e["type"] == "oom"]  # an OOM row is a result: no alert, exit 0
     assert len([e for e in evs if e["type"] == "log"]) == 4
     known = BUILT_IN_JOBS["bench"]  # what `fertui add` accepts as this job's objective
@@ -66,8 +103,25 @@ def test_bench_job_stops_a_model_at_its_first_oom_and_records_rows(make_run):
 
 
 def test_cli_bench_save_records_rows_in_the_workspace_store(tmp_path):
-    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "bench", "clsfer_tiny", "--device", "cpu",
-                                      "--batch-sizes", "1", "--mode", "infer", "--steps", "1", "--save", "--json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--workspace",
+            str(tmp_path),
+            "bench",
+            "clsfer_tiny",
+            "--device",
+            "cpu",
+            "--batch-sizes",
+            "1",
+            "--mode",
+            "infer",
+            "--steps",
+            "1",
+            "--save",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     stored = Store(tmp_path / "runs" / "fertui.json").benchmarks()
     assert [(r["model"], r["mode"], r["batch_size"], r["run"]) for r in stored] == [("clsfer_tiny", "infer", 1, None)]

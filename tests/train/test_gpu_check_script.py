@@ -40,8 +40,14 @@ def test_tiny_gpu_check_runs_every_section_without_the_manager_deps(tmp_path):
     launcher.write_text(LAUNCHER.format(missing=MISSING))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "OUT", "FERTUI_FAKE_GPUS")}
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, str(launcher), str(SCRIPT), "--tiny", "--out", str(out)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, str(launcher), str(SCRIPT), "--tiny", "--out", str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     doc = json.loads((out / "gpu_check.json").read_text())
     errors = {n: s.get("error") for n, s in doc["sections"].items() if s["status"] != "ok"}
     assert result.returncode == 0 and not errors, (errors, result.stderr[-2000:])
@@ -61,8 +67,11 @@ def test_tiny_gpu_check_runs_every_section_without_the_manager_deps(tmp_path):
     assert [r["batch"] for r in sections["batch_sweep"]["rows"]] == [4, 8, 4, 8]
 
     feeds = sections["data_cache"]["rows"]
-    assert [f["loader"] for f in feeds] == ["fixed tensor (no loader)", 'data.cache = "ram"',
-                                            "plain, num_workers = 0 (auto)"]
+    assert [f["loader"] for f in feeds] == [
+        "fixed tensor (no loader)",
+        'data.cache = "ram"',
+        "plain, num_workers = 0 (auto)",
+    ]
     cached = feeds[1]
     assert cached["predicted_mb"] == cached["stored_mb"] > 0 and cached["vs_fixed_tensor"] > 0
     assert cached["val_batch_equal"] and cached["train_order_equal"] and cached["train_images_plain_or_mirror"]

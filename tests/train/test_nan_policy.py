@@ -12,6 +12,7 @@ from fertui.config.schema import defaults
 from fertui.train.device import pick_precision
 from fertui.train.optim import build_optimizer, build_scheduler
 from fertui.train.step import TrainStep
+
 from .trainjob import events, train_logs, write_run
 
 
@@ -46,12 +47,17 @@ def test_a_non_finite_step_is_flagged_and_the_policy_decides_the_update(policy, 
 
 
 def test_skip_step_run_reports_the_nan_and_finishes(tmp_path, monkeypatch, data_cache):
-    from fertui.train.loop import Trainer
     from fertui.train.jobconfig import load_job_config
+    from fertui.train.loop import Trainer
 
-    run_dir = write_run(tmp_path, {"data": {"synthetic_train": 70, "synthetic_test": 14, "batch_size": 16},
-                                   "train": {"epochs": 1, "inject_nan_at_step": 2, "on_nan": "skip_step"}},
-                        data_cache=data_cache)
+    run_dir = write_run(
+        tmp_path,
+        {
+            "data": {"synthetic_train": 70, "synthetic_test": 14, "batch_size": 16},
+            "train": {"epochs": 1, "inject_nan_at_step": 2, "on_nan": "skip_step"},
+        },
+        data_cache=data_cache,
+    )
     monkeypatch.setenv("FERTUI_RUN_DIR", str(run_dir))
     report.close()
     try:

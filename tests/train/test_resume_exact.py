@@ -9,10 +9,14 @@ import fertui.report as report
 from fertui.train import checkpoint as ckpt
 from fertui.train.jobconfig import load_job_config
 from fertui.train.loop import Trainer
+
 from .trainjob import write_run
 
-SMALL = {"data": {"synthetic_train": 64, "synthetic_test": 14, "batch_size": 16, "hflip": True},
-         "train": {"epochs": 2, "log_every": 4}, "model": {"drop_path": 0.1}}
+SMALL = {
+    "data": {"synthetic_train": 64, "synthetic_test": 14, "batch_size": 16, "hflip": True},
+    "train": {"epochs": 2, "log_every": 4},
+    "model": {"drop_path": 0.1},
+}
 
 
 def trained(run_dir, monkeypatch, stop_after_epoch: int | None = None) -> Trainer:

@@ -28,7 +28,7 @@ def test_step_and_exponential_decay_per_epoch():
     step = factor(name="step", step_size=2, gamma=0.5)
     assert [step(s) for s in (0, 19, 20, 40)] == pytest.approx([1, 1, 0.5, 0.25])
     expo = factor(name="exponential", gamma=0.9)
-    assert expo(10) == pytest.approx(0.9) and expo(15) == pytest.approx(0.9 ** 1.5)
+    assert expo(10) == pytest.approx(0.9) and expo(15) == pytest.approx(0.9**1.5)
     assert factor(name="none")(33) == 1.0
 
 

@@ -8,23 +8,28 @@ import torch
 import fertui.report as report
 from fertui.train import __main__ as train_main
 from fertui.train.loop import Trainer
+
 from .trainjob import events, write_run
 
 
 @pytest.fixture
 def run_dir(tmp_path, monkeypatch, data_cache):
-    folder = write_run(tmp_path, {"data": {"synthetic_train": 14, "synthetic_test": 7, "batch_size": 7}},
-                       data_cache=data_cache)
+    folder = write_run(
+        tmp_path, {"data": {"synthetic_train": 14, "synthetic_test": 7, "batch_size": 7}}, data_cache=data_cache
+    )
     monkeypatch.setenv("FERTUI_RUN_DIR", str(folder))
     report.close()
     yield folder
     report.close()
 
 
-@pytest.mark.parametrize("error", [
-    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"),
-    RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 503840768 bytes."),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"),
+        RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 503840768 bytes."),
+    ],
+)
 def test_out_of_memory_is_an_oom_event_and_exit_code_4(run_dir, monkeypatch, error):
     def run_out_of_memory(self, resume_from):
         raise error
@@ -58,5 +63,9 @@ def test_a_gpu_cache_on_a_cpu_machine_exits_2_in_one_line(run_dir, capsys):
     (run_dir / "config.toml").write_text(text)
     assert train_main.main([]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.endswith('config.toml: data.cache: "gpu" needs a CUDA GPU and this machine has none; '
-                        'expected "ram" or "none" here') and len(err.splitlines()) == 1
+    assert (
+        err.endswith(
+            'config.toml: data.cache: "gpu" needs a CUDA GPU and this machine has none; expected "ram" or "none" here'
+        )
+        and len(err.splitlines()) == 1
+    )

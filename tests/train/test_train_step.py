@@ -13,15 +13,28 @@ from fertui.train.step import TrainStep
 
 def make_step(train: dict | None = None, optim: dict | None = None, amp: str = "off") -> TrainStep:
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
-                                torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 7))
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3),
+        torch.nn.BatchNorm2d(8),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, 7),
+    )
     cfg = defaults()
     cfg["train"].update(train or {})
     cfg["optim"].update(optim or {})
     optimizer = build_optimizer(model.parameters(), cfg["optim"])
     scheduler = build_scheduler(optimizer, cfg["sched"], cfg["optim"]["lr"], 10, 2)
-    return TrainStep(model, optimizer, scheduler, pick_precision(torch.device("cpu"), amp), cfg["train"], 7,
-                     clip_grad=cfg["optim"]["clip_grad"])
+    return TrainStep(
+        model,
+        optimizer,
+        scheduler,
+        pick_precision(torch.device("cpu"), amp),
+        cfg["train"],
+        7,
+        clip_grad=cfg["optim"]["clip_grad"],
+    )
 
 
 def batch(n: int = 6):

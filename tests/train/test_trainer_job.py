@@ -11,6 +11,7 @@ import torch
 
 from fertui.job_metrics import BUILT_IN_JOBS
 from fertui.report import EXIT_NAN
+
 from .trainjob import dump, events, run_job, start_job, stdout_of, train_logs, val_logs, wait_for
 
 pytestmark = pytest.mark.slow
@@ -19,8 +20,13 @@ pytestmark = pytest.mark.slow
 def test_run_finishes_with_events_checkpoints_and_accuracy_above_chance(make_run):
     # The tiny CLSFER needs ~50 steps before it leaves chance on the synthetic faces:
     # 5 epochs of 43 steps (about 15 s on one core).
-    run_dir = make_run({"data": {"synthetic_train": 700, "synthetic_test": 210, "batch_size": 16},
-                        "optim": {"lr": 5e-4}, "train": {"epochs": 5, "log_every": 2}})
+    run_dir = make_run(
+        {
+            "data": {"synthetic_train": 700, "synthetic_test": 210, "batch_size": 16},
+            "optim": {"lr": 5e-4},
+            "train": {"epochs": 5, "log_every": 2},
+        }
+    )
     assert run_job(run_dir) == 0, stdout_of(run_dir)
     evs = events(run_dir)
     start = next(e for e in evs if e["type"] == "start")

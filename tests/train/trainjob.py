@@ -29,8 +29,13 @@ def merged(base: dict, over: dict) -> dict:
     return out
 
 
-def write_run(workspace: Path, overrides: dict | None = None, run_id: str = "00001",
-              base: dict | None = None, data_cache: Path | None = None) -> Path:
+def write_run(
+    workspace: Path,
+    overrides: dict | None = None,
+    run_id: str = "00001",
+    base: dict | None = None,
+    data_cache: Path | None = None,
+) -> Path:
     config = merged(TINY if base is None else base, overrides or {})
     folder = workspace / "runs" / run_id
     folder.mkdir(parents=True)
@@ -43,11 +48,22 @@ def write_run(workspace: Path, overrides: dict | None = None, run_id: str = "000
 
 
 def start_job(run_dir: Path, module: str = "fertui.train", *args: str) -> subprocess.Popen:
-    env = {**os.environ, "FERTUI_RUN_DIR": str(run_dir), "FERTUI_RUN_ID": run_dir.name,
-           "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    env = {
+        **os.environ,
+        "FERTUI_RUN_DIR": str(run_dir),
+        "FERTUI_RUN_ID": run_dir.name,
+        "OMP_NUM_THREADS": "1",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
     with open(run_dir / "stdout.log", "ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", module, *args], cwd=run_dir.parent.parent, env=env,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            cwd=run_dir.parent.parent,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def run_job(run_dir: Path, module: str = "fertui.train", *args: str, timeout: float = 120) -> int:

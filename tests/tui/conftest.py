@@ -66,9 +66,13 @@ def sweep_config(root: Path) -> Path:
     config = {
         "run": {"name": "CLSFER_depth{model.depth}_SearchLR_lr{optim.lr}"},
         "job": {"command": [sys.executable, "-c", TRAIN_JOB, "{optim.lr}", "{model.depth}", "3", "4", "0", "-1"]},
-        "sweep": {"name": SWEEP, "strategy": "grid", "objective": "val/acc",
-                  "axes": {"model.depth": [2, 4], "optim.lr": [1e-4, 3e-4, 1e-3, 1e-2]},
-                  "roles": {"model.depth": "scientific", "optim.lr": "nuisance"}},
+        "sweep": {
+            "name": SWEEP,
+            "strategy": "grid",
+            "objective": "val/acc",
+            "axes": {"model.depth": [2, 4], "optim.lr": [1e-4, 3e-4, 1e-3, 1e-2]},
+            "roles": {"model.depth": "scientific", "optim.lr": "nuisance"},
+        },
     }
     path = root / "configs" / "search_depth_lr.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,8 +80,9 @@ def sweep_config(root: Path) -> Path:
     return path
 
 
-def train_command(lr: float, depth: int, epochs: int = 3, spe: int = 4, pause: float = 0.0,
-                  nan_at: int = -1) -> list[str]:
+def train_command(
+    lr: float, depth: int, epochs: int = 3, spe: int = 4, pause: float = 0.0, nan_at: int = -1
+) -> list[str]:
     return [sys.executable, "-c", TRAIN_JOB, str(lr), str(depth), str(epochs), str(spe), str(pause), str(nan_at)]
 
 
@@ -122,10 +127,31 @@ def filled_template(tmp_path_factory) -> Path:
     write_settings(root, cpu_slots=1)  # one slot: slots in snapshots are the same every time
     ws = open_workspace(root)
     # A real (tiny, short) benchmark for the Bench screen, measured while the sweep runs.
-    bench = subprocess.Popen([sys.executable, "-m", "fertui.cli.main", "--workspace", str(root), "bench",
-                              "clsfer_tiny", "--batch-sizes", "1,4", "--device", "cpu", "--mode", "infer",
-                              "--steps", "1", "--warmup", "0", "--save"],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    bench = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fertui.cli.main",
+            "--workspace",
+            str(root),
+            "bench",
+            "clsfer_tiny",
+            "--batch-sizes",
+            "1,4",
+            "--device",
+            "cpu",
+            "--mode",
+            "infer",
+            "--steps",
+            "1",
+            "--warmup",
+            "0",
+            "--save",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     enqueue(ws, plan_runs(load_config(sweep_config(root)), ws))
     try:
         ensure_daemon(ws)

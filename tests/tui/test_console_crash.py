@@ -43,8 +43,10 @@ def test_an_unexpected_error_is_one_line_exit_1_and_a_logged_traceback(tmp_path,
         run_console(ws, start_daemon=False, headless=True)
     assert stopped.value.code == 1
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert err == [f"fertui: the console stopped on an unexpected error: RuntimeError: boom in refresh "
-                   f"(traceback in {ws.runs_dir / 'console.log'})"]
+    assert err == [
+        f"fertui: the console stopped on an unexpected error: RuntimeError: boom in refresh "
+        f"(traceback in {ws.runs_dir / 'console.log'})"
+    ]
     log = (ws.runs_dir / "console.log").read_text()
     assert "Traceback (most recent call last)" in log and "boom in refresh" in log
 
@@ -61,8 +63,12 @@ async def test_a_held_sweep_is_toasted_and_its_runs_listed_on_the_queue_screen(t
     app = make_app(ws, start_daemon=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.runs, what="the store to load")
-        store.add_alert(None, "sweep_held", "sweep S: the last 3 runs failed with the same error (boom); "
-                                            "its 1 queued runs are held", sweep="S")
+        store.add_alert(
+            None,
+            "sweep_held",
+            "sweep S: the last 3 runs failed with the same error (boom); its 1 queued runs are held",
+            sweep="S",
+        )
         await wait_until(pilot, lambda: app.bells == 1, what="the held-sweep toast")
         assert [kind for _, kind in app.toasted] == ["sweep_held"]
         await pilot.press("3")

@@ -33,13 +33,17 @@ async def test_nan_shows_toast_rings_bell_and_stays_in_alerts(filled_ws):
         await wait_until(pilot, lambda: app.runs, what="the store")
         run_id = queue_job(filled_ws, "late_nan", train_command(1e-2, 8, epochs=4, spe=5, pause=0.05, nan_at=8))
         await wait_until(pilot, lambda: app.bells >= 1, what="the bell")
-        await wait_until(pilot, lambda: any(f"run {run_id}" in t and "NaN" in t for t in toasts(app)),
-                         what="the NaN toast")
+        await wait_until(
+            pilot, lambda: any(f"run {run_id}" in t and "NaN" in t for t in toasts(app)), what="the NaN toast"
+        )
         await pilot.press("7")
         await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen), what="alerts")
         table = app.screen.query_one(KeyedTable)
-        await wait_until(pilot, lambda: any(table.get_row_at(i)[2] == run_id for i in range(table.row_count)),
-                         what="the NaN alert row")
+        await wait_until(
+            pilot,
+            lambda: any(table.get_row_at(i)[2] == run_id for i in range(table.row_count)),
+            what="the NaN alert row",
+        )
         await wait_until(pilot, lambda: store_run(filled_ws, run_id).get("status") == "nan", what="status nan")
 
 
@@ -62,10 +66,12 @@ async def test_cancel_a_running_job(filled_ws):
         await wait_until(pilot, lambda: question.size.width > 20, what="the question laid out")
         assert f"Cancel run {run_id} long_run" in question.render().plain
         await pilot.press("y")
-        await wait_until(pilot, lambda: store_run(filled_ws, run_id).get("status") == "cancelled",
-                         what="the run to be cancelled")
-        await wait_until(pilot, lambda: table.get_cell(run_id, "status").plain == "cancelled",
-                         what="the table to show it")
+        await wait_until(
+            pilot, lambda: store_run(filled_ws, run_id).get("status") == "cancelled", what="the run to be cancelled"
+        )
+        await wait_until(
+            pilot, lambda: table.get_cell(run_id, "status").plain == "cancelled", what="the table to show it"
+        )
 
 
 async def test_queue_pause_priority_cancel_resume(filled_ws):
@@ -84,10 +90,14 @@ async def test_queue_pause_priority_cancel_resume(filled_ws):
         table.move_cursor(row=table.get_row_index(second))
         await pilot.press("plus")
         await wait_until(pilot, lambda: store_run(filled_ws, second).get("priority") == 1, what="priority 1")
-        await wait_until(pilot, lambda: any(f"run {second} priority 1" in t for t in toasts(app)),
-                         what="the priority toast")
-        await wait_until(pilot, lambda: table.current_key() == second and table.get_row_index(second) == 0,
-                         what="the raised run first, cursor still on it")
+        await wait_until(
+            pilot, lambda: any(f"run {second} priority 1" in t for t in toasts(app)), what="the priority toast"
+        )
+        await wait_until(
+            pilot,
+            lambda: table.current_key() == second and table.get_row_index(second) == 0,
+            what="the raised run first, cursor still on it",
+        )
         await pilot.press("c", "y")
         await wait_until(pilot, lambda: store_run(filled_ws, second).get("status") == "cancelled", what="cancel")
         await wait_until(pilot, lambda: table.row_count == 1, what="one row left")
@@ -110,7 +120,7 @@ async def test_retry_a_nan_run(filled_ws):
 async def test_add_config_bad_then_good(filled_ws):
     configs = filled_ws.configs_dir
     configs.mkdir(exist_ok=True)
-    (configs / "bad.toml").write_text('[optim]\nlrr = 1e-3\n')
+    (configs / "bad.toml").write_text("[optim]\nlrr = 1e-3\n")
     (configs / "good.toml").write_text('[run]\nname = "from_picker"\n[job]\ncommand = ["python", "-c", "pass"]\n')
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -123,5 +133,6 @@ async def test_add_config_bad_then_good(filled_ws):
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfigPicker), what="the picker again")
         await pilot.press("down", "enter")
-        await wait_until(pilot, lambda: any(r["name"] == "from_picker" for r in app.runs.values()),
-                         what="the queued run")
+        await wait_until(
+            pilot, lambda: any(r["name"] == "from_picker" for r in app.runs.values()), what="the queued run"
+        )

@@ -25,10 +25,14 @@ def test_downsample_keeps_spikes_and_the_last_point():
 
 def test_series_collects_metrics_and_nan_steps():
     series = RunSeries()
-    nans = series.add([{"type": "start", "steps_per_epoch": 4},
-                       {"type": "log", "step": 0, "metrics": {"train/loss": 1.0, "note": "x"}},
-                       {"type": "log", "step": 1, "metrics": {"train/loss": math.nan}},
-                       {"type": "nan", "step": 1, "metric": "train/loss"}])
+    nans = series.add(
+        [
+            {"type": "start", "steps_per_epoch": 4},
+            {"type": "log", "step": 0, "metrics": {"train/loss": 1.0, "note": "x"}},
+            {"type": "log", "step": 1, "metrics": {"train/loss": math.nan}},
+            {"type": "nan", "step": 1, "metric": "train/loss"},
+        ]
+    )
     assert [n["step"] for n in nans] == [1] and series.nan_steps == [1]
     assert series.curve("train/loss")[0] == [0, 1] and "note" not in series.metrics
     assert series.start["steps_per_epoch"] == 4
@@ -40,7 +44,9 @@ def test_cells_and_filter():
     assert middle_cut("CLSFERBaseline_depth4_SearchLR_lr1e-4", 20) == "CLSFERBas…hLR_lr1e-4"
     run = {"name": "CLSFERBaseline_depth4_SearchLR"}
     assert name_matches(run, "depth4") and name_matches(run, "*search*") and not name_matches(run, "depth2")
-    assert name_matches(run, "CLSFER*_SearchLR") and name_matches(run, "Baseline") and not name_matches(run, "*_depth2*")
+    assert (
+        name_matches(run, "CLSFER*_SearchLR") and name_matches(run, "Baseline") and not name_matches(run, "*_depth2*")
+    )
 
 
 def test_no_gpu_here_means_none_not_an_error():
@@ -50,11 +56,12 @@ def test_no_gpu_here_means_none_not_an_error():
 
 def test_a_process_deep_in_a_job_is_joined_to_its_run():
     """A job leads its own session; the process holding the GPU may be its grandchild."""
-    code = ("import subprocess, sys, time; "
-            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
-            "print(p.pid, flush=True); time.sleep(30)")
-    job = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                           start_new_session=True)
+    code = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)']); "
+        "print(p.pid, flush=True); time.sleep(30)"
+    )
+    job = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, start_new_session=True)
     try:
         child = int(job.stdout.readline())
         runs = [{"id": "00001", "pid": 999_999_999}, {"id": "00002", "pid": job.pid}]
@@ -62,7 +69,8 @@ def test_a_process_deep_in_a_job_is_joined_to_its_run():
         assert run_of_pid(child, runs)["id"] == "00002"  # by process group (and by ancestry)
         assert run_of_pid(child, [{"id": "x", "pid": 999_999_999}]) is None
     finally:
-        import os, signal
+        import os
+        import signal
 
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()

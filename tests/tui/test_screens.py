@@ -30,13 +30,24 @@ def shown_ids(app) -> list[str]:
 
 
 async def loaded(pilot):
-    await wait_until(pilot, lambda: pilot.app.runs and pilot.app.screen.query_one(RunsTable).row_count,
-                     what="the runs table to fill")
+    await wait_until(
+        pilot, lambda: pilot.app.runs and pilot.app.screen.query_one(RunsTable).row_count, what="the runs table to fill"
+    )
 
 
-@pytest.mark.parametrize("key,screen_cls", [
-    ("1", RunsScreen), ("2", DetailScreen), ("3", QueueScreen), ("4", LeaderboardScreen),
-    ("5", SuggestionsScreen), ("6", BenchmarksScreen), ("7", AlertsScreen), ("8", GpusScreen)])
+@pytest.mark.parametrize(
+    "key,screen_cls",
+    [
+        ("1", RunsScreen),
+        ("2", DetailScreen),
+        ("3", QueueScreen),
+        ("4", LeaderboardScreen),
+        ("5", SuggestionsScreen),
+        ("6", BenchmarksScreen),
+        ("7", AlertsScreen),
+        ("8", GpusScreen),
+    ],
+)
 async def test_number_keys_switch_screens(filled_ws, key, screen_cls):
     app = make_app(filled_ws, start_daemon=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -96,8 +107,9 @@ async def test_enter_opens_run_with_charts_and_nan_mark(filled_ws):
         await wait_until(pilot, lambda: loss.curves_drawn == 1 and loss.nan_steps == [6], what="the loss chart")
         acc = app.screen.query_one("#chart-acc", MetricChart)
         await wait_until(pilot, lambda: acc.points_drawn == 1, what="one val/acc point before the NaN")
-        await wait_until(pilot, lambda: "loss is NaN at step 6" in app.log_lines.get("00008", [""])[-1],
-                         what="the stdout tail")
+        await wait_until(
+            pilot, lambda: "loss is NaN at step 6" in app.log_lines.get("00008", [""])[-1], what="the stdout tail"
+        )
         await pilot.press("x")  # against epochs: steps / steps_per_epoch from the start event
         await wait_until(pilot, lambda: loss.xlabel == "epoch" and loss.nan_steps == [1.5], what="epoch axis")
         await pilot.press("l")
@@ -134,8 +146,11 @@ async def test_alerts_screen_lists_nan_and_acknowledges(filled_ws):
         await wait_until(pilot, lambda: table.row_count == 1, what="one acknowledged")
         assert app.open_alert_count() == 1
         await pilot.press("K")
-        await wait_until(pilot, lambda: all(a["acked"] for a in Store(filled_ws.store_path).alerts()),
-                         what="the store to record the acknowledgements")
+        await wait_until(
+            pilot,
+            lambda: all(a["acked"] for a in Store(filled_ws.store_path).alerts()),
+            what="the store to record the acknowledgements",
+        )
         await wait_until(pilot, lambda: table.row_count == 0 and app.open_alert_count() == 0, what="no alerts")
         await pilot.press("h")
         await wait_until(pilot, lambda: table.row_count == 2, what="acknowledged alerts on request")
@@ -176,7 +191,10 @@ async def test_gpus_screen_without_gpu_shows_host(filled_ws):
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         await pilot.press("8")
-        head = lambda: str(app.screen.query_one("#gpus-head").render())
+
+        def head():
+            return str(app.screen.query_one("#gpus-head").render())
+
         await wait_until(pilot, lambda: "CPU" in head() or "GPU(s)" in head(), what="the probe")
 
 
@@ -196,7 +214,10 @@ async def test_leaderboard_pivot_isolation_compare(filled_ws):
         await pilot.press("4")
         await wait_until(pilot, lambda: isinstance(app.screen, LeaderboardScreen), what="the board")
         table = app.screen.query_one(KeyedTable)
-        cell = lambda r, c: str(table.get_cell(r, f"c{c}"))
+
+        def cell(r, c):
+            return str(table.get_cell(r, f"c{c}"))
+
         await wait_until(pilot, lambda: table.row_count == 2, what="the pivot (depth 2 and 4)")
         assert cell("4", 2) == "79.00 *"  # best: depth 4 at lr 3e-4, starred
         assert cell("2", 4) == "NaN" and cell("4", 4) == "NaN"  # LR 1e-2 diverged
@@ -208,8 +229,11 @@ async def test_leaderboard_pivot_isolation_compare(filled_ws):
         assert [str(c) for c in table.get_row("wins")] == ["wins", "0", "3", ""]
         assert "sign test" in str(app.screen.query_one("#board-foot").render())
         await pilot.press("b")  # A-vs-B by LR instead: one row per depth, a column per LR
-        await wait_until(pilot, lambda: table.row_count == 3 and str(table.get_cell("wins", "c0")) == "wins",
-                         what="compare by optim.lr")
+        await wait_until(
+            pilot,
+            lambda: table.row_count == 3 and str(table.get_cell("wins", "c0")) == "wins",
+            what="compare by optim.lr",
+        )
         assert [str(c) for c in table.get_row("4")][:3] == ["4", "78.60", "79.00 *"]
 
 
@@ -240,6 +264,8 @@ async def test_benchmarks_screen_shows_the_measured_rows(filled_ws):
         table = app.screen.query_one(KeyedTable)
         await wait_until(pilot, lambda: table.row_count == 2, what="the two measurements")
         rows = [table.get_row_at(i) for i in range(2)]
-        assert [(r[0], r[1], r[3], r[4]) for r in rows] == [("clsfer_tiny", "cpu", "infer", "1"),
-                                                            ("clsfer_tiny", "cpu", "infer", "4")]
+        assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+            ("clsfer_tiny", "cpu", "infer", "1"),
+            ("clsfer_tiny", "cpu", "infer", "4"),
+        ]
         assert all(float(r[5]) > 0 for r in rows)  # img/s as measured

@@ -28,6 +28,7 @@ def table_ready(rows):
     def ready(app):
         tables = list(app.screen.query(KeyedTable))
         return tables and tables[0].row_count == rows
+
     return ready
 
 
@@ -67,6 +68,7 @@ def _foot_has(text):
     def ready(app):
         foots = list(app.screen.query("#board-foot"))
         return foots and text in str(foots[0].render())
+
     return ready
 
 
@@ -92,8 +94,15 @@ def answers_ws(frozen_ws):
         folder.mkdir(parents=True, exist_ok=True)
         matrix = [[(20 + 3 * i + n if i == j else (i + j + n) % 4) for j in range(7)] for i in range(7)]
         seen = sum(map(sum, matrix))
-        doc = {"epoch": 3, "step": 12, "classes": RAF_CLASSES, "matrix": matrix, "rows": "true class",
-               "columns": "predicted class", "val/acc": 100 * sum(matrix[i][i] for i in range(7)) / seen}
+        doc = {
+            "epoch": 3,
+            "step": 12,
+            "classes": RAF_CLASSES,
+            "matrix": matrix,
+            "rows": "true class",
+            "columns": "predicted class",
+            "val/acc": 100 * sum(matrix[i][i] for i in range(7)) / seen,
+        }
         (folder / "confusion_epoch003.json").write_text(json.dumps(doc))
         means = {}
         for c, name in enumerate(RAF_CLASSES):
@@ -103,10 +112,21 @@ def answers_ws(frozen_ws):
             means[name] = [[v / total for v in row] for row in bump]
         explain = frozen_ws.run_dir(run["id"]) / "explain"
         explain.mkdir(exist_ok=True)
-        (explain / "attention.json").write_text(json.dumps({
-            "run": run["id"], "model": "clsfer_ir50", "kind": "class attention", "side": side, "depth": 8,
-            "map": "class attention of block 8", "classes": RAF_CLASSES, "class_means": means,
-            "class_counts": {name: 10 for name in RAF_CLASSES}}))
+        (explain / "attention.json").write_text(
+            json.dumps(
+                {
+                    "run": run["id"],
+                    "model": "clsfer_ir50",
+                    "kind": "class attention",
+                    "side": side,
+                    "depth": 8,
+                    "map": "class attention of block 8",
+                    "classes": RAF_CLASSES,
+                    "class_means": means,
+                    "class_counts": {name: 10 for name in RAF_CLASSES},
+                }
+            )
+        )
     return frozen_ws
 
 

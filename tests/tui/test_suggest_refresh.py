@@ -28,8 +28,7 @@ name = "Grid"
 
 def finish(ws, run_id: str, value: float) -> None:
     store = Store(ws.store_path)
-    store.update_run(run_id, status="done", ended=1.0,
-                     summary={"objective": "val/acc", "best": {"val/acc": value}})
+    store.update_run(run_id, status="done", ended=1.0, summary={"objective": "val/acc", "best": {"val/acc": value}})
     run_finished(ws, store.get_run(run_id))
 
 
@@ -50,8 +49,12 @@ async def test_suggestions_are_recomputed_when_a_run_of_the_sweep_starts_and_end
         Store(ws.store_path).update_run(ids[4], status="running", started=1.0)
         await wait_until(pilot, lambda: screen._computed_for != first_key, what="a recompute on start")
         started_key = screen._computed_for
-        await wait_until(pilot, lambda: "computing" not in str(screen.query_one("#suggest-head").render()),
-                         what="suggestions after the start", timeout=60)
+        await wait_until(
+            pilot,
+            lambda: "computing" not in str(screen.query_one("#suggest-head").render()),
+            what="suggestions after the start",
+            timeout=60,
+        )
         finish(ws, ids[4], 75.0)
         await wait_until(pilot, lambda: screen._computed_for != started_key, what="a recompute on finish")
         assert (ids[4], "done") in screen._computed_for[1]

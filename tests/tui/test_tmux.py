@@ -30,8 +30,9 @@ class Terminal:
     def start(self) -> None:
         command = " ".join([*FERTUI, "--workspace", str(self.root)]) + "; echo CONSOLE-EXITED; sleep 600"
         env = {**os.environ, "TERM": "xterm-256color"}
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command],
-                       check=True, env=env)
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command], check=True, env=env
+        )
 
     def screen(self) -> str:
         out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
@@ -85,6 +86,9 @@ def test_console_in_tmux_filter_screens_quit_and_reopen(filled_ws, terminal):
     terminal.close()
     terminal.start()
     screen = terminal.wait(lambda s: run_id in s and "running" in s, "the job live again after reopening")
-    step = lambda: (Store(filled_ws.store_path).get_run(run_id).get("summary") or {}).get("step", 0)
+
+    def step():
+        return (Store(filled_ws.store_path).get_run(run_id).get("summary") or {}).get("step", 0)
+
     first = step()
     wait_for(lambda: step() > first, what="the job to keep logging")

@@ -21,10 +21,19 @@ def test_a_run_that_ends_after_a_burst_of_events_is_read_to_its_last_event(tmp_p
     run_dir.mkdir(parents=True, exist_ok=True)
     with open(run_dir / "events.jsonl", "w") as fh:  # about 10 MB: more than one read of 8 MB
         for epoch in range(1, 101):
-            fh.writelines(json.dumps({"type": "log", "step": epoch * 1000 + i, "metrics": {"train/loss": 1 / epoch},
-                                      "note": "x" * 40}) + "\n" for i in range(1000))
-            fh.write(json.dumps({"type": "log", "step": epoch * 1000 + 999, "epoch": epoch,
-                                 "metrics": {"val/acc": 50 + epoch / 4}}) + "\n")
+            fh.writelines(
+                json.dumps(
+                    {"type": "log", "step": epoch * 1000 + i, "metrics": {"train/loss": 1 / epoch}, "note": "x" * 40}
+                )
+                + "\n"
+                for i in range(1000)
+            )
+            fh.write(
+                json.dumps(
+                    {"type": "log", "step": epoch * 1000 + 999, "epoch": epoch, "metrics": {"val/acc": 50 + epoch / 4}}
+                )
+                + "\n"
+            )
     store.update_run(run_id, status="done", summary={"last": {"val/acc": 75.0}, "best": {"val/acc": 75.0}})
     watcher.snapshot_taken.set()
     watcher.poll_once()  # it has ended: the last look at its files

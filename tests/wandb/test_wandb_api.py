@@ -29,8 +29,9 @@ def run_script(tmp_path: Path, body: str, imports: str = "module", env: dict | N
     for name in ("FERTUI_RUN_ID", "FERTUI_RUN_NAME"):
         if name not in (env or {}):
             full_env.pop(name, None)
-    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=full_env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     lines = (run_dir / "events.jsonl").read_text(encoding="utf-8").splitlines()
     return [loads(line) for line in lines if line.strip()], result.stderr
@@ -45,7 +46,9 @@ def logs(events: list[dict]) -> list[tuple]:
 
 
 def test_init_writes_a_wandb_event_and_the_config_as_flat_params(tmp_path):
-    events, _ = run_script(tmp_path, """
+    events, _ = run_script(
+        tmp_path,
+        """
         from pathlib import Path
         run = wandb.init(project="fer", name="r18-lr", tags=("baseline", "r18"), notes="first try",
                          entity="lab", group="g", job_type="train", mode="offline", settings=wandb.Settings(x=1),
@@ -59,17 +62,30 @@ def test_init_writes_a_wandb_event_and_the_config_as_flat_params(tmp_path):
         assert "seed" in wandb.config and wandb.config.get("missing", 7) == 7 and wandb.config.batch_size == 32
         assert dict(wandb.config) == wandb.config.as_dict() and sorted(wandb.config)[0] == "batch_size"
         assert wandb.init(project="other") is run  # no reinit: the same run
-    """)
-    assert of_type(events, "wandb") == [{"type": "wandb", "project": "fer", "name": "r18-lr",
-                                          "tags": ["baseline", "r18"], "notes": "first try",
-                                          "time": events[0]["time"]}]
+    """,
+    )
+    assert of_type(events, "wandb") == [
+        {
+            "type": "wandb",
+            "project": "fer",
+            "name": "r18-lr",
+            "tags": ["baseline", "r18"],
+            "notes": "first try",
+            "time": events[0]["time"],
+        }
+    ]
     assert [e["values"] for e in of_type(events, "params")] == [
         {"optim.lr": 0.1, "optim.betas": [0.9, 0.99], "model": "resnet18", "root": "/d"},
-        {"batch_size": 32}, {"epochs": 3}, {"seed": 1}]
+        {"batch_size": 32},
+        {"epochs": 3},
+        {"seed": 1},
+    ]
 
 
 def test_an_argparse_namespace_is_a_config(tmp_path):
-    events, _ = run_script(tmp_path, """
+    events, _ = run_script(
+        tmp_path,
+        """
         import argparse
         parser = argparse.ArgumentParser()
         parser.add_argument("--lr", type=float, default=0.01)
@@ -79,13 +95,16 @@ def test_an_argparse_namespace_is_a_config(tmp_path):
         assert wandb.config.lr == 0.01
         wandb.finish()
         assert wandb.run is None
-    """)
+    """,
+    )
     assert [e["values"] for e in of_type(events, "params")] == [{"lr": 0.01, "arch": "vit"}]
 
 
 @pytest.mark.parametrize("imports", ["module", "shim"])
 def test_log_follows_the_wandb_step_rules(tmp_path, imports):
-    events, stderr = run_script(tmp_path, """
+    events, stderr = run_script(
+        tmp_path,
+        """
         import sys
         assert wandb.run is None
         try:
@@ -106,35 +125,50 @@ def test_log_follows_the_wandb_step_rules(tmp_path, imports):
             assert run.step == 8
             wandb.log({"h": 1}, commit=False)     # written by finish
         assert wandb.__name__ == "fertui.wandb" and sys.modules.get("wandb", wandb) is wandb
-    """, imports=imports)
-    assert logs(events) == [(0, {"a": 1}, None), (1, {"b": 2, "c": 3}, None), (5, {"d": 4, "e": 5}, None),
-                            (7, {"f": 6, "epoch": 2, "val/acc": 0.5, "val/top/k5": 0.9}, 2), (8, {"h": 1}, None)]
+    """,
+        imports=imports,
+    )
+    assert logs(events) == [
+        (0, {"a": 1}, None),
+        (1, {"b": 2, "c": 3}, None),
+        (5, {"d": 4, "e": 5}, None),
+        (7, {"f": 6, "epoch": 2, "val/acc": 0.5, "val/top/k5": 0.9}, 2),
+        (8, {"h": 1}, None),
+    ]
     assert stderr.count("lower than the current step") == 1
 
 
 def test_numpy_scalars_and_zero_dim_tensors_are_numbers(tmp_path):
     pytest.importorskip("torch")
-    events, _ = run_script(tmp_path, """
+    events, _ = run_script(
+        tmp_path,
+        """
         import numpy as np, torch
         wandb.init()
         wandb.log({"train/loss": torch.tensor(0.5), "train/acc": np.float32(0.25), "n": np.int64(3)})
-    """)
+    """,
+    )
     assert logs(events) == [(0, {"train/loss": 0.5, "train/acc": 0.25, "n": 3}, None)]
 
 
 def test_a_nan_loss_reaches_report_as_a_nan_event(tmp_path):
-    events, _ = run_script(tmp_path, """
+    events, _ = run_script(
+        tmp_path,
+        """
         wandb.init()
         wandb.log({"train/loss": 0.7, "train/lr": 0.1})
         wandb.log({"train/loss": float("nan"), "train/lr": 0.1})
-    """)
+    """,
+    )
     (nan,) = of_type(events, "nan")
     assert nan["step"] == 1 and nan["metric"] == "train/loss" and nan["lr"] == 0.1
     assert math.isnan(logs(events)[1][1]["train/loss"])
 
 
 def test_summary_takes_slash_keys_and_reads_back_logged_values(tmp_path):
-    events, _ = run_script(tmp_path, """
+    events, _ = run_script(
+        tmp_path,
+        """
         run = wandb.init()
         run.summary["best/acc"] = 0.9
         wandb.summary.update({"test/acc": 0.8, "test": {"f1": 0.7}})
@@ -142,9 +176,9 @@ def test_summary_takes_slash_keys_and_reads_back_logged_values(tmp_path):
         assert wandb.summary["best/acc"] == 0.9 and wandb.summary.get("train/loss") == 0.3
         assert "test/f1" in run.summary and wandb.summary.get("nope") is None
         wandb.finish()
-    """)
-    assert [e["values"] for e in of_type(events, "summary")] == [{"best/acc": 0.9},
-                                                               {"test/acc": 0.8, "test/f1": 0.7}]
+    """,
+    )
+    assert [e["values"] for e in of_type(events, "summary")] == [{"best/acc": 0.9}, {"test/acc": 0.8, "test/f1": 0.7}]
 
 
 METRICS_SCRIPT = textwrap.dedent("""
@@ -178,7 +212,9 @@ def test_media_are_saved_or_skipped_and_training_goes_on(tmp_path):
     pytest.importorskip("numpy")
     Image = pytest.importorskip("PIL.Image")
     (tmp_path / "plot.png").write_bytes(b"\x89PNG fake")
-    events, stderr = run_script(tmp_path, """
+    events, stderr = run_script(
+        tmp_path,
+        """
         import numpy as np
         wandb.init()
         table = wandb.Table(columns=["file", "pred"])
@@ -188,18 +224,24 @@ def test_media_are_saved_or_skipped_and_training_goes_on(tmp_path):
                    "preds": table, "hist": wandb.Histogram([1, 2, 3]), "loss": 0.5})
         wandb.log({"hist": wandb.Histogram(np_histogram=([1], [0, 1])), "vid": wandb.Video("v.mp4"),
                    "chart": wandb.plot.line(table, "file", "pred"), "loss": 0.4})
-    """)
+    """,
+    )
     media = tmp_path / "run" / "media"
     assert [(Path(e["path"]).name, e["kind"]) for e in of_type(events, "artifact")] == [
-        ("val_examples_0.png", "image"), ("chw_0_0.png", "image"), ("chw_0_1.png", "image"),
-        ("preds_0.table.json", "table")]
+        ("val_examples_0.png", "image"),
+        ("chw_0_0.png", "image"),
+        ("chw_0_1.png", "image"),
+        ("preds_0.table.json", "table"),
+    ]
     with Image.open(media / "val_examples_0.png") as img:
         assert img.size == (6, 8) and img.mode == "RGB"
     with Image.open(media / "chw_0_0.png") as img:
         assert img.size == (6, 8)
     assert (media / "chw_0_1.png").read_bytes() == b"\x89PNG fake"
-    assert json.loads((media / "preds_0.table.json").read_text()) == {"columns": ["file", "pred"],
-                                                                      "data": [["a.jpg", 3]]}
+    assert json.loads((media / "preds_0.table.json").read_text()) == {
+        "columns": ["file", "pred"],
+        "data": [["a.jpg", 3]],
+    }
     assert stderr.count("fertui.wandb: skipping Histogram values (not supported)") == 1
     assert "skipping Video values" in stderr and "skipping CustomChart values" in stderr
     assert logs(events) == [(0, {"loss": 0.5}, None), (1, {"loss": 0.4}, None)]
@@ -207,7 +249,9 @@ def test_media_are_saved_or_skipped_and_training_goes_on(tmp_path):
 
 def test_run_attributes_and_the_harmless_extras(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"weights")
-    events, stderr = run_script(tmp_path, """
+    events, stderr = run_script(
+        tmp_path,
+        """
         import os
         assert wandb.login(key="x") is True
         run = wandb.init(project="fer", reinit=True)
@@ -220,21 +264,32 @@ def test_run_attributes_and_the_harmless_extras(tmp_path):
         wandb.termwarn("careful")
         second = wandb.init(reinit=True)
         assert second is not run and wandb.run is second
-    """, env={"FERTUI_RUN_ID": "42", "FERTUI_RUN_NAME": "lr-0.1"})
+    """,
+        env={"FERTUI_RUN_ID": "42", "FERTUI_RUN_NAME": "lr-0.1"},
+    )
     assert len(of_type(events, "wandb")) == 2
     (artifact,) = of_type(events, "artifact")
     assert Path(artifact["path"]).read_bytes() == b"weights"
-    assert of_type(events, "alert")[0] | {"time": 0} == {"type": "alert", "title": "slow", "text": "epoch took long",
-                                                        "level": "WARN", "time": 0}
+    assert of_type(events, "alert")[0] | {"time": 0} == {
+        "type": "alert",
+        "title": "slow",
+        "text": "epoch took long",
+        "level": "WARN",
+        "time": 0,
+    }
     assert "wandb: WARNING careful" in stderr
 
 
 @pytest.mark.parametrize("imports", ["module", "shim"])
 def test_importing_it_loads_no_heavy_package(tmp_path, imports):
-    _, stderr = run_script(tmp_path, """
+    _, stderr = run_script(
+        tmp_path,
+        """
         import json, sys
         wandb.init()
         wandb.log({"x": 1})
         print(json.dumps(sorted(m for m in ("numpy", "torch", "PIL") if m in sys.modules)), file=sys.stderr)
-    """, imports=imports)
+    """,
+        imports=imports,
+    )
     assert json.loads(stderr.strip().splitlines()[-1]) == []

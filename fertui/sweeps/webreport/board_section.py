@@ -7,6 +7,7 @@ from html import escape
 from fertui.config import compact
 from fertui.errors import UserError
 from fertui.metrics import rank_key
+from fertui.presentation import Cell
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.compare import compare
@@ -14,22 +15,26 @@ from fertui.sweeps.export import axis_figure, heatmap_figure, lines_figure, loss
 from fertui.sweeps.references import ReferenceSet, references_for
 from fertui.sweeps.results import Observation
 from fertui.sweeps.spec import SweepSpec
-from fertui.presentation import Cell
 from fertui.sweeps.webreport.markup import figure_img, table
 from fertui.workspace import Workspace
 
 MAX_COMPARE_VALUES = 4  # an A-vs-B table of more columns than this is a board, not a comparison
 
 
-def sweep_section(ws: Workspace, spec: SweepSpec, observations: list[Observation], title: str,
-                  runs_html: str = "") -> str:
+def sweep_section(
+    ws: Workspace, spec: SweepSpec, observations: list[Observation], title: str, runs_html: str = ""
+) -> str:
     board = pivot(ws, spec.name)
     refs = references_for(ws, board.dataset, board.metric)
-    parts = [f'<section class="sweep" id="sweep-{escape(spec.name)}"><h2>{escape(title)}</h2>',
-             f"<p>{escape(spec.strategy)} sweep, objective {escape(spec.objective)} ({escape(spec.direction)}), "
-             f"{len(observations)} runs. Click a cell for its runs.</p>",
-             "<h3>Board</h3>", board_table(board), f'<p class="best-line">{escape(render.best_line(board))}</p>',
-             split_list(board)]
+    parts = [
+        f'<section class="sweep" id="sweep-{escape(spec.name)}"><h2>{escape(title)}</h2>',
+        f"<p>{escape(spec.strategy)} sweep, objective {escape(spec.objective)} ({escape(spec.direction)}), "
+        f"{len(observations)} runs. Click a cell for its runs.</p>",
+        "<h3>Board</h3>",
+        board_table(board),
+        f'<p class="best-line">{escape(render.best_line(board))}</p>',
+        split_list(board),
+    ]
     if refs is not None:
         parts += [f"<h3>{escape(refs.display)} references ({escape(refs.metric)})</h3>", reference_table(board, refs)]
     parts.append(_isolation(ws, spec))
@@ -60,17 +65,27 @@ def board_table(board: Board) -> str:
             if stats is None:
                 cells.append('<td class="empty"></td>')
                 continue
-            classes = [cls for cls, on in (("best", stats.best), ("nan", stats.states.get("nan")),
-                                           ("failed", stats.states.get("failed") or stats.states.get("oom")))
-                       if on]
+            classes = [
+                cls
+                for cls, on in (
+                    ("best", stats.best),
+                    ("nan", stats.states.get("nan")),
+                    ("failed", stats.states.get("failed") or stats.states.get("oom")),
+                )
+                if on
+            ]
             text = escape(render.cell_text(stats, fmt))
             if stats.best:
                 text = f"<strong>{text} ★</strong>"
-            cells.append(f'<td class="{" ".join(["cell", *classes])}" tabindex="0" '
-                         f'data-runs="{escape(" ".join(stats.run_ids))}">{text}</td>')
+            cells.append(
+                f'<td class="{" ".join(["cell", *classes])}" tabindex="0" '
+                f'data-runs="{escape(" ".join(stats.run_ids))}">{text}</td>'
+            )
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="board" data-sweep="{escape(board.sweep)}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="board" data-sweep="{escape(board.sweep)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def reference_table(board: Board, refs: ReferenceSet) -> str:
@@ -79,16 +94,22 @@ def reference_table(board: Board, refs: ReferenceSet) -> str:
     if ours is not None:
         rows.append((f"{board.sweep} (best)", ours, "this sweep", True))
     rows.sort(key=lambda row: rank_key(board.direction)(row[1]))
-    return table(["method", refs.metric, "note"],
-                 [[m, Cell(f"{v:.2f}", best=own), note] for m, v, note, own in rows], "references")
+    return table(
+        ["method", refs.metric, "note"],
+        [[m, Cell(f"{v:.2f}", best=own), note] for m, v, note, own in rows],
+        "references",
+    )
 
 
 def compare_keys(spec: SweepSpec, board: Board) -> list[str]:
     """The scientific axes worth an A-vs-B table against the column key (e.g. depth per LR)."""
     if board.cols_key is None:  # a one-axis sweep: its board is already the comparison
         return []
-    return [a.key for a in spec.axes if a.key != board.cols_key and spec.role(a.key) == "scientific"
-            and 2 <= len(a.values) <= MAX_COMPARE_VALUES]
+    return [
+        a.key
+        for a in spec.axes
+        if a.key != board.cols_key and spec.role(a.key) == "scientific" and 2 <= len(a.values) <= MAX_COMPARE_VALUES
+    ]
 
 
 def _comparison(ws: Workspace, spec: SweepSpec, by: str, board: Board) -> str:
@@ -100,8 +121,10 @@ def _comparison(ws: Workspace, spec: SweepSpec, by: str, board: Board) -> str:
     short = by.split(".")[-1]
     header = [header[0], *[f"{short}={h}" for h in header[1:-1]], header[-1]]  # "depth=4", not a bare "4"
     pairs = "".join(f"<li>{escape(line)}</li>" for line in render.pair_lines(result))
-    return (f"<h3>{escape(result.by)} A vs B at each {escape(result.across)}</h3>"
-            f"{table(header, rows, 'compare')}<ul class='pairs'>{pairs}</ul>")
+    return (
+        f"<h3>{escape(result.by)} A vs B at each {escape(result.across)}</h3>"
+        f"{table(header, rows, 'compare')}<ul class='pairs'>{pairs}</ul>"
+    )
 
 
 def _isolation(ws: Workspace, spec: SweepSpec) -> str:
@@ -129,8 +152,9 @@ def _figures(ws: Workspace, board: Board, observations: list[Observation], title
     matplotlib.use("Agg")  # files only: no display on a server
     figures = []
     if board.cols_key is not None:
-        figures.append(figure_img(lines_figure(board, title),
-                                  f"{board.metric} vs {board.cols_key}, one line per {board.rows_key}"))
+        figures.append(
+            figure_img(lines_figure(board, title), f"{board.metric} vs {board.cols_key}, one line per {board.rows_key}")
+        )
         figures.append(figure_img(heatmap_figure(board), f"{board.metric} heatmap"))
     else:
         figures.append(figure_img(axis_figure(board, title), f"{board.metric} vs {board.rows_key}"))

@@ -74,14 +74,16 @@ def build_report(ws: Workspace, sweeps: list[str], include_env: bool = False) ->
         contents.append('<li><a href="#efficiency">Efficiency</a></li>')
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     title = "fertui report: " + ", ".join(s.name for s in specs)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
-            f"<h1>{escape(title)}</h1><p>made by fertui {escape(__version__)} on {stamp}; "
-            "opens offline, with no server.</p>"
-            '<p class="legend"><span class="best">★ best cell</span><span class="nan">NaN loss</span>'
-            '<span class="failed">failed / OOM</span></p>'
-            f"<ul>{''.join(contents)}</ul>{''.join(sections)}{efficiency}"
-            f"<script>{SCRIPT}</script></body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{escape(title)}</h1><p>made by fertui {escape(__version__)} on {stamp}; "
+        "opens offline, with no server.</p>"
+        '<p class="legend"><span class="best">★ best cell</span><span class="nan">NaN loss</span>'
+        '<span class="failed">failed / OOM</span></p>'
+        f"<ul>{''.join(contents)}</ul>{''.join(sections)}{efficiency}"
+        f"<script>{SCRIPT}</script></body></html>\n"
+    )
 
 
 def write_report(ws: Workspace, sweeps: list[str], out: Path, include_env: bool = False) -> Path:

@@ -77,8 +77,14 @@ def run_details(o: Observation, include_env: bool) -> str:
     summary = run.get("summary") or {}
     cell = " ".join(f"{k}={compact(v)}" for k, v in o.cell.items())
     value = "—" if o.value is None else f"{o.value:.6g}"
-    facts = [("status", o.status), ("seed", str(o.seed)), ("cell", cell), ("objective", value),
-             ("started", _when(run.get("started"))), ("ended", _when(run.get("ended")))]
+    facts = [
+        ("status", o.status),
+        ("seed", str(o.seed)),
+        ("cell", cell),
+        ("objective", value),
+        ("started", _when(run.get("started"))),
+        ("ended", _when(run.get("ended"))),
+    ]
     if o.pruned_epoch is not None:
         facts.append(("pruned at epoch", str(o.pruned_epoch)))
     if run.get("tags"):
@@ -89,9 +95,11 @@ def run_details(o: Observation, include_env: bool) -> str:
         facts.append((f"best {metric}", f"{best:.6g}" if isinstance(best, (int, float)) else str(best)))
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
     config = config_text(redacted_config(run.get("config") or {}, include_env))
-    return (f'<details class="run status-{escape(o.status)}" id="run-{escape(o.run_id)}">'
-            f"<summary>{escape(o.run_id)} {escape(o.name)} · {escape(o.status)} · seed {o.seed} · {value}</summary>"
-            f'<table class="facts">{rows}</table><h4>config</h4><pre>{escape(config)}</pre></details>')
+    return (
+        f'<details class="run status-{escape(o.status)}" id="run-{escape(o.run_id)}">'
+        f"<summary>{escape(o.run_id)} {escape(o.name)} · {escape(o.status)} · seed {o.seed} · {value}</summary>"
+        f'<table class="facts">{rows}</table><h4>config</h4><pre>{escape(config)}</pre></details>'
+    )
 
 
 def runs_section(observations: list[Observation], include_env: bool) -> str:

@@ -20,7 +20,7 @@ def message_line(group: dict, run_name: str = "") -> str:
     text = str(group.get("message") or "").splitlines()
     line = text[0] if text else ""
     if run_name and line.startswith(run_name + ": "):  # the name has its own column
-        line = line[len(run_name) + 2:]
+        line = line[len(run_name) + 2 :]
     return f"{line} (+{group['count'] - 1} more)" if group.get("count", 1) > 1 else line
 
 
@@ -50,14 +50,26 @@ class AlertsScreen(ConsoleScreen):
         for a in alerts:
             run = self.app.runs.get(a.get("run") or "", {})
             style = "dim" if a.get("acked") else KIND_STYLE.get(a.get("kind"), "")
-            rows.append((a["key"], (fmt_time(a.get("time")), Text(str(a.get("kind")), style=style),
-                                        a.get("run") or "", middle_cut(run.get("name") or "", 24),
-                                        Text(message_line(a, run.get("name") or ""), style="dim" if a.get("acked") else ""))))
+            rows.append(
+                (
+                    a["key"],
+                    (
+                        fmt_time(a.get("time")),
+                        Text(str(a.get("kind")), style=style),
+                        a.get("run") or "",
+                        middle_cut(run.get("name") or "", 24),
+                        Text(message_line(a, run.get("name") or ""), style="dim" if a.get("acked") else ""),
+                    ),
+                )
+            )
         self.query_one(KeyedTable).set_rows(COLUMNS, rows)
         open_count = sum(1 for a in alerts if not a.get("acked"))
         self.query_one("#alerts-head", Static).update(
             f"{open_count} open alert{'s' if open_count != 1 else ''}"
-            + (" (acknowledged shown dim)" if self.show_acked else "") if alerts else "no open alerts")
+            + (" (acknowledged shown dim)" if self.show_acked else "")
+            if alerts
+            else "no open alerts"
+        )
 
     def _selected(self) -> list[dict]:
         key = self.query_one(KeyedTable).current_key()

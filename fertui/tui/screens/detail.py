@@ -70,8 +70,14 @@ class DetailScreen(ConsoleScreen):
             head.update("No run open: pick one on screen 1 and press enter (space marks runs to overlay).")
             return
         line = present(run)
-        parts = [f"{line.id} {line.name}", line.status, f"best {line.best}" if line.best else "", line.progress,
-                 f"loss {line.loss}" if line.loss else "", line.duration]
+        parts = [
+            f"{line.id} {line.name}",
+            line.status,
+            f"best {line.best}" if line.best else "",
+            line.progress,
+            f"loss {line.loss}" if line.loss else "",
+            line.duration,
+        ]
         if len(self.shown_runs()) > 1:
             parts.append(f"overlay {', '.join(self.shown_runs())}")
         head.update(" · ".join(p for p in parts if p.strip()))

@@ -11,10 +11,23 @@ from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.keyed_table import KeyedTable
 
 PROBE_EVERY_S = 2.0
-GPU_COLUMNS = (("gpu", "gpu"), ("name", "name"), ("util", "util %"), ("mem", "memory MB"),
-               ("temp", "°C"), ("power", "W"), ("runs", "runs"))
-HOST_COLUMNS = (("run", "run"), ("name", "name"), ("slot", "slot"), ("cpu", "cpu %"), ("rss", "RSS MB"),
-                ("procs", "procs"))
+GPU_COLUMNS = (
+    ("gpu", "gpu"),
+    ("name", "name"),
+    ("util", "util %"),
+    ("mem", "memory MB"),
+    ("temp", "°C"),
+    ("power", "W"),
+    ("runs", "runs"),
+)
+HOST_COLUMNS = (
+    ("run", "run"),
+    ("name", "name"),
+    ("slot", "slot"),
+    ("cpu", "cpu %"),
+    ("rss", "RSS MB"),
+    ("procs", "procs"),
+)
 
 
 class GpusScreen(ConsoleScreen):
@@ -55,9 +68,20 @@ class GpusScreen(ConsoleScreen):
                 who = ", ".join(f"{rid} {middle_cut(r.get('name') or '', 20)}" for rid, r in holders.items())
                 if others > 0:
                     who += f"{' + ' if who else ''}{others} other process{'es' if others > 1 else ''}"
-                rows.append((str(g.index), (str(g.index), g.name, fmt_num(g.util),
-                                            f"{g.mem_used_mb:.0f}/{g.mem_total_mb:.0f}", fmt_num(g.temp_c),
-                                            fmt_num(round(g.power_w)) if g.power_w is not None else "", who)))
+                rows.append(
+                    (
+                        str(g.index),
+                        (
+                            str(g.index),
+                            g.name,
+                            fmt_num(g.util),
+                            f"{g.mem_used_mb:.0f}/{g.mem_total_mb:.0f}",
+                            fmt_num(g.temp_c),
+                            fmt_num(round(g.power_w)) if g.power_w is not None else "",
+                            who,
+                        ),
+                    )
+                )
             self.app.call_from_thread(self._show, GPU_COLUMNS, rows, f"{len(gpus)} GPU(s) via NVML")
             return
         if self._host is None:
@@ -66,13 +90,24 @@ class GpusScreen(ConsoleScreen):
         rows = []
         for run in sorted(running, key=lambda r: r["id"]):
             usage = self._host.run_usage(run) or {}
-            rows.append((run["id"], (run["id"], middle_cut(run.get("name") or "", 28), str(run.get("slot") or ""),
-                                     fmt_num(round(usage["cpu_percent"])) if usage else "gone?",
-                                     fmt_num(round(usage.get("rss_mb", 0))) if usage else "",
-                                     str(usage.get("procs", "")))))
-        head = (f"no GPU (NVML found none) · CPU {machine['cpu_percent']:.0f}% of {machine['cpus']} cores · "
-                f"memory {machine['mem_used_mb'] / 1024:.1f}/{machine['mem_total_mb'] / 1024:.1f} GB · "
-                f"{len(running)} running")
+            rows.append(
+                (
+                    run["id"],
+                    (
+                        run["id"],
+                        middle_cut(run.get("name") or "", 28),
+                        str(run.get("slot") or ""),
+                        fmt_num(round(usage["cpu_percent"])) if usage else "gone?",
+                        fmt_num(round(usage.get("rss_mb", 0))) if usage else "",
+                        str(usage.get("procs", "")),
+                    ),
+                )
+            )
+        head = (
+            f"no GPU (NVML found none) · CPU {machine['cpu_percent']:.0f}% of {machine['cpus']} cores · "
+            f"memory {machine['mem_used_mb'] / 1024:.1f}/{machine['mem_total_mb'] / 1024:.1f} GB · "
+            f"{len(running)} running"
+        )
         self.app.call_from_thread(self._show, HOST_COLUMNS, rows, head)
 
     def _show(self, columns, rows, head: str) -> None:

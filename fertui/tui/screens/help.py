@@ -11,8 +11,16 @@ from textual.widgets import Static
 
 from fertui.tui.widgets.screen_tabs import SCREENS
 
-KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "space", "plus": "+", "minus": "-",
-             "equals_sign": "=", "escape": "esc", "enter": "enter"}
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "space": "space",
+    "plus": "+",
+    "minus": "-",
+    "equals_sign": "=",
+    "escape": "esc",
+    "enter": "enter",
+}
 
 
 def key_label(keys: str) -> str:
@@ -23,13 +31,16 @@ def help_text(screen) -> Text:
     """The keys of SCREEN (from its bindings, so never out of date) and the global ones."""
     rows = [(f"{getattr(screen, 'TITLE', '') or 'this'} screen", None)]
     rows += [(key_label(b.key), b.description) for b in getattr(screen, "BINDINGS", [])]
-    rows += [("", ""), ("everywhere", None),
-             ("1-4", "  ".join(f"{key} {label}" for _, key, label in SCREENS[:4])),
-             ("5-8", "  ".join(f"{key} {label}" for _, key, label in SCREENS[4:])),
-             ("a", "add a config or sweep from configs/"),
-             ("ctrl+p", "command palette: every action by name"),
-             ("?", "this help"),
-             ("q", "quit (jobs keep running under the daemon)")]
+    rows += [
+        ("", ""),
+        ("everywhere", None),
+        ("1-4", "  ".join(f"{key} {label}" for _, key, label in SCREENS[:4])),
+        ("5-8", "  ".join(f"{key} {label}" for _, key, label in SCREENS[4:])),
+        ("a", "add a config or sweep from configs/"),
+        ("ctrl+p", "command palette: every action by name"),
+        ("?", "this help"),
+        ("q", "quit (jobs keep running under the daemon)"),
+    ]
     text = Text()
     for key, description in rows:
         if description is None:

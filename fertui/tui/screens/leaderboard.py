@@ -131,19 +131,38 @@ def build_view(ws, sweep: str, view: str, by: str | None = None):
                 if stats is None:
                     cells.append("")
                     continue
-                cells.append(heat_cell(render.cell_text(stats, fmt), stats.mean, lo, hi, board.maximize,
-                                       stats.best, render.state_marks(stats)))
+                cells.append(
+                    heat_cell(
+                        render.cell_text(stats, fmt),
+                        stats.mean,
+                        lo,
+                        hi,
+                        board.maximize,
+                        stats.best,
+                        render.state_marks(stats),
+                    )
+                )
             rows.append((render.label(r), cells))
         noise = [line for line in [render.noise_line(board)] if line]
-        return columns, rows, [render.best_line(board), *noise, *render.split_lines(board),
-                               "colours: red worst · yellow · green · bright green best"]
+        return (
+            columns,
+            rows,
+            [
+                render.best_line(board),
+                *noise,
+                *render.split_lines(board),
+                "colours: red worst · yellow · green · bright green best",
+            ],
+        )
     if view == "isolation":
         iso = boards.isolation(ws, sweep)
         header, lines = render.isolation_rows(iso)
         from fertui.sweeps.sensitivity import sensitivity_lines
 
-        title = [f"each {iso.key} at its own best {', '.join(iso.nuisance) or 'setting'} ({iso.metric})",
-                 *sensitivity_lines(ws, sweep, iso.key, metric=iso.metric)]
+        title = [
+            f"each {iso.key} at its own best {', '.join(iso.nuisance) or 'setting'} ({iso.metric})",
+            *sensitivity_lines(ws, sweep, iso.key, metric=iso.metric),
+        ]
         return (*_plain(header, lines), title)
     from fertui.sweeps.compare import compare
     from fertui.sweeps.spec import require_spec

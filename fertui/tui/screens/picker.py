@@ -47,8 +47,9 @@ class ConfigPicker(ModalScreen[Path | None]):
         with Vertical(id="dialog"):
             yield Static(f"Queue a config or sweep from {self.ws.configs_dir}", classes="title")
             if files:
-                yield OptionList(*(Option(str(p.relative_to(self.ws.configs_dir)), id=str(p)) for p in files),
-                                 id="configs")
+                yield OptionList(
+                    *(Option(str(p.relative_to(self.ws.configs_dir)), id=str(p)) for p in files), id="configs"
+                )
             else:
                 yield Static("no .toml files in configs/")
             yield Static("enter queues · escape closes", classes="hint")

@@ -12,8 +12,15 @@ from fertui.tui.screens.actions import call_scheduler, cancel_run, retry_run
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.keyed_table import KeyedTable
 
-COLUMNS = (("id", "id"), ("name", "name"), ("status", "status"), ("priority", "prio"),
-           ("slot", "slot"), ("attempts", "tries"), ("waited", "waited"))
+COLUMNS = (
+    ("id", "id"),
+    ("name", "name"),
+    ("status", "status"),
+    ("priority", "prio"),
+    ("slot", "slot"),
+    ("attempts", "tries"),
+    ("waited", "waited"),
+)
 
 
 def where(run: dict) -> str:
@@ -45,12 +52,21 @@ class QueueScreen(ConsoleScreen):
         runs = [r for r in self.app.runs.values() if r.get("status") in order]
         runs.sort(key=lambda r: (order.index(r["status"]), -(r.get("priority") or 0), r["id"]))
         now = self.app.now()
-        rows = [(r["id"], (r["id"], middle_cut(r.get("name") or "", 34),
-                           Text(r["status"], style=STATUS_STYLE.get(r["status"], "")),
-                           str(r.get("priority") or 0), where(r),
-                           str(r.get("attempts") or 0),
-                           fmt_duration(now - r["created"]) if r["status"] == "queued" and r.get("created") else ""))
-                for r in runs]
+        rows = [
+            (
+                r["id"],
+                (
+                    r["id"],
+                    middle_cut(r.get("name") or "", 34),
+                    Text(r["status"], style=STATUS_STYLE.get(r["status"], "")),
+                    str(r.get("priority") or 0),
+                    where(r),
+                    str(r.get("attempts") or 0),
+                    fmt_duration(now - r["created"]) if r["status"] == "queued" and r.get("created") else "",
+                ),
+            )
+            for r in runs
+        ]
         self.query_one(KeyedTable).set_rows(COLUMNS, rows)
         self._show_state(len(runs))
 
@@ -89,7 +105,6 @@ class QueueScreen(ConsoleScreen):
     def action_drain(self) -> None:
         call_scheduler(self.app, "queue_state.drain", [], "draining: running jobs finish, then the daemon exits")
         self.set_timer(0.3, self.refresh_state)
-
 
 
 def queue_state(app) -> str:

@@ -13,7 +13,6 @@ from fertui.tui.screens.actions import cancel_run, retry_run
 from fertui.tui.screens.base import ConsoleScreen
 from fertui.tui.widgets.runs_table import RunsTable
 
-
 FILTER_PAUSE_S = 0.15
 
 
@@ -43,8 +42,7 @@ class RunsScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         table = RunsTable(id="runs-table")
         yield table
-        yield Input(placeholder="filter by name: a glob like *depth4* (enter: keep, escape: clear)",
-                    id="filter")
+        yield Input(placeholder="filter by name: a glob like *depth4* (enter: keep, escape: clear)", id="filter")
         yield Static(id="runs-status", classes="status-line")
 
     def on_mount(self) -> None:
@@ -66,8 +64,12 @@ class RunsScreen(ConsoleScreen):
         running = sum(1 for r in runs if r.get("status") == "running")
         queued = sum(1 for r in runs if r.get("status") == "queued")
         table = self.table
-        parts = [f"{table.row_count}/{len(self.app.runs)} runs", f"{running} running", f"{queued} queued",
-                 f"sort {table.sort_column}{'↓' if table.sort_reverse else '↑'}"]
+        parts = [
+            f"{table.row_count}/{len(self.app.runs)} runs",
+            f"{running} running",
+            f"{queued} queued",
+            f"sort {table.sort_column}{'↓' if table.sort_reverse else '↑'}",
+        ]
         if self.pattern:
             parts.append(f"filter {self.pattern}")
         if self.app.marked:

@@ -44,8 +44,9 @@ class SuggestionsScreen(ConsoleScreen):
             return
         # New suggestions only when one of the sweep's runs was added, started or ended (a
         # suggested cell that starts or finishes changes what is worth running): Optuna is not free.
-        states = tuple(sorted((r["id"], r.get("status")) for r in self.app.runs.values()
-                              if r.get("sweep") == self.sweep))
+        states = tuple(
+            sorted((r["id"], r.get("status")) for r in self.app.runs.values() if r.get("sweep") == self.sweep)
+        )
         key = (self.sweep, states)
         if key == self._computed_for:
             return
@@ -81,8 +82,7 @@ class SuggestionsScreen(ConsoleScreen):
     @on(DataTable.RowHighlighted)
     def _show_reason(self) -> None:
         chosen = self._selected()
-        self.query_one("#suggest-reason", Static).update(
-            f"why: {chosen.reason}" if chosen else "")
+        self.query_one("#suggest-reason", Static).update(f"why: {chosen.reason}" if chosen else "")
 
     def _selected(self):
         key = self.query_one(KeyedTable).current_key()

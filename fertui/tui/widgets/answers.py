@@ -41,19 +41,20 @@ def attention_lines(doc: dict) -> list[str]:
         return []
     top = max(v for m in means.values() for row in m for v in row)
     side = int(doc["side"])
-    head = (f"CLS attention ({doc['map']}), mean per class, {side}×{side} patches; "
-            f"█ = {top:.3f} of the attention, · = none")
+    head = (
+        f"CLS attention ({doc['map']}), mean per class, {side}×{side} patches; █ = {top:.3f} of the attention, · = none"
+    )
     kept = (doc.get("class_cls_self") or {}).values()
     if kept:  # maps hold the patches' share only; say what the CLS token kept for itself
         head += f"; CLS → CLS self-weight {min(kept):.3f}–{max(kept):.3f} (not in the maps)"
-    blocks = [(name[:2 * side].ljust(2 * side), patch_grid(m, top)) for name, m in means.items()]
+    blocks = [(name[: 2 * side].ljust(2 * side), patch_grid(m, top)) for name, m in means.items()]
     return [head, *_side_by_side(blocks)]
 
 
 def _side_by_side(blocks: list[tuple[str, list[str]]], per_row: int = 4) -> list[str]:
     lines = []
     for start in range(0, len(blocks), per_row):
-        group = blocks[start:start + per_row]
+        group = blocks[start : start + per_row]
         lines.append("  ".join(title for title, _ in group))
         for i in range(len(group[0][1])):
             lines.append("  ".join(grid[i] for _, grid in group))
@@ -63,8 +64,11 @@ def _side_by_side(blocks: list[tuple[str, list[str]]], per_row: int = 4) -> list
 def answers_text(run_dir: Path) -> str:
     parts = []
     found = best_epoch_classes(run_dir)
-    parts += class_lines(found) if found else ["no confusion matrix: per-class results come from the built-in "
-                                               "trainer's validation"]
+    parts += (
+        class_lines(found)
+        if found
+        else ["no confusion matrix: per-class results come from the built-in trainer's validation"]
+    )
     maps = run_dir / "explain" / MAPS_FILE
     try:
         doc = json.loads(maps.read_text(encoding="utf-8"))

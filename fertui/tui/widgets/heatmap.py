@@ -20,8 +20,9 @@ def heat_style(value: float | None, lo: float, hi: float, maximize: bool) -> str
     return f"black {HEAT[min(len(HEAT) - 1, int(share * len(HEAT)))]}"
 
 
-def heat_cell(text: str, value: float | None, lo: float, hi: float, maximize: bool, best: bool,
-              marks: list[str]) -> Text:
+def heat_cell(
+    text: str, value: float | None, lo: float, hi: float, maximize: bool, best: bool, marks: list[str]
+) -> Text:
     if value is None:
         bad = any(m.split()[-1] in ("NaN", "failed", "OOM", "lost") for m in marks)
         return Text(text, style="bold magenta" if bad else "dim")

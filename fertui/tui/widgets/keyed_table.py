@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from fertui.terminal_text import printable
 from fertui.tui.widgets.table_fix import WideningDataTable

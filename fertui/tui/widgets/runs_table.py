@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from fertui.tui.widgets.table_fix import WideningDataTable
 
 from fertui.presentation import STATUS_STYLE
 from fertui.tui.rows import RUN_COLUMNS, name_matches, run_cells, sort_value
+from fertui.tui.widgets.table_fix import WideningDataTable
 
 SORTABLE = ("id", "status", "best", "loss", "name", "img_s", "eta")
 
@@ -38,8 +38,9 @@ class RunsTable(WideningDataTable):
         if column == "status":
             return Text(value, style=STATUS_STYLE.get(value.split(" ", 1)[0], ""))  # "done (no val/acc)"
         if column == "id":
-            return Text(("*" if run_id in self.marked else " ") + value,
-                        style="bold reverse" if run_id in self.marked else "")
+            return Text(
+                ("*" if run_id in self.marked else " ") + value, style="bold reverse" if run_id in self.marked else ""
+            )
         if column == "loss" and value == "NaN":
             return Text(value, style="bold magenta")
         return value
@@ -88,9 +89,11 @@ class RunsTable(WideningDataTable):
     def apply_sort(self) -> None:
         current = self.current_run_id()
         column, reverse = self.sort_column, self.sort_reverse
-        self.sort("id", key=lambda cell: sort_value(self._cells[cell.plain[1:]],
-                                                    self._runs[cell.plain[1:]], column, reverse),
-                  reverse=reverse)
+        self.sort(
+            "id",
+            key=lambda cell: sort_value(self._cells[cell.plain[1:]], self._runs[cell.plain[1:]], column, reverse),
+            reverse=reverse,
+        )
         if current is not None:
             self.move_cursor(row=self.get_row_index(current), scroll=False)
 

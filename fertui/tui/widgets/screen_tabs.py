@@ -6,8 +6,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 SCREENS = (  # (mode, key, label)
-    ("runs", "1", "Runs"), ("detail", "2", "Run"), ("queue", "3", "Queue"), ("board", "4", "Board"),
-    ("suggest", "5", "Suggest"), ("bench", "6", "Bench"), ("alerts", "7", "Alerts"), ("gpus", "8", "GPUs"),
+    ("runs", "1", "Runs"),
+    ("detail", "2", "Run"),
+    ("queue", "3", "Queue"),
+    ("board", "4", "Board"),
+    ("suggest", "5", "Suggest"),
+    ("bench", "6", "Bench"),
+    ("alerts", "7", "Alerts"),
+    ("gpus", "8", "GPUs"),
 )
 
 

@@ -21,7 +21,9 @@ def progress_meter(epoch, loss, acc):
     # POSTER++ and MA-Net: 0-based epochs, meters named "Accuracy", a closing **** line.
     print(f"Current learning rate:  {opts.lr}")
     for batch in (0, 2):
-        print(f"Epoch: [{epoch - 1}][{batch}/4]\tLoss {loss:.4f} ({loss:.4f})\tAccuracy {acc - 10:6.3f} ({acc - 10:6.3f})")
+        print(
+            f"Epoch: [{epoch - 1}][{batch}/4]\tLoss {loss:.4f} ({loss:.4f})\tAccuracy {acc - 10:6.3f} ({acc - 10:6.3f})"
+        )
     print(f"Test: [0/2]\tLoss {2 / epoch:.4f} ({2 / epoch:.4f})\tAccuracy {acc + 5:6.3f} ({acc + 5:6.3f})")
     print(f" **** Accuracy {acc:.3f} *** ")
     print(f"Current best accuracy:  {best:.3f}")
@@ -35,10 +37,11 @@ def dan(epoch, loss, acc, bacc=True):
 
 
 def poster(epoch, loss, acc):
-    print("[Epoch %d] Train time:%.2f, Training accuracy:%.4f. Loss: %.3f LR:%.6f"
-          % (epoch, 0.5, (acc - 10) / 100, loss, opts.lr))
-    print("[Epoch %d] Validation accuracy:%.4f, Loss:%.3f, f1 %4f, score %4f"
-          % (epoch, acc / 100, 2 / epoch, 0.5, 0.6))
+    print(
+        "[Epoch %d] Train time:%.2f, Training accuracy:%.4f. Loss: %.3f LR:%.6f"
+        % (epoch, 0.5, (acc - 10) / 100, loss, opts.lr)
+    )
+    print("[Epoch %d] Validation accuracy:%.4f, Loss:%.3f, f1 %4f, score %4f" % (epoch, acc / 100, 2 / epoch, 0.5, 0.6))
     print("best_acc:" + str(best / 100))
 
 
@@ -49,8 +52,13 @@ def hf(epoch, loss, acc, as_json=False):
     print(show({"eval_loss": 2 / epoch, "eval_accuracy": acc / 100, "eval_runtime": 0.1, "epoch": float(epoch)}))
 
 
-STYLES = {"progress-meter": progress_meter, "dan": dan, "poster": poster, "hf": hf,
-          "ddamfn-affectnet": lambda e, lo, a: dan(e, lo, a, bacc=False),
-          "hf-json": lambda e, lo, a: hf(e, lo, a, as_json=True)}
+STYLES = {
+    "progress-meter": progress_meter,
+    "dan": dan,
+    "poster": poster,
+    "hf": hf,
+    "ddamfn-affectnet": lambda e, lo, a: dan(e, lo, a, bacc=False),
+    "hf-json": lambda e, lo, a: hf(e, lo, a, as_json=True),
+}
 for epoch, loss, acc in epochs(opts):
     STYLES[style](epoch, loss, acc)

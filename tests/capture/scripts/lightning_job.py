@@ -57,8 +57,16 @@ else:
     logger = pl.loggers.WandbLogger(project="fer", save_dir=run_dir)
 torch.manual_seed(0)
 model = Classifier(opts.lr)
-trainer = pl.Trainer(max_epochs=3, logger=logger, accelerator="cpu", devices=1, log_every_n_steps=1,
-                     enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+trainer = pl.Trainer(
+    max_epochs=3,
+    logger=logger,
+    accelerator="cpu",
+    devices=1,
+    log_every_n_steps=1,
+    enable_checkpointing=False,
+    enable_progress_bar=False,
+    enable_model_summary=False,
+)
 trainer.fit(model, DataLoader(problem(0, 64), batch_size=16), DataLoader(problem(1, 64), batch_size=64))
 with open(os.path.join(run_dir, "truth.json"), "w") as out:
     json.dump(model.truth, out)

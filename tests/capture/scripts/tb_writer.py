@@ -1,8 +1,7 @@
 """A loop that logs to TensorBoard with torch's own SummaryWriter."""
 
-from torch.utils.tensorboard import SummaryWriter
-
 from common import args, epochs
+from torch.utils.tensorboard import SummaryWriter
 
 opts = args()
 writer = SummaryWriter(opts.out)

@@ -1,8 +1,8 @@
 """A W&B-instrumented loop after its one-line change: `import fertui.wandb as wandb`."""
 
-import fertui.wandb as wandb
-
 from common import args, epochs
+
+import fertui.wandb as wandb
 
 opts = args()
 run = wandb.init(project="fer", name="probe", config={"lr": opts.lr, "optim": {"name": "adamw"}})

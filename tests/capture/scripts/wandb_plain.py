@@ -1,7 +1,6 @@
 """A W&B-instrumented loop as written for W&B, unchanged."""
 
 import wandb
-
 from common import args, epochs
 
 opts = args()
