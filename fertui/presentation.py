@@ -223,7 +223,10 @@ def params_text(run: dict) -> str:
             f"{short_key(k)}={compact(v)}" for k, v in params.items() if not (short_key(k) == "seed" and v == 0)
         )  # seed 0 is every sweep's default
     if run.get("kind") == "command":
-        return end_cut(" ".join(run.get("command", [])), COMMAND_PARAMS_WIDTH)
+        argv = list(run.get("command") or [])
+        if argv:  # the program's name, not where it is installed (/home/me/.venv/bin/python)
+            argv[0] = argv[0].rsplit("/", 1)[-1]
+        return end_cut(" ".join(argv), COMMAND_PARAMS_WIDTH)
     config = run.get("config") or {}
     model, optim = config.get("model") or {}, config.get("optim") or {}
     bits = [str(model["name"])] if model.get("name") else []

@@ -102,7 +102,10 @@ def root(
 
     no_world_write()  # inherited by the daemon and the jobs it starts
     if ctx.invoked_subcommand is None:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):  # else Textual waits on no keyboard, spinning
+        # Without a terminal Textual waits on no keyboard, spinning; `fertui serve` runs the console
+        # through textual-serve's web driver (TEXTUAL_DRIVER), which needs none.
+        web = bool(os.environ.get("TEXTUAL_DRIVER"))
+        if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise UserError(
                 "the console needs a terminal (stdin or stdout is not one); in scripts use "
                 "`fertui ls`, `fertui add`, `fertui run` (`fertui --help` lists every command)"
