@@ -1,6 +1,7 @@
-"""When a running job last showed life (an event or an output line), and when silence means
-it is stalled: ``[job] stall_after``, or by default five times its own slowest gap so far and
-never under ten minutes (a job that validates every 20 minutes is not stalled after 10)."""
+"""When a running job last showed life (an event or an output line, and for a job on GPUs a
+non-zero utilisation), and when silence means it is stalled: ``[job] stall_after``, or by
+default five times its own slowest gap so far and never under ten minutes (a job that validates
+every 20 minutes is not stalled after 10)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ class Activity:
     slowest_gap: float = 0.0
     output_size: int = 0
     stalled: bool = False  # alerted for the current silence
+    gpu_busy: float = field(default_factory=time.time)  # when its GPUs were last seen working
+    gpu_looked: float = 0.0
+    gpu_stalled: bool = False
 
     def observe(self, now: float, active: bool, output_size: int) -> float:
         """Record a look at the job (ACTIVE: it wrote something); the seconds it has been quiet."""
@@ -27,3 +31,10 @@ class Activity:
 
     def stall_limit(self, explicit_s: float | None) -> float:
         return explicit_s if explicit_s else max(MIN_STALL_S, PACE_FACTOR * self.slowest_gap)
+
+
+def span(seconds: float) -> str:
+    """ "45 s", "12 min", "3.5 h": a stall's length in an alert line."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"

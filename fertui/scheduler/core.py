@@ -27,7 +27,7 @@ from fertui.notify import Event as NotifyEvent
 from fertui.notify import Notifier
 from fertui.notify import parse_settings as parse_notify_settings
 from fertui.provenance.record import record_start
-from fertui.scheduler.activity import Activity
+from fertui.scheduler.activity import Activity, span
 from fertui.scheduler.executor import Executor, Slot
 from fertui.scheduler.executors import make_executor
 from fertui.scheduler.failstop import SAME_FAILURE_STATES, hold_sweep, same_failures
@@ -55,6 +55,7 @@ IDLE_TICK_S = 2.0
 FULL_READ_EVERY_S = 5.0
 ALERT_STATES = ("failed", "oom", "lost", "nan")
 DISK_CHECK_EVERY_S = 60.0
+GPU_LOOK_EVERY_S = 30.0  # NVML per look: cheap, but a stall is minutes long
 STUCK_RETRY_S = 5.0  # a full disk or a damaged store file: how often to try again
 
 
@@ -387,13 +388,33 @@ class Scheduler:
             self._alert(
                 tracked.run,
                 "stalled",
-                f"{tracked.run['name']}: no event or output line for "
-                f"{quiet_for / 60:.0f} min (limit {limit / 60:.0f} min)",
+                f"{tracked.run['name']}: no event or output line for {span(quiet_for)} (limit {span(limit)})",
             )
+        self._watch_gpus(tracked, now, limit)
         timeout = duration_seconds(job.get("timeout") or "")
         started = tracked.run.get("started")
         if timeout and isinstance(started, (int, float)) and now - started > timeout:
             self._request_stop(tracked, "timeout")
+
+    def _watch_gpus(self, tracked: Tracked, now: float, limit: float) -> None:
+        """One "stalled" alert when every GPU of a run shows 0 % utilisation for LIMIT: a job
+        that prints its heartbeat while waiting on a dead data loader or a deadlock."""
+        gpus, activity = tracked.run.get("gpus") or [], tracked.activity
+        if not gpus or now - activity.gpu_looked < min(GPU_LOOK_EVERY_S, limit / 4):
+            return
+        activity.gpu_looked = now
+        seen = {g.index: g.utilization for g in self.pool.inventory()}
+        if any(seen.get(i) is None or seen[i] > 0 for i in gpus):  # unknown counts as working
+            activity.gpu_busy, activity.gpu_stalled = now, False
+        elif now - activity.gpu_busy > limit and not activity.gpu_stalled:
+            activity.gpu_stalled = True
+            names = ",".join(f"gpu{i}" for i in gpus)
+            self._alert(
+                tracked.run,
+                "stalled",
+                f"{tracked.run['name']}: {names} at 0 % utilisation for "
+                f"{span(now - activity.gpu_busy)} (limit {span(limit)})",
+            )
 
     # ---- ingest -----------------------------------------------------------------------
     def _ingest(self, tracked: Tracked) -> bool:

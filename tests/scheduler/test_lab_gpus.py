@@ -272,3 +272,13 @@ def test_a_killed_daemons_job_keeps_its_gpu_from_another_workspace(tmp_path, nvm
     finally:
         if group_alive(job):
             os.killpg(job, signal.SIGKILL)
+
+
+def test_a_job_whose_gpu_stays_at_zero_utilisation_raises_one_stalled_alert(jobs, nvml):
+    nvml(gpu(0, util=0))  # the job prints a heartbeat, but its GPU does nothing
+    heartbeat = "import time\nfor i in range(12):\n    print('waiting for data', i, flush=True); time.sleep(0.5)"
+    run_id = jobs.add(heartbeat, 'job.stall_after="2s"')
+    Scheduler(jobs.ws).serve(until=drained)
+    alerts = [a for a in jobs.store.alerts() if a["kind"] == "stalled"]
+    assert [a["run"] for a in alerts] == [run_id] and "gpu0 at 0 % utilisation" in alerts[0]["message"]
+    assert jobs.status(run_id) == "done"  # an alert, not a stop
