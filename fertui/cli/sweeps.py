@@ -261,23 +261,30 @@ def register(app: typer.Typer) -> None:
         if not rows:
             typer.echo("no sweeps")
             return
-        header = ("sweep", "strategy", "objective", "best", "runs", "axes")
-        lines = [
-            (
-                r["name"],
-                r["strategy"],
-                f"{r['objective']} ({'max' if r['direction'] == 'maximize' else 'min'})",
-                "—" if r["best"] is None else f"{r['best']:.4g}",
-                " ".join(f"{k}={v}" for k, v in sorted(r["states"].items())) or "none",
-                r["axes"],
-            )
+        from fertui.columns import Column, fit, plain_lines, terminal_width
+        from fertui.metrics import parse_direction
+
+        columns = [  # in display order; rank: which go first on a narrow screen
+            Column("sweep", "sweep", 0, 10, "middle"),
+            Column("strategy", "strategy", 4, 4),
+            Column("objective", "objective", 2, 10),
+            Column("best", "best", 0, cut="never"),
+            Column("runs", "runs", 1, 8),
+            Column("axes", "axes", 3, 12),
+        ]
+        cells = [
+            {
+                "sweep": r["name"],
+                "strategy": r["strategy"],
+                "objective": f"{r['objective']} ({parse_direction(r['direction']).short})",
+                "best": "—" if r["best"] is None else f"{r['best']:.4g}",
+                "runs": " ".join(f"{k}={v}" for k, v in sorted(r["states"].items())) or "none",
+                "axes": r["axes"],
+            }
             for r in rows
         ]
-        widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
-        lines = [tuple(inline(cell) for cell in line) for line in lines]  # sweep names and axis values: no escapes
-        widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header) - 1)]
-        for line in (header, *lines):
-            typer.echo("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths)), line[-1]]).rstrip())
+        cells = [{k: inline(v) for k, v in row.items()} for row in cells]  # sweep names and axis values: no escapes
+        typer.echo("\n".join(plain_lines(fit(columns, cells, terminal_width()), cells)))
 
 
 def _iso_json(iso) -> dict:

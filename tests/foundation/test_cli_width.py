@@ -106,3 +106,11 @@ def test_run_summary_and_live_view_fit(shown, width):
     view.console.print(view._table())
     assert_fits(live.getvalue(), width)
     assert "00007" in live.getvalue() and "ep 2.2/4" in live.getvalue() and "71.25" in live.getvalue()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sweeps_fits(shown, monkeypatch, width):
+    text = cli(shown, monkeypatch, width, "sweeps")
+    assert_fits(text, width)
+    header = text.splitlines()[0].split()
+    assert header[0] == "sweep" and "best" in header and len(text.splitlines()) == 2
