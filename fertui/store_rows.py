@@ -29,7 +29,23 @@ _ABSENT = object()
 
 
 def run_row(doc: dict) -> dict:
-    return {k: v for k, v in doc.items() if k not in LEFT_OUT}
+    """DOC without its config and command, plus what the sweep views need of the config: the
+    seed, and a digest of every other resolved key that is not one of the run's own parameters.
+    Runs of one sweep with the same digest share their settings outside the axes, so a view
+    loads one document per digest, not one per run."""
+    row = {k: v for k, v in doc.items() if k not in LEFT_OUT}
+    if isinstance(doc.get("config"), dict):
+        # Imported here: only a move into a sweep's chunk flattens a config.
+        import hashlib
+
+        from fertui.config.loader import flatten_free
+
+        flat = flatten_free(doc["config"])
+        params = doc.get("params") or {}
+        rest = {k: v for k, v in flat.items() if k not in params and k not in ("run.name", "run.seed")}
+        row["config_seed"] = flat.get("run.seed")
+        row["config_digest"] = hashlib.sha1(dumps(rest).encode()).hexdigest()[:16]
+    return row
 
 
 def has_rows(name: str) -> bool:

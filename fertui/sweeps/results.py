@@ -73,6 +73,16 @@ def sweep_runs(ws: Workspace, name: str) -> list[dict]:
     return Store(ws.store_path).sweep_rows(name)
 
 
+def _seed(run: dict) -> Any:
+    """RUN's seed: its sweep cell's, its row's copy, else its resolved config's."""
+    params = run.get("params") or {}
+    if "run.seed" in params:
+        return params["run.seed"]
+    if run.get("config_seed") is not None:
+        return run["config_seed"]
+    return lookup(run, "run.seed")
+
+
 def finished_all_epochs(run: dict) -> bool:
     """Whether RUN reported its last epoch: a prune that arrived after it changes nothing."""
     summary = run.get("summary") or {}
@@ -80,7 +90,11 @@ def finished_all_epochs(run: dict) -> bool:
     return isinstance(epochs, (int, float)) and isinstance(epoch, (int, float)) and epochs > 0 and epoch >= epochs
 
 
-def observe(ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None) -> Observation:
+def observe(
+    ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None, variant: Variant | None = None
+) -> Observation:
+    """RUN as an observation of SPEC's sweep. VARIANT: where its config differs from the sweep's
+    base, when the caller knows it already (see sweep_observations)."""
     metric, direction = spec.metric_direction(metric)
     counts = run["status"] == "done" or (run["status"] == "pruned" and finished_all_epochs(run))
     value = metric_value(ws, run, metric, direction) if counts else None
@@ -91,18 +105,24 @@ def observe(ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None
         name=run.get("name", ""),
         status=run["status"],
         cell=cell,
-        seed=int(lookup(run, "run.seed") or 0),
+        seed=int(_seed(run) or 0),
         value=value,
         pruned_epoch=summary.get("pruned_epoch"),
         run=run,
-        variant=variant_of(spec, flat_config(run)),
+        variant=variant_of(spec, flat_config(run)) if variant is None else variant,
         cell_key=cell_of(spec, cell),
     )
 
 
 def sweep_observations(ws: Workspace, spec: SweepSpec, metric: str | None = None) -> tuple[list[Observation], Counter]:
     """Every run of the sweep observed, and how many runs each tried cell has."""
-    observations = [observe(ws, spec, r, metric) for r in sweep_runs(ws, spec.name)]
+    variants: dict[str, Variant] = {}  # per config digest: one document read, not one per run
+    observations = []
+    for row in sweep_runs(ws, spec.name):
+        digest = row.get("config_digest")
+        if digest is not None and digest not in variants:
+            variants[digest] = variant_of(spec, flat_config(row))
+        observations.append(observe(ws, spec, row, metric, variants.get(digest) if digest else None))
     taken = Counter(o.cell_key for o in observations if o.status not in UNTRIED_STATES)
     return observations, taken
 
