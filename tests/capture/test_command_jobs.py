@@ -17,7 +17,7 @@ from fertui.events import read_all
 from fertui.scheduler.daemon import daemon_status, ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
-from tests.waiting import wait_for
+from tests.waiting import told_trials, wait_for
 
 PRINT_ARGS = "import sys, json; print(json.dumps(sys.argv[1:]))"
 
@@ -158,11 +158,7 @@ def test_sweep_run_without_its_objective_is_flagged_not_completed(root):
     assert len(alerts) == 1 and "val/acc" in alerts[0]["message"] and "output_scalars" in alerts[0]["message"]
     assert "finished, no metric" in cli(root, "board", "quiet", "--rows", "params.lr")
 
-    import optuna
-    from optuna.storages.journal import JournalFileBackend
-
-    storage = optuna.storages.JournalStorage(JournalFileBackend(str(root / "runs" / "optuna.journal")))
-    assert {t.state.name for t in optuna.load_study(study_name="quiet", storage=storage).trials} == {"FAIL"}
+    assert {t.state.name for t in told_trials(root / "runs" / "optuna.journal", "quiet")} == {"FAIL"}
 
     # newer alerts push that one into the archive; a third quiet run still does not raise it again
     for i in range(400):

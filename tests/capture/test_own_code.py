@@ -20,7 +20,7 @@ from fertui.cli.main import app
 from fertui.scheduler.daemon import ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
-from tests.waiting import wait_for
+from tests.waiting import told_trials, wait_for
 
 pytestmark = pytest.mark.slow
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -123,11 +123,7 @@ def test_unmodified_script_reports_live_stops_on_nan_and_fills_board_and_study(w
     assert cells[0.1]["mean"] == pytest.approx(73) and cells[0.1]["best"]
     assert cells[0.3]["states"] == {"nan": 1}
 
-    import optuna
-    from optuna.storages.journal import JournalFileBackend
-
-    storage = optuna.storages.JournalStorage(JournalFileBackend(str(workspace / "runs" / "optuna.journal")))
-    trials = {t.user_attrs["fertui_run"]: t for t in optuna.load_study(study_name="own", storage=storage).trials}
+    trials = {t.user_attrs["fertui_run"]: t for t in told_trials(workspace / "runs" / "optuna.journal", "own")}
     assert trials[good].state.name == "COMPLETE" and trials[good].value == pytest.approx(73)
     assert trials[bad].state.name in ("FAIL", "PRUNED")
     if case.startswith("wandb"):  # wandb.config became the run's params, next to the sweep's cell

@@ -17,7 +17,7 @@ from fertui.cli.main import app
 from fertui.scheduler.daemon import daemon_status, ensure_daemon, stop_daemon
 from fertui.store import Store
 from fertui.workspace import open_workspace
-from tests.waiting import wait_for
+from tests.waiting import told_trials, wait_for
 
 # One line of padding makes 100,000 printed lines about 10 MB: more than two capped reads of stdout
 # (4 MB) and, once captured as events, more than one capped read of an event file (8 MB).
@@ -106,11 +106,7 @@ def assert_everywhere(root: Path, sweep: str, run: dict, value: float) -> None:
     assert run["summary"]["best"]["val/acc"] == pytest.approx(value)
     board = json.loads(cli(root, "board", sweep, "--rows", "params.lr", "--format", "json"))
     assert [c["mean"] for c in board["cells"]] == [pytest.approx(value)]
-    import optuna
-    from optuna.storages.journal import JournalFileBackend
-
-    storage = optuna.storages.JournalStorage(JournalFileBackend(str(root / "runs" / "optuna.journal")))
-    (trial,) = optuna.load_study(study_name=sweep, storage=storage).trials
+    (trial,) = told_trials(root / "runs" / "optuna.journal", sweep)
     assert trial.state.name == "COMPLETE" and trial.value == pytest.approx(value)
 
 
