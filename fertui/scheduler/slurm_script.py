@@ -25,6 +25,8 @@ def sbatch_directives(options: dict, run: dict, run_dir: Path) -> list[str]:
         f"--output={run_dir / 'stdout.log'}",
         "--open-mode=append",
     ]
+    gres = gres_for(options.get("gres") or "", int(((run.get("config") or {}).get("job") or {}).get("gpus") or 1))
+    options = {**options, "gres": gres}
     for key, flag in (
         ("partition", "partition"),
         ("account", "account"),
@@ -42,6 +44,21 @@ def sbatch_directives(options: dict, run: dict, run_dir: Path) -> list[str]:
         line = line.strip()
         args.append(line[len("#SBATCH") :].strip() if line.startswith("#SBATCH") else line)
     return args
+
+
+def gres_for(gres: str, gpus: int) -> str:
+    """The --gres value for a job that needs GPUS: a job of several GPUs gets that count in the
+    executor's ``gpu`` entry (``gpu:a100:1`` -> ``gpu:a100:4``), or ``gpu:N`` when none is set.
+    One GPU keeps the executor's value, so a cluster without GPU gres still takes plain jobs."""
+    if gpus <= 1:
+        return gres
+    entries = [e for e in gres.split(",") if e]
+    for i, entry in enumerate(entries):
+        parts = entry.split(":")
+        if parts[0] == "gpu":
+            entries[i] = ":".join([*parts[:-1], str(gpus)] if parts[-1].isdigit() else [*parts, str(gpus)])
+            return ",".join(entries)
+    return ",".join([*entries, f"gpu:{gpus}"])
 
 
 def batch_script(options: dict, run: dict, run_dir: Path, argv: list[str], env: dict[str, str]) -> str:

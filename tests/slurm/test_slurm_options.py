@@ -14,7 +14,7 @@ from fertui.cli.main import app
 from fertui.errors import ConfigError
 from fertui.scheduler import slurm_cli
 from fertui.scheduler.executors import make_executor
-from fertui.scheduler.slurm_script import batch_script
+from fertui.scheduler.slurm_script import batch_script, gres_for
 from fertui.workspace import open_workspace
 
 OPTIONS = {
@@ -131,3 +131,26 @@ def test_python_option_runs_wrapper_and_builtin_jobs_under_the_nodes_interpreter
         f"exec /opt/fer/venv/bin/python -m fertui.scheduler.wrapper {run_dir} -- "
         "/opt/fer/venv/bin/python -m fertui.train"
     )
+
+
+@pytest.mark.parametrize(
+    ("gres", "gpus", "expected"),
+    [
+        ("gpu:1", 1, "gpu:1"),
+        ("", 1, ""),
+        ("", 4, "gpu:4"),
+        ("gpu:1", 2, "gpu:2"),
+        ("gpu:a100:1", 4, "gpu:a100:4"),
+        ("gpu", 2, "gpu:2"),
+        ("shard:2,gpu:1", 3, "shard:2,gpu:3"),
+        ("shard:2", 2, "shard:2,gpu:2"),
+    ],
+)
+def test_a_job_of_several_gpus_asks_slurm_for_that_many(gres, gpus, expected):
+    assert gres_for(gres, gpus) == expected
+
+
+def test_job_gpus_reaches_the_batch_script(tmp_path):
+    run = {"id": "00003", "name": "wide", "config": {"job": {"gpus": 2}}}
+    script = batch_script({"kind": "slurm", "gres": "gpu:a100:1"}, run, tmp_path / "runs" / "00003", ["true"], {})
+    assert "#SBATCH --gres=gpu:a100:2" in script.splitlines()
