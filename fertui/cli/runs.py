@@ -57,9 +57,10 @@ def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str], force
 def print_queued_summary(docs: list[dict]) -> None:
     """For each sweep queued, what its runs cover (a pinned axis shows as key=value)."""
     if any(doc.get("sweep") for doc in docs):
+        from fertui.columns import terminal_width
         from fertui.sweeps.expand import queued_summary
 
-        for line in queued_summary(docs):
+        for line in queued_summary(docs, terminal_width()):
             typer.echo(inline(line))
 
 

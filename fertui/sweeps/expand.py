@@ -127,8 +127,9 @@ def _search_cells(spec: SweepSpec, ws: Workspace) -> list[dict[str, Any]]:
     return [p.cell for p in picks]
 
 
-def queued_summary(docs: list[dict]) -> list[str]:
-    """One line per sweep in DOCS saying what was queued: ``sweep S: 2 runs: model.depth=1 × optim.lr ∈ {…}``."""
+def queued_summary(docs: list[dict], width: int | None = None) -> list[str]:
+    """One line per sweep in DOCS saying what was queued: ``sweep S: 2 runs: model.depth=1 × optim.lr ∈ {…}``.
+    A line wider than WIDTH puts each axis on its own indented line, so it never wraps mid-value."""
     from fertui.config import compact
 
     by_sweep: dict[str, list[dict]] = {}
@@ -154,7 +155,11 @@ def queued_summary(docs: list[dict]) -> list[str]:
                 listed = shown if len(shown) <= 6 else [*shown[:3], "…", *shown[-2:]]
                 parts.append(f"{key} ∈ {{{', '.join(listed)}}}")
         count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
-        lines.append(f"sweep {name}: {count}: {' × '.join(parts)}" if parts else f"sweep {name}: {count}")
+        line = f"sweep {name}: {count}: {' × '.join(parts)}" if parts else f"sweep {name}: {count}"
+        if width is None or len(line) <= width:
+            lines.append(line)
+        else:
+            lines += [f"sweep {name}: {count}:", *(f"  {'× ' if i else ''}{part}" for i, part in enumerate(parts))]
     return lines
 
 

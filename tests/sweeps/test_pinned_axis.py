@@ -36,3 +36,24 @@ def test_a_set_of_an_unswept_key_leaves_the_grid_whole(tmp_path):
     out = cli(tmp_path, "add", str(QUICKSTART), "--set", "train.epochs=1")
     assert out.splitlines()[0] == "sweep quickstart: 4 runs: model.depth ∈ {1, 2} × optim.lr ∈ {3e-4, 1e-3}"
     assert {r["config"]["train"]["epochs"] for r in json.loads(cli(tmp_path, "ls", "--json"))} == {1}
+
+
+def test_the_queued_line_puts_each_axis_on_its_own_line_when_it_would_wrap(tmp_path, monkeypatch):
+    sweep = tmp_path / "wide.toml"
+    sweep.write_text(
+        QUICKSTART.read_text().replace(
+            '"optim.lr" = [3e-4, 1e-3]',
+            '"optim.lr" = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2]\n"optim.weight_decay" = [0.0, 0.01, 0.05]',
+        )
+    )
+    wide = cli(tmp_path, "add", str(sweep)).splitlines()[0]
+    assert wide.startswith("sweep quickstart: 42 runs: model.depth ∈ {1, 2} × optim.lr") and len(wide) > 80
+    monkeypatch.setenv("COLUMNS", "80")
+    (tmp_path / "narrow").mkdir()
+    lines = cli(tmp_path / "narrow", "add", str(sweep)).splitlines()
+    assert lines[:4] == [
+        "sweep quickstart: 42 runs:",
+        "  model.depth ∈ {1, 2}",
+        "  × optim.lr ∈ {1e-5, 3e-5, 1e-4, …, 3e-3, 0.01}",
+        "  × optim.weight_decay ∈ {0, 0.01, 0.05}",
+    ]
