@@ -17,7 +17,7 @@ from typing import Any
 
 from fertui.config.loader import flatten_free
 from fertui.scheduler.ingest import RunIngest
-from fertui.scheduler.launch_record import LAUNCH_FILE
+from fertui.scheduler.launch_record import LAUNCH_FILE, recorded_launch
 from fertui.scheduler.outcome import classify, recorded_stop
 
 
@@ -49,7 +49,8 @@ def rebuild_run(folder: Path, sweeps: dict[str, dict]) -> dict | None:
         return None
     if not started_in(folder):  # never started: it goes back in the queue as it was
         return {**doc, "status": "queued", "summary": {"last": {}, "best": {}}}
-    return {**doc, **ended_fields(doc, folder, sweeps.get(doc["sweep"]) if doc["sweep"] else None)}
+    launched = {**doc, **(recorded_launch(folder) or {})}  # slot, GPUs and the code it ran with
+    return {**launched, **ended_fields(launched, folder, sweeps.get(doc["sweep"]) if doc["sweep"] else None)}
 
 
 def doc_from_folder(folder: Path, sweeps: dict[str, dict]) -> dict | None:
@@ -107,7 +108,7 @@ def ended_fields(doc: dict, folder: Path, spec: dict | None) -> dict:
         fields["no_metric"] = ingest.objective_name()
     if ingest.params:
         fields["params"] = ingest.run_params(doc)
-    if record and record.get("started"):
+    if record and record.get("started") and not doc.get("started"):  # the launch record's time wins, as in the store
         fields["started"] = record["started"]
     return {**fields, "summary": dict(ingest.summary)}
 

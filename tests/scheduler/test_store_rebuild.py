@@ -78,8 +78,9 @@ def test_restore_rebuilds_the_newest_runs_as_they_ended(workspace):
     rebuilt = [i for i in after if after[i].get("recovered")]
     assert rebuilt, "the backup should have been one move behind"
     for run_id in after:
-        for key in ("status", "name", "params", "sweep", "exit_code"):
+        for key in ("status", "name", "params", "sweep", "exit_code", "slot", "pid", "started", "code"):
             assert after[run_id].get(key) == before[run_id].get(key), (run_id, key)
+        assert after[run_id]["slot"] and after[run_id]["pid"]  # where and as what it ran
         assert after[run_id]["summary"]["best"] == before[run_id]["summary"]["best"]
     assert cli(workspace, "board", "rb", "--rows", "run.seed", "--cols", "params.lr", "-f", "json").output == board
 
