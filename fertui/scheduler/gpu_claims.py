@@ -103,3 +103,36 @@ class GpuClaims:
         if problem != self.problem:
             log.warning("GPU claims: %s; no GPU is used until this is fixed", problem)
         self.problem = problem
+
+
+def claim_holders(folder: Path | None = None, locks_file: Path = Path("/proc/locks")) -> dict[str, int]:
+    """Claim key -> the pid that took that claim, for every claim held now (Linux).
+
+    Read from the kernel's lock table instead of by trying the lock: a probe that took the lock,
+    even for a moment, could make a scheduler miss a GPU it was about to claim. The pid is the
+    scheduler that claimed it; after that scheduler died, its jobs keep the claim under its pid.
+    """
+    folder = folder or claims_dir()
+    try:
+        files = {
+            (os.major(info.st_dev), os.minor(info.st_dev), info.st_ino): entry.name
+            for entry in os.scandir(folder)
+            if entry.name.endswith(".lock") and (info := entry.stat(follow_symlinks=False))
+        }
+        table = locks_file.read_text(encoding="ascii", errors="replace")
+    except OSError:  # no claim folder yet, or no /proc: nothing is known to be claimed
+        return {}
+    holders = {}
+    for line in table.splitlines():
+        fields = line.split()  # "1: FLOCK  ADVISORY  WRITE 2329 fd:01:1055074 0 EOF"; waiters have "->"
+        if len(fields) < 6 or fields[1] != "FLOCK" or fields[3] != "WRITE":
+            continue
+        try:
+            major, minor, inode = fields[5].split(":")
+            key = files.get((int(major, 16), int(minor, 16), int(inode)))
+            pid = int(fields[4])
+        except ValueError:
+            continue
+        if key is not None:
+            holders[key] = pid
+    return holders

@@ -18,6 +18,7 @@ class GpuInfo:
     temp_c: float | None
     power_w: float | None
     pids: list[int] = field(default_factory=list)
+    uuid: str = ""  # names the GPU's machine-wide claim (fertui.scheduler.gpu_claims)
 
 
 def probe_gpus() -> list[GpuInfo] | None:
@@ -43,6 +44,7 @@ def probe_gpus() -> list[GpuInfo] | None:
                     temp_c=_safe(lambda h=h: pynvml.nvmlDeviceGetTemperature(h, pynvml.NVML_TEMPERATURE_GPU)),
                     power_w=_safe(lambda h=h: pynvml.nvmlDeviceGetPowerUsage(h) / 1000.0),
                     pids=_gpu_pids(pynvml, h),
+                    uuid=_safe(lambda h=h: _text(pynvml.nvmlDeviceGetUUID(h))) or "",
                 )
             )
         return gpus or None
@@ -124,3 +126,13 @@ class HostProbe:
             except psutil.Error:
                 continue
         return {"cpu_percent": cpu, "rss_mb": rss, "procs": len(tree)}
+
+
+def claimed_by(pid: int) -> str:
+    """Who holds a GPU claim another workspace took: "user's fertui (pid N)" when the process is
+    visible, else the pid alone (it ended, and its jobs keep the claim)."""
+    try:
+        user = psutil.Process(pid).username()
+    except (psutil.Error, KeyError):  # gone, hidden (hidepid), or a uid without a name
+        return f"claimed by fertui pid {pid}"
+    return f"claimed by {user}'s fertui (pid {pid})"

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from fertui.cli.main import app
 from fertui.scheduler.core import Scheduler
 from fertui.scheduler.daemon import daemon_status, ensure_daemon
-from fertui.scheduler.gpu_claims import GpuClaims, claim_key
+from fertui.scheduler.gpu_claims import GpuClaims, claim_holders, claim_key
 from fertui.scheduler.local import group_alive
 from fertui.scheduler.nvml import GpuInfo, GpuProcess
 from fertui.scheduler.placement import Etiquette, GpuNeed, Placer, Waiting, need_of
@@ -219,6 +219,21 @@ def test_a_claim_lives_while_a_job_holding_it_lives_and_dies_with_it(tmp_path):
     finally:
         job.kill()
     assert folder.stat().st_mode & 0o7777 == 0o1777  # like /tmp: nobody removes another's lock file
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="the kernel's lock table is Linux's")
+def test_who_holds_a_claim_is_read_without_touching_the_lock(tmp_path):
+    folder = tmp_path / "claims"
+    ours, other = GpuClaims(folder), GpuClaims(folder)
+    key, idle = claim_key("GPU-fake-0", 0), claim_key("GPU-fake-1", 1)
+    assert claim_holders(folder) == {}  # no folder yet: nothing claimed
+    assert ours.hold(key) and other.hold(idle)
+    other.let_go(idle)
+    for _ in range(3):  # reading often never lets another workspace in
+        assert claim_holders(folder) == {key: os.getpid()}
+        assert not GpuClaims(folder).hold(key)
+    ours.let_go(key)
+    assert claim_holders(folder) == {}
 
 
 def test_the_console_run_table_says_why_a_queued_run_waits():

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from fertui.scheduler.gpu_claims import DIR_ENV
 from fertui.store import Store
 from fertui.tui.app import make_app
 from fertui.tui.screens.alerts import AlertsScreen
@@ -196,6 +203,48 @@ async def test_gpus_screen_without_gpu_shows_host(filled_ws):
             return str(app.screen.query_one("#gpus-head").render())
 
         await wait_until(pilot, lambda: "CPU" in head() or "GPU(s)" in head(), what="the probe")
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="claims are read from Linux's lock table")
+async def test_gpus_screen_names_a_gpu_another_workspace_claimed(filled_ws, tmp_path, monkeypatch):
+    """A GPU held by another fertui workspace (no process of its own on it yet) says so, which
+    is why this workspace's queue leaves it alone."""
+    state = tmp_path / "nvml.json"
+    gpus = [{"name": "H100", "uuid": f"GPU-fake-{i}", "total_mb": 81920, "processes": []} for i in (0, 1)]
+    state.write_text(json.dumps({"gpus": gpus}))
+    monkeypatch.setenv("FAKE_NVML_STATE", str(state))
+    monkeypatch.setenv(DIR_ENV, str(tmp_path / "claims"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "fake_nvml"))
+    monkeypatch.delitem(sys.modules, "pynvml", raising=False)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", CLAIM_GPU_1],
+        env={**os.environ, DIR_ENV: str(tmp_path / "claims")},
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        app = make_app(filled_ws, start_daemon=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            await pilot.press("8")
+            table = app.screen.query_one(KeyedTable)
+
+            def runs_cells():
+                return [str(table.get_row_at(i)[-1]) for i in range(table.row_count)] if table.row_count else None
+
+            await wait_until(pilot, runs_cells, what="the GPU rows")
+            cells = runs_cells()
+            assert cells[0] == ""
+            assert f"fertui (pid {holder.pid})" in cells[1] and cells[1].startswith("claimed by ")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+CLAIM_GPU_1 = (
+    "import time; from fertui.scheduler.gpu_claims import GpuClaims, claim_key\n"
+    "assert GpuClaims().hold(claim_key('GPU-fake-1', 1)); print('held', flush=True); time.sleep(300)"
+)
 
 
 async def test_quit_leaves_store_untouched(filled_ws):

@@ -56,11 +56,15 @@ class GpusScreen(ConsoleScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="gpus")
     def _probe(self) -> None:
-        from fertui.tui.system import HostProbe, probe_gpus, run_of_pid
+        from fertui.scheduler.daemon import daemon_status
+        from fertui.scheduler.gpu_claims import claim_holders, claim_key
+        from fertui.tui.system import HostProbe, claimed_by, probe_gpus, run_of_pid
 
         running = [r for r in self.app.runs.values() if r.get("status") == "running"]
         gpus = probe_gpus()
         if gpus is not None:
+            claims = claim_holders()
+            ours = {(daemon_status(self.app.ws) or {}).get("pid")} | {r.get("pid") for r in running}
             rows = []
             for g in gpus:
                 holders = {run["id"]: run for pid in g.pids if (run := run_of_pid(pid, running))}
@@ -68,6 +72,9 @@ class GpusScreen(ConsoleScreen):
                 who = ", ".join(f"{rid} {middle_cut(r.get('name') or '', 20)}" for rid, r in holders.items())
                 if others > 0:
                     who += f"{' + ' if who else ''}{others} other process{'es' if others > 1 else ''}"
+                claimant = claims.get(claim_key(g.uuid, g.index))
+                if claimant is not None and claimant not in ours and not holders:
+                    who += f"{' · ' if who else ''}{claimed_by(claimant)}"  # why our queue skips it
                 rows.append(
                     (
                         str(g.index),
