@@ -57,6 +57,7 @@ ALERT_STATES = ("failed", "oom", "lost", "nan")
 DISK_CHECK_EVERY_S = 60.0
 GPU_LOOK_EVERY_S = 30.0  # NVML per look: cheap, but a stall is minutes long
 STUCK_RETRY_S = 5.0  # a full disk or a damaged store file: how often to try again
+QUICK_END_S = 0.05  # how long a tick waits for an ended job's last reads before moving on
 
 
 @dataclass
@@ -67,6 +68,19 @@ class Tracked:
     ingest: RunIngest
     alerted: set = field(default_factory=set)  # alert kinds already raised (one NaN alert, not one per step)
     activity: Activity = field(default_factory=Activity)
+    ending: Ending | None = None  # the job has exited; its output is still being read to the end
+
+
+@dataclass
+class Ending:
+    """A job that exited, its remaining output being read to the end in a thread: 100,000
+    lines took ~14 s on a loaded machine, and read in the loop they held up every other run's
+    NaN stop, the queue and cancels. The reads' results are acted on in the loop, once all are in."""
+
+    record: dict | None  # its exit record (None: it vanished)
+    reads: list[tuple[list[Happening], bool]] = field(default_factory=list)
+    error: BaseException | None = None
+    thread: threading.Thread | None = None
 
 
 class Scheduler:
@@ -112,8 +126,8 @@ class Scheduler:
         tracked = self._track(run, run.get("slot") or "?", adopted=True)
         if self.executor.adopt(run):
             log.info("%s adopted (pid %s on %s)", run["id"], run.get("pid"), run.get("slot"))
-        else:
-            self._close(tracked, self.executor.read_exit(run, tracked.run_dir))
+        else:  # it ended while nobody watched: read it to the end over the next ticks, then close
+            self._begin_ending(tracked, self.executor.read_exit(run, tracked.run_dir))
 
     # ---- the loop ---------------------------------------------------------------------
     def serve(
@@ -172,12 +186,17 @@ class Scheduler:
                 self.pending.pop(run_id, None)
                 continue
             tracked.run = doc
-            changed = self._ingest(tracked)
-            self._watch_activity(tracked, changed)
-            state = self.executor.poll(doc)
-            if state in ("exited", "vanished"):
-                record = self.executor.read_exit(doc, tracked.run_dir) if state == "exited" else None
-                self._close(tracked, record)
+            if tracked.ending is None:
+                changed = self._ingest(tracked)
+                self._watch_activity(tracked, changed)
+                state = self.executor.poll(doc)
+                if state not in ("exited", "vanished"):
+                    continue
+                self._begin_ending(
+                    tracked, self.executor.read_exit(doc, tracked.run_dir) if state == "exited" else None
+                )
+            if self._read_ending(tracked):
+                self._close(tracked, tracked.ending.record)
         if self.queue == "active":
             self._start_queued()
         if self.pool.gpu_mode:  # also while paused: a GPU whose jobs ended goes back to the lab
@@ -423,11 +442,36 @@ class Scheduler:
         self._act(tracked, happenings, changed)
         return changed
 
-    def _ingest_to_end(self, tracked: Tracked) -> None:
-        """All of an ended job's output, however far behind the reads were (a burst of output
-        before the exit, a daemon that was down): a run is closed only after this."""
-        for happenings, changed in tracked.ingest.read_to_end():
+    def _begin_ending(self, tracked: Tracked, record: dict | None) -> None:
+        """The job exited: read its output to the end (a burst before the exit, a daemon that was
+        down) in a thread; the run is closed once that is done (``_read_ending``, ``_close``).
+        Nothing else touches TRACKED's ingest meanwhile: the loop skips a run that is ending."""
+        ending = tracked.ending = Ending(record)
+
+        def read_to_end() -> None:
+            try:
+                ending.reads.extend(tracked.ingest.read_to_end())
+            except BaseException as exc:  # raised in the loop, as if it had read there
+                ending.error = exc
+            finally:
+                if self._wake:
+                    self._wake.poke()
+
+        ending.thread = threading.Thread(target=read_to_end, name=f"ending-{tracked.run['id']}", daemon=True)
+        ending.thread.start()
+
+    def _read_ending(self, tracked: Tracked) -> bool:
+        """True once an ended job's output is all read and acted on; False while it is read."""
+        ending = tracked.ending
+        ending.thread.join(QUICK_END_S)  # most jobs leave little unread: close them in this tick
+        if ending.thread.is_alive():
+            return False
+        if ending.error is not None:
+            tracked.ending = None  # the next tick polls the job again and reads on from here
+            raise ending.error
+        for happenings, changed in ending.reads:
             self._act(tracked, happenings, changed, ended=True)
+        return True
 
     def _act(self, tracked: Tracked, happenings: list[Happening], changed: bool, ended: bool = False) -> None:
         """Queue the summary for the store and answer what happened: alerts, NaN stops, Optuna's
@@ -504,8 +548,8 @@ class Scheduler:
 
     # ---- ending -----------------------------------------------------------------------
     def _close(self, tracked: Tracked, record: dict | None) -> None:
+        """Record how RUN ended; its output has been read to the end (``_read_ending``)."""
         run = tracked.run
-        self._ingest_to_end(tracked)
         if record and record.get("requeue") and self._requeue_in_place(tracked, record):
             return
         lost = lost_reason(tracked.run, record)
