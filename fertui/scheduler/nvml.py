@@ -1,4 +1,5 @@
-"""What NVML says about each GPU: memory, utilisation and the processes on it (scheduler side).
+"""What NVML says about each GPU: memory, utilisation and the processes on it; the one reader,
+for the scheduler's placement and the console's GPUs screen.
 
 ``FERTUI_FAKE_GPUS=N`` pretends the machine has N idle GPUs, so GPU scheduling runs on a
 machine without one; tests of NVML itself put a fake ``pynvml`` module on PYTHONPATH.
@@ -27,6 +28,8 @@ class GpuInfo:
     uuid: str = ""  # stable across workspaces: the key of its machine-wide claim
     utilization: int | None = None  # percent, as NVML samples it
     processes: tuple[GpuProcess, ...] = field(default_factory=tuple)
+    temp_c: int | None = None  # for the console's GPUs screen
+    power_w: float | None = None
 
     @property
     def used_mb(self) -> int:
@@ -74,6 +77,8 @@ def _probe(pynvml, index: int) -> GpuInfo:
         uuid=_optional(lambda: _text(pynvml.nvmlDeviceGetUUID(handle))) or "",
         utilization=util,
         processes=tuple(processes.values()),
+        temp_c=_optional(lambda: int(pynvml.nvmlDeviceGetTemperature(handle, pynvml.NVML_TEMPERATURE_GPU))),
+        power_w=_optional(lambda: pynvml.nvmlDeviceGetPowerUsage(handle) / 1000.0),
     )
 
 

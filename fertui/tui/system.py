@@ -3,72 +3,15 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 import psutil
 
-
-@dataclass
-class GpuInfo:
-    index: int
-    name: str
-    util: float | None
-    mem_used_mb: float
-    mem_total_mb: float
-    temp_c: float | None
-    power_w: float | None
-    pids: list[int] = field(default_factory=list)
-    uuid: str = ""  # names the GPU's machine-wide claim (fertui.scheduler.gpu_claims)
+from fertui.scheduler.nvml import GpuInfo, gpu_inventory, process_owner
 
 
 def probe_gpus() -> list[GpuInfo] | None:
-    """Every GPU NVML sees, or None when there is no driver or no GPU."""
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-    except Exception:  # no library, no driver: a CPU machine
-        return None
-    try:
-        gpus = []
-        for i in range(pynvml.nvmlDeviceGetCount()):
-            h = pynvml.nvmlDeviceGetHandleByIndex(i)
-            mem = pynvml.nvmlDeviceGetMemoryInfo(h)
-            gpus.append(
-                GpuInfo(
-                    index=i,
-                    name=_safe(lambda h=h: _text(pynvml.nvmlDeviceGetName(h))) or "GPU",
-                    util=_safe(lambda h=h: pynvml.nvmlDeviceGetUtilizationRates(h).gpu),
-                    mem_used_mb=mem.used / 2**20,
-                    mem_total_mb=mem.total / 2**20,
-                    temp_c=_safe(lambda h=h: pynvml.nvmlDeviceGetTemperature(h, pynvml.NVML_TEMPERATURE_GPU)),
-                    power_w=_safe(lambda h=h: pynvml.nvmlDeviceGetPowerUsage(h) / 1000.0),
-                    pids=_gpu_pids(pynvml, h),
-                    uuid=_safe(lambda h=h: _text(pynvml.nvmlDeviceGetUUID(h))) or "",
-                )
-            )
-        return gpus or None
-    finally:
-        pynvml.nvmlShutdown()
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _safe(fn):
-    try:
-        return fn()
-    except Exception:  # a field this GPU or driver does not report
-        return None
-
-
-def _gpu_pids(pynvml, handle) -> list[int]:
-    pids: list[int] = []
-    for getter in ("nvmlDeviceGetComputeRunningProcesses", "nvmlDeviceGetGraphicsRunningProcesses"):
-        procs = _safe(lambda getter=getter: getattr(pynvml, getter)(handle)) or []
-        pids += [p.pid for p in procs if p.pid not in pids]
-    return pids
+    """Every GPU NVML sees, or None on a machine without one (then the screen shows the host)."""
+    return gpu_inventory() or None
 
 
 def run_of_pid(pid: int, runs: list[dict]) -> dict | None:
@@ -131,8 +74,5 @@ class HostProbe:
 def claimed_by(pid: int) -> str:
     """Who holds a GPU claim another workspace took: "user's fertui (pid N)" when the process is
     visible, else the pid alone (it ended, and its jobs keep the claim)."""
-    try:
-        user = psutil.Process(pid).username()
-    except (psutil.Error, KeyError):  # gone, hidden (hidepid), or a uid without a name
-        return f"claimed by fertui pid {pid}"
-    return f"claimed by {user}'s fertui (pid {pid})"
+    user = process_owner(pid)
+    return f"claimed by {user}'s fertui (pid {pid})" if user else f"claimed by fertui pid {pid}"

@@ -51,7 +51,7 @@ def test_cells_and_filter():
 
 def test_no_gpu_here_means_none_not_an_error():
     gpus = probe_gpus()
-    assert gpus is None or all(g.mem_total_mb > 0 for g in gpus)
+    assert gpus is None or all(g.total_mb > 0 for g in gpus)
 
 
 def test_a_process_deep_in_a_job_is_joined_to_its_run():

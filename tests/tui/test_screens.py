@@ -210,8 +210,6 @@ async def test_gpus_screen_names_a_gpu_another_workspace_claimed(filled_ws, tmp_
     """A GPU held by another fertui workspace (no process of its own on it yet) says so, which
     is why this workspace's queue leaves it alone."""
     state = tmp_path / "nvml.json"
-    gpus = [{"name": "H100", "uuid": f"GPU-fake-{i}", "total_mb": 81920, "processes": []} for i in (0, 1)]
-    state.write_text(json.dumps({"gpus": gpus}))
     monkeypatch.setenv("FAKE_NVML_STATE", str(state))
     monkeypatch.setenv(DIR_ENV, str(tmp_path / "claims"))
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "fake_nvml"))
@@ -223,6 +221,9 @@ async def test_gpus_screen_names_a_gpu_another_workspace_claimed(filled_ws, tmp_
     )
     try:
         assert holder.stdout.readline().strip() == b"held"
+        gpus = [{"name": "H100", "uuid": f"GPU-fake-{i}", "total_mb": 81920, "processes": []} for i in (0, 1)]
+        gpus[0]["processes"] = [{"pid": holder.pid, "used_mb": 500}]  # a process outside any run
+        state.write_text(json.dumps({"gpus": gpus}))
         app = make_app(filled_ws, start_daemon=False)
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot)
@@ -234,7 +235,7 @@ async def test_gpus_screen_names_a_gpu_another_workspace_claimed(filled_ws, tmp_
 
             await wait_until(pilot, runs_cells, what="the GPU rows")
             cells = runs_cells()
-            assert cells[0] == ""
+            assert cells[0] == "1 other process"
             assert f"fertui (pid {holder.pid})" in cells[1] and cells[1].startswith("claimed by ")
     finally:
         holder.kill()

@@ -67,8 +67,9 @@ class GpusScreen(ConsoleScreen):
             ours = {(daemon_status(self.app.ws) or {}).get("pid")} | {r.get("pid") for r in running}
             rows = []
             for g in gpus:
-                holders = {run["id"]: run for pid in g.pids if (run := run_of_pid(pid, running))}
-                others = len(g.pids) - len(holders)
+                owners = [run_of_pid(p.pid, running) for p in g.processes]  # a run may have several
+                holders = {run["id"]: run for run in owners if run}
+                others = owners.count(None)
                 who = ", ".join(f"{rid} {middle_cut(r.get('name') or '', 20)}" for rid, r in holders.items())
                 if others > 0:
                     who += f"{' + ' if who else ''}{others} other process{'es' if others > 1 else ''}"
@@ -81,8 +82,8 @@ class GpusScreen(ConsoleScreen):
                         (
                             str(g.index),
                             g.name,
-                            fmt_num(g.util),
-                            f"{g.mem_used_mb:.0f}/{g.mem_total_mb:.0f}",
+                            fmt_num(g.utilization),
+                            f"{g.used_mb}/{g.total_mb}",
                             fmt_num(g.temp_c),
                             fmt_num(round(g.power_w)) if g.power_w is not None else "",
                             who,
