@@ -3,7 +3,8 @@ effect of interest, and a two-way ANOVA for a pair of knobs (does weight decay d
 
 TOST: for every pair of the knob's values, the mean difference over the cells of the other axes
 where both ran (paired by cell, seeds averaged; with a single such cell, the seeds themselves,
-Welch), with its 90 % t interval. The knob has "no effect larger than E" when every pair's
+Welch), with its 90 % t interval; the cells' spread is never taken below what the seed noise
+alone gives them, so tied differences do not make a zero-width interval. The knob has "no effect larger than E" when every pair's
 90 % interval lies inside ±E: each pair is then a pair of one-sided 5 % tests that reject
 "|difference| >= E", and requiring all pairs is an intersection–union test, valid at 5 %
 without a multiplicity correction.
@@ -52,13 +53,21 @@ class Equivalence:
         )
 
 
-def _t_interval(values: list[float]) -> tuple[float, float | None, float | None]:
+def _t_interval(values: list[float], seed_var: float = 0.0) -> tuple[float, float | None, float | None]:
+    """The paired t interval over cell differences VALUES. Their spread holds the seed noise and
+    any interaction, but two or three cell differences of test-image counts tie easily: their
+    SD is then taken as at least the seed noise's part, SEED_VAR (the variance of one cell's
+    difference from the seeds alone), and a spread of exactly 0 with nothing to floor it gives
+    no interval rather than a zero-width one."""
     from scipy import stats
 
     mean = statistics.fmean(values)
     if len(values) < 2:
         return mean, None, None
-    half = stats.t.ppf(0.5 + TOST_LEVEL / 2, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+    sd = max(statistics.stdev(values), math.sqrt(seed_var))
+    if sd == 0:
+        return mean, None, None
+    half = stats.t.ppf(0.5 + TOST_LEVEL / 2, len(values) - 1) * sd / math.sqrt(len(values))
     return mean, mean - half, mean + half
 
 
@@ -70,8 +79,8 @@ def _welch(a: list[float], b: list[float]) -> tuple[float, float | None, float |
         return diff, None, None
     va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
     se = math.sqrt(va + vb)
-    if se == 0:
-        return diff, diff, diff
+    if se == 0:  # every seed gave the same value: nothing measures the noise
+        return diff, None, None
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     half = stats.t.ppf(0.5 + TOST_LEVEL / 2, df) * se
     return diff, diff - half, diff + half
@@ -85,11 +94,15 @@ def equivalence(key: str, axes: list[str], observations: list[Observation], effe
         if o.value is not None:
             cells[tuple(repr(o.cell.get(k)) for k in others)][o.cell.get(key)].append(o.value)
     values = sorted({v for by_value in cells.values() for v in by_value}, key=_order)
+    seed_var = _pooled_seed_variance([seeds for by_value in cells.values() for seeds in by_value.values()])
     pairs = []
     for a, b in combinations(values, 2):
         matched = [(by_value[a], by_value[b]) for by_value in cells.values() if a in by_value and b in by_value]
         if len(matched) >= 2:
-            diff, low, high = _t_interval([statistics.fmean(y) - statistics.fmean(x) for x, y in matched])
+            diff, low, high = _t_interval(
+                [statistics.fmean(y) - statistics.fmean(x) for x, y in matched],
+                seed_var * statistics.fmean(1 / len(x) + 1 / len(y) for x, y in matched),
+            )
         elif matched:
             diff, low, high = _welch(*matched[0])
         else:
@@ -100,6 +113,12 @@ def equivalence(key: str, axes: list[str], observations: list[Observation], effe
             )
         )
     return Equivalence(key, effect, pairs)
+
+
+def _pooled_seed_variance(groups: list[list[float]]) -> float:
+    """The seed variance pooled over every cell with two or more seeds; 0 without any."""
+    df = sum(len(g) - 1 for g in groups if len(g) >= 2)
+    return sum((len(g) - 1) * statistics.variance(g) for g in groups if len(g) >= 2) / df if df else 0.0
 
 
 def _order(value: Any) -> tuple:

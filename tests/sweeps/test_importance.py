@@ -8,6 +8,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
@@ -93,3 +94,22 @@ def test_a_bad_anova_key_is_one_clear_line(space):
         app, ["--workspace", str(space.root), "importance", "LrOnly", "--anova", "optim.lr,model.depth"]
     )
     assert out.exit_code == 2 and "--anova: model.depth is not an axis of sweep 'LrOnly'" in out.output
+
+
+def test_tied_cell_differences_never_make_a_zero_width_tost_interval():
+    from fertui.sweeps.equivalence import equivalence
+    from fertui.sweeps.results import Observation
+
+    # Two LRs; the model's B - A difference is exactly +0.16 at both (ties are common with
+    # counts of test images), while the seeds vary by ~0.2 inside every cell.
+    values = {(1e-3, "a"): [60.0, 60.2, 59.8], (1e-3, "b"): [60.16, 60.36, 59.96]}
+    values |= {(2e-3, "a"): [58.0, 58.3, 57.7], (2e-3, "b"): [58.16, 58.46, 57.86]}
+    observations = [
+        Observation(f"{i:05d}", "run", "done", {"optim.lr": lr, "model.name": name}, seed, v)
+        for i, ((lr, name), seeds) in enumerate(values.items())
+        for seed, v in enumerate(seeds)
+    ]
+    eq = equivalence("model.name", ["optim.lr", "model.name"], observations, effect=0.5)
+    (pair,) = eq.pairs
+    assert pair.diff == pytest.approx(0.16) and pair.high - pair.low > 0.3
+    assert not eq.equivalent  # two cells and seed sd ~0.2 cannot rule out 0.5 points

@@ -121,3 +121,15 @@ def test_simulation_power_figure_matches_the_simulated_power_at_the_stated_effec
     at_truth = procedure_power(effect, sigma**2, tau**2, 2 / 3, 5)
     assert abs(at_truth - rejected) <= 0.05, (at_truth, rejected)
     assert abs(float(np.median(printed)) - rejected) <= 0.10, (np.median(printed), rejected)
+
+
+def test_tied_differences_still_give_an_interval_of_some_width():
+    # Two LRs whose B - A differences tie exactly (accuracies are counts of test images): the
+    # Knapp-Hartung spread is 0, and the interval must not collapse onto the estimate.
+    values = [
+        PairedValue((60.0, 60.2, 59.8), (60.16, 60.36, 59.96)),
+        PairedValue((58.0, 58.3, 57.7), (58.16, 58.46, 57.86)),
+    ]
+    fit = fit_difference(values)
+    assert fit.reml and fit.estimate == pytest.approx(0.16)
+    assert fit.high - fit.low > fit.model_se
