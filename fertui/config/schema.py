@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fertui.metrics import DEFAULT_DIRECTION, DEFAULT_OBJECTIVE, Direction
+from fertui.metrics import DEFAULT_OBJECTIVE, Direction
 
 Check = Callable[[Any], str | None]  # returns what was expected, or None when the value is fine
 
@@ -357,9 +357,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "objective": Field("str", DEFAULT_OBJECTIVE, help="the metric the sweep is judged by"),
         "direction": Field(
             "str",
-            DEFAULT_DIRECTION.value,
-            one_of(*(d.value for d in Direction)),
-            help="whether the objective is maximized or minimized",
+            "",
+            one_of("", *(d.value for d in Direction)),
+            help='whether the objective is maximized or minimized; "" = by its name (a loss, err, nll, '
+            "mse, mae or perplexity is minimized, anything else maximized: fertui.metrics)",
         ),
         "seeds": Field("list[int]", [0], help="replicates: each cell runs once per seed"),
         "budget": Field("int", 0, at_least(0), help="runs for tpe/random; 0 = grid size"),

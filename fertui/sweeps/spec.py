@@ -12,7 +12,7 @@ from typing import Any
 from fertui.config import RunConfig, flatten_free
 from fertui.config.loader import validate_tree
 from fertui.errors import UserError
-from fertui.metrics import Direction, Objective, direction_of
+from fertui.metrics import Direction, Objective, direction_of, name_direction
 from fertui.records import objective_doc
 from fertui.run_docs import run_doc
 from fertui.store import Store
@@ -155,7 +155,7 @@ def spec_from_config(cfg: RunConfig) -> SweepSpec:
         name=name,
         strategy=sweep["strategy"],
         objective=sweep["objective"],
-        direction=sweep["direction"],
+        direction=sweep["direction"] or name_direction(sweep["objective"]).value,  # decided once, kept
         seeds=list(sweep["seeds"]) or [cfg.data["run"]["seed"]],
         budget=sweep["budget"],
         axes=axes,

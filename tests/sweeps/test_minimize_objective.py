@@ -55,3 +55,22 @@ def test_a_minimized_objective_shows_its_minimum_in_ls_show_board_and_the_record
     assert board["best"]["mean"] == 0.2 and board["maximize"] is False
     trial = space.study("Err").trials[0]
     assert trial.value == 0.2
+
+
+def test_a_loss_objective_without_a_direction_is_minimized_by_its_name(space):
+    """`direction` left out: the metric's name decides (a loss is minimized), once, at `add`;
+    the sweep record, the board and the Optuna study all keep that decision."""
+    (space.root / "fertui.toml").write_text("[scheduler]\ncpu_slots = 1\n")
+    space.config(
+        "loss.toml",
+        ERR_SWEEP.replace('objective = "val/err"\n    direction = "minimize"', 'objective = "val/loss"')
+        .replace('"val/err"', '"val/loss"')
+        .replace('name = "Err"', 'name = "Loss"'),
+    )
+    cli(space, "run", "loss.toml")
+    (run,) = space.runs("Loss")
+    assert run["status"] == "done", run
+    assert "val/loss (min)" in cli(space, "sweeps")
+    board = json.loads(cli(space, "board", "Loss", "--format", "json"))
+    assert board["best"]["mean"] == 0.2 and board["maximize"] is False
+    assert space.study("Loss").direction.name == "MINIMIZE"
