@@ -63,6 +63,12 @@ NOT_PART_OF_A_CELL = frozenset(
 )
 
 
+def _bookkeeping(key: str) -> bool:
+    """KEY, or the table it lies in (a flat config spells job.env.CUDA_LAUNCH_BLOCKING and
+    job.metrics_direction.val/margin out in full), is in NOT_PART_OF_A_CELL."""
+    return any(key == k or key.startswith(k + ".") for k in NOT_PART_OF_A_CELL)
+
+
 def _default(key: str) -> Any:
     found = field_for(key)
     return found.default if found is not None else None
@@ -73,7 +79,7 @@ def config_differences(base: dict[str, Any], other: dict[str, Any], axes: set[st
     OTHER's values; a key one side lacks counts as its schema default (a newer key)."""
     out = []
     for key in sorted(set(base) | set(other)):
-        if key in axes or key in NOT_PART_OF_A_CELL:
+        if key in axes or _bookkeeping(key):
             continue
         mine, theirs = base.get(key, _default(key)), other.get(key, _default(key))
         if mine != theirs:

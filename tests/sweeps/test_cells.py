@@ -60,6 +60,19 @@ def test_a_set_of_a_key_outside_the_axes_on_an_existing_sweep_is_refused_in_one_
     assert len(space.runs("DepthLR_epochs2")) == 6 and len(space.runs("DepthLR")) == 6
 
 
+def test_a_capture_or_environment_table_is_no_other_experiment(space):
+    # Tables a flat config spells out key by key: how output is read, the job's environment.
+    space.config("DepthLR.toml", DEPTH_LR)
+    assert cli(space, "add", "DepthLR.toml").exit_code == 0
+    for setting in (
+        'job.metrics_direction={"val/margin" = "minimize"}',
+        'job.env={CUBLAS_WORKSPACE_CONFIG = ":4096:8"}',
+    ):
+        result = cli(space, "add", "DepthLR.toml", "--set", setting)
+        assert result.exit_code == 0, result.output
+    assert len(space.runs("DepthLR")) == 18  # each add queued the grid again, in the same cells
+
+
 def test_with_force_the_other_setting_makes_its_own_cells_and_the_board_shows_the_split(space):
     space.config("DepthLR.toml", DEPTH_LR)
     cli(space, "add", "DepthLR.toml")
