@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from fertui.errors import DiskFull
+from fertui.events import EVENTS_FILE
 from fertui.report import EXIT_NAN, EXIT_OOM
 from fertui.terminal_text import printable
 
@@ -51,6 +52,17 @@ def recorded_stop(run_dir: Path) -> dict | None:
     return stop if isinstance(stop, dict) and isinstance(stop.get("reason"), str) else None
 
 
+def _reported_events(run_dir: Path) -> bool:
+    try:
+        return (run_dir / EVENTS_FILE).stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _oom_in(tail: str) -> bool:
+    return any(marker in tail.lower() for marker in OOM_MARKERS)
+
+
 def classify(
     run: dict, exit_record: dict | None, run_dir: Path, *, nan_seen: bool = False, oom_seen: bool = False
 ) -> dict:
@@ -60,6 +72,9 @@ def classify(
     fields = {"exit_code": code, "signal": sig, "ended": record.get("ended") or time.time()}
     stop = run.get("stop_requested")
     tail = log_tail(run_dir / "stdout.log")
+    # Exit codes 3 and 4 mean NaN and OOM for fertui's own jobs and for jobs that report through
+    # fertui.report (they may exit with its EXIT_NAN / EXIT_OOM); any other program may exit 3.
+    fertui_codes = run.get("kind") in ("train", "bench") or _reported_events(run_dir)
     if stop in ("pruned", "nan"):
         status = stop
     elif stop == "cancel":
@@ -69,9 +84,9 @@ def classify(
         fields["error"] = "the job vanished without an exit record (machine or wrapper crash?)"
     elif code == 0:
         status = "done"
-    elif code == EXIT_NAN or nan_seen:
+    elif (code == EXIT_NAN and fertui_codes) or nan_seen:
         status = "nan"
-    elif code == EXIT_OOM or oom_seen or any(m in tail.lower() for m in OOM_MARKERS):
+    elif (code == EXIT_OOM and fertui_codes) or record.get("oom") or oom_seen or _oom_in(tail):
         status = "oom"
     else:
         status = "failed"

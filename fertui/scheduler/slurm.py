@@ -145,6 +145,7 @@ class SlurmExecutor(Executor):
             record["error"] = f"Slurm job {job_id}: {STATE_WORDS[state]}"
         elif state == "OUT_OF_MEMORY":
             record["exit_code"], record["error"] = EXIT_OOM, f"Slurm job {job_id}: {STATE_WORDS[state]}"
+            record["oom"] = True  # Slurm's word, whatever the job's kind (fertui.scheduler.outcome)
         elif state in ("CANCELLED", "DEADLINE") and record.get("exit_code") in (0, None):
             # Stopped by Slurm or by hand (not through fertui): never report that as success.
             record["exit_code"] = record.get("exit_code") or 1

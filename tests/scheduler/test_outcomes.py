@@ -37,7 +37,8 @@ def test_nan_loss_stops_the_job_marks_nan_with_step_and_next_job_starts(jobs):
 
 def test_failure_keeps_log_tail_and_alerts_oom_by_exit_code_and_by_log(jobs):
     failed = jobs.add("import sys; print('loading data'); print('ValueError: bad shape', file=sys.stderr); sys.exit(7)")
-    oom_code = jobs.add("import sys; sys.exit(4)")
+    oom_code = jobs.add("import fertui.report as r, sys; r.log({'train/loss': 1.0}, step=0); sys.exit(r.EXIT_OOM)")
+    plain_three = jobs.add("import sys; sys.exit(3)")  # any program may exit 3: no NaN without fertui's word
     oom_text = jobs.add("raise MemoryError('CUDA out of memory. Tried to allocate 2.00 GiB')")
     result = CliRunner().invoke(app, ["--workspace", str(jobs.root), "run"])
     assert result.exit_code == 1
@@ -45,8 +46,9 @@ def test_failure_keeps_log_tail_and_alerts_oom_by_exit_code_and_by_log(jobs):
     assert run["status"] == "failed" and run["exit_code"] == 7
     assert "ValueError: bad shape" in run["error"] and "loading data" in run["error"]
     assert jobs.status(oom_code) == "oom" and jobs.status(oom_text) == "oom"
+    assert jobs.status(plain_three) == "failed" and "exit code 3" in jobs.run(plain_three)["error"]
     kinds = sorted(a["kind"] for a in jobs.store.alerts())
-    assert kinds == ["failed", "oom", "oom"]
+    assert kinds == ["failed", "failed", "oom", "oom"]
     assert "ValueError: bad shape" in result.output
 
 
