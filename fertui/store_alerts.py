@@ -46,7 +46,7 @@ def archive_overflow(alerts: dict[str, dict], folder: Path) -> None:
     for month, moved in sorted(by_month.items()):
         path = folder / f"{month}.json"
         try:
-            kept = read_json_file(path).get("alerts", {})
+            kept = read_json_file(path, "alerts").get("alerts", {})
         except UserError:  # a damaged archive must never block a store write: set it aside
             set_aside(path)
             kept = {}
@@ -63,7 +63,7 @@ def archived_alerts(folder: Path) -> list[dict]:
     rows: dict[int, dict] = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            archived = read_json_file(path).get("alerts", {})
+            archived = read_json_file(path, "alerts").get("alerts", {})
         except UserError:  # damaged: the next archive write sets it aside
             continue
         for k, v in archived.items():

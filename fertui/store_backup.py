@@ -48,27 +48,29 @@ def damaged(path: Path, what: str) -> StoreDamaged:
     return StoreDamaged(f"{path}: the store {what}; {hint}")
 
 
-def parse_store_text(path: Path, text: str) -> dict[str, Any]:
-    """TEXT (the content of store file PATH) as tables, or StoreDamaged saying what is wrong."""
+def parse_store_text(path: Path, text: str, table: str | None = "runs") -> dict[str, Any]:
+    """TEXT (the content of store file PATH, which must hold TABLE) as tables, or StoreDamaged
+    saying what is wrong."""
     if not text.strip():  # fertui never writes an empty store: this one was truncated
         raise damaged(path, f"is empty ({len(text)} bytes)")
     try:
         tables = loads(text)
     except (ValueError, RecursionError) as exc:
         raise damaged(path, f"is not valid JSON ({exc})") from None
-    problem = shape_problem(tables)
+    problem = shape_problem(tables, table)
     if problem:
         raise damaged(path, f"has the wrong shape ({problem})")
     return tables
 
 
-def read_json_file(path: Path) -> dict[str, Any]:
-    """A store file's tables ({} when it does not exist), or StoreDamaged naming the way out."""
+def read_json_file(path: Path, table: str | None = "runs") -> dict[str, Any]:
+    """A store file's tables ({} when it does not exist), or StoreDamaged naming the way out.
+    TABLE: the one it must hold (runs, for the hot file and the partitions)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    return parse_store_text(path, text)
+    return parse_store_text(path, text, table)
 
 
 def good_backup(path: Path) -> tuple[str, dict] | None:
@@ -81,7 +83,7 @@ def good_backup(path: Path) -> tuple[str, dict] | None:
     problem = None
     try:
         tables = loads(text) if text.strip() else None
-        problem = shape_problem(tables)
+        problem = shape_problem(tables, "runs")
     except (ValueError, RecursionError):
         problem = "unparsable"
     return None if problem else (text, tables)

@@ -14,10 +14,14 @@ import json
 from typing import Any
 
 
-def shape_problem(data: Any) -> str | None:
-    """What is wrong with DATA as a store file's tables, or None when it is well formed."""
+def shape_problem(data: Any, table: str | None = None) -> str | None:
+    """What is wrong with DATA as a store file's tables, or None when it is well formed. TABLE:
+    the table the file must hold (fertui writes it even when it is empty: a hot file or partition
+    of ``{}`` was overwritten, and reading it as empty would hide every run it held)."""
     if not isinstance(data, dict):
         return f"{type_name(data)}, not an object of tables"
+    if table is not None and table not in data:
+        return f"no {table!r} table"
     for table, docs in data.items():
         if not isinstance(docs, dict):
             return f"table {table!r} is {type_name(docs)}, not an object of documents by number"

@@ -20,7 +20,7 @@ from fertui.store import Store
 from fertui.store_backup import backup_path
 from tests.waiting import wait_for
 
-WRONG_SHAPES = ["null", "[]", '{"runs": []}', '{"runs": {"1": "x"}}', '{"runs": {"x": {}}}', '"text"']
+WRONG_SHAPES = ["null", "[]", "{}", '{"runs": []}', '{"runs": {"1": "x"}}', '{"runs": {"x": {}}}', '"text"']
 
 
 def cli(root, *args):
