@@ -6,29 +6,37 @@ Configured once in ``fertui.toml``::
     urls = ["ntfy://my-topic", "mailto://me:pw@example.org"]   # any Apprise URL
     on = ["nan", "failed", "stalled", "sweep_done", "disk"]     # the default
     command = ["notify-send", "{title}", "{body}"]              # optional shell hook
-    quiet_hours = "23:00-07:00"                                 # optional: held, then one digest
+    quiet_hours = "23:00-07:00"                                 # optional: held, then sent
     group_s = 20                                                # events grouped this long
 
 The scheduler posts every alert it raises; the ``Notifier`` keeps those whose kind is wanted,
 waits ``group_s`` so that a burst (36 failures of one sweep) becomes one message per sweep and
 kind, and sends from its own thread. Sending goes through Apprise (e-mail, Slack, Telegram, ntfy,
 Feishu/DingTalk, webhooks …) and the optional command; a target that fails is logged to
-runs/daemon.log and never slows or stops the scheduler.
+runs/daemon.log and never slows or stops the scheduler. What quiet hours hold is kept in
+runs/notify-held.json, so it outlives the scheduler that held it (``fertui run`` stops as soon as
+its queue drains, at 2 a.m. too); the next Notifier of the workspace sends it after quiet hours.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import subprocess
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from fertui.errors import ConfigError
+from fertui.atomicio import atomic_write_text
+from fertui.errors import ConfigError, DiskFull
+
+if TYPE_CHECKING:
+    from fertui.workspace import Workspace
 
 log = logging.getLogger("fertui.scheduler")
 
@@ -50,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "group_s": 20.0,
 }
 COMMAND_TIMEOUT_S = 30
+HELD_FILE = "notify-held.json"  # in runs/: what quiet hours hold, past the process that held it
+QUIET_LOOK_S = 60.0  # quiet hours end on a minute: look again this often while they hold something
+HELD_LOCK_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,65 @@ def message(events: list[Event]) -> tuple[str, str]:
     return title, "\n".join(lines)
 
 
+def grouped(events: list[Event]) -> list[list[Event]]:
+    """EVENTS as the messages they make: one per `on` word and sweep (or run)."""
+    groups: dict[tuple, list[Event]] = defaultdict(list)
+    for event in events:
+        word = next((w for w, kinds in KINDS.items() if event.kind in kinds), event.kind)
+        groups[(word, event.sweep or event.run_id)].append(event)
+    return list(groups.values())
+
+
+class HeldFile:
+    """The events quiet hours hold, as a JSON list in runs/; every change is one locked
+    read-modify-write and an atomic replace, so two schedulers of a workspace never drop each
+    other's events and a crash leaves the old list or the new one."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = None
+
+    @property
+    def lock(self):
+        if self._lock is None:  # made on first use: a workspace that never holds never imports it
+            from filelock import FileLock
+
+            self._lock = FileLock(str(self.path) + ".lock", timeout=HELD_LOCK_TIMEOUT_S)
+        return self._lock
+
+    def events(self) -> list[Event]:
+        if not self.path.exists():
+            return []
+        try:
+            return [Event(**entry) for entry in json.loads(self.path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError) as exc:  # a hand-edited file must not stop the thread
+            aside = self.path.with_name(self.path.name + ".damaged")
+            try:  # out of the way, not overwritten: someone may want to read what it held
+                self.path.replace(aside)
+            except OSError:
+                pass
+            log.warning("held notifications in %s not readable (%s); set aside as %s", self.path, exc, aside)
+            return []
+
+    def add(self, events: list[Event]) -> None:
+        with self.lock:
+            self._write(self.events() + events)
+
+    def remove(self, events: list[Event]) -> None:
+        """Take EVENTS (those sent) off the list; any not on it are ignored."""
+        with self.lock:
+            kept = Counter(self.events())
+            kept.subtract(events)
+            self._write(list((+kept).elements()))
+
+    def _write(self, events: list[Event]) -> None:
+        if events:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps([asdict(e) for e in events], ensure_ascii=False, indent=1))
+        else:
+            self.path.unlink(missing_ok=True)
+
+
 class Sender:
     """Delivers one message to every configured target; returns what failed, never raises."""
 
@@ -192,25 +262,39 @@ def _redacted(url: str) -> str:
 
 
 class Notifier:
-    """Groups posted events and sends them from a background thread."""
+    """Groups posted events and sends them from a background thread. With HELD (a workspace's
+    runs/notify-held.json), what quiet hours hold is kept there, and what an earlier Notifier
+    left there is sent once quiet hours are over."""
 
-    def __init__(self, settings: NotifySettings, sender: Sender | None = None, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        settings: NotifySettings,
+        sender: Sender | None = None,
+        clock: Callable[[], float] = time.time,
+        held: Path | None = None,
+    ):
         self.settings = settings
         self.sender = sender or Sender(settings)
         self.clock = clock
+        self.held = HeldFile(held) if held is not None else None
         self._inbox: queue.Queue[Event | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        if self.settings.enabled and self._anything_held():
+            self._start()  # an earlier scheduler stopped during quiet hours: its messages are due
 
     def post(self, event: Event) -> None:
         if not self.settings.enabled or not self.settings.wants(event.kind):
             return
+        self._start()
+        self._inbox.put(event)
+
+    def _start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="fertui-notify", daemon=True)
             self._thread.start()
-        self._inbox.put(event)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Send what is waiting (quiet hours aside) and stop the thread."""
+        """Send what is waiting and stop the thread; during quiet hours, leave it held on disk."""
         if self._thread is not None:
             self._inbox.put(None)
             self._thread.join(timeout)
@@ -218,41 +302,80 @@ class Notifier:
 
     def _run(self) -> None:
         waiting: list[Event] = []
-        first_at: float | None = None
+        # When to look at what waits: after group_s, so that a burst becomes one message; at once
+        # when an earlier Notifier left messages on disk.
+        due: float | None = self.clock() if self._anything_held() else None
         while True:
-            timeout = None if first_at is None else max(0.0, first_at + self.settings.group_s - self.clock())
+            timeout = None if due is None else max(0.0, due - self.clock())
             try:
                 item = self._inbox.get(timeout=timeout)
             except queue.Empty:
                 item = False
             if item is None:  # closing: send now, unless it is the middle of the night
-                if waiting and not self.settings.quiet(self.clock()):
-                    self._deliver(waiting)
+                self._close(waiting)
                 return
             if item:
                 waiting.append(item)
-                first_at = first_at if first_at is not None else self.clock()
+                due = due if due is not None else self.clock() + self.settings.group_s
                 continue
             if self.settings.quiet(self.clock()):
-                first_at = self.clock()  # look again after another group_s
+                waiting = self._hold(waiting)
+                due = self.clock() + QUIET_LOOK_S
                 continue
             self._deliver(waiting)
-            waiting, first_at = [], None
+            waiting, due = [], None
 
-    def _deliver(self, events: list[Event]) -> None:
-        groups: dict[tuple, list[Event]] = defaultdict(list)
-        for event in events:
-            word = next((w for w, kinds in KINDS.items() if event.kind in kinds), event.kind)
-            groups[(word, event.sweep or event.run_id)].append(event)
-        for grouped in groups.values():
-            title, body = message(grouped)
+    def _anything_held(self) -> bool:
+        return self.held is not None and self.held.path.exists()
+
+    def _hold(self, events: list[Event]) -> list[Event]:
+        """Put EVENTS on disk (or keep them in memory without a HeldFile); return what stays in memory."""
+        if not events or self.held is None:
+            return events
+        try:
+            self.held.add(events)
+        except (OSError, DiskFull) as exc:  # a full disk: keep them here and try again later
+            log.warning("notifications not held in %s: %s", self.held.path, exc)
+            return events
+        return []
+
+    def _close(self, waiting: list[Event]) -> None:
+        if not self.settings.quiet(self.clock()):
+            self._deliver(waiting)
+            return
+        unheld = self._hold(waiting)
+        if unheld:  # they cannot wait on disk: better to wake someone than to lose them
+            self._deliver(unheld)
+        if self.held is not None and (left := grouped(self.held.events())):
+            log.info(
+                "quiet hours: %d notification(s) left held in %s; the next fertui scheduler "
+                "(fertui daemon start, fertui run) sends them after quiet hours",
+                len(left),
+                self.held.path,
+            )
+
+    def _deliver(self, waiting: list[Event]) -> None:
+        """Send what waits here and what is held on disk; each message sent leaves the disk."""
+        held = self.held.events() if self.held is not None else []
+        for events in grouped(held + waiting):
+            title, body = message(events)
             try:
                 failures = self.sender.send(title, body)
             except Exception as exc:  # never let a notification take the scheduler down
                 failures = [str(exc)]
             for failure in failures:
                 log.warning("notification not sent (%s): %s", title, failure)
+            if held:
+                self._forget(events)
+
+    def _forget(self, events: list[Event]) -> None:
+        try:
+            self.held.remove(events)
+        except (OSError, DiskFull) as exc:  # at worst it is sent again by the next scheduler
+            log.warning("sent notifications not taken off %s: %s", self.held.path, exc)
 
 
-def notifier_for(settings_table: dict[str, Any] | None) -> Notifier:
-    return Notifier(parse_settings(settings_table or {}))
+def notifier_for(ws: Workspace) -> Notifier:
+    """The Notifier of workspace WS: its [notify] settings, quiet hours held in runs/."""
+    settings = parse_settings(ws.settings.get("notify") or {}, source=str(ws.root / "fertui.toml"))
+    return Notifier(settings, held=ws.runs_dir / HELD_FILE)

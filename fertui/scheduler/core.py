@@ -24,8 +24,7 @@ from fertui.depends import dependency_state
 from fertui.errors import DiskFull, StoreDamaged
 from fertui.metrics import Objective, rank_key
 from fertui.notify import Event as NotifyEvent
-from fertui.notify import Notifier
-from fertui.notify import parse_settings as parse_notify_settings
+from fertui.notify import notifier_for
 from fertui.provenance.record import record_start
 from fertui.scheduler.activity import Activity, span
 from fertui.scheduler.executor import Executor, Slot
@@ -110,7 +109,7 @@ class Scheduler:
         self._disk_checked, self._disk_low = -DISK_CHECK_EVERY_S, False
         self._ended: dict[str, dict] = {}  # dependencies that ended (fertui.depends): read once
         self._sweep_done: dict[str, int] = {}  # done runs of dependency sweeps that have ended
-        self.notifier = Notifier(parse_notify_settings(ws.settings.get("notify") or {}))
+        self.notifier = notifier_for(ws)  # quiet hours' messages wait in runs/, past this scheduler
 
     # ---- start-up ---------------------------------------------------------------------
     def recover(self) -> None:

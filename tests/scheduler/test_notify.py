@@ -4,6 +4,7 @@ and an endpoint that fails without disturbing the scheduler."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,10 +14,13 @@ from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from fertui.errors import ConfigError
-from fertui.notify import Event, Notifier, parse_settings
+from fertui.notify import HELD_FILE, Event, Notifier, parse_settings
 from fertui.scheduler.core import Scheduler
 from tests.scheduler.test_outcomes import NAN_JOB
 from tests.waiting import wait_for
+
+NIGHT = time.mktime((2026, 12, 3, 3, 0, 0, 0, 0, -1))
+MORNING = time.mktime((2026, 12, 3, 8, 0, 0, 0, 0, -1))
 
 
 @pytest.fixture
@@ -38,6 +42,24 @@ def endpoint():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"json://127.0.0.1:{server.server_address[1]}", posts
     server.shutdown()
+
+
+@pytest.fixture
+def scheduler_log():
+    """The lines logged to fertui.scheduler (runs/daemon.log in a real scheduler)."""
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    logger, handler = logging.getLogger("fertui.scheduler"), Keep(logging.INFO)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
 def _drain(jobs) -> None:
@@ -91,11 +113,44 @@ def test_a_burst_of_one_sweep_becomes_one_message_and_quiet_hours_hold_it():
 
     sent.clear()
     always_quiet = parse_settings({"urls": ["json://x"], "group_s": 0.1, "quiet_hours": "00:00-23:59"})
-    night = Notifier(always_quiet, sender=Recorder(), clock=lambda: time.mktime((2026, 12, 3, 3, 0, 0, 0, 0, -1)))
+    night = Notifier(always_quiet, sender=Recorder(), clock=lambda: NIGHT)
     night.post(Event("nan", "loss is not finite", "00001"))
     time.sleep(0.5)
+    assert sent == []  # held while the night lasts
     night.close()
-    assert sent == []  # held through the night
+    # With nowhere on disk to hold it, closing sends it: better to wake someone than to lose it.
+    assert [t for t, _ in sent] == ["fertui: nan (run 00001)"]
+
+
+def test_what_quiet_hours_hold_outlives_the_scheduler_and_is_sent_once_after_them(tmp_path, endpoint, scheduler_log):
+    url, posts = endpoint
+    settings = parse_settings({"urls": [url], "group_s": 0.1, "quiet_hours": "23:00-07:00"})
+    held = tmp_path / "runs" / HELD_FILE
+    night = Notifier(settings, clock=lambda: NIGHT, held=held)
+    for i in range(3):
+        night.post(Event("failed", "failed (exit 1)", f"{i:05d}", "S"))
+    night.post(Event("sweep_done", "3 runs (3 failed)", sweep="S"))
+    night.close()  # `fertui run` at 3 a.m.: the queue drained, the scheduler stops
+    assert posts == []
+    assert [e["kind"] for e in json.loads(held.read_text())] == ["failed"] * 3 + ["sweep_done"]
+    assert f"quiet hours: 2 notification(s) left held in {held}" in "\n".join(scheduler_log)
+
+    still_night = Notifier(settings, clock=lambda: NIGHT, held=held)  # the next run, still at night
+    time.sleep(0.3)
+    still_night.close()
+    assert posts == [] and len(json.loads(held.read_text())) == 4
+
+    morning = Notifier(settings, clock=lambda: MORNING, held=held)  # the next scheduler to start
+    wait_for(lambda: len(posts) == 2 or None, 10, "the two held messages")
+    morning.close()
+    assert sorted(p["title"] for p in posts) == ["fertui: 3× failed (sweep S)", "fertui: sweep done (sweep S)"]
+    assert "00002: failed (exit 1)" in next(p for p in posts if "failed" in p["title"])["message"]
+    assert not held.exists()
+
+    later = Notifier(settings, clock=lambda: MORNING, held=held)
+    later.post(Event("nan", "loss is not finite", "00009"))
+    later.close()
+    assert [p["title"] for p in posts[2:]] == ["fertui: nan (run 00009)"]  # the held ones went once
 
 
 @pytest.mark.parametrize(
