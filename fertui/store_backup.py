@@ -48,7 +48,7 @@ def damaged(path: Path, what: str) -> StoreDamaged:
     return StoreDamaged(f"{path}: the store {what}; {hint}")
 
 
-def parse_store_text(path: Path, text: str, table: str | None = "runs") -> dict[str, Any]:
+def parse_store_text(path: Path, text: str, table: str | None = None) -> dict[str, Any]:
     """TEXT (the content of store file PATH, which must hold TABLE) as tables, or StoreDamaged
     saying what is wrong."""
     if not text.strip():  # fertui never writes an empty store: this one was truncated
@@ -63,9 +63,9 @@ def parse_store_text(path: Path, text: str, table: str | None = "runs") -> dict[
     return tables
 
 
-def read_json_file(path: Path, table: str | None = "runs") -> dict[str, Any]:
+def read_json_file(path: Path, table: str | None = None) -> dict[str, Any]:
     """A store file's tables ({} when it does not exist), or StoreDamaged naming the way out.
-    TABLE: the one it must hold (runs, for the hot file and the partitions)."""
+    TABLE: the one it must hold (runs, for a partition)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -83,7 +83,7 @@ def good_backup(path: Path) -> tuple[str, dict] | None:
     problem = None
     try:
         tables = loads(text) if text.strip() else None
-        problem = shape_problem(tables, "runs")
+        problem = shape_problem(tables)
     except (ValueError, RecursionError):
         problem = "unparsable"
     return None if problem else (text, tables)

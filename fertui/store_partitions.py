@@ -118,7 +118,7 @@ class Partitions:
 
     def read(self, name: str) -> dict[str, dict]:
         """{run number: run} of file NAME ({} if it does not exist)."""
-        return read_json_file(self.path(name)).get("runs", {})
+        return read_json_file(self.path(name), "runs").get("runs", {})
 
     def read_rows(self, name: str) -> ChunkRows:
         """File NAME as a transaction holds it (empty if it does not exist)."""

@@ -16,10 +16,13 @@ from typing import Any
 
 def shape_problem(data: Any, table: str | None = None) -> str | None:
     """What is wrong with DATA as a store file's tables, or None when it is well formed. TABLE:
-    the table the file must hold (fertui writes it even when it is empty: a hot file or partition
-    of ``{}`` was overwritten, and reading it as empty would hide every run it held)."""
+    the table the file must hold (a partition always has its runs, even none). fertui never
+    writes ``{}`` (a hot file keeps at least its run counter): such a file was overwritten, and
+    reading it as an empty store would hide every run it held."""
     if not isinstance(data, dict):
         return f"{type_name(data)}, not an object of tables"
+    if not data:
+        return "no tables at all"
     if table is not None and table not in data:
         return f"no {table!r} table"
     for table, docs in data.items():

@@ -76,7 +76,7 @@ def diagnose(store: Store) -> Damage:
         damage.hot = str(exc)
     for name in store.parts.names():
         try:
-            read_json_file(store.parts.path(name))
+            read_json_file(store.parts.path(name), "runs")
         except StoreDamaged:
             damage.partitions.append(name)
     return damage
