@@ -29,6 +29,7 @@ from fertui.figures import (
     styled,
     wants_log_axis,
 )
+from fertui.provenance.record import fingerprint
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.references import display_name, references_for
@@ -140,11 +141,26 @@ def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
 def _runs_csv(axes, observations: list[Observation]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
+    # The code each run ran (fertui.provenance; empty without git) last, after the columns a
+    # reader may take by position: runs of one cell with two fingerprints are not seeds of one setting.
     writer.writerow(
-        ["id", "name", "status", *[a.key for a in axes], "run.seed", "objective", "pruned_epoch", "tags", "notes"]
+        [
+            "id",
+            "name",
+            "status",
+            *[a.key for a in axes],
+            "run.seed",
+            "objective",
+            "pruned_epoch",
+            "tags",
+            "notes",
+            "commit",
+            "code_fingerprint",
+        ]
     )
     for o in observations:
         notes = " | ".join(n.get("text", "") for n in o.run.get("notes") or [])
+        code = o.run.get("code") or {}
         writer.writerow(
             [
                 o.run_id,
@@ -156,6 +172,8 @@ def _runs_csv(axes, observations: list[Observation]) -> str:
                 o.pruned_epoch or "",
                 " ".join(o.run.get("tags") or []),
                 notes,
+                code.get("commit") or "",
+                fingerprint(o.run),
             ]
         )
     return buf.getvalue()

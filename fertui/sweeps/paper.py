@@ -13,15 +13,18 @@ from typing import Any
 from fertui.config import compact
 from fertui.errors import UserError
 from fertui.metrics import Direction, best_of
+from fertui.provenance.record import fingerprint
 from fertui.store import Store
 from fertui.sweeps.board import axis_values
 from fertui.sweeps.cells import pick_best, sweep_cells
 from fertui.sweeps.per_class import best_epoch_classes
 from fertui.sweeps.references import display_name, references_for
+from fertui.sweeps.render import mixed_code_states
 from fertui.sweeps.results import lookup, require_runs
 from fertui.sweeps.spec import require_spec
 from fertui.workspace import Workspace
 
+MD_DAGGER, TEX_DAGGER = "†", r"$^\dagger$"  # a value whose runs ran different code, and its note
 PAPER_BATCH = 256  # the notes' efficiency table is at batch 256
 # (column, header, direction): the direction picks the bold cell
 MAX, MIN = Direction.MAXIMIZE, Direction.MINIMIZE
@@ -45,6 +48,11 @@ class PaperRow:
     bench: str = ""  # which benchmark row gave the efficiency figures
     source: str = ""  # references: where the number comes from
     cite_key: str = ""  # references: BibTeX key for \cite{}
+    # Ours: how many code states its runs ran when more than one (render.mixed_code_states), else 0;
+    # the accuracy then carries a dagger and a note under the table, as the board marks the cell.
+    code_states: int = 0
+    diff_runs: tuple[str, ...] = ()  # two of its runs of different code, for `fertui diff`
+    cell: str = ""  # ours: the whole cell (depth=2 lr=1e-5), which the note names: a method may read "2"
 
 
 @dataclass
@@ -133,7 +141,11 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
             acc_std=best.std,
             seeds=best.n,
             where=" ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in best.params.items() if k != key),
+            code_states=mixed_code_states(best),
+            cell=" ".join(f"{k.split('.')[-1]}={compact(v)}" for k, v in best.params.items()),
         )
+        if row.code_states:
+            row.diff_runs = _diff_runs([runs[rid] for rid in best.run_ids])
         row.values["acc"] = best.mean
         done = [rid for rid in best.run_ids if runs[rid]["status"] == "done"]
         classes = [c for c in (best_epoch_classes(ws.run_dir(rid), rid) for rid in done) if c is not None]
@@ -162,6 +174,15 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
     return PaperTable(title=title, key=key, ours=ours, references=references, reference_scope=scope)
 
 
+def _diff_runs(cell_runs: list[dict]) -> tuple[str, ...]:
+    """The first two of CELL_RUNS that ran different code; () when the code differs only between
+    attempts of one seed, whose losing attempt is not among a cell's runs."""
+    first: dict[str, str] = {}
+    for run in cell_runs:
+        first.setdefault(fingerprint(run), run["id"])
+    return tuple(rid for state, rid in first.items() if state)[:2]
+
+
 def method_name(key: str, value: Any, model: Any) -> str:
     """``clsfer_ir50`` by model.name; ``clsfer_ir50 depth 8`` by another key, so no row reads ``8``."""
     if key == "model.name" or model is None:
@@ -187,7 +208,9 @@ def _counted_cost(row: PaperRow, run: dict, model: Any, own_params: float | None
     )
 
 
-def _cells(table: PaperTable, row: PaperRow, bold: Callable[[str], str], pm: str, missing: str) -> list[str]:
+def _cells(
+    table: PaperTable, row: PaperRow, bold: Callable[[str], str], pm: str, missing: str, dagger: str
+) -> list[str]:
     best = table.bold()
     out = []
     for name, _, _ in COLUMNS:
@@ -202,8 +225,25 @@ def _cells(table: PaperTable, row: PaperRow, bold: Callable[[str], str], pm: str
         )
         if name == "acc" and row.acc_std is not None:
             text += f"{pm}{row.acc_std:.2f}"
-        out.append(bold(text) if value == best.get(name) else text)
+        text = bold(text) if value == best.get(name) else text
+        out.append(text + dagger if name == "acc" and row.code_states else text)
     return out
+
+
+def _code_notes(table: PaperTable, code: Callable[[str], str], text: Callable[[str], str]) -> list[str]:
+    """One line per row of ours whose runs ran different code, for under the table (after its
+    dagger): how many code states, and the command that shows how they differ."""
+    lines = []
+    for r in table.ours:
+        if not r.code_states:
+            continue
+        command = f"fertui diff {' '.join(r.diff_runs)}" if len(r.diff_runs) == 2 else "fertui diff RUN RUN"
+        lines.append(
+            text(f"{r.cell}: its runs came from {r.code_states} different code states, not seeds of one setting; ")
+            + code(command)
+            + text(" shows how the code differs.")
+        )
+    return lines
 
 
 def _notes(table: PaperTable) -> list[str]:
@@ -230,12 +270,14 @@ def paper_markdown(table: PaperTable) -> str:
     from fertui.sweeps.render import md_table
 
     header = ["Method", *[h for _, h, _ in COLUMNS], "at"]
-    rows = [[r.method, *_cells(table, r, lambda t: f"**{t}**", " ± ", "—"), r.where] for r in table.ours]
+    rows = [[r.method, *_cells(table, r, lambda t: f"**{t}**", " ± ", "—", MD_DAGGER), r.where] for r in table.ours]
     rows += [
-        [r.method, *_cells(table, r, lambda t: f"**{t}**", " ± ", "—"), r.source or "published"]
+        [r.method, *_cells(table, r, lambda t: f"**{t}**", " ± ", "—", MD_DAGGER), r.source or "published"]
         for r in table.references
     ]
-    return f"# {table.title}: the paper's table\n\n{md_table(header, rows)}\n\n" + "\n".join(_notes(table)) + "\n"
+    daggers = [f"{MD_DAGGER} {line}" for line in _code_notes(table, lambda c: f"`{c}`", str)]
+    notes = "\n".join([*daggers, *([""] if daggers else []), *_notes(table)])
+    return f"# {table.title}: the paper's table\n\n{md_table(header, rows)}\n\n{notes}\n"
 
 
 def _tex(text: str) -> str:
@@ -255,13 +297,16 @@ def paper_latex(table: PaperTable) -> str:
         r"\midrule",
     ]
     for r in table.ours:
-        lines.append(
-            " & ".join([_tex(r.method), *_cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--")]) + r" \\"
-        )
+        cells = _cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--", TEX_DAGGER)
+        lines.append(" & ".join([_tex(r.method), *cells]) + r" \\")
     if table.references:
         lines.append(r"\midrule")
         for r in table.references:
             name = _tex(r.method) + (rf"~\cite{{{r.cite_key}}}" if r.cite_key else "")
-            lines.append(" & ".join([name, *_cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--")]) + r" \\")
+            cells = _cells(table, r, lambda t: rf"\textbf{{{t}}}", r" $\pm$ ", "--", TEX_DAGGER)
+            lines.append(" & ".join([name, *cells]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
+    notes = _code_notes(table, lambda c: rf"\texttt{{{_tex(c)}}}", _tex)
+    if notes:  # under the tabular, inside the table float that inputs this file
+        lines += [r"\par\smallskip", *[rf"{{\footnotesize {TEX_DAGGER}~{line}\par}}" for line in notes]]
     return "\n".join(lines) + "\n"

@@ -48,10 +48,19 @@ def keyed_label(key: str, value: Any) -> str:
     return f"{key.split('.')[-1]} {compact(value)}"
 
 
+def mixed_code_states(stats: CellStats) -> int:
+    """How many code states STATS' runs ran when more than one, else 0. Runs of different code
+    are not seeds of one setting: every view that shows the cell's value marks it (the board
+    and comparisons here, the paper table with a dagger)."""
+    count = len(stats.code_states)
+    return count if count > 1 else 0
+
+
 def state_marks(stats: CellStats) -> list[str]:
     marks = []
-    if len(stats.code_states) > 1:  # its runs ran different code: not seeds of one setting
-        marks.append(f"{len(stats.code_states)} code states")
+    mixed = mixed_code_states(stats)
+    if mixed:
+        marks.append(f"{mixed} code states")
     for state, count in stats.states.items():
         if state == "done":
             missing = count - stats.n
@@ -155,6 +164,7 @@ def split_records(board: Board) -> list[dict[str, Any]]:
                     "std": p.std,
                     "n": p.n,
                     "runs": p.run_ids,
+                    "code_states": len(p.code_states),
                 }
                 for p in s.parts
             ],
@@ -242,6 +252,8 @@ def board_records(board: Board) -> list[dict[str, Any]]:
                 "best": stats.best,
                 "params": stats.params,
                 "runs": stats.run_ids,
+                # Code fingerprints its runs ran (0: none recorded, no git); more than one is marked.
+                "code_states": len(stats.code_states),
             }
         )
     return records
@@ -251,11 +263,13 @@ def board_csv(board: Board) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
     keys = [board.rows_key] + ([board.cols_key] if board.cols_key else [])
-    writer.writerow(keys + ["mean", "std", "n", "states", "best"])
+    # code_states last: a reader that takes the columns by position still finds the others.
+    writer.writerow(keys + ["mean", "std", "n", "states", "best", "code_states"])
     for rec in board_records(board):
         states = ";".join(f"{k}={v}" for k, v in sorted(rec["states"].items()))
         writer.writerow(
-            [shown(rec[k]) for k in keys] + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states, int(rec["best"])]
+            [shown(rec[k]) for k in keys]
+            + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states, int(rec["best"]), rec["code_states"]]
         )
     return buf.getvalue()
 

@@ -44,6 +44,11 @@ def test_export_writes_tables_and_figures_named_like_the_notes(space):
     assert "- depth 4: best 84.25 at 3.2e-5, within 0.5 over 0.60 decades" in md
     rows = list(csv.DictReader((out / "RAF-DB_DepthLR_runs.csv").open()))
     assert len(rows) == 20 and rows[0]["status"] == "done" and float(rows[0]["objective"]) == accuracy(2, 1e-5, 0)
+    # Each run's code as its document records it (empty without git); one add, one code state per cell.
+    runs = {r["id"]: r for r in space.runs()}
+    assert all(row["code_fingerprint"] == (runs[row["id"]].get("code") or {}).get("fingerprint", "") for row in rows)
+    cells = list(csv.DictReader((out / "RAF-DB_DepthLR_board.csv").open()))
+    assert len(cells) == 10 and {c["code_states"] for c in cells} <= {"0", "1"}
 
 
 def test_export_of_a_one_axis_sweep_plots_along_that_axis(space):
