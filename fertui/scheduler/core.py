@@ -312,7 +312,8 @@ class Scheduler:
             )
             fields = {"started": now, "slot": slot.name, **placed, **fields}
             record_launch(run_dir, fields)  # before the store write: a restore one write behind sees it
-            return {"status": "running", "waiting": None, **fields}
+            # A run resumed in place ran again: why it was requeued stays in `requeues`, not as its error.
+            return {"status": "running", "waiting": None, "error": None, **fields}
 
         doc = self.store.claim_run(run["id"], ("queued",), launch)
         if doc is None:
