@@ -7,6 +7,7 @@ import typer
 
 from fertui.cli.common import JsonFlag, print_json, workspace
 from fertui.sweeps.planning import DEFAULT_EFFECT
+from fertui.terminal_text import inline
 
 
 def register(app: typer.Typer) -> None:
@@ -58,4 +59,4 @@ def register(app: typer.Typer) -> None:
         if result.anova is not None:
             lines += anova_lines(*result.anova)
         for line in lines:
-            typer.echo(line)
+            typer.echo(inline(line))  # axis values come from the store: a hand-edited one may hold escapes

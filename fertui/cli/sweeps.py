@@ -204,7 +204,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"nothing left to suggest in '{sweep}': every grid cell is queued or tried")
             return
         for i, s in enumerate(found, 1):
-            typer.echo(f"{i}. [{s.kind}] {describe(s.params)}\n   {s.reason}")
+            typer.echo(f"{i}. [{s.kind}] {inline(describe(s.params))}\n   {inline(s.reason)}")
         if ids:
             typer.echo(f"queued {len(ids)} run(s): {', '.join(ids)}")
 

@@ -99,7 +99,17 @@ def test_escapes_in_a_stored_sweep_never_reach_the_terminal_through_board_and_co
             params={**run["params"], "params.x": ESCAPES[run["params"]["params.x"] - 1] + "v"},
             summary={"objective": "val/acc", "best": {"val/acc": value}},
         )
-    for args in (["board", "s"], ["board", "s", "-f", "md"], ["ls", "--sweep", "s"], ["sweeps"]):
+    record = store.get_sweep("s")  # and in the sweep's own axis values, as a hand edit could leave them
+    record["axes"] = [{**axis, "values": [ESCAPES[0] + "a", ESCAPES[1] + "b"]} for axis in record["axes"]]
+    store.put_sweep(record)
+    for args in (
+        ["board", "s"],
+        ["board", "s", "-f", "md"],
+        ["ls", "--sweep", "s"],
+        ["sweeps"],
+        ["suggest", "s"],
+        ["importance", "s"],
+    ):
         result = cli(tmp_path, *args)
         assert result.exit_code in (0, 2) and no_control(result.output), (args, result.output)
     assert cli(tmp_path, "board", "s").exit_code == 0
