@@ -28,6 +28,7 @@ from fertui.presentation import (
     status_text,
     with_shared_best,
 )
+from fertui.run_summary import waiting_text
 from fertui.store import RUN_STATES, Store
 from fertui.terminal_text import inline
 
@@ -246,9 +247,26 @@ def _print_runs_table(runs: list[dict]) -> None:
     now = clock()
     lines = [present(r, now) for r in runs]
     best_label, rows = with_shared_best(lines)
-    fitted = fit(relabel(RUNS_COLUMNS, "best", best_label), rows, terminal_width(sys.stdout))
+    width = terminal_width(sys.stdout)
+    fitted = fit(relabel(RUNS_COLUMNS, "best", best_label), rows, width)
     styles = [{"status": line.style} for line in lines]
-    sys.stdout.write("\n".join(plain_lines(fitted, rows, styles, use_colour(sys.stdout))) + "\n")
+    out = plain_lines(fitted, rows, styles, use_colour(sys.stdout))
+    sys.stdout.write("\n".join([*out, *_unshown_reasons(runs, lines, fitted, width)]) + "\n")
+
+
+def _unshown_reasons(runs: list[dict], lines: list, fitted: list, width: int | None) -> list[str]:
+    """Why queued or held runs wait, under the table, for the runs whose progress cell could not
+    show it whole (at 80 columns the column gives way first): the reason is what to act on."""
+    import textwrap
+
+    shown = next((f.width for f in fitted if f.column.key == "progress"), 0)
+    notes = []
+    for run, line in zip(runs, lines):
+        reason = inline(waiting_text(run))
+        if reason and len(reason) > shown:
+            note = f"{line.id} {reason}"
+            notes += textwrap.wrap(note, width, subsequent_indent="      ") if width else [note]
+    return notes
 
 
 # Shown by their own rows (times, progress, metrics) rather than as raw summary fields.

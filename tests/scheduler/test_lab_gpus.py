@@ -87,6 +87,12 @@ def test_busy_gpu_of_another_user_is_skipped_and_ls_says_why_a_run_waits(jobs, n
     listing = CliRunner().invoke(app, ["--workspace", str(jobs.root), "ls"], env={"COLUMNS": "300"}).output
     user = subprocess.run(["id", "-un"], check=True, capture_output=True, text=True).stdout.strip()
     assert f"waiting: gpu0 used by pid {colleague} ({user}), gpu1 by another fertui workspace" in listing
+    # At 80 columns the progress column gives way; the reason goes under the table instead.
+    narrow = CliRunner().invoke(app, ["--workspace", str(jobs.root), "ls"], env={"COLUMNS": "80"}).output
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert f"{run_id} waiting: gpu0 used by pid {colleague} ({user}), gpu1 by another fertui workspace" in " ".join(
+        narrow.split()
+    )
     other_workspace.close()  # the colleague's job ended: GPU 1 is free, GPU 0 still is not
     scheduler.serve(until=drained)
     assert values(jobs, run_id)["cvd"] == "1" and jobs.run(run_id)["waiting"] is None
