@@ -122,6 +122,10 @@ def resume_runs(ws: Workspace, refs: list[str]) -> list[tuple[str, Path]]:
                 f"its end; queue it again with `fertui retry {run['id']}`"
             )
         checkpoint = latest_checkpoint(run, ws.run_dir(run["id"]))
+        if checkpoint is None and run.get("cleaned"):
+            from fertui.disk import cleaned_note  # the files it needs were removed on purpose: say that
+
+            raise UserError(f"{cleaned_note(run)}; `fertui resume` needs its checkpoint (`fertui retry` starts afresh)")
         if checkpoint is None:
             raise UserError(
                 f"run {run['id']} has no checkpoint to resume from in {ws.run_dir(run['id'])}/checkpoints"

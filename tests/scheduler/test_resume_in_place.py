@@ -98,6 +98,13 @@ def test_fertui_resume_by_hand_and_what_it_refuses(jobs):
     checkpoint = str(jobs.ws.run_dir(resumable) / "checkpoints" / "state.txt")
     assert run["summary"]["values"]["argv"] == ["--from", checkpoint]  # the resume_command, filled
 
+    # Its checkpoint removed by `fertui clean`: resume says so, not "needs [job] resume_command".
+    assert jobs.status(resumable) == "failed"
+    cleaned = CliRunner().invoke(app, ["--workspace", str(jobs.root), "clean", "--failed", "--yes"])
+    assert cleaned.exit_code == 0, cleaned.output
+    result = CliRunner().invoke(app, ["--workspace", str(jobs.root), "resume", resumable])
+    assert result.exit_code == 2 and "fertui clean" in result.output and "resume_command" not in result.output
+
 
 def test_a_resumed_attempts_eta_counts_from_where_it_resumed(tmp_path):
     (tmp_path / "events.jsonl").write_text(
