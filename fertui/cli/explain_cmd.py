@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         ex = explain_run(ws, doc, images=images, per_class=per_class)
         folder = Path(out) if out else explain_dir(ws, doc["id"])
         folder.mkdir(parents=True, exist_ok=True)
-        figure = (
+        figures = (  # one file per format asked for
             per_class_png(ex, folder / "attention_per_class.png", figure_formats)
             if per_class
             else blocks_png(ex, folder / "attention_blocks.png", figure_formats)
@@ -47,7 +47,8 @@ def register(app: typer.Typer) -> None:
             print_json(
                 {
                     "run": doc["id"],
-                    "png": str(figure),
+                    "png": str(figures[0]),
+                    "figures": [str(f) for f in figures],
                     "maps": str(maps),
                     "side": ex.side,
                     "kind": ex.kind,
@@ -69,5 +70,6 @@ def register(app: typer.Typer) -> None:
                 f"row {peak[0] + 1}, col {peak[1] + 1} ({amap.max():.3f} of the attention); "
                 f"CLS self-weight in the {ex.summary_name} {ex.class_self[label]:.3f}"
             )
-        typer.echo(str(figure))
+        for figure in figures:
+            typer.echo(str(figure))
         typer.echo(str(maps))

@@ -45,10 +45,10 @@ def _colour_bar(fig, axes, top: float) -> None:
     fig.colorbar(ScalarMappable(Normalize(0, top), CMAP), ax=axes, shrink=0.8, label="attention weight")
 
 
-def blocks_png(ex: Explanation, path: Path, formats: tuple[str, ...] = ("png",)) -> Path:
+def blocks_png(ex: Explanation, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
     """One row per image: the face, then its map at each block (and the rollout for ViT); the
-    path of the first format written."""
-    return save_figure(_blocks_figure(ex), path, formats)[0]
+    paths written, one per format."""
+    return save_figure(_blocks_figure(ex), path, formats)
 
 
 @styled
@@ -72,10 +72,10 @@ def _blocks_figure(ex: Explanation):
     return fig
 
 
-def per_class_png(ex: Explanation, path: Path, formats: tuple[str, ...] = ("png",)) -> Path:
-    """One row per class: its faces with the summary map, then the class's mean map; the path
-    of the first format written."""
-    return save_figure(_per_class_figure(ex), path, formats)[0]
+def per_class_png(ex: Explanation, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """One row per class: its faces with the summary map, then the class's mean map; the paths
+    written, one per format."""
+    return save_figure(_per_class_figure(ex), path, formats)
 
 
 @styled

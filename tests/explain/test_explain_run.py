@@ -67,10 +67,16 @@ def test_explain_writes_blocks_png_and_maps_that_sum_to_one_with_the_cls_self_we
 
 def test_explain_per_class_rows(trained):
     root, run_id, _ = trained
-    result = CliRunner().invoke(app, ["--workspace", str(root), "explain", run_id, "--images", "2", "--per-class"])
+    args = ["--workspace", str(root), "explain", run_id, "--images", "2", "--per-class", "--format", "png,pdf,svg"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "Surprise" in result.output or "peak at patch" in result.output
-    assert (root / "runs" / run_id / "explain" / "attention_per_class.png").read_bytes()[:4] == b"\x89PNG"
+    folder = root / "runs" / run_id / "explain"
+    assert (folder / "attention_per_class.png").read_bytes()[:4] == b"\x89PNG"
+    assert (folder / "attention_per_class.pdf").read_bytes()[:5] == b"%PDF-"
+    assert b"<svg" in (folder / "attention_per_class.svg").read_bytes()[:2000]
+    for suffix in ("png", "pdf", "svg"):  # every file written is named, not only the first
+        assert str(folder / f"attention_per_class.{suffix}") in result.output
 
 
 def test_explain_without_a_checkpoint_is_a_user_error(tmp_path):
