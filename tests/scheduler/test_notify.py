@@ -176,3 +176,17 @@ def test_notify_test_sends_one_message_and_says_so(tmp_path, endpoint):
     (tmp_path / "fertui.toml").write_text("")
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "notify", "test"])
     assert result.exit_code == 2 and "no urls or command" in result.output
+
+
+def test_the_command_hook_gets_the_title_and_body_as_arguments(tmp_path):
+    out = tmp_path / "hook.txt"
+    hook = ["sh", "-c", f'printf "%s|%s" "$1" "$2" > {out}', "hook", "{title}", "{body}"]
+    (tmp_path / "fertui.toml").write_text(f"[notify]\ncommand = {json.dumps(hook)}\n")
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "notify", "test"])
+    assert result.exit_code == 0 and "sent to 1 of 1 target(s)" in result.output, result.output
+    title, body = out.read_text().split("|", 1)
+    assert title == "fertui: test" and str(tmp_path) in body
+    # a hook that fails is reported, not raised
+    (tmp_path / "fertui.toml").write_text('[notify]\ncommand = ["sh", "-c", "exit 3"]\n')
+    result = CliRunner().invoke(app, ["--workspace", str(tmp_path), "notify", "test"])
+    assert result.exit_code == 1 and "not sent" in result.output and "sent to 0 of 1" in result.output
