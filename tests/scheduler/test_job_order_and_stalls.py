@@ -62,6 +62,8 @@ def test_a_silent_job_raises_one_stalled_alert_while_running_and_timeout_stops_a
     run = jobs.run(silent)
     assert run["status"] == "failed" and "went past its [job] timeout" in run["error"]
     assert run["ended"] - run["started"] < 30
+    # not before stall_after had passed in silence, and while the job still ran (not at its end)
+    assert run["started"] + 2 <= alerts[0]["time"] < run["ended"]
     assert jobs.status(ticking) == "done"
 
 
