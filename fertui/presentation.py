@@ -204,8 +204,9 @@ def progress_fraction(run: dict) -> float:
 
 
 def duration_text(run: dict, now: float | None = None) -> str:
-    """How long the run has run: started → ended, or → NOW while it runs; "" before it starts."""
-    started, ended = run.get("started"), run.get("ended")
+    """How long the run has run: started → ended, or → NOW while it runs; "" before it starts.
+    A run resumed in place counts from its first start (its attempts and the gaps between)."""
+    started, ended = run.get("first_started") or run.get("started"), run.get("ended")
     if not isinstance(started, (int, float)):
         return ""
     end = ended if isinstance(ended, (int, float)) else (time.time() if now is None else now)

@@ -311,6 +311,8 @@ class Scheduler:
                 else {}
             )
             fields = {"started": now, "slot": slot.name, **placed, **fields}
+            if doc.get("requeues"):  # resumed in place: `started` is this attempt's (its ETA), this the run's
+                fields["first_started"] = doc.get("first_started") or doc.get("started") or now
             record_launch(run_dir, fields)  # before the store write: a restore one write behind sees it
             # A run resumed in place ran again: why it was requeued stays in `requeues`, not as its error.
             return {"status": "running", "waiting": None, "error": None, **fields}

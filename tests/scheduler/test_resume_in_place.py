@@ -58,6 +58,7 @@ def test_kill_9_of_job_and_daemon_at_epoch_2_resumes_the_same_run(jobs):
 
     assert run["status"] == "done" and run["attempts"] == 1 and kept == 2
     assert not run.get("error") and "vanished" in run["requeues"][0]["reason"]  # why it was requeued, kept
+    assert run["first_started"] < run["requeues"][0]["time"] < run["started"]  # its time is the whole run's
     assert run["summary"]["resumed_epoch"] == 2 and run["summary"]["epoch"] == 5
     assert [r["id"] for r in jobs.store.runs()] == [run_id]  # no new run
     events = read_all(run_dir / "events.jsonl")
