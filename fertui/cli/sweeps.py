@@ -71,25 +71,34 @@ def register(app: typer.Typer) -> None:
         from fertui.sweeps import render
         from fertui.sweeps.board import isolation, pivot
         from fertui.sweeps.references import references_for
-        from fertui.sweeps.units import fraction_warning
+        from fertui.sweeps.units import cells_fraction_warning, fraction_warning
 
         ws = workspace(ctx)
         if view is View.isolation:
             from fertui.sweeps.sensitivity import sensitivity_lines, sensitivity_records
 
             iso = isolation(ws, sweep, key=rows, metric=metric)
+            refs = references_for(ws, iso.dataset, iso.metric) if references else None
+            # Every run to re-read, not only those of each row's best cell: the pivot names the same.
+            warning = cells_fraction_warning(iso.metric, iso.cells, refs)
             if fmt is Format.json:
-                print_json({**_iso_json(iso), "lr_sensitivity": sensitivity_records(ws, sweep, iso.key, delta, metric)})
+                print_json(
+                    {
+                        **_iso_json(iso),
+                        "splits": render.split_records(iso.splits),
+                        "lr_sensitivity": sensitivity_records(ws, sweep, iso.key, delta, metric),
+                        "warnings": [warning] if warning else [],
+                    }
+                )
                 return
-            windows = sensitivity_lines(ws, sweep, iso.key, delta, metric)
             header, lines = render.isolation_rows(iso)
-            _emit_rows(
-                fmt,
-                header,
-                lines,
-                f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}",
-                windows if fmt is not Format.csv else [],
-            )
+            extra = []
+            if fmt is not Format.csv:  # CSV stays a table; the warning goes to stderr below
+                windows = sensitivity_lines(ws, sweep, iso.key, delta, metric)
+                extra = render.separated([windows, render.isolation_split_lines(iso), [warning] if warning else []])
+            _emit_rows(fmt, header, lines, f"{iso.sweep}: {iso.key} at its best {', '.join(iso.nuisance)}", extra)
+            if fmt is Format.csv and warning:
+                typer.echo(warning, err=True)
             return
         result = pivot(ws, sweep, rows=rows, cols=cols, metric=metric)
         refs = references_for(ws, result.dataset, result.metric) if references else None
@@ -246,8 +255,11 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(str(write_report(ws, [sweep], folder / f"{sanitize_name(sweep)}.html", include_env)))
             return
-        for path in export(ws, sweep, folder, by=by, paper=paper, formats=figure_formats):
+        exported = export(ws, sweep, folder, by=by, paper=paper, formats=figure_formats)
+        for path in exported.paths:
             typer.echo(str(path))
+        for warning in exported.warnings:  # stderr: stdout stays the list of files written
+            typer.echo(inline(warning), err=True)
 
     @app.command("sweeps")
     def sweeps_cmd(ctx: typer.Context, as_json: JsonFlag = False) -> None:

@@ -35,6 +35,10 @@ class Board:
     best: tuple | None
     dataset: str = ""
     splits: list[CellSplit] = field(default_factory=list)
+    # Runs that ended done, and those of them that reported the metric: with none reported, the
+    # board says so instead of "no finished run yet" (a command job logging another name).
+    finished: int = 0
+    reported: int = 0
 
     @property
     def maximize(self) -> bool:
@@ -60,6 +64,9 @@ class Isolation:
     key: str
     nuisance: list[str]
     rows: list[IsolationRow]
+    dataset: str = ""
+    splits: list[CellSplit] = field(default_factory=list)
+    cells: list[CellStats] = field(default_factory=list)  # every full cell, not only each row's best
 
     @property
     def maximize(self) -> bool:
@@ -132,6 +139,8 @@ def pivot(
         best=best,
         dataset=spec.dataset,
         splits=splits(spec, groups),
+        finished=sum(o.status == "done" for o in observations),
+        reported=sum(o.value is not None for o in observations),
     )
 
 
@@ -159,4 +168,14 @@ def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | N
     if best is not None:
         rows[best].best = True
     nuisance = [k for k in axes if k != key and spec.role(k) != "fixed"]
-    return Isolation(sweep=spec.name, metric=metric, direction=direction, key=key, nuisance=nuisance, rows=rows)
+    return Isolation(
+        sweep=spec.name,
+        metric=metric,
+        direction=direction,
+        key=key,
+        nuisance=nuisance,
+        rows=rows,
+        dataset=spec.dataset,
+        splits=splits(spec, groups),
+        cells=list(groups.values()),
+    )

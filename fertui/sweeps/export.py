@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fertui.atomicio import atomic_write_text
@@ -35,10 +36,19 @@ from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.references import display_name, references_for
 from fertui.sweeps.results import Observation, require_runs
 from fertui.sweeps.spec import require_spec
+from fertui.sweeps.units import fraction_warning
 from fertui.workspace import Workspace
 
 MAX_LOSS_CURVES = 16
 LOSS_METRICS = ("train/loss", "val/loss")
+
+
+@dataclass
+class Exported:
+    paths: list[Path]
+    # What the files say a reader must know before quoting them (fractions beside percent
+    # references): written into the files too, and shown by the command that wrote them.
+    warnings: list[str] = field(default_factory=list)
 
 
 def export(
@@ -48,16 +58,19 @@ def export(
     by: str | None = None,
     paper: bool = False,
     formats: tuple[str, ...] = ("png",),
-) -> list[Path]:
-    """Write every table and figure (in each of FORMATS) of SWEEP into OUT; the paths written."""
+) -> Exported:
+    """Write every table and figure (in each of FORMATS) of SWEEP into OUT: the paths written and
+    the warnings the files carry."""
     spec = require_spec(ws, sweep)
     observations = require_runs(ws, spec)
     board = pivot(ws, sweep)
+    warning = fraction_warning(board, references_for(ws, board.dataset, board.metric))
+    warnings = [warning] if warning else []
     title = titled(ws, spec.dataset, spec.name)
     prefix = sanitize_name(title)
     out.mkdir(parents=True, exist_ok=True)
     written = [
-        _write(out / f"{prefix}_board.md", _markdown(ws, sweep, board)),
+        _write(out / f"{prefix}_board.md", _markdown(ws, sweep, board, warning)),
         _write(out / f"{prefix}_board.csv", render.board_csv(board)),
         _write(out / f"{prefix}_runs.csv", _runs_csv(spec.axes, observations)),
     ]
@@ -70,12 +83,20 @@ def export(
     loss = loss_figure(ws, observations, spec.name)
     if loss is not None:
         written += save_figure(loss, out / f"{prefix}_loss.png", formats)
-    written += _answers(ws, sweep, out, prefix, title, by, paper, formats)
-    return written
+    written += _answers(ws, sweep, out, prefix, title, by, paper, formats, warnings)
+    return Exported(written, warnings)
 
 
 def _answers(
-    ws: Workspace, sweep: str, out: Path, prefix: str, title: str, by: str | None, paper: bool, formats: tuple[str, ...]
+    ws: Workspace,
+    sweep: str,
+    out: Path,
+    prefix: str,
+    title: str,
+    by: str | None,
+    paper: bool,
+    formats: tuple[str, ...],
+    warnings: list[str],
 ) -> list[Path]:
     """What the results say: LR sensitivity, the comparison's verdict and per-class view, the paper table."""
     from fertui.sweeps.sensitivity import LR_KEY, sensitivity, sensitivity_png
@@ -112,6 +133,7 @@ def _answers(
         from fertui.sweeps.paper import paper_latex, paper_markdown, paper_table
 
         table = paper_table(ws, sweep)
+        warnings += [w for w in table.warnings if w not in warnings]
         written += [
             _write(out / f"{prefix}_paper.md", paper_markdown(table)),
             _write(out / f"{prefix}_paper.tex", paper_latex(table)),
@@ -124,7 +146,7 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
+def _markdown(ws: Workspace, sweep: str, board: Board, warning: str | None = None) -> str:
     from fertui.sweeps.sensitivity import sensitivity_lines
 
     refs = references_for(ws, board.dataset, board.metric)
@@ -133,7 +155,8 @@ def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
     windows = sensitivity_lines(ws, sweep, iso.key)
     return (
         f"# {sweep}: {board.metric}\n\n{render.board_markdown(board, refs)}\n"
-        f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n"
+        + (f"{warning}\n\n" if warning else "")
+        + f"## {iso.key} at its best {', '.join(iso.nuisance) or 'setting'}\n\n{render.md_table(header, rows)}\n"
         + (f"\n{windows[0]}\n\n" + "\n".join(f"- {w.strip()}" for w in windows[1:]) + "\n" if windows else "")
     )
 
@@ -141,8 +164,10 @@ def _markdown(ws: Workspace, sweep: str, board: Board) -> str:
 def _runs_csv(axes, observations: list[Observation]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    # The code each run ran (fertui.provenance; empty without git) last, after the columns a
-    # reader may take by position: runs of one cell with two fingerprints are not seeds of one setting.
+    # The code each run ran (fertui.provenance; empty without git) and its variant last, after the
+    # columns a reader may take by position: runs of one cell with two fingerprints are not seeds
+    # of one setting, nor are runs added with another setting outside the axes (`--force`), whose
+    # `variant` names it (e.g. train.epochs=2; empty for the sweep's own setting).
     writer.writerow(
         [
             "id",
@@ -156,6 +181,7 @@ def _runs_csv(axes, observations: list[Observation]) -> str:
             "notes",
             "commit",
             "code_fingerprint",
+            "variant",
         ]
     )
     for o in observations:
@@ -174,6 +200,7 @@ def _runs_csv(axes, observations: list[Observation]) -> str:
                 notes,
                 code.get("commit") or "",
                 fingerprint(o.run),
+                render.shown(render.variant_text(o.variant)),
             ]
         )
     return buf.getvalue()

@@ -22,6 +22,7 @@ from fertui.sweeps.references import display_name, references_for
 from fertui.sweeps.render import mixed_code_states
 from fertui.sweeps.results import lookup, require_runs
 from fertui.sweeps.spec import require_spec
+from fertui.sweeps.units import cells_fraction_warning
 from fertui.workspace import Workspace
 
 MD_DAGGER, TEX_DAGGER = "†", r"$^\dagger$"  # a value whose runs ran different code, and its note
@@ -62,6 +63,9 @@ class PaperTable:
     ours: list[PaperRow]
     references: list[PaperRow]
     reference_scope: str = ""  # e.g. "overall accuracy (%) on RAF-DB basic, 12,271 train / 3,068 test"
+    # Fractions beside percent references (units.cells_fraction_warning): written under the table,
+    # so the warning travels with the file a co-author opens.
+    warnings: list[str] = field(default_factory=list)
 
     def bold(self) -> dict[str, float]:
         """The best value of each column over every row that has one."""
@@ -171,7 +175,16 @@ def paper_table(ws: Workspace, sweep: str, key: str | None = None) -> PaperTable
     ]
     title = f"{display_name(ws, spec.dataset)} {spec.name}" if spec.dataset else spec.name
     scope = ", ".join(p for p in (refs.metric_text, f"on {refs.split}" if refs.split else "") if p) if refs else ""
-    return PaperTable(title=title, key=key, ours=ours, references=references, reference_scope=scope)
+    # Every run to re-read (its reingest command fixes the sweep), as the board's warning names them.
+    warning = cells_fraction_warning(spec.objective, groups.values(), refs)
+    return PaperTable(
+        title=title,
+        key=key,
+        ours=ours,
+        references=references,
+        reference_scope=scope,
+        warnings=[warning] if warning else [],
+    )
 
 
 def _diff_runs(cell_runs: list[dict]) -> tuple[str, ...]:
@@ -276,7 +289,8 @@ def paper_markdown(table: PaperTable) -> str:
         for r in table.references
     ]
     daggers = [f"{MD_DAGGER} {line}" for line in _code_notes(table, lambda c: f"`{c}`", str)]
-    notes = "\n".join([*daggers, *([""] if daggers else []), *_notes(table)])
+    warnings = [f"**{w[:1].upper()}{w[1:]}**" for w in table.warnings]  # "**Warning: …**", above the notes
+    notes = "\n".join([*daggers, *([""] if daggers else []), *warnings, *([""] if warnings else []), *_notes(table)])
     return f"# {table.title}: the paper's table\n\n{md_table(header, rows)}\n\n{notes}\n"
 
 
@@ -291,6 +305,7 @@ def paper_latex(table: PaperTable) -> str:
     header = " & ".join(["Method", *[_tex(h) for _, h, _ in COLUMNS]]) + r" \\"
     lines = [
         r"% requires \usepackage{booktabs}",
+        *[f"% {w}" for w in table.warnings],  # a comment: the warning travels, the table prints unchanged
         r"\begin{tabular}{l" + "r" * len(COLUMNS) + "}",
         r"\toprule",
         header,

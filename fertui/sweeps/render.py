@@ -12,6 +12,7 @@ from fertui.config import compact
 from fertui.metrics import rank_key
 from fertui.presentation import Cell, is_best, text_of
 from fertui.sweeps.board import Board, CellStats, Isolation
+from fertui.sweeps.cells import CellSplit, Variant, hashable
 from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
 from fertui.terminal_text import inline
@@ -119,7 +120,7 @@ def board_header(board: Board) -> list[str]:
 
 def best_line(board: Board) -> str:
     if board.best is None:
-        return "no finished run yet"
+        return no_value_line(board)
     stats = board.cells[board.best]
     fmt = _board_fmt(board)
     where = " ".join(f"{k}={compact(v)}" for k, v in stats.params.items())
@@ -127,15 +128,41 @@ def best_line(board: Board) -> str:
     return f"best {board.metric} ({board.direction.short}): {fmt(stats.mean)}{spread} over {stats.n} seed(s) at {where}"
 
 
+def no_value_line(board: Board) -> str:
+    """What a board without a best cell says: nothing finished yet, or runs finished without the
+    metric (a command job logging another name), or only runs of another setting reported it."""
+    if not board.finished:
+        return "no finished run yet"
+    if not board.reported:
+        runs = f"{board.finished} runs finished, none" if board.finished != 1 else "1 run finished, it did not"
+        return (
+            f"{runs} reported {board.metric} (see `fertui capture test` / [job] output_scalars, "
+            "or `fertui show RUN` for what was captured)"
+        )
+    return (
+        f"no run of the sweep's own setting reported {board.metric} yet; {board.reported} of another "
+        "setting did (split cells below)"
+    )
+
+
 def split_lines(board: Board) -> list[str]:
+    """The board's split cells, in the board's number format (:func:`split_note`)."""
+    return split_note(board.splits, _board_fmt(board))
+
+
+def isolation_split_lines(iso: Isolation) -> list[str]:
+    """The isolation view's split cells, in its table's number format (:func:`split_note`)."""
+    return split_note(iso.splits, _iso_fmt(iso))
+
+
+def split_note(splits: list[CellSplit], fmt: Callable[[float], str]) -> list[str]:
     """One line per cell whose runs differ outside the axes: each variant's value, the differing
     key named (the board shows the sweep's own runs)."""
-    if not board.splits:
+    if not splits:
         return []
-    fmt = _board_fmt(board)
-    keys = sorted({k for split in board.splits for k in split.keys})
+    keys = sorted({k for split in splits for k in split.keys})
     lines = [f"split cells: runs differ in {', '.join(keys)} (the board shows the sweep's own, first):"]
-    for split in board.splits:
+    for split in splits:
         where = " ".join(f"{short_key(k)}={compact(v)}" for k, v in split.params.items())
         parts = []
         for stats in split.parts:
@@ -151,7 +178,21 @@ def short_key(dotted: str) -> str:
     return dotted.rsplit(".", 1)[-1]
 
 
-def split_records(board: Board) -> list[dict[str, Any]]:
+def separated(groups: list[list[str]]) -> list[str]:
+    """The non-empty GROUPS of lines with one blank line between them (notes under a table)."""
+    out: list[str] = []
+    for group in filter(None, groups):
+        out += ([""] if out else []) + group
+    return out
+
+
+def variant_text(variant: Variant) -> str:
+    """A run's or cell's keys outside the axes where it differs from its sweep (``train.epochs=2``),
+    empty for the sweep's own: the column that tells two experiments of one cell apart in CSV."""
+    return " ".join(f"{k}={compact(v)}" for k, v in variant)
+
+
+def split_records(splits: list[CellSplit]) -> list[dict[str, Any]]:
     return [
         {
             "params": s.params,
@@ -169,7 +210,7 @@ def split_records(board: Board) -> list[dict[str, Any]]:
                 for p in s.parts
             ],
         }
-        for s in board.splits
+        for s in splits
     ]
 
 
@@ -254,24 +295,41 @@ def board_records(board: Board) -> list[dict[str, Any]]:
                 "runs": stats.run_ids,
                 # Code fingerprints its runs ran (0: none recorded, no git); more than one is marked.
                 "code_states": len(stats.code_states),
+                "variant": dict(stats.variant),  # {} for the sweep's own setting
             }
         )
     return records
 
 
 def board_csv(board: Board) -> str:
+    """One row per board position (the cell it shows); under a split position, one more row per
+    variant the board does not show, its `variant` column naming the setting that differs."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     keys = [board.rows_key] + ([board.cols_key] if board.cols_key else [])
-    # code_states last: a reader that takes the columns by position still finds the others.
-    writer.writerow(keys + ["mean", "std", "n", "states", "best", "code_states"])
-    for rec in board_records(board):
-        states = ";".join(f"{k}={v}" for k, v in sorted(rec["states"].items()))
-        writer.writerow(
-            [shown(rec[k]) for k in keys]
-            + [_num(rec["mean"]), _num(rec["std"]), rec["n"], states, int(rec["best"]), rec["code_states"]]
-        )
+    # code_states and variant last: a reader that takes the columns by position still finds the others.
+    writer.writerow(keys + ["mean", "std", "n", "states", "best", "code_states", "variant"])
+    shown_cells = [id(c) for c in board.cells.values()]
+    hidden: dict[tuple, list[CellStats]] = {}
+    for split in board.splits:
+        for part in split.parts:
+            if part.variant and id(part) not in shown_cells:
+                hidden.setdefault(_position(board, part), []).append(part)
+    for pos, stats in board.cells.items():
+        for cell in [stats, *hidden.get(pos, [])]:
+            states = ";".join(f"{k}={v}" for k, v in sorted(cell.states.items()))
+            writer.writerow(
+                [shown(v) for v in pos[: len(keys)]]
+                + [_num(cell.mean), _num(cell.std), cell.n, states, int(cell.best), len(cell.code_states)]
+                + [shown(variant_text(cell.variant))]
+            )
     return buf.getvalue()
+
+
+def _position(board: Board, stats: CellStats) -> tuple:
+    """The board position (row value, column value) a cell belongs to, as pivot keys it."""
+    params = stats.params
+    return hashable(params.get(board.rows_key)), hashable(params.get(board.cols_key)) if board.cols_key else None
 
 
 def _num(value: float | None) -> str:
@@ -287,7 +345,7 @@ def board_json(board: Board, refs: ReferenceSet | None = None) -> dict[str, Any]
         "cols": board.cols_key,
         "best": _best_record(board),
         "cells": board_records(board),
-        "splits": split_records(board),
+        "splits": split_records(board.splits),
         "references": [{"method": r.method, "value": r.value} for r in refs.rows] if refs else [],
     }
 
@@ -296,8 +354,12 @@ def _best_record(board: Board) -> dict | None:
     return next((rec for rec in board_records(board) if rec["best"]), None)
 
 
+def _iso_fmt(iso: Isolation) -> Callable[[float], str]:
+    return number_format([v for r in iso.rows if r.stats for v in r.stats.values])
+
+
 def isolation_rows(iso: Isolation) -> tuple[list[str], list[list[Cell]]]:
-    fmt = number_format([v for r in iso.rows if r.stats for v in r.stats.values])
+    fmt = _iso_fmt(iso)
     header = [iso.key, f"best {iso.metric}", "at " + ", ".join(iso.nuisance) if iso.nuisance else "at", "cells tried"]
     rows = []
     for row in iso.rows:

@@ -92,6 +92,13 @@ def test_auto_reads_every_format_stops_each_nan_and_warns_about_fractions(worksp
     hf_runs = sorted(by_cell[(s, 0.1)]["id"] for s in FRACTION_STYLES)
     (warning,) = board["warnings"]
     assert "never exceeds 1.0" in warning and all(run in warning for run in hf_runs)
+    # The same warning beside the isolation view and in the paper's table, where 0.73 sat above 92.21.
+    iso = json.loads(cli(workspace, "board", "repos", "--view", "isolation", "--format", "json"))
+    assert iso["warnings"] == [warning]
+    cli(workspace, "export", "repos", "--out", str(workspace / "exported"), "--paper")
+    paper = next((workspace / "exported").glob("*_paper.md")).read_text()
+    assert "| POSTER++ | **92.21** |" in paper and "**Warning: val/acc never exceeds 1.0" in paper
+    assert all(run in paper for run in hf_runs)
 
     out = cli(workspace, "reingest", *hf_runs, "--set", 'job.metrics_scale={"val/acc" = 100}')
     assert out.count("val/acc 0.73 -> 73") == 2, out
