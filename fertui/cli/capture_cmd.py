@@ -76,6 +76,7 @@ def register(app: typer.Typer) -> None:
         # imported here, as in every command: `fertui --help` stays light
         from fertui.scheduler.reingest import (
             capture_sets,
+            carry_to_sweep,
             reingest_lines,
             reingest_run,
             require_finished,
@@ -88,14 +89,19 @@ def register(app: typer.Typer) -> None:
         docs = require_finished([store.resolve_run(ref) for ref in runs])  # all checked before any is rewritten
         results = [reingest_run(ws, store, doc, overrides) for doc in docs]
         trial_lines: list[str] = []
+        sweep_lines: list[str] = []
         for sweep in sorted({r.sweep for r in results if r.sweep}):
             from fertui.sweeps.retell import (
                 retell,  # Optuna loads only when a sweep's runs were re-read
             )
 
             trial_lines += retell(ws, sweep, {r.run_id for r in results if r.sweep == sweep})
+            # the runs the sweep queues next are built from its stored base: they must read alike
+            carried = carry_to_sweep(store, sweep, overrides)
+            if carried:
+                sweep_lines.append(carried)
         if as_json:
-            print_json({"runs": [r.__dict__ for r in results], "trials": trial_lines})
+            print_json({"runs": [r.__dict__ for r in results], "trials": trial_lines, "sweeps": sweep_lines})
             return
-        for line in reingest_lines(results) + trial_lines:
+        for line in reingest_lines(results) + trial_lines + sweep_lines:
             typer.echo(line)

@@ -45,7 +45,8 @@ def ended_without_message(run_name: str, sweep: str, metric: str) -> str:
     return (
         f"{run_name} (sweep {sweep}) finished without reporting {metric}, so Optuna was told FAIL: print "
         f"it (e.g. '{metric}: 0.81'), or set [job] output_scalars / metrics_map / metrics_csv so fertui "
-        f"can read it (see README, 'Your own training code')"
+        f"can read it; `fertui reingest {run_name} --set job.output_scalars=...` re-reads this run "
+        "(see docs/capture.md)"
     )
 
 

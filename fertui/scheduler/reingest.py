@@ -6,11 +6,16 @@ can be fixed after the fact: the run's output is captured again from the start i
 aside, through the scheduler's own ingest, which then replaces captured.jsonl in one rename;
 the store gets the new summary, the new settings and whether the objective is still missing.
 The run's status is the job's and stays as it was. Optuna's side is fertui.sweeps.retell.
+
+A sweep's next runs (``suggest --enqueue``, tpe top-ups) are built from the base config stored
+with it, so once every run of a sweep that ran reads with the new settings, the base takes them
+too (``carry_to_sweep``); before that the sweep may still mix output that needs the old ones.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -96,9 +101,73 @@ def reingest_run(ws: Workspace, store: Store, doc: dict, sets: list[tuple[str, A
         name,
         before,
         _best(ingest.summary, name),
-        str(summary.get("output_scalars") or "off"),
+        _read_with(summary, config, doc.get("kind") == "command"),
         events,
     )
+
+
+def _read_with(summary: dict, config: dict, command_job: bool) -> str:
+    """The setting that read the run, as `fertui show` names it; ``auto`` that saw nothing it
+    could choose by (no output, or none that any preset reads) is undecided, not off."""
+    if summary.get("output_scalars"):
+        return str(summary["output_scalars"])
+    if command_job and _job_value(config, "job.output_scalars") == "auto":
+        return "auto (undecided)"
+    return "off"
+
+
+def _job_value(config: dict, dotted: str) -> Any:
+    """CONFIG's value of the [job] key DOTTED; the schema's default where a config lacks it."""
+    from fertui.config.schema import field_for
+
+    key = dotted.split(".", 1)[1]
+    job = config.get("job") or {}
+    if key in job:
+        return job[key]
+    found = field_for(dotted)
+    return found.default if found is not None else None
+
+
+def carry_to_sweep(store: Store, sweep: str, sets: list[tuple[str, Any]]) -> str | None:
+    """Give SWEEP's stored base the capture settings SETS once every run of it that ran reads with
+    them, so the runs it queues next read their output the same way; the line saying what
+    happened, None when there is nothing to say (no settings, or the base has them already)."""
+    doc = store.get_sweep(sweep)
+    axes = {a.get("key") for a in (doc or {}).get("axes", [])}
+    sets = [(k, v) for k, v in sets if not any(a == k or str(a).startswith(k + ".") for a in axes)]
+    if not doc or not doc.get("base") or not sets:
+        return None  # an axis's value comes from its cell; an old sweep without a base has nothing to change
+    runs = store.sweep_runs(sweep)
+    # runs that ran with other settings: the sweep may mix output that needs them (a style axis)
+    behind = [r["id"] for r in runs if r.get("status") not in ACTIVE_STATES and r.get("started") and _differs(r, sets)]
+    setting = ", ".join(f"{k}={_shown(v)}" for k, v in sets)
+    if behind:
+        shown = ", ".join(behind[:5]) + (", ..." if len(behind) > 5 else "")
+        return (
+            f"sweep {sweep}: runs queued from now on read output as before: {len(behind)} of its runs "
+            f"read it otherwise ({shown}); once they too are re-read with {setting}, the sweep takes it"
+        )
+    base = copy.deepcopy(doc["base"])
+    if not _differs({"config": base}, sets):
+        return None
+    for dotted, value in sets:
+        base.setdefault("job", {})[dotted.split(".", 1)[1]] = copy.deepcopy(value)
+    store.put_sweep({**doc, "base": base, "updated": time.time()})
+    waiting = [r["id"] for r in runs if r.get("status") in ACTIVE_STATES and _differs(r, sets)]
+    return (
+        f"sweep {sweep}: runs queued from now on read output with {setting}"
+        + (f" ({len(waiting)} already queued keep the old setting: re-read them once they end)" if waiting else "")
+        + (f"; set it in {doc['source']} too before adding that file again" if doc.get("source") else "")
+    )
+
+
+def _differs(run: dict, sets: list[tuple[str, Any]]) -> bool:
+    config = run.get("config") or {}
+    return any(_job_value(config, dotted) != value for dotted, value in sets)
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
 
 
 def _best(summary: dict | None, metric: str | None) -> float | None:
