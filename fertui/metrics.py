@@ -16,6 +16,7 @@ Direction, decided in this order:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -72,6 +73,7 @@ class Objective:
         return self.direction.maximize
 
     @classmethod
+    @functools.lru_cache(maxsize=256)  # asked once per run a board reads (10,000 in a large sweep)
     def of(cls, metric: str | None, direction: str | Direction | None = None) -> Objective:
         """An Objective from stored fields; a missing metric is the default objective and a
         missing direction is the name rule's."""
@@ -79,6 +81,7 @@ class Objective:
         return cls(name, parse_direction(direction) if direction else name_direction(name))
 
 
+@functools.lru_cache(maxsize=1024)
 def name_direction(metric: str) -> Direction:
     """The name rule (3. above) alone."""
     last = metric.rsplit("/", 1)[-1].lower()

@@ -91,11 +91,19 @@ def finished_all_epochs(run: dict) -> bool:
 
 
 def observe(
-    ws: Workspace, spec: SweepSpec, run: dict, metric: str | None = None, variant: Variant | None = None
+    ws: Workspace,
+    spec: SweepSpec,
+    run: dict,
+    metric: str | None = None,
+    variant: Variant | None = None,
+    direction: Direction | None = None,
 ) -> Observation:
     """RUN as an observation of SPEC's sweep. VARIANT: where its config differs from the sweep's
-    base, when the caller knows it already (see sweep_observations)."""
-    metric, direction = spec.metric_direction(metric)
+    base, and DIRECTION: METRIC's, when the caller knows them already (see sweep_observations)."""
+    if direction is None:
+        metric, direction = spec.metric_direction(metric)
+    else:
+        metric = metric or spec.objective
     counts = run["status"] == "done" or (run["status"] == "pruned" and finished_all_epochs(run))
     value = metric_value(ws, run, metric, direction) if counts else None
     summary = run.get("summary") or {}
@@ -117,12 +125,13 @@ def observe(
 def sweep_observations(ws: Workspace, spec: SweepSpec, metric: str | None = None) -> tuple[list[Observation], Counter]:
     """Every run of the sweep observed, and how many runs each tried cell has."""
     variants: dict[str, Variant] = {}  # per config digest: one document read, not one per run
+    metric, direction = spec.metric_direction(metric)  # once, not once per run
     observations = []
     for row in sweep_runs(ws, spec.name):
         digest = row.get("config_digest")
         if digest is not None and digest not in variants:
             variants[digest] = variant_of(spec, flat_config(row))
-        observations.append(observe(ws, spec, row, metric, variants.get(digest) if digest else None))
+        observations.append(observe(ws, spec, row, metric, variants.get(digest) if digest else None, direction))
     taken = Counter(o.cell_key for o in observations if o.status not in UNTRIED_STATES)
     return observations, taken
 
