@@ -66,6 +66,27 @@ class PairStat:
     plan: Plan | None = None  # power and seeds at the smallest effect of interest
     best_vs_best: BestVsBest | None = None
     testset: TestSetNoise | None = None  # when every run stored its per-image predictions
+    effect: float = DEFAULT_EFFECT  # the smallest difference of interest (--effect)
+
+    @property
+    def judged(self) -> tuple[float, float] | None:
+        """The interval the verdict is judged on: the widest there is, with the test set's noise
+        when the runs stored their predictions; None without one. The verdict's words, the plan's
+        advice and --enqueue all read this one."""
+        if self.testset is not None:
+            return self.testset.low, self.testset.high
+        if self.fit is None or self.fit.low is None:
+            return None
+        return self.fit.low, self.fit.high
+
+    @property
+    def settled(self) -> bool:
+        """The judged interval excludes 0, or lies inside ±effect: more seeds would not change
+        what the verdict says."""
+        if self.judged is None:
+            return False
+        low, high = self.judged
+        return low > 0 or high < 0 or (-self.effect < low and high < self.effect)
 
     @property
     def lr_sd(self) -> float | None:
@@ -170,6 +191,8 @@ def compare(
     result.pairs = [_pair(result, reference, other, effect) for other in by_values[1:]]
     for pair in result.pairs:
         pair.testset = test_set_noise(ws, result, pair)
+        if pair.testset is not None:  # the verdict is judged on the widened interval: so is the power
+            pair.plan = plan(pair.fit, effect, pair.testset.sd)
     return result
 
 
@@ -201,6 +224,7 @@ def _pair(result: Comparison, a: Any, b: Any, effect: float = DEFAULT_EFFECT) ->
         b_wins=b_wins,
         ties=len(diffs) - a_wins - b_wins,
         p_value=sign_test(b_wins, a_wins),
+        effect=effect,
     )
     if not diffs:
         return pair

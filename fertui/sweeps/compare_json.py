@@ -1,5 +1,6 @@
 """A comparison's pair as JSON for scripts: the model's estimate, interval and interaction test,
-the plan at the smallest effect of interest, best-vs-best and the sign test."""
+the plan at the smallest effect of interest (and what --enqueue would queue), best-vs-best and
+the sign test."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from fertui.sweeps.compare import Comparison, PairStat
 
 
 def pair_json(cmp: Comparison, pair: PairStat) -> dict[str, Any]:
+    from fertui.sweeps.replicates import enqueue_advice
     from fertui.sweeps.verdict import verdict
 
     fit, plan, best, shared = pair.fit, pair.plan, pair.best_vs_best, pair.testset
     test = fit.interaction if fit is not None else None
+    advice = enqueue_advice(pair)  # what --enqueue would queue: the same rule the printed advice follows
     return {
         "a": pair.a,
         "b": pair.b,
@@ -37,6 +40,10 @@ def pair_json(cmp: Comparison, pair: PairStat) -> dict[str, Any]:
         "power_now": plan.power_now if plan is not None else None,
         "seeds_needed": pair.seeds_needed,
         "not_seeds_because": plan.why_not if plan is not None else None,
+        "not_seeds_limit": (plan.limit or None) if plan is not None else None,
+        "plan_includes_test_set": plan is not None and plan.test_sd is not None,
+        "judged_ci95": list(pair.judged) if pair.judged is not None else None,  # the verdict's interval
+        "enqueue": None if advice is None else {"cells": advice[0], "seeds": advice[1]},
         "best_vs_best": None
         if best is None
         else {"a_at": best.a_value, "b_at": best.b_value, "diff": best.diff, "seed_se": best.se},

@@ -17,6 +17,10 @@ from fertui.sweeps.mixed import t_quantile
 from fertui.sweeps.testset import McNemar, bootstrap_sd, load_predictions, mcnemar
 from fertui.workspace import Workspace
 
+# Rescoring the stored predictions gives overall accuracy in points: its noise is added to a
+# comparison of that metric only (not mean-class accuracy, not loss).
+ACCURACY = "val/acc"
+
 
 @dataclass(frozen=True)
 class TestSetNoise:
@@ -56,7 +60,7 @@ def _correctness(ws: Workspace, runs: _Statuses, cell, which: str) -> list[list[
 def test_set_noise(ws: Workspace, cmp, pair) -> TestSetNoise | None:
     """The test-set part for PAIR of CMP; None unless every paired run has its predictions."""
     fit, which = pair.fit, cmp.epoch.predictions
-    if fit is None or fit.low is None or fit.se is None or which is None:
+    if fit is None or fit.low is None or fit.se is None or which is None or cmp.metric != ACCURACY:
         return None
     runs = _Statuses(ws)
     per_value = []
