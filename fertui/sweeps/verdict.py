@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from fertui.config import compact
 from fertui.sweeps.compare import Comparison, PairStat
+from fertui.sweeps.planning import TEST_SET
+from fertui.sweeps.testset_compare import ACCURACY
 
 MINUS = "\u2212"
 
@@ -61,7 +63,6 @@ def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
         f"({fit.level * 100:.0f} % CI {fit.low:+.2f}\u2026{fit.high:+.2f}) {where}, "
         f"the mean difference over the tried {across_short(cmp)}s"
     )
-    effect = pair.plan.effect if pair.plan is not None else None
     test = pair.testset
     if test is not None:
         text += f"; with the test set's noise {fit.level * 100:.0f} % CI {test.low:+.2f}\u2026{test.high:+.2f}"
@@ -69,19 +70,34 @@ def verdict(cmp: Comparison, pair: PairStat, command: str = "") -> str:
             ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
             return f"{text}: {setting(cmp, ahead)} better, beyond seed, {across_short(cmp)} and test-set noise"
         if fit.excludes_zero:
-            return (
-                f"{text}: beyond seed and {across_short(cmp)} noise only \u2014 probably better, not yet "
-                "established: the test set's own noise covers it"
+            text += (
+                f": beyond seed and {across_short(cmp)} noise only \u2014 probably better, not yet established: "
+                "the test set's own noise covers it"
             )
-    if fit.excludes_zero:
+            return f"{text}; {_no_difference(cmp, pair)}" if _within_effect(pair) else text
+    elif fit.excludes_zero:
         ahead = pair.b if (fit.estimate > 0) == cmp.maximize else pair.a
         return (
             f"{text}: {setting(cmp, ahead)} ahead beyond seed and {across_short(cmp)} noise \u2014 "
             "probably better, not yet established: the interval leaves out the test set's own sampling noise"
         )
-    if effect is not None and -effect < fit.low and fit.high < effect:
-        return f"{text}: no difference as large as {effect:g}{unit(cmp.metric)} either way"
+    if _within_effect(pair):
+        return f"{text}: {_no_difference(cmp, pair)}"
     return f"{text}: not resolved \u2014 the interval holds 0"
+
+
+def _within_effect(pair: PairStat) -> bool:
+    """The judged interval (the widest there is) lies inside ±effect."""
+    judged = pair.judged
+    return judged is not None and -pair.effect < judged[0] and judged[1] < pair.effect
+
+
+def _no_difference(cmp: Comparison, pair: PairStat) -> str:
+    """What an interval inside ±effect allows one to say, and over which noise."""
+    said = f"no difference as large as {pair.effect:g}{unit(cmp.metric)} either way"
+    if pair.testset is not None:
+        return f"{said}, seed, {across_short(cmp)} and test-set noise included"
+    return f"{said} over seed and {across_short(cmp)} noise (the interval leaves out the test set's own sampling noise)"
 
 
 def interaction_line(cmp: Comparison, pair: PairStat) -> str:
@@ -115,12 +131,21 @@ def best_line(cmp: Comparison, pair: PairStat) -> str | None:
     )
 
 
+def _images(n: int) -> str:
+    return f"{n} image" if n == 1 else f"{n} images"
+
+
 def testset_line(cmp: Comparison, pair: PairStat) -> str:
     test = pair.testset
     if test is None and cmp.epoch.predictions is None:
         return (
             f"  test set: its sampling noise is not in the interval (--epoch {cmp.epoch.label} averages "
             "epochs; predictions are stored for the best and the last only)"
+        )
+    if test is None and cmp.metric != ACCURACY:
+        return (
+            f"  test set: its sampling noise is not in the interval (the stored predictions rescore "
+            f"overall accuracy, not {cmp.metric})"
         )
     if test is None:
         return (
@@ -133,28 +158,52 @@ def testset_line(cmp: Comparison, pair: PairStat) -> str:
     )
     if test.best_mcnemar is not None:
         m = test.best_mcnemar
-        line += f"; best vs best, McNemar: {m.b_only} images only B got right, {m.a_only} only A, p = {m.p:.2g}"
+        line += (
+            f"; best vs best, McNemar: {_images(m.b_only)} only {setting(cmp, pair.b)} got right, "
+            f"{m.a_only} only {setting(cmp, pair.a)}, p = {m.p:.2g}"
+        )
     return line
 
 
 def plan_line(cmp: Comparison, pair: PairStat, command: str = "") -> str:
+    """Power and seeds at the smallest effect of interest, and --enqueue only where it would
+    queue something: the advice and the queue share one rule (replicates.enqueue_advice)."""
+    from fertui.sweeps.replicates import DECIDING, MAX_SEEDS_QUEUED, enqueue_advice
+
     enqueue = f"{command} --enqueue" if command else "--enqueue"
-    plan = pair.plan
+    plan, advice = pair.plan, enqueue_advice(pair)
     if plan is None:
         return (
             f"  planning: one seed per cell, seed noise unknown: replicate the deciding cells, "
             f"the best {cmp.across} of each ({enqueue})"
         )
-    head = f"  planning at \u00b1{plan.effect:g}{unit(cmp.metric)} (--effect)"
-    if plan.power_now is None:
+    noise = ", test-set noise included" if plan.test_sd is not None else ""
+    head = f"  planning at \u00b1{plan.effect:g}{unit(cmp.metric)} (--effect){noise}"
+    if advice is not None and advice[0] == DECIDING:
         return f"{head}: {plan.why_not}; replicate the deciding cells first ({enqueue})"
-    now = f"power now {percent(plan.power_now)}"
+    now = f"power now {percent(plan.power_now)}" if plan.power_now is not None else ""
     if plan.seeds_needed is None:
-        return f"{head}: {now}; not seeds: {plan.why_not}"
+        why = plan.why_not if plan.limit == TEST_SET else f"not seeds: {plan.why_not}"
+        return f"{head}: {now}; {why}" if now else f"{head}: {why}"
     if plan.seeds_needed <= pair.seeds[0]:
         return f"{head}: {now}; {plan.seeds_needed} seed(s) per cell already give {percent(plan.target)}"
     more = plan.seeds_needed - pair.seeds[0]
-    return f"{head}: {now}; {plan.seeds_needed} seeds per cell ({more} more) give {percent(plan.target)} ({enqueue})"
+    give = f"{head}: {now}; {plan.seeds_needed} seeds per cell ({more} more) give {percent(plan.target)}"
+    if advice is None and pair.settled:  # on the interval the verdict was judged on
+        return f"{give}, but {_settled_words(cmp, pair)}: more seeds would not change the verdict"
+    if advice is None:  # the cells already hold what --enqueue would bring them to
+        return f"{give}; --enqueue stops at {MAX_SEEDS_QUEUED} per cell: more values would help, not more seeds"
+    if advice[1] < plan.seeds_needed:
+        return f"{give} ({enqueue} queues up to {advice[1]} per cell; beyond that, more values)"
+    return f"{give} ({enqueue})"
+
+
+def _settled_words(cmp: Comparison, pair: PairStat) -> str:
+    low, high = pair.judged
+    which = "the interval with the test set's noise" if pair.testset is not None else "the interval"
+    if low > 0 or high < 0:
+        return f"{which} already excludes 0"
+    return f"{which} already lies inside \u00b1{pair.effect:g}{unit(cmp.metric)}"
 
 
 def detail_lines(cmp: Comparison, pair: PairStat, command: str = "") -> list[str]:
