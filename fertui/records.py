@@ -52,6 +52,7 @@ class EventKind(StrEnum):
     ALERT = "alert"  # the job asked for an alert
     BENCH_ROW = "bench_row"  # one row of a benchmark table
     CAPTURE = "capture"  # which output_scalars setting `auto` chose
+    CHECKPOINT = "checkpoint"  # a file now holds the state at a step (a resume carries on from it)
 
 
 def event_kind(event: dict[str, Any]) -> EventKind | None:

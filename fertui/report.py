@@ -125,7 +125,7 @@ def artifact(path: str | os.PathLike, kind: str = "file", copy: bool = False) ->
 def checkpoint(path: str | os.PathLike, step: int, epoch: float | None = None) -> None:
     """Record that PATH now holds the state at STEP: a run resumed from it carries on from this
     event (the manager sets aside what was logged after it), so its curves stay one line."""
-    _get().write({"type": "checkpoint", "path": str(path), "step": step, "epoch": epoch})
+    _get().write({"type": EventKind.CHECKPOINT.value, "path": str(path), "step": step, "epoch": epoch})
 
 
 def close() -> None:

@@ -18,6 +18,7 @@ from fertui.capture.sources import STDOUT_FILE, Capture
 from fertui.errors import UserError
 from fertui.events import CAPTURED_FILE, read_all
 from fertui.metrics import DEFAULT_OBJECTIVE, best_of, name_direction
+from fertui.records import EventKind, event_kind
 
 MAX_READS = 100_000
 
@@ -80,9 +81,9 @@ def read_log(path: Path, job: dict[str, Any], objective: str = DEFAULT_OBJECTIVE
     series: dict[str, Series] = {}
     read_with, nan = capture.label or str(job.get("output_scalars", "auto")), None
     for event in events:
-        if event.get("type") == "capture":
+        if event_kind(event) is EventKind.CAPTURE:
             read_with = f"auto -> {event['output_scalars']}"
-        elif event.get("type") == "nan" and nan is None:
+        elif event_kind(event) is EventKind.NAN and nan is None:
             nan = {k: event.get(k) for k in ("metric", "step", "epoch")}
         for metric, value in (event.get("metrics") or {}).items():
             found = series.setdefault(metric, Series(metric))

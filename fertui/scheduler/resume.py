@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fertui.atomicio import atomic_file
 from fertui.events import EVENTS_FILE
+from fertui.records import EventKind, event_kind
 
 CHECKPOINT_DIR = "checkpoints"
 TRAINER_CHECKPOINT = "last.pt"
@@ -86,4 +87,4 @@ def _is_checkpoint(line: bytes) -> bool:
         event = json.loads(line)
     except ValueError:
         return False
-    return isinstance(event, dict) and event.get("type") == "checkpoint"
+    return isinstance(event, dict) and event_kind(event) is EventKind.CHECKPOINT

@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass, replace
 
 from fertui.errors import UserError
+from fertui.records import EventKind, event_kind
 from fertui.sweeps.results import Observation
 from fertui.workspace import Workspace
 
@@ -50,7 +51,7 @@ def epoch_series(ws: Workspace, run_id: str, metric: str) -> list[float]:
 
     by_epoch: dict[int, float] = {}
     for e in read_run_events(ws.run_dir(run_id)):
-        metrics = e.get("metrics") if e.get("type") == "log" else None
+        metrics = e.get("metrics") if event_kind(e) is EventKind.LOG else None
         if isinstance(metrics, dict) and metric in metrics and isinstance(e.get("epoch"), int):
             by_epoch[e["epoch"]] = float(metrics[metric])
     return [by_epoch[k] for k in sorted(by_epoch)]

@@ -31,6 +31,7 @@ from fertui.figures import (
     wants_log_axis,
 )
 from fertui.provenance.record import fingerprint
+from fertui.records import EventKind, event_kind
 from fertui.sweeps import render
 from fertui.sweeps.board import Board, isolation, pivot
 from fertui.sweeps.references import display_name, references_for
@@ -395,7 +396,7 @@ def loss_figure(ws: Workspace, observations: list[Observation], title: str):
     for o in sorted(observations, key=lambda o: o.run_id):
         series: dict[str, CurvePoints] = defaultdict(CurvePoints)
         for e in read_run_events(ws.run_dir(o.run_id)):
-            metrics = e.get("metrics") if e.get("type") == "log" else None
+            metrics = e.get("metrics") if event_kind(e) is EventKind.LOG else None
             for m in LOSS_METRICS:
                 if isinstance(metrics, dict) and isinstance(metrics.get(m), (int, float)):
                     series[m].add((e.get("step", 0), metrics[m]))

@@ -14,6 +14,7 @@ from fertui.config import compact
 from fertui.errors import UserError
 from fertui.metrics import Direction, best_of
 from fertui.provenance.record import fingerprint
+from fertui.records import EventKind, event_kind
 from fertui.store import Store
 from fertui.sweeps.board import axis_values
 from fertui.sweeps.cells import pick_best, sweep_cells
@@ -94,7 +95,7 @@ def run_params_m(ws: Workspace, run_id: str) -> float | None:
     from fertui.events import read_run_events
 
     for e in read_run_events(ws.run_dir(run_id)):
-        if e.get("type") == "start":
+        if event_kind(e) is EventKind.START:
             value = e.get("params_m")
             return float(value) if isinstance(value, (int, float)) else None
     return None
