@@ -375,7 +375,11 @@ class Notifier:
             log.warning("sent notifications not taken off %s: %s", self.held.path, exc)
 
 
+def settings_for(ws: Workspace) -> NotifySettings:
+    """Workspace WS's [notify] settings, a bad key named with its fertui.toml."""
+    return parse_settings(ws.settings.get("notify") or {}, source=str(ws.root / "fertui.toml"))
+
+
 def notifier_for(ws: Workspace) -> Notifier:
     """The Notifier of workspace WS: its [notify] settings, quiet hours held in runs/."""
-    settings = parse_settings(ws.settings.get("notify") or {}, source=str(ws.root / "fertui.toml"))
-    return Notifier(settings, held=ws.runs_dir / HELD_FILE)
+    return Notifier(settings_for(ws), held=ws.runs_dir / HELD_FILE)

@@ -11,10 +11,10 @@ notify_app = typer.Typer(help="Notifications for when you are away ([notify] in 
 def test_cmd(ctx: typer.Context) -> None:
     """Send one test message to every [notify] target; say which failed (exit 1 if any)."""
     from fertui.errors import UserError
-    from fertui.notify import Sender, parse_settings
+    from fertui.notify import Sender, settings_for
 
     ws = workspace(ctx)
-    settings = parse_settings(ws.settings.get("notify") or {}, source=str(ws.root / "fertui.toml"))
+    settings = settings_for(ws)
     if not settings.enabled:
         raise UserError(
             f"{ws.root / 'fertui.toml'}: notify: no urls or command to send to; add e.g. "

@@ -1,6 +1,7 @@
 """``fertui add``, ``fertui ls`` and ``fertui show``: putting runs in and looking at them."""
 
 import fnmatch
+import textwrap
 import time
 from typing import Annotated
 
@@ -58,7 +59,6 @@ def plan_from_cli(ctx: typer.Context, configs: list[str], sets: list[str], force
 def print_queued_summary(docs: list[dict]) -> None:
     """For each sweep queued, what its runs cover (a pinned axis shows as key=value)."""
     if any(doc.get("sweep") for doc in docs):
-        from fertui.columns import terminal_width
         from fertui.sweeps.expand import queued_summary
 
         for line in queued_summary(docs, terminal_width()):
@@ -257,8 +257,6 @@ def _print_runs_table(runs: list[dict]) -> None:
 def _unshown_reasons(runs: list[dict], lines: list, fitted: list, width: int | None) -> list[str]:
     """Why queued or held runs wait, under the table, for the runs whose progress cell could not
     show it whole (at 80 columns the column gives way first): the reason is what to act on."""
-    import textwrap
-
     shown = next((f.width for f in fitted if f.column.key == "progress"), 0)
     notes = []
     for run, line in zip(runs, lines):

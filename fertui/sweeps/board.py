@@ -118,9 +118,7 @@ def pivot(
     groups = sweep_cells(observations, [k for k in (rows, cols) if k], direction)
     by_position: dict[tuple, list[CellStats]] = defaultdict(list)
     for stats in groups.values():
-        by_position[(hashable(stats.params.get(rows)), hashable(stats.params.get(cols)) if cols else None)].append(
-            stats
-        )
+        by_position[board_position(stats, rows, cols)].append(stats)
     cells = {pos: pick_best(direction, cands) for pos, cands in by_position.items()}
     best = best_position(direction, cells)
     if best is not None:
@@ -142,6 +140,11 @@ def pivot(
         finished=sum(o.status == "done" for o in observations),
         reported=sum(o.value is not None for o in observations),
     )
+
+
+def board_position(stats: CellStats, rows: str, cols: str | None) -> tuple:
+    """Where a cell sits on a pivot board: (its ROWS value, its COLS value or None)."""
+    return hashable(stats.params.get(rows)), hashable(stats.params.get(cols)) if cols else None
 
 
 def isolation(ws: Workspace, sweep: str, key: str | None = None, metric: str | None = None) -> Isolation:

@@ -191,8 +191,8 @@ def compare(
     result.pairs = [_pair(result, reference, other, effect) for other in by_values[1:]]
     for pair in result.pairs:
         pair.testset = test_set_noise(ws, result, pair)
-        if pair.testset is not None:  # the verdict is judged on the widened interval: so is the power
-            pair.plan = plan(pair.fit, effect, pair.testset.sd)
+        # Planned once the test set's noise is known: the verdict is judged on the widened interval, so is the power.
+        pair.plan = plan(pair.fit, effect, pair.testset.sd if pair.testset is not None else None)
     return result
 
 
@@ -240,7 +240,6 @@ def _pair(result: Comparison, a: Any, b: Any, effect: float = DEFAULT_EFFECT) ->
         sd=statistics.stdev(diffs) if len(diffs) > 1 else None,
         level=fit.level,
     )
-    pair.plan = plan(fit, effect)
     pair.best_vs_best = _best_vs_best(result, a, b)
     return pair
 

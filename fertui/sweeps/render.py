@@ -11,8 +11,8 @@ from typing import Any
 from fertui.config import compact
 from fertui.metrics import rank_key
 from fertui.presentation import Cell, is_best, text_of
-from fertui.sweeps.board import Board, CellStats, Isolation
-from fertui.sweeps.cells import CellSplit, Variant, hashable
+from fertui.sweeps.board import Board, CellStats, Isolation, board_position
+from fertui.sweeps.cells import CellSplit, Variant
 from fertui.sweeps.compare import Comparison
 from fertui.sweeps.references import ReferenceSet
 from fertui.terminal_text import inline
@@ -314,7 +314,7 @@ def board_csv(board: Board) -> str:
     for split in board.splits:
         for part in split.parts:
             if part.variant and id(part) not in shown_cells:
-                hidden.setdefault(_position(board, part), []).append(part)
+                hidden.setdefault(board_position(part, board.rows_key, board.cols_key), []).append(part)
     for pos, stats in board.cells.items():
         for cell in [stats, *hidden.get(pos, [])]:
             states = ";".join(f"{k}={v}" for k, v in sorted(cell.states.items()))
@@ -324,12 +324,6 @@ def board_csv(board: Board) -> str:
                 + [shown(variant_text(cell.variant))]
             )
     return buf.getvalue()
-
-
-def _position(board: Board, stats: CellStats) -> tuple:
-    """The board position (row value, column value) a cell belongs to, as pivot keys it."""
-    params = stats.params
-    return hashable(params.get(board.rows_key)), hashable(params.get(board.cols_key)) if board.cols_key else None
 
 
 def _num(value: float | None) -> str:

@@ -31,14 +31,15 @@ def git(repo, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
 
 
-def make_repo(root):
+def make_repo(root, sweep: str = SWEEP):
+    """A git repository with train.py (val/acc 54) and SWEEP as sweep.toml, committed once."""
     repo = root / "lab"
     repo.mkdir()
     git(repo, "init", "-q")
     git(repo, "config", "user.email", "a@example.org")
     git(repo, "config", "user.name", "A")
     (repo / "train.py").write_text(TRAIN.format(acc=54.0))
-    (repo / "sweep.toml").write_text(textwrap.dedent(SWEEP))
+    (repo / "sweep.toml").write_text(textwrap.dedent(sweep))
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "first")
     return repo

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import csv
 import json
-import textwrap
 
 from typer.testing import CliRunner
 
 from fertui.cli.main import app
 from tests.scheduler.conftest import JobWorkspace, jobs  # noqa: F401  (the fixture: real jobs, torn down)
-from tests.scheduler.test_provenance import git
+from tests.scheduler.test_provenance import TRAIN, make_repo
 from tests.scheduler.test_queue_order import serve_until_drained
 
-TRAIN = "import fertui.report as r\nACC = {acc}\nr.log({{'val/acc': ACC}}, step=1, epoch=1)\n"
 SWEEP = """\
     [job]
     command = ["python", "train.py", "--depth", "{model.depth}"]
@@ -33,14 +31,7 @@ SWEEP = """\
 def mixed_sweep(space: JobWorkspace, tmp_path, monkeypatch) -> tuple[list[str], dict[str, dict]]:
     """Every run on the first commit (54), then depth 2's seed 1 retried after an edit (71).
     The fertui arguments naming the workspace, and the runs by id."""
-    repo = tmp_path / "lab"
-    repo.mkdir()
-    for args in (("init", "-q"), ("config", "user.email", "a@example.org"), ("config", "user.name", "A")):
-        git(repo, *args)
-    (repo / "train.py").write_text(TRAIN.format(acc=54.0))
-    (repo / "sweep.toml").write_text(textwrap.dedent(SWEEP))
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "first")
+    repo = make_repo(tmp_path, SWEEP)
     monkeypatch.chdir(repo)
     ws = ["--workspace", str(space.root)]
     runner = CliRunner()
