@@ -118,7 +118,6 @@ class Scheduler:
             if run["status"] == "running":
                 self._adopt(run)
         self._flush(force=True)
-        self.hooks.reconcile()  # tell Optuna about trials whose runs ended while nobody watched
 
     def _adopt(self, run: dict) -> None:
         """Watch RUN, recorded running by someone else (a scheduler before this one, a restore)."""
@@ -140,6 +139,10 @@ class Scheduler:
         woken = True
         stuck: tuple[str, float] | None = None  # (what, since when) the ticks cannot write
         try:
+            # Tell Optuna about trials whose runs ended while nobody watched. Here, not in recover():
+            # a sweep of 10,000 runs the study never saw takes over a minute, and a daemon counts as
+            # started (ready) once recover() has adopted its jobs.
+            self.hooks.reconcile()
             while not self._stop:
                 try:
                     self.tick(woken)
